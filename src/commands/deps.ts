@@ -1,0 +1,20 @@
+/**
+ * What a command needs from the outside world, passed in so tests can give their own.
+ */
+export type Io = {
+	out(text: string): void;
+	err(text: string): void;
+	/** Whether stdout is a terminal (colour and tables) or a pipe (plain). */
+	isTTY: boolean;
+};
+
+export type Deps = {
+	io: Io;
+	env: Record<string, string | undefined>;
+	cwd: string;
+	/** Registers a handler for process signals; returns a function that removes it. */
+	onSignal(signals: NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void): () => void;
+};
+
+/** Options every command takes (SPEC §6). */
+export type GlobalOptions = {json?: boolean; socket?: string; home?: string};

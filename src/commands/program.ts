@@ -1,0 +1,47 @@
+/**
+ * Builds the `tm` command line. No side effects at import; `main` returns the exit code and
+ * never exits, so tests can run any command in-process.
+ */
+import {Command, CommanderError} from 'commander';
+import type {Deps} from './deps.js';
+import {registerUp} from './up.js';
+import {registerValidate} from './validate.js';
+
+export const version = '0.1.0';
+
+export function createProgram(deps: Deps, done: (code: number) => void): Command {
+	const program = new Command('tm')
+		.description('supervise long-running programs and one-shot jobs')
+		.version(version, '-V, --version')
+		.option('--json', 'print one JSON document')
+		.option('--socket <path>', 'control socket (default $TM_HOME/tm.sock)')
+		.option('--home <dir>', 'state folder (default $TM_HOME, else ~/.local/state/tm)')
+		.showHelpAfterError()
+		.exitOverride()
+		.configureOutput({
+			writeOut: text => deps.io.out(text),
+			writeErr: text => deps.io.err(text),
+		});
+	registerUp(program, deps, done);
+	registerValidate(program, deps, done);
+	return program;
+}
+
+/** Runs one command line (`argv` without node and script) and returns its exit code. */
+export async function main(argv: string[], deps: Deps): Promise<number> {
+	let code = 0;
+	const program = createProgram(deps, result => {
+		code = result;
+	});
+	try {
+		await program.parseAsync(argv, {from: 'user'});
+	} catch (error) {
+		if (error instanceof CommanderError) {
+			return error.exitCode === 0 ? 0 : 2;
+		}
+
+		throw error;
+	}
+
+	return code;
+}

@@ -1,0 +1,76 @@
+/**
+ * `tm up --foreground [-c FILE]`: runs the supervisor attached to this terminal until SIGTERM or
+ * SIGINT, then stops every task gracefully.
+ */
+import type {Command} from 'commander';
+import {formatIssue, loadConfigFile} from '../core/config/index.js';
+import {startDaemon} from '../core/daemon.js';
+import {TmError} from '../core/errors.js';
+import {eventHumanLine} from '../core/event-log.js';
+import {resolveHome} from '../core/paths.js';
+import type {Deps, GlobalOptions} from './deps.js';
+import {reportError} from './output.js';
+import {configPath} from './validate.js';
+
+export type UpOptions = GlobalOptions & {config?: string; foreground?: boolean};
+
+export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
+	if (!options.foreground) {
+		return reportError(
+			deps.io,
+			options.json,
+			new TmError('E_USAGE', 'this build runs the supervisor in the foreground only: run `tm up --foreground`'),
+		);
+	}
+
+	let file: string;
+	try {
+		file = configPath(options.config, deps);
+	} catch (error) {
+		return reportError(deps.io, options.json, error);
+	}
+
+	const loaded = await loadConfigFile(file);
+	if (!loaded.ok) {
+		for (const issue of loaded.error) {
+			deps.io.err(`${formatIssue(issue)}\n`);
+		}
+
+		deps.io.err(`tm: ${file} is invalid; nothing was started\n`);
+		return 2;
+	}
+
+	const home = resolveHome(options.home, deps.env);
+	const daemon = startDaemon({
+		config: loaded.value,
+		home,
+		cwd: deps.cwd,
+		env: deps.env,
+		socketPath: null,
+		onEvent: event => deps.io.err(eventHumanLine(event)),
+		onWarning: message => deps.io.err(`tm: ${message}\n`),
+	});
+	deps.io.err(`tm: supervising ${daemon.engine.list().length} tasks from ${file} (home ${home}); Ctrl-C stops them all\n`);
+
+	const signal = await new Promise<NodeJS.Signals>(resolve => {
+		const off = deps.onSignal(['SIGTERM', 'SIGINT'], received => {
+			off();
+			resolve(received);
+		});
+	});
+	deps.io.err(`tm: ${signal}: stopping every task\n`);
+	await daemon.shutdown(`daemon got ${signal}`);
+	deps.io.err('tm: all tasks stopped\n');
+	return 0;
+}
+
+export function registerUp(program: Command, deps: Deps, done: (code: number) => void): void {
+	program
+		.command('up')
+		.description('start the supervisor')
+		.option('-c, --config <file>', 'config file (default ./tm.yaml)')
+		.option('--foreground', 'stay attached (for systemd and containers)')
+		.action(async (options: UpOptions, command: Command) => {
+			done(await runUp({...command.optsWithGlobals(), ...options}, deps));
+		});
+}

@@ -1,0 +1,126 @@
+/**
+ * The `taskmaster:` section → a DaemonSpec. Every key is optional.
+ */
+import {err, ok, type Result} from '../errors.js';
+import type {DaemonSpec, SmtpSpec} from '../model.js';
+import {daemonDefaults, smtpDefaults, smtpSecurePort} from './defaults.js';
+import {describe} from './describe.js';
+import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
+import {readField, readMap, reportValue, valueOf, type Ctx, type Field} from './tree.js';
+import {parseDuration} from './units.js';
+
+/** The keys of the `taskmaster:` section. */
+export const daemonKeys = [
+	'logfile',
+	'email',
+	'smtp',
+	'uid',
+	'gid',
+	'http',
+	'http_token',
+	'max_running',
+	'retention',
+	'heartbeat_interval',
+	'task_timeout',
+	'cleanup_interval',
+] as const;
+
+const smtpKeys = ['host', 'port', 'secure', 'user', 'pass', 'from'] as const;
+const retentionKeys = ['finished', 'history'] as const;
+
+/** A duration that must be more than zero (an interval of 0 would spin). */
+const positiveDuration: Parser<number> = (value) => {
+	const result = parseDuration(value);
+	return result.ok && result.value === 0 ? err(`expected a duration greater than 0, got ${describe(value)}`) : result;
+};
+
+const parseEmail: Parser<string> = (value) =>
+	typeof value === 'string' && /^[^\s@]+@[^\s@]+$/.test(value.trim())
+		? ok(value.trim())
+		: err(`expected an email address like ops@example.com, got ${describe(value)}`);
+
+/** An `http:` address: where it binds, and whether only this machine can reach it. */
+export type HttpAddress = {address: string; host: string; port: number; loopback: boolean};
+
+/** True for 127.x.x.x, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+	return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * `http: host:port` (`[::1]:4242` for IPv6, `:4242` for every interface). A bare port number
+ * binds 127.0.0.1.
+ */
+export function parseHttp(value: unknown): Result<HttpAddress, string> {
+	const fail = err(`expected host:port like 127.0.0.1:4242, got ${describe(value)}`);
+	const text = typeof value === 'number' ? `127.0.0.1:${value}` : value;
+	if (typeof text !== 'string') {
+		return fail;
+	}
+
+	const match = /^(?:\[([\d:a-f.]+)\]|([^\s:[\]]*)):(\d{1,5})$/i.exec(text.trim());
+	const port = Number(match?.[3]);
+	if (!match || port < 1 || port > 65_535) {
+		return match ? err(`expected a port from 1 to 65535, got ${describe(value)}`) : fail;
+	}
+
+	const host = match[1] ?? match[2] ?? '';
+	return ok({address: text.trim(), host, port, loopback: isLoopback(host)});
+}
+
+function readSmtp(ctx: Ctx, field: Field | undefined, email: string | null): SmtpSpec | null {
+	const fields = field === undefined ? null : readMap(ctx, field.value, field.path, smtpKeys);
+	if (fields === null) {
+		return email === null ? null : {...smtpDefaults};
+	}
+
+	const secure = readField(ctx, fields.get('secure'), parseBoolean) ?? smtpDefaults.secure;
+	return {
+		host: readField(ctx, fields.get('host'), parseText) ?? smtpDefaults.host,
+		port: readField(ctx, fields.get('port'), integer(1, 65_535)) ?? (secure ? smtpSecurePort : smtpDefaults.port),
+		secure,
+		user: readField(ctx, fields.get('user'), nullable(parseText)) ?? smtpDefaults.user,
+		pass: readField(ctx, fields.get('pass'), nullable(parseText)) ?? smtpDefaults.pass,
+		from: readField(ctx, fields.get('from'), nullable(parseText)) ?? smtpDefaults.from,
+	};
+}
+
+function readRetention(ctx: Ctx, field: Field | undefined): DaemonSpec['retention'] {
+	const fields = field === undefined ? null : readMap(ctx, field.value, field.path, retentionKeys);
+	const d = daemonDefaults.retention;
+	return {
+		finishedMs: readField(ctx, fields?.get('finished'), parseDuration) ?? d.finishedMs,
+		historyMs: readField(ctx, fields?.get('history'), parseDuration) ?? d.historyMs,
+	};
+}
+
+/** Reads the `taskmaster:` section (absent or empty: all defaults), reporting every problem. */
+export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
+	const fields = field === undefined ? null : readMap(ctx, field.value, field.path, daemonKeys);
+	const get = (key: (typeof daemonKeys)[number]): Field | undefined => fields?.get(key);
+	const d = daemonDefaults;
+	const email = readField(ctx, get('email'), nullable(parseEmail)) ?? d.email;
+	const http = readField(ctx, get('http'), nullable(parseHttp)) ?? null;
+	const httpToken = readField(ctx, get('http_token'), nullable(parseText)) ?? d.httpToken;
+	const httpField = get('http');
+	const tokenGiven = valueOf(ctx, get('http_token')?.value) !== null;
+	if (http !== null && !http.loopback && httpToken === null && !tokenGiven && httpField !== undefined) {
+		const host = http.host === '' ? 'every interface' : http.host;
+		reportValue(ctx, httpField, `binds ${host}, which other machines can reach; set taskmaster.http_token too, or bind 127.0.0.1`);
+	}
+
+	return {
+		logfile: readField(ctx, get('logfile'), nullable(parseText)) ?? d.logfile,
+		email,
+		smtp: readSmtp(ctx, get('smtp'), email),
+		uid: readField(ctx, get('uid'), nullable(parseAccount)) ?? d.uid,
+		gid: readField(ctx, get('gid'), nullable(parseAccount)) ?? d.gid,
+		http: http?.address ?? d.http,
+		httpToken,
+		maxRunning: readField(ctx, get('max_running'), nullable(integer(1))) ?? d.maxRunning,
+		retention: readRetention(ctx, get('retention')),
+		heartbeatIntervalMs: readField(ctx, get('heartbeat_interval'), positiveDuration) ?? d.heartbeatIntervalMs,
+		taskTimeoutMs: readField(ctx, get('task_timeout'), positiveDuration) ?? d.taskTimeoutMs,
+		cleanupIntervalMs: readField(ctx, get('cleanup_interval'), positiveDuration) ?? d.cleanupIntervalMs,
+	};
+}

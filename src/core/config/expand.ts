@@ -1,0 +1,52 @@
+/**
+ * Programs → tasks: each program becomes `numprocs` tasks, with log paths of their own.
+ */
+import {basename, dirname, extname, join} from 'node:path';
+import type {Config, ProgramSpec, TaskSpec} from '../model.js';
+
+const placeholder = /%\((process_num|program_name)\)(0?)(\d*)([ds])/g;
+
+/**
+ * A log path for one instance. `%(process_num)d` (also `%(process_num)02d`, `…s`) and
+ * `%(program_name)s` are expanded. When the program has several instances and the path does
+ * not use `%(process_num)`, `.<n>` goes before the last extension (`web.out.log` →
+ * `web.out.0.log`), so instances never share a file.
+ */
+export function instanceLogPath(path: string | null, program: string, instance: number, numprocs: number): string | null {
+	if (path === null) {
+		return null;
+	}
+
+	const numbered = path.includes('%(process_num)');
+	const expanded = path.replaceAll(placeholder, (_match, name: string, zero: string, width: string) => {
+		const value = name === 'process_num' ? String(instance) : program;
+		return value.padStart(Number(width || 0), zero === '0' ? '0' : ' ');
+	});
+	if (numprocs <= 1 || numbered) {
+		return expanded;
+	}
+
+	const base = basename(expanded);
+	const extension = extname(base);
+	const stem = base.slice(0, base.length - extension.length);
+	return join(dirname(expanded), `${stem}.${instance}${extension}`);
+}
+
+/** The tasks of one program: `name` when numprocs is 1, else `name:0` … `name:N-1`. */
+export function programTasks(program: ProgramSpec): TaskSpec[] {
+	return Array.from({length: program.numprocs}, (_, instance) => ({
+		...program,
+		id: program.numprocs === 1 ? program.name : `${program.name}:${instance}`,
+		kind: 'service',
+		program: program.name,
+		instance,
+		retries: program.startretries,
+		stdout: instanceLogPath(program.stdout, program.name, instance, program.numprocs),
+		stderr: instanceLogPath(program.stderr, program.name, instance, program.numprocs),
+	}));
+}
+
+/** Every program of the config as its tasks, in file order. */
+export function expandTasks(config: Config): TaskSpec[] {
+	return config.programs.flatMap((program) => programTasks(program));
+}

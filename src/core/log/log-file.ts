@@ -1,0 +1,275 @@
+/**
+ * One task log file on disk: synchronous appends, optional timestamps, size-based rotation.
+ */
+
+import {closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
+import {dirname} from 'node:path';
+import {TmError} from '../errors.js';
+import type {LogSpec} from '../model.js';
+import {errnoText} from './errno-text.js';
+
+const NL = 10;
+
+function isMissing(error: unknown): boolean {
+	return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/**
+ * An append-only log file. Every `write` is done with `fs.writeSync`: when it returns, the
+ * bytes are in the file (in the page cache), so a task's exit recorded after its output was
+ * written never races the output. Failures throw {@link TmError}s naming the path.
+ */
+export class LogFile {
+	readonly #path: string;
+	readonly #spec: LogSpec;
+	readonly #now: () => number;
+	#fd: number | null;
+	/** Bytes in the current file. */
+	#size: number;
+	#bytesWritten = 0;
+	/** With timestamps: whether the next byte starts a line (and so gets a prefix). */
+	#atLineStart = true;
+	#stampAt = Number.NaN;
+	#stamp = '';
+
+	private constructor(path: string, spec: LogSpec, now: () => number, fd: number, size: number) {
+		this.#path = path;
+		this.#spec = spec;
+		this.#now = now;
+		this.#fd = fd;
+		this.#size = size;
+	}
+
+	/**
+	 * Opens `path` for appending, creating it and its parent directories. An existing file is
+	 * kept and its size counts towards `spec.maxSize`.
+	 * @throws TmError `E_SPAWN` naming the path and the errno when it cannot be opened.
+	 */
+	static open(path: string, spec: LogSpec, now: () => number): LogFile {
+		let fd: number | null = null;
+		try {
+			mkdirSync(dirname(path), {recursive: true});
+			fd = openSync(path, 'a', 0o644);
+			const {size} = fstatSync(fd);
+			return new LogFile(path, spec, now, fd, size);
+		} catch (error) {
+			if (fd !== null) {
+				try {
+					closeSync(fd);
+				} catch {
+					// The open failure is the one to report.
+				}
+			}
+
+			throw new TmError('E_SPAWN', `cannot open log file ${path}: ${errnoText(error)}`, {cause: error});
+		}
+	}
+
+	/** The path this file writes to. */
+	get path(): string {
+		return this.#path;
+	}
+
+	/** Bytes written through this object since it was opened, timestamps included, across rotations. */
+	get bytesWritten(): number {
+		return this.#bytesWritten;
+	}
+
+	/** Bytes in the current file, as far as this object knows. */
+	get size(): number {
+		return this.#size;
+	}
+
+	/** Whether `close()` has not been called. */
+	get isOpen(): boolean {
+		return this.#fd !== null;
+	}
+
+	/**
+	 * Appends `chunk` (prefixing each line start with the ISO time when `spec.timestamps`),
+	 * rotating first when the file would pass `spec.maxSize`.
+	 * @throws TmError `E_STORE` naming the path when a write fails or the file is closed (bytes
+	 * before the failure are in the file), or when a rotation fails (then the whole chunk is
+	 * still written to `path`, which grows past `maxSize`, whenever it could be reopened).
+	 */
+	write(chunk: Buffer): void {
+		if (chunk.length === 0) {
+			return;
+		}
+
+		if (this.#fd === null) {
+			throw new TmError('E_STORE', `cannot write log file ${this.#path}: it is closed`);
+		}
+
+		const data = this.#spec.timestamps ? this.#stamped(chunk) : chunk;
+		const max = this.#spec.maxSize;
+		if (max <= 0 || this.#size + data.length <= max) {
+			this.#writeAll(data, 0, data.length);
+			return;
+		}
+
+		this.#writeRotating(data, max);
+	}
+
+	/** Closes the file; later writes throw. Closing twice does nothing. */
+	close(): void {
+		const fd = this.#fd;
+		if (fd === null) {
+			return;
+		}
+
+		this.#fd = null;
+		try {
+			closeSync(fd);
+		} catch (error) {
+			throw new TmError('E_STORE', `cannot close log file ${this.#path}: ${errnoText(error)}`, {cause: error});
+		}
+	}
+
+	/** Writes `data` cutting it at line boundaries where it has to rotate. */
+	#writeRotating(data: Buffer, max: number): void {
+		let off = 0;
+		while (off < data.length) {
+			const left = data.length - off;
+			if (this.#size + left <= max) {
+				this.#writeAll(data, off, data.length);
+				return;
+			}
+
+			const room = max - this.#size;
+			const cut = room > 0 ? data.subarray(off, off + room).lastIndexOf(NL) : -1;
+			if (cut !== -1) {
+				// Whole lines fit: write them, the rest goes to a fresh file.
+				this.#writeAll(data, off, off + cut + 1);
+				off += cut + 1;
+			} else if (this.#size === 0) {
+				// One line larger than the whole file: it has to be split.
+				this.#writeAll(data, off, off + max);
+				off += max;
+			}
+
+			try {
+				this.#rotate();
+			} catch (error) {
+				// Rotation failed: keep the output (the file grows past maxSize) and report it.
+				if (this.#fd !== null) {
+					this.#writeAll(data, off, data.length);
+				}
+
+				throw error;
+			}
+		}
+	}
+
+	/** `data[from, to)` into the file, looping over short writes. */
+	#writeAll(data: Buffer, from: number, to: number): void {
+		const fd = this.#fd;
+		if (fd === null) {
+			throw new TmError('E_STORE', `cannot write log file ${this.#path}: it is closed`);
+		}
+
+		let off = from;
+		try {
+			while (off < to) {
+				const n = writeSync(fd, data, off, to - off);
+				if (n <= 0) {
+					throw new Error('the system wrote no bytes');
+				}
+
+				off += n;
+				this.#size += n;
+				this.#bytesWritten += n;
+			}
+		} catch (error) {
+			throw new TmError('E_STORE', `cannot write log file ${this.#path}: ${errnoText(error)}`, {cause: error});
+		}
+	}
+
+	/** Shifts `path` → `path.1` → … → `path.N` (dropping the oldest) and starts an empty `path`. */
+	#rotate(): void {
+		const path = this.#path;
+		const backups = Math.max(Math.floor(this.#spec.backups), 0);
+		try {
+			if (backups === 0) {
+				if (this.#fd !== null) {
+					ftruncateSync(this.#fd, 0);
+				}
+
+				this.#size = 0;
+				return;
+			}
+
+			this.close();
+			for (let i = backups - 1; i >= 1; i--) {
+				this.#renameIfPresent(`${path}.${i}`, `${path}.${i + 1}`);
+			}
+
+			this.#renameIfPresent(path, `${path}.1`);
+			mkdirSync(dirname(path), {recursive: true});
+			this.#fd = openSync(path, 'a', 0o644);
+			this.#size = fstatSync(this.#fd).size;
+		} catch (error) {
+			this.#reopenAfterFailedRotation();
+			if (error instanceof TmError) {
+				throw error;
+			}
+
+			throw new TmError('E_STORE', `cannot rotate log file ${path}: ${errnoText(error)}`, {cause: error});
+		}
+	}
+
+	#renameIfPresent(from: string, to: string): void {
+		try {
+			renameSync(from, to);
+		} catch (error) {
+			if (!isMissing(error)) {
+				throw error;
+			}
+		}
+	}
+
+	/** After a failed rotation, `path` open again (best effort) so that the output still has a home. */
+	#reopenAfterFailedRotation(): void {
+		if (this.#fd !== null) {
+			return;
+		}
+
+		try {
+			this.#fd = openSync(this.#path, 'a', 0o644);
+			this.#size = fstatSync(this.#fd).size;
+		} catch {
+			this.#fd = null;
+		}
+	}
+
+	/** `chunk` with the current time before every line start in it. */
+	#stamped(chunk: Buffer): Buffer {
+		const stamp = this.#currentStamp();
+		// Latin-1 maps each byte to one character and back, so this is exact for any bytes, and
+		// far faster than copying line by line.
+		const text = chunk.toString('latin1');
+		const endsLine = chunk[chunk.length - 1] === NL;
+		let stamped = text.replaceAll('\n', `\n${stamp}`);
+		if (endsLine) {
+			stamped = stamped.slice(0, stamped.length - stamp.length);
+		}
+
+		if (this.#atLineStart) {
+			stamped = stamp + stamped;
+		}
+
+		this.#atLineStart = endsLine;
+		return Buffer.from(stamped, 'latin1');
+	}
+
+	/** The ISO time of now and a space, as Latin-1 text (it contains no '$'). */
+	#currentStamp(): string {
+		const at = this.#now();
+		if (at !== this.#stampAt) {
+			this.#stampAt = at;
+			this.#stamp = `${new Date(at).toISOString()} `;
+		}
+
+		return this.#stamp;
+	}
+}

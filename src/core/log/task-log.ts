@@ -1,0 +1,238 @@
+/**
+ * Everything one task's output goes through: its log file(s), its line ring, its listeners.
+ */
+
+import {resolve} from 'node:path';
+import {TmError} from '../errors.js';
+import type {LogSpec} from '../model.js';
+import {LineRing, MAX_RING_LINE_BYTES, type LogLine, type LogStream} from './line-ring.js';
+import {LineSplitter} from './line-splitter.js';
+import {LogFile} from './log-file.js';
+
+/** Options of {@link TaskLog}. */
+export type TaskLogOptions = {
+	stdoutPath: string;
+	/** May be the same file as `stdoutPath`: both streams then share one open file. */
+	stderrPath: string;
+	spec: LogSpec;
+	/** Lines kept in memory, both streams together. Defaults to {@link DEFAULT_RING_SIZE}. */
+	ringSize?: number;
+	/** The clock, in ms since the epoch: line times and timestamps. */
+	now: () => number;
+};
+
+/** Lines a task keeps in memory unless told otherwise. */
+export const DEFAULT_RING_SIZE = 1000;
+
+/** Called with each complete line, after it is in the file and in the ring. */
+export type LineListener = (line: LogLine) => void;
+
+/** Code units a splitter keeps of one line: always more than the ring keeps, so it marks the cut. */
+const SPLITTER_MAX_LENGTH = MAX_RING_LINE_BYTES + 1;
+
+/**
+ * One task's output. Bytes go to the log file as they arrive (synchronously, so they are on
+ * file before the caller records anything after them); complete lines go to the ring and to
+ * listeners. The ring outlives runs: `flush()`/`close()`/`reopen()` never clear it.
+ */
+export class TaskLog {
+	readonly #stdoutPath: string;
+	readonly #stderrPath: string;
+	readonly #shared: boolean;
+	readonly #spec: LogSpec;
+	readonly #now: () => number;
+	readonly #ring: LineRing;
+	readonly #listeners = new Set<LineListener>();
+	readonly #splitters: Record<LogStream, LineSplitter> = {
+		stdout: new LineSplitter({maxLength: SPLITTER_MAX_LENGTH}),
+		stderr: new LineSplitter({maxLength: SPLITTER_MAX_LENGTH}),
+	};
+
+	#stdoutFile: LogFile | null = null;
+	#stderrFile: LogFile | null = null;
+
+	constructor(options: TaskLogOptions) {
+		this.#stdoutPath = options.stdoutPath;
+		this.#stderrPath = options.stderrPath;
+		this.#shared = resolve(options.stdoutPath) === resolve(options.stderrPath);
+		this.#spec = options.spec;
+		this.#now = options.now;
+		this.#ring = new LineRing(options.ringSize ?? DEFAULT_RING_SIZE);
+	}
+
+	/** Whether the log files are open. */
+	get isOpen(): boolean {
+		return this.#stdoutFile !== null;
+	}
+
+	/** The sequence number of the last line, 0 before the first (see {@link LineRing.since}). */
+	get lastSeq(): number {
+		return this.#ring.lastSeq;
+	}
+
+	/**
+	 * Opens both log files (one, when the paths are the same), creating directories. Does
+	 * nothing when already open.
+	 * @throws TmError `E_SPAWN` naming the path that cannot be opened; nothing stays open then.
+	 */
+	open(): void {
+		if (this.#stdoutFile !== null) {
+			return;
+		}
+
+		const stdoutFile = LogFile.open(this.#stdoutPath, this.#spec, this.#now);
+		let stderrFile = stdoutFile;
+		if (!this.#shared) {
+			try {
+				stderrFile = LogFile.open(this.#stderrPath, this.#spec, this.#now);
+			} catch (error) {
+				stdoutFile.close();
+				throw error;
+			}
+		}
+
+		this.#stdoutFile = stdoutFile;
+		this.#stderrFile = stderrFile;
+	}
+
+	/**
+	 * Takes a chunk of the child's stdout.
+	 * @throws TmError `E_STORE` when it cannot be written to the file (its lines still reach the
+	 * ring and the listeners), or the first error a listener threw (after all were called).
+	 */
+	stdout(chunk: Buffer): void {
+		this.#take('stdout', chunk);
+	}
+
+	/** Takes a chunk of the child's stderr; see {@link TaskLog.stdout}. */
+	stderr(chunk: Buffer): void {
+		this.#take('stderr', chunk);
+	}
+
+	/**
+	 * Ends each stream's partial last line, for once the child's pipes have closed: it goes to
+	 * the ring and the listeners (its bytes are already in the file, left as the child wrote them:
+	 * no '\n' is added). The splitters start fresh for the next run.
+	 * @throws the first error a listener threw, after all lines were delivered.
+	 */
+	flush(): void {
+		let failure: {error: unknown} | null = null;
+		for (const stream of ['stdout', 'stderr'] as const) {
+			const text = this.#splitters[stream].flush();
+			if (text !== null) {
+				const error = this.#emit(stream, text, this.#now());
+				failure ??= error;
+			}
+		}
+
+		if (failure !== null) {
+			throw failure.error;
+		}
+	}
+
+	/** Flushes partial lines, then closes the files. The ring and listeners stay. */
+	close(): void {
+		try {
+			this.flush();
+		} finally {
+			this.#closeFiles();
+		}
+	}
+
+	/**
+	 * Closes and opens the files again by path, for a new run after the files were moved or
+	 * deleted outside tm. The ring and listeners stay.
+	 * @throws TmError `E_SPAWN` as {@link TaskLog.open}.
+	 */
+	reopen(): void {
+		this.#closeFiles();
+		this.open();
+	}
+
+	/** The last `n` lines (of `stream` only, when given), oldest first. */
+	tail(n: number, stream?: LogStream): LogLine[] {
+		return this.#ring.tail(n, stream);
+	}
+
+	/** The lines still in the ring whose `seq` is greater than `seq`, oldest first. */
+	since(seq: number): LogLine[] {
+		return this.#ring.since(seq);
+	}
+
+	/**
+	 * Calls `listener` with every complete line from now on.
+	 * @returns A function that unsubscribes it.
+	 */
+	onLine(listener: LineListener): () => void {
+		// A wrapper, so the same function subscribed twice is two subscriptions.
+		const entry: LineListener = (line) => {
+			listener(line);
+		};
+
+		this.#listeners.add(entry);
+		return () => {
+			this.#listeners.delete(entry);
+		};
+	}
+
+	#take(stream: LogStream, chunk: Buffer): void {
+		let failure: {error: unknown} | null = null;
+		const file = stream === 'stdout' ? this.#stdoutFile : this.#stderrFile;
+		try {
+			if (file === null) {
+				const path = stream === 'stdout' ? this.#stdoutPath : this.#stderrPath;
+				throw new TmError('E_STORE', `cannot write log file ${path}: the task log is not open`);
+			}
+
+			file.write(chunk);
+		} catch (error) {
+			failure = {error};
+		}
+
+		const lines = this.#splitters[stream].push(chunk);
+		if (lines.length > 0) {
+			const at = this.#now();
+			for (const text of lines) {
+				const error = this.#emit(stream, text, at);
+				failure ??= error;
+			}
+		}
+
+		if (failure !== null) {
+			throw failure.error;
+		}
+	}
+
+	/** Rings and delivers one line; returns the first listener error, if any. */
+	#emit(stream: LogStream, text: string, at: number): {error: unknown} | null {
+		const line = this.#ring.push({at, stream, text});
+		if (this.#listeners.size === 0) {
+			return null;
+		}
+
+		let failure: {error: unknown} | null = null;
+		for (const listener of this.#listeners) {
+			try {
+				listener(line);
+			} catch (error) {
+				failure ??= {error};
+			}
+		}
+
+		return failure;
+	}
+
+	#closeFiles(): void {
+		const stdoutFile = this.#stdoutFile;
+		const stderrFile = this.#stderrFile;
+		this.#stdoutFile = null;
+		this.#stderrFile = null;
+		try {
+			stdoutFile?.close();
+		} finally {
+			if (stderrFile !== stdoutFile) {
+				stderrFile?.close();
+			}
+		}
+	}
+}

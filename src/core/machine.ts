@@ -1,0 +1,463 @@
+/**
+ * The task state machine: one pure function from (record, event, spec, now) to
+ * (record, effects). No I/O, no clock, no randomness of its own: the runtime feeds it facts
+ * (a process exited, a deadline passed, a person asked) and executes the effects it returns.
+ *
+ * ```
+ *                 start / restart                admit                 spawned
+ *   stopped ─────────────────────► queued ──────────────► starting ─────────────────┐
+ *   completed                        ▲                    │  │ starttime passed     │
+ *   failed                           │ backoff over       │  │ or READY=1           │
+ *   fatal  ◄── failures > retries ── backoff ◄── exit ────┘  ▼                      │
+ *     ▲                              ▲   ▲               running ◄── resume ── paused
+ *     │                              │   └── exit (restart policy) ─┘ │   pause ──►  │
+ *     │                              │                                │              │
+ *     │            stop/restart/evict/fault: stopsignal to the group  ▼              │
+ *     └───────────────────────────────────────────────────────── stopping ◄──────────┘
+ *                                    SIGKILL at killAt; on exit: stopped | queued | backoff
+ * ```
+ *
+ * Each state has at most one deadline (`deadlineOf`); its expiry is the `timer` event.
+ */
+import {backoffDelay} from './backoff.js';
+import type {ExitInfo, Millis, TaskRecord, TaskSpec, TaskState} from './model.js';
+
+export type TaskEvent =
+	/** A person or the config wants it up (autostart, `tm start`, `tm retry`). */
+	| {type: 'start'; reason?: string}
+	/** A person or the config wants it down. */
+	| {type: 'stop'; reason?: string}
+	| {type: 'restart'; reason?: string}
+	/** The scheduler granted a slot (capacity and dependencies allow it). */
+	| {type: 'admit'}
+	| {type: 'spawned'; pid: number}
+	| {type: 'spawn-failed'; message: string}
+	/** READY=1 on the notify fd, or the ready line matched. */
+	| {type: 'ready'}
+	/** The process exited and its pipes are drained. */
+	| {type: 'exited'; pid: number; code: number | null; signal: string | null}
+	/** The state's deadline (`deadlineOf`) may have passed. */
+	| {type: 'timer'}
+	| {type: 'pause'}
+	| {type: 'resume'}
+	/** Give the slot to someone else: stop gracefully and queue again. */
+	| {type: 'evict'; reason: string}
+	/** A liveness check failed (watchdog, max_runtime, max_memory, stuck): stop, then apply the restart policy. */
+	| {type: 'fault'; reason: string};
+
+export type Effect =
+	| {type: 'spawn'}
+	/** Send a signal to the task's whole process group. */
+	| {type: 'signal'; signal: string}
+	/** Ask the scheduler for a slot; it answers with `admit`. */
+	| {type: 'enqueue'};
+
+export type Transition = {record: TaskRecord; effects: Effect[]};
+
+/** The one deadline of a state, if it has one. */
+export function deadlineOf(state: TaskState): Millis | null {
+	switch (state.kind) {
+		case 'starting': {
+			return state.pid === null ? null : state.readyBy;
+		}
+
+		case 'backoff': {
+			return state.until;
+		}
+
+		case 'stopping': {
+			return state.killAt;
+		}
+
+		default: {
+			return null;
+		}
+	}
+}
+
+/** The pid of the live process, if the state has one. */
+export function pidOf(state: TaskState): number | null {
+	switch (state.kind) {
+		case 'starting': {
+			return state.pid;
+		}
+
+		case 'running':
+		case 'stopping':
+		case 'paused': {
+			return state.pid;
+		}
+
+		default: {
+			return null;
+		}
+	}
+}
+
+export function initialRecord(now: Millis, reason = 'not started'): TaskRecord {
+	return {
+		state: {kind: 'stopped', since: now, reason, lastExit: null},
+		want: 'down',
+		restarts: 0,
+		attempt: 0,
+		failures: 0,
+		crashes: 0,
+		upSince: null,
+	};
+}
+
+/** `exit 1`, `killed by SIGKILL`. */
+export function describeExit(exit: Pick<ExitInfo, 'code' | 'signal'>): string {
+	return exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code ?? '?'}`;
+}
+
+function formatMs(ms: number): string {
+	if (ms % 3_600_000 === 0 && ms > 0) {
+		return `${ms / 3_600_000}h`;
+	}
+
+	if (ms % 60_000 === 0 && ms > 0) {
+		return `${ms / 60_000}m`;
+	}
+
+	return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+const unchanged = (record: TaskRecord): Transition => ({record, effects: []});
+
+/**
+ * Decides what happens to a task when `event` occurs at `now`. `random` ∈ [0, 1) is drawn by the
+ * runtime and only used for backoff jitter, so the function stays deterministic.
+ */
+export function transition(
+	record: TaskRecord,
+	event: TaskEvent,
+	spec: TaskSpec,
+	now: Millis,
+	random = 0.5,
+): Transition {
+	const {state} = record;
+	const to = (next: TaskState, changes: Partial<TaskRecord> = {}, effects: Effect[] = []): Transition => ({
+		record: {...record, ...changes, state: next},
+		effects,
+	});
+
+	const queue = (reason: string, changes: Partial<TaskRecord> = {}): Transition =>
+		to({kind: 'queued', since: now, reason}, changes, [{type: 'enqueue'}]);
+
+	const stopping = (
+		pid: number,
+		reason: string,
+		then: 'stopped' | 'restart' | 'requeue' | 'fail-start' | 'crash',
+		changes: Partial<TaskRecord> = {},
+	): Transition => {
+		const effects: Effect[] = [{type: 'signal', signal: spec.stopsignal}];
+		if (state.kind === 'paused') {
+			// A stopped process only acts on the stop signal once it is continued.
+			effects.push({type: 'signal', signal: 'SIGCONT'});
+		}
+
+		return to({kind: 'stopping', since: now, reason, pid, killAt: now + spec.stoptimeMs, then}, changes, effects);
+	};
+
+	/** A start that did not reach `running`: retry with backoff, or give up. */
+	const failedStart = (reason: string, lastExit: ExitInfo | null): Transition => {
+		const failures = record.failures + 1;
+		const limit = spec.kind === 'job' ? spec.retries : spec.startretries;
+		if (failures > limit) {
+			const kind = spec.kind === 'job' ? 'failed' : 'fatal';
+			const tries = failures === 1 ? '1 try' : `${failures} tries`;
+			return to({kind, since: now, reason: `${reason}; gave up after ${tries}`, lastExit}, {failures, upSince: null});
+		}
+
+		const delay = backoffDelay(spec.backoff, failures, random);
+		return to(
+			{kind: 'backoff', since: now, reason: `${reason}; retry ${failures}/${limit} in ${formatMs(delay)}`, until: now + delay, lastExit},
+			{failures, upSince: null},
+		);
+	};
+
+	/** A run that had started ended: the restart policy decides. */
+	const ended = (exit: ExitInfo, cause: string | null): Transition => {
+		const text = cause ?? describeExit(exit);
+		const expected = cause === null && exit.signal === null && exit.code !== null && spec.exitcodes.includes(exit.code);
+		if (spec.kind === 'job') {
+			return expected
+				? to({kind: 'completed', since: now, reason: text, lastExit: exit}, {upSince: null})
+				: failedStart(text, exit);
+		}
+
+		if (spec.autorestart === 'never' || (spec.autorestart === 'unexpected' && expected)) {
+			return expected
+				? to({kind: 'completed', since: now, reason: text, lastExit: exit}, {upSince: null})
+				: to({kind: 'failed', since: now, reason: `${text} (autorestart: false)`, lastExit: exit}, {upSince: null});
+		}
+
+		const stable = record.upSince !== null && now - record.upSince >= spec.backoff.resetAfterMs;
+		const crashes = (stable ? 0 : record.crashes) + 1;
+		const delay = backoffDelay(spec.backoff, crashes, random);
+		return to(
+			{kind: 'backoff', since: now, reason: `${text}; restart in ${formatMs(delay)}`, until: now + delay, lastExit: exit},
+			{crashes, upSince: null},
+		);
+	};
+
+	switch (event.type) {
+		case 'start': {
+			const reason = event.reason ?? 'start requested';
+			switch (state.kind) {
+				case 'stopped':
+				case 'completed':
+				case 'failed':
+				case 'fatal': {
+					return queue(reason, {want: 'up', attempt: 0, failures: 0, crashes: 0});
+				}
+
+				case 'backoff': {
+					return queue(reason, {want: 'up'});
+				}
+
+				case 'stopping': {
+					return to({...state, then: state.then === 'stopped' ? 'restart' : state.then}, {want: 'up'});
+				}
+
+				case 'queued':
+				case 'starting':
+				case 'running':
+				case 'paused': {
+					return to(state, {want: 'up'});
+				}
+			}
+
+			return unreachable(state);
+		}
+
+		case 'stop': {
+			const reason = event.reason ?? 'stopped by request';
+			switch (state.kind) {
+				case 'queued':
+				case 'backoff': {
+					return to({kind: 'stopped', since: now, reason, lastExit: state.kind === 'backoff' ? state.lastExit : null}, {want: 'down'});
+				}
+
+				case 'starting': {
+					return state.pid === null
+						? to({kind: 'stopped', since: now, reason, lastExit: null}, {want: 'down'})
+						: stopping(state.pid, reason, 'stopped', {want: 'down'});
+				}
+
+				case 'running':
+				case 'paused': {
+					return stopping(state.pid, reason, 'stopped', {want: 'down'});
+				}
+
+				case 'stopping': {
+					return to({...state, then: 'stopped'}, {want: 'down'});
+				}
+
+				case 'stopped':
+				case 'completed':
+				case 'failed':
+				case 'fatal': {
+					return to(state, {want: 'down'});
+				}
+			}
+
+			return unreachable(state);
+		}
+
+		case 'restart': {
+			const reason = event.reason ?? 'restart requested';
+			switch (state.kind) {
+				case 'starting': {
+					return state.pid === null ? to(state, {want: 'up'}) : stopping(state.pid, reason, 'restart', {want: 'up'});
+				}
+
+				case 'running':
+				case 'paused': {
+					return stopping(state.pid, reason, 'restart', {want: 'up'});
+				}
+
+				case 'stopping': {
+					return to({...state, then: 'restart'}, {want: 'up'});
+				}
+
+				case 'queued': {
+					return to(state, {want: 'up'});
+				}
+
+				case 'backoff': {
+					return queue(reason, {want: 'up'});
+				}
+
+				case 'stopped':
+				case 'completed':
+				case 'failed':
+				case 'fatal': {
+					return queue(reason, {want: 'up', attempt: 0, failures: 0, crashes: 0});
+				}
+			}
+
+			return unreachable(state);
+		}
+
+		case 'admit': {
+			if (state.kind !== 'queued') {
+				return unchanged(record);
+			}
+
+			const readyBy = spec.starttimeMs > 0 || spec.ready.kind !== 'none' ? now + spec.starttimeMs : null;
+			return to(
+				{kind: 'starting', since: now, reason: record.attempt > 0 ? `attempt ${record.attempt + 1}` : 'starting', pid: null, readyBy},
+				{attempt: record.attempt + 1, restarts: record.restarts + (record.attempt > 0 ? 1 : 0)},
+				[{type: 'spawn'}],
+			);
+		}
+
+		case 'spawned': {
+			if (state.kind !== 'starting' || state.pid !== null) {
+				return unchanged(record);
+			}
+
+			if (state.readyBy === null) {
+				return to({kind: 'running', since: now, reason: 'started', pid: event.pid}, {failures: 0, upSince: now});
+			}
+
+			// A ready check without a starttime waits for READY with no deadline.
+			const readyBy = spec.starttimeMs > 0 ? state.readyBy : null;
+			return to({...state, pid: event.pid, readyBy});
+		}
+
+		case 'spawn-failed': {
+			return state.kind === 'starting' && state.pid === null ? failedStart(event.message, null) : unchanged(record);
+		}
+
+		case 'ready': {
+			if (state.kind === 'starting' && state.pid !== null && spec.ready.kind !== 'none') {
+				return to({kind: 'running', since: now, reason: 'ready', pid: state.pid}, {failures: 0, upSince: now});
+			}
+
+			return unchanged(record);
+		}
+
+		case 'timer': {
+			const deadline = deadlineOf(state);
+			if (deadline === null || now < deadline) {
+				return unchanged(record);
+			}
+
+			switch (state.kind) {
+				case 'starting': {
+					if (state.pid === null) {
+						return unchanged(record);
+					}
+
+					if (spec.ready.kind === 'none') {
+						return to(
+							{kind: 'running', since: now, reason: `started (up ${formatMs(spec.starttimeMs)})`, pid: state.pid},
+							{failures: 0, upSince: now},
+						);
+					}
+
+					return stopping(state.pid, `not ready after ${formatMs(spec.starttimeMs)}`, 'fail-start');
+				}
+
+				case 'backoff': {
+					return queue(`retrying (attempt ${record.attempt + 1})`);
+				}
+
+				case 'stopping': {
+					return to({...state, killAt: null, reason: `${state.reason}; SIGKILL after ${formatMs(spec.stoptimeMs)}`}, {}, [
+						{type: 'signal', signal: 'SIGKILL'},
+					]);
+				}
+
+				default: {
+					return unchanged(record);
+				}
+			}
+		}
+
+		case 'exited': {
+			if (pidOf(state) !== event.pid) {
+				return unchanged(record);
+			}
+
+			const exit: ExitInfo = {code: event.code, signal: event.signal, at: now};
+			switch (state.kind) {
+				case 'starting': {
+					return failedStart(`${describeExit(exit)} before starttime`, exit);
+				}
+
+				case 'running':
+				case 'paused': {
+					return ended(exit, null);
+				}
+
+				case 'stopping': {
+					switch (state.then) {
+						case 'stopped': {
+							return to({kind: 'stopped', since: now, reason: state.reason, lastExit: exit}, {upSince: null});
+						}
+
+						case 'restart': {
+							return queue(state.reason, {upSince: null});
+						}
+
+						case 'requeue': {
+							return queue(state.reason, {upSince: null, attempt: Math.max(0, record.attempt - 1)});
+						}
+
+						case 'fail-start': {
+							return failedStart(state.reason, exit);
+						}
+
+						case 'crash': {
+							return ended(exit, state.reason);
+						}
+					}
+
+					return unreachable(state.then);
+				}
+
+				default: {
+					return unchanged(record);
+				}
+			}
+		}
+
+		case 'pause': {
+			return state.kind === 'running'
+				? to({kind: 'paused', since: now, reason: 'paused by request', pid: state.pid, runningSince: state.since}, {}, [
+						{type: 'signal', signal: 'SIGSTOP'},
+					])
+				: unchanged(record);
+		}
+
+		case 'resume': {
+			return state.kind === 'paused'
+				? to({kind: 'running', since: state.runningSince, reason: 'resumed', pid: state.pid}, {}, [{type: 'signal', signal: 'SIGCONT'}])
+				: unchanged(record);
+		}
+
+		case 'evict': {
+			const pid = pidOf(state);
+			return pid !== null && state.kind !== 'stopping' ? stopping(pid, event.reason, 'requeue') : unchanged(record);
+		}
+
+		case 'fault': {
+			const pid = pidOf(state);
+			if (pid === null || state.kind === 'stopping') {
+				return unchanged(record);
+			}
+
+			return stopping(pid, event.reason, state.kind === 'starting' ? 'fail-start' : 'crash');
+		}
+	}
+
+	return unreachable(event);
+}
+
+function unreachable(value: never): never {
+	throw new Error(`unhandled event ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,190 @@
+/**
+ * The domain's types: what the config says (specs), what a person wants, and what tm observes.
+ * No imports and no behaviour: every other module speaks in these words.
+ */
+
+/** Milliseconds since the Unix epoch, as given by the injected clock. */
+export type Millis = number;
+
+export type AutoRestart = 'always' | 'never' | 'unexpected';
+
+/** A dependency condition (SPEC §2 `depends_on`). */
+export type DependsCondition = 'started' | 'ready' | 'completed' | 'succeeded';
+
+/** How a task proves it is up. `fd`: it writes READY=1 on fd 3; `line`: an output line matches. */
+export type Readiness = {kind: 'none'} | {kind: 'fd'} | {kind: 'line'; pattern: string};
+
+export type BackoffSpec = {
+	initialMs: number;
+	factor: number;
+	maxMs: number;
+	/** 0..1: the delay is multiplied by a factor drawn from [1 - jitter, 1 + jitter]. */
+	jitter: number;
+	/** A run that stayed up this long resets the backoff to `initialMs`. */
+	resetAfterMs: number;
+};
+
+export type LogSpec = {
+	/** Rotate when the file would pass this many bytes; 0 turns rotation off. */
+	maxSize: number;
+	/** Rotated files kept (`file.1` … `file.N`). */
+	backups: number;
+	/** Prefix each line with an ISO-8601 timestamp. */
+	timestamps: boolean;
+};
+
+export type StuckSpec = {cpuBelowPercent: number; forMs: number};
+
+/** One program as written in the config, after defaults and validation. */
+export type ProgramSpec = {
+	name: string;
+	cmd: string;
+	/** The argv `cmd` splits into (shell: false), or ['/bin/sh', '-c', cmd] (shell: true). */
+	argv: string[];
+	shell: boolean;
+	numprocs: number;
+	/** Octal file mode mask applied to the child only, or null to inherit the daemon's. */
+	umask: number | null;
+	workingdir: string | null;
+	autostart: boolean;
+	autorestart: AutoRestart;
+	exitcodes: number[];
+	startretries: number;
+	starttimeMs: number;
+	/** Normalised signal name, e.g. 'SIGTERM'. */
+	stopsignal: string;
+	stoptimeMs: number;
+	/** Log file paths as configured (may contain `%(process_num)d`), or null for the default. */
+	stdout: string | null;
+	stderr: string | null;
+	env: Record<string, string>;
+	/** User name or numeric uid to run as (program `user:`, else the daemon's `uid:`). */
+	user: string | null;
+	group: string | null;
+	priority: number | null;
+	dependsOn: Record<string, DependsCondition>;
+	ready: Readiness;
+	watchdogMs: number | null;
+	maxRuntimeMs: number | null;
+	maxMemory: number | null;
+	stuck: StuckSpec | null;
+	backoff: BackoffSpec;
+	log: LogSpec;
+	schedule: string | null;
+};
+
+export type SmtpSpec = {
+	host: string;
+	port: number;
+	secure: boolean;
+	user: string | null;
+	pass: string | null;
+	from: string | null;
+};
+
+/** The `taskmaster:` section. */
+export type DaemonSpec = {
+	logfile: string | null;
+	email: string | null;
+	smtp: SmtpSpec | null;
+	uid: string | null;
+	gid: string | null;
+	/** `host:port`, or null when the web view is off. */
+	http: string | null;
+	httpToken: string | null;
+	/** Running tasks that count against slots; null means unlimited. */
+	maxRunning: number | null;
+	retention: {finishedMs: number; historyMs: number};
+	heartbeatIntervalMs: number;
+	taskTimeoutMs: number;
+	cleanupIntervalMs: number;
+};
+
+export type Config = {
+	/** Absolute path of the file it came from, or null when built in code. */
+	file: string | null;
+	daemon: DaemonSpec;
+	programs: ProgramSpec[];
+};
+
+export type TaskKind = 'service' | 'job';
+
+/** One supervised thing: an instance of a program, or a submitted job. */
+export type TaskSpec = ProgramSpec & {
+	/** Stable id: `web`, `web:0`, or `j-…` for jobs. */
+	id: string;
+	kind: TaskKind;
+	program: string;
+	/** Instance number within the program (0 when numprocs is 1). */
+	instance: number;
+	/** Retries a job may use before `failed`; programs use `startretries` instead. */
+	retries: number;
+};
+
+/** What a person (or the config) asked for. The machine reconciles the state towards it. */
+export type Want = 'up' | 'down';
+
+export type ExitInfo = {
+	code: number | null;
+	signal: string | null;
+	at: Millis;
+};
+
+/**
+ * Observed state (SPEC §3). Each variant carries only what is true in it.
+ * `reason` says, in words, why the task got there.
+ */
+export type TaskState =
+	| {kind: 'stopped'; since: Millis; reason: string; lastExit: ExitInfo | null}
+	| {kind: 'queued'; since: Millis; reason: string}
+	| {kind: 'starting'; since: Millis; reason: string; pid: number | null; readyBy: Millis | null}
+	| {kind: 'running'; since: Millis; reason: string; pid: number}
+	| {kind: 'backoff'; since: Millis; reason: string; until: Millis; lastExit: ExitInfo | null}
+	| {
+			kind: 'stopping';
+			since: Millis;
+			reason: string;
+			pid: number;
+			/** When SIGKILL goes to the group, or null once it has been sent. */
+			killAt: Millis | null;
+			/**
+			 * Where the task goes once the process group is gone: `stopped`; `restart` and `requeue`
+			 * (queued again); `fail-start` and `crash` (the restart policy, as a failure).
+			 */
+			then: 'stopped' | 'restart' | 'requeue' | 'fail-start' | 'crash';
+	  }
+	| {kind: 'paused'; since: Millis; reason: string; pid: number; runningSince: Millis}
+	| {kind: 'completed'; since: Millis; reason: string; lastExit: ExitInfo}
+	| {kind: 'failed'; since: Millis; reason: string; lastExit: ExitInfo | null}
+	| {kind: 'fatal'; since: Millis; reason: string; lastExit: ExitInfo | null};
+
+export type StateKind = TaskState['kind'];
+
+export const stateKinds: readonly StateKind[] = [
+	'queued',
+	'starting',
+	'running',
+	'backoff',
+	'stopping',
+	'stopped',
+	'paused',
+	'completed',
+	'failed',
+	'fatal',
+];
+
+/** Everything the machine decides on: the state plus the counters that survive runs. */
+export type TaskRecord = {
+	state: TaskState;
+	want: Want;
+	/** Respawns after the first, automatic or asked for. Only grows. */
+	restarts: number;
+	/** Spawns since the last start from rest; exported to the child as TM_ATTEMPT. */
+	attempt: number;
+	/** Consecutive starts that did not reach `running` (supervisord's backoff count). */
+	failures: number;
+	/** Consecutive exits after a successful start; the exponent of the backoff. */
+	crashes: number;
+	/** When the current run reached `running`, for `reset_after`. */
+	upSince: Millis | null;
+};

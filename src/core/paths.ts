@@ -1,0 +1,33 @@
+/**
+ * Where tm keeps its files (SPEC §8): `--home`, else TM_HOME, else $XDG_STATE_HOME/tm, else
+ * ~/.local/state/tm.
+ */
+import path from 'node:path';
+
+export type Env = Record<string, string | undefined>;
+
+export function resolveHome(explicit: string | undefined, env: Env): string {
+	if (explicit) {
+		return path.resolve(explicit);
+	}
+
+	if (env['TM_HOME']) {
+		return path.resolve(env['TM_HOME']);
+	}
+
+	if (env['XDG_STATE_HOME']) {
+		return path.join(env['XDG_STATE_HOME'], 'tm');
+	}
+
+	return path.join(env['HOME'] ?? '/tmp', '.local', 'state', 'tm');
+}
+
+export function resolveSocket(explicit: string | undefined, home: string, env: Env): string {
+	return path.resolve(explicit ?? env['TM_SOCKET'] ?? path.join(home, 'tm.sock'));
+}
+
+/** The default log files of a task: `$TM_HOME/logs/<task>.out.log` and `.err.log`. */
+export function defaultLogPaths(home: string, taskId: string): {stdout: string; stderr: string} {
+	const base = taskId.replaceAll('/', '_');
+	return {stdout: path.join(home, 'logs', `${base}.out.log`), stderr: path.join(home, 'logs', `${base}.err.log`)};
+}

@@ -1,0 +1,180 @@
+/**
+ * Starts one task process in its own process group with stdout, stderr and the notify channel
+ * (fd 3) as pipes to the daemon, and signals the whole group. The only importer of
+ * `node:child_process` in tm.
+ *
+ * Exit is reported once: after the main process has exited AND its pipes have closed, so every
+ * byte it wrote has been handed to `onStdout`/`onStderr` first. Processes the task left behind in
+ * its group are killed when the main process exits, which also closes the pipes they held.
+ */
+import {spawn as spawnChild, type ChildProcess} from 'node:child_process';
+import type {Clock, TimerHandle} from '../clock.js';
+import {err, messageOf, ok, type Result} from '../errors.js';
+import {checkWorkingDir, resolveCommand} from './resolve-command.js';
+import {resolveGroup, resolveUser} from './users.js';
+
+export type SpawnRequest = {
+	argv: string[];
+	env: Record<string, string>;
+	cwd: string;
+	umask: number | null;
+	user: string | null;
+	group: string | null;
+};
+
+export type SpawnCallbacks = {
+	onStdout(chunk: Buffer): void;
+	onStderr(chunk: Buffer): void;
+	onNotify(chunk: Buffer): void;
+	/** The spawn failed after the pid was unknown (EACCES and the like). */
+	onSpawnError(message: string): void;
+	onExit(code: number | null, signal: string | null): void;
+};
+
+export type TaskProcess = {
+	readonly pid: number | null;
+	/** Signals the whole process group; false when it no longer exists. */
+	signal(signal: string): boolean;
+};
+
+/** How long to wait for the pipes to close after the group is gone before giving up on them. */
+const drainLimitMs = 5000;
+
+function identity(request: SpawnRequest): Result<{uid?: number; gid?: number}, string> {
+	if (request.user === null && request.group === null) {
+		return ok({});
+	}
+
+	const ids: {uid?: number; gid?: number} = {};
+	if (request.user !== null) {
+		const user = resolveUser(request.user);
+		if (!user.ok) {
+			return user;
+		}
+
+		ids.uid = user.value.uid;
+		if (user.value.gid !== null) {
+			ids.gid = user.value.gid;
+		}
+	}
+
+	if (request.group !== null) {
+		const group = resolveGroup(request.group);
+		if (!group.ok) {
+			return group;
+		}
+
+		ids.gid = group.value;
+	}
+
+	const self = {uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0};
+	const needsRoot = (ids.uid !== undefined && ids.uid !== self.uid) || (ids.gid !== undefined && ids.gid !== self.gid);
+	if (needsRoot && self.uid !== 0) {
+		const who = request.user === null ? `group "${request.group}"` : `user "${request.user}"`;
+		return err(`cannot run as ${who}: tm runs as uid ${self.uid}, and only root can switch users`);
+	}
+
+	return needsRoot ? ok(ids) : ok({});
+}
+
+/** Checks everything that can be checked before forking, so errors name the thing. */
+export function prepare(request: SpawnRequest): Result<{file: string; ids: {uid?: number; gid?: number}}, string> {
+	const cwd = checkWorkingDir(request.cwd);
+	if (!cwd.ok) {
+		return cwd;
+	}
+
+	const [command] = request.argv;
+	if (command === undefined || command === '') {
+		return err('empty command');
+	}
+
+	const file = resolveCommand(command, request.cwd, request.env['PATH']);
+	if (!file.ok) {
+		return file;
+	}
+
+	const ids = identity(request);
+	return ids.ok ? ok({file: file.value, ids: ids.value}) : ids;
+}
+
+function signalGroup(pid: number, signal: string): boolean {
+	try {
+		process.kill(-pid, signal as NodeJS.Signals);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, clock: Clock): Result<TaskProcess, string> {
+	const prepared = prepare(request);
+	if (!prepared.ok) {
+		return prepared;
+	}
+
+	let child: ChildProcess;
+	const previousUmask = request.umask === null ? null : process.umask(request.umask);
+	try {
+		child = spawnChild(prepared.value.file, request.argv.slice(1), {
+			argv0: request.argv[0],
+			cwd: request.cwd,
+			env: request.env,
+			detached: true,
+			stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+			...prepared.value.ids,
+		});
+	} catch (error) {
+		return err(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
+	} finally {
+		if (previousUmask !== null) {
+			process.umask(previousUmask);
+		}
+	}
+
+	const pid = child.pid ?? null;
+	let exited: {code: number | null; signal: string | null} | null = null;
+	let reported = false;
+	let drainTimer: TimerHandle | null = null;
+
+	const report = (): void => {
+		if (reported || exited === null) {
+			return;
+		}
+
+		reported = true;
+		drainTimer?.cancel();
+		callbacks.onExit(exited.code, exited.signal);
+	};
+
+	child.stdout?.on('data', (chunk: Buffer) => callbacks.onStdout(chunk));
+	child.stderr?.on('data', (chunk: Buffer) => callbacks.onStderr(chunk));
+	const notify = child.stdio[3];
+	notify?.on('data', (chunk: Buffer) => callbacks.onNotify(chunk));
+	notify?.on('error', () => {});
+	child.on('error', error => {
+		if (pid === null) {
+			callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
+		}
+	});
+	child.on('exit', (code, signal) => {
+		exited = {code, signal};
+		if (pid !== null) {
+			// Whatever the task left in its group goes with it; this also closes the pipes it held.
+			signalGroup(pid, 'SIGKILL');
+		}
+
+		drainTimer = clock.at(clock.now() + drainLimitMs, () => {
+			child.stdout?.destroy();
+			child.stderr?.destroy();
+			notify?.destroy();
+			report();
+		});
+	});
+	child.on('close', () => report());
+
+	return ok({
+		pid,
+		signal: (signal: string) => (pid === null || exited !== null ? false : signalGroup(pid, signal)),
+	});
+}

@@ -1,0 +1,267 @@
+/**
+ * The runtime of one task: feeds events into the pure machine, executes the effects it returns
+ * (spawn, signal the group, ask for a slot), keeps the one timer of the current state, and
+ * reports every change of state. Events raised while an event is being handled are queued and
+ * handled in order, so every transition is seen by listeners exactly once and in sequence.
+ */
+import type {Clock, TimerHandle} from './clock.js';
+import {messageOf} from './errors.js';
+import {deadlineOf, initialRecord, pidOf, transition, type Effect, type TaskEvent} from './machine.js';
+import type {Millis, TaskRecord, TaskSpec} from './model.js';
+import {NotifyParser, type NotifyMessage} from './notify.js';
+import {TaskLog} from './log/task-log.js';
+import {spawnTask, type TaskProcess} from './process/spawner.js';
+
+/** What the task reported about itself on the notify channel. */
+export type TaskInfo = {
+	heartbeatAt: Millis | null;
+	progress: number | null;
+	progressText: string | null;
+	status: string | null;
+	checkpoint: string | null;
+	notifyGarbage: number;
+};
+
+export type Change = {
+	task: Supervisor;
+	event: TaskEvent;
+	before: TaskRecord;
+	after: TaskRecord;
+};
+
+export type SupervisorDeps = {
+	clock: Clock;
+	random: () => number;
+	/** The environment every task starts from (the daemon's own). */
+	baseEnv: Record<string, string>;
+	/** The directory tasks run in when they set no `workingdir`. */
+	defaultCwd: string;
+	stdoutPath: string;
+	stderrPath: string;
+	socketPath: string | null;
+	/** Called for every transition that changed the record. */
+	onChange(change: Change): void;
+	/** The task wants a slot; the scheduler answers with `admit` now or later. */
+	onEnqueue(task: Supervisor): void;
+	onNotify?(task: Supervisor, message: NotifyMessage): void;
+};
+
+export class Supervisor {
+	record: TaskRecord;
+	readonly info: TaskInfo = {heartbeatAt: null, progress: null, progressText: null, status: null, checkpoint: null, notifyGarbage: 0};
+	readonly log: TaskLog;
+	private process: TaskProcess | null = null;
+	private timer: {at: Millis; handle: TimerHandle} | null = null;
+	private readonly pending: TaskEvent[] = [];
+	private busy = false;
+	private readonly readyLine: RegExp | null;
+
+	spec: TaskSpec;
+	private readonly deps: SupervisorDeps;
+
+	constructor(spec: TaskSpec, deps: SupervisorDeps, record?: TaskRecord) {
+		this.spec = spec;
+		this.deps = deps;
+		this.record = record ?? initialRecord(deps.clock.now());
+		this.log = new TaskLog({stdoutPath: deps.stdoutPath, stderrPath: deps.stderrPath, spec: spec.log, now: () => deps.clock.now()});
+		this.readyLine = spec.ready.kind === 'line' ? new RegExp(spec.ready.pattern) : null;
+		if (this.readyLine) {
+			const pattern = this.readyLine;
+			this.log.onLine(line => {
+				if (this.record.state.kind === 'starting' && pattern.test(line.text)) {
+					this.dispatch({type: 'ready'});
+				}
+			});
+		}
+	}
+
+	get id(): string {
+		return this.spec.id;
+	}
+
+	get pid(): number | null {
+		return pidOf(this.record.state);
+	}
+
+	/** Handles `event` now, or right after the event being handled. */
+	dispatch(event: TaskEvent): void {
+		this.pending.push(event);
+		if (this.busy) {
+			return;
+		}
+
+		this.busy = true;
+		try {
+			for (let next = this.pending.shift(); next; next = this.pending.shift()) {
+				this.handle(next);
+			}
+		} finally {
+			this.busy = false;
+		}
+	}
+
+	private handle(event: TaskEvent): void {
+		const before = this.record;
+		const {record, effects} = transition(before, event, this.spec, this.deps.clock.now(), this.deps.random());
+		this.record = record;
+		this.armTimer();
+		if (record !== before) {
+			this.deps.onChange({task: this, event, before, after: record});
+		}
+
+		for (const effect of effects) {
+			this.execute(effect);
+		}
+	}
+
+	private execute(effect: Effect): void {
+		switch (effect.type) {
+			case 'spawn': {
+				this.spawn();
+				break;
+			}
+
+			case 'signal': {
+				this.process?.signal(effect.signal);
+				break;
+			}
+
+			case 'enqueue': {
+				this.deps.onEnqueue(this);
+				break;
+			}
+		}
+	}
+
+	private armTimer(): void {
+		const at = deadlineOf(this.record.state);
+		if (this.timer?.at === at) {
+			return;
+		}
+
+		this.timer?.handle.cancel();
+		this.timer =
+			at === null
+				? null
+				: {
+						at,
+						handle: this.deps.clock.at(at, () => {
+							this.timer = null;
+							this.dispatch({type: 'timer'});
+						}),
+					};
+	}
+
+	private environment(): Record<string, string> {
+		const env: Record<string, string> = {
+			...this.deps.baseEnv,
+			...this.spec.env,
+			TM_TASK_ID: this.spec.id,
+			TM_TASK_NAME: this.spec.id,
+			TM_ATTEMPT: String(this.record.attempt),
+			TM_NOTIFY_FD: '3',
+		};
+		if (this.deps.socketPath) {
+			env['TM_SOCKET'] = this.deps.socketPath;
+		}
+
+		if (this.spec.watchdogMs !== null) {
+			env['TM_WATCHDOG_MS'] = String(this.spec.watchdogMs);
+		}
+
+		if (this.info.checkpoint !== null) {
+			env['TM_CHECKPOINT'] = this.info.checkpoint;
+		}
+
+		return env;
+	}
+
+	private spawn(): void {
+		try {
+			this.log.open();
+		} catch (error) {
+			this.dispatch({type: 'spawn-failed', message: messageOf(error)});
+			return;
+		}
+
+		const notify = new NotifyParser();
+		const result = spawnTask(
+			{
+				argv: this.spec.argv,
+				env: this.environment(),
+				cwd: this.spec.workingdir ?? this.deps.defaultCwd,
+				umask: this.spec.umask,
+				user: this.spec.user,
+				group: this.spec.group,
+			},
+			{
+				onStdout: chunk => this.log.stdout(chunk),
+				onStderr: chunk => this.log.stderr(chunk),
+				onNotify: chunk => {
+					for (const message of notify.push(chunk)) {
+						this.notified(message);
+					}
+
+					this.info.notifyGarbage = notify.garbage;
+				},
+				onSpawnError: message => this.dispatch({type: 'spawn-failed', message}),
+				onExit: (code, signal) => {
+					this.log.flush();
+					this.process = null;
+					this.dispatch({type: 'exited', pid: pid ?? -1, code, signal});
+				},
+			},
+			this.deps.clock,
+		);
+		if (!result.ok) {
+			this.dispatch({type: 'spawn-failed', message: result.error});
+			return;
+		}
+
+		this.process = result.value;
+		const {pid} = result.value;
+		if (pid !== null) {
+			this.dispatch({type: 'spawned', pid});
+		}
+	}
+
+	private notified(message: NotifyMessage): void {
+		const now = this.deps.clock.now();
+		switch (message.type) {
+			case 'ready': {
+				this.dispatch({type: 'ready'});
+				break;
+			}
+
+			case 'heartbeat': {
+				this.info.heartbeatAt = now;
+				break;
+			}
+
+			case 'progress': {
+				this.info.progress = message.percent;
+				this.info.progressText = message.text;
+				break;
+			}
+
+			case 'status': {
+				this.info.status = message.text;
+				break;
+			}
+
+			case 'checkpoint': {
+				this.info.checkpoint = message.data;
+				break;
+			}
+		}
+
+		this.deps.onNotify?.(this, message);
+	}
+
+	/** Cancels the timer; the process (if any) is left to whoever calls this. */
+	dispose(): void {
+		this.timer?.handle.cancel();
+		this.timer = null;
+		this.log.close();
+	}
+}

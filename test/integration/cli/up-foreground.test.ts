@@ -1,0 +1,95 @@
+/**
+ * `tm up --foreground` as a real process: starts the config's programs, logs events as JSON
+ * lines and readable lines, and on SIGTERM stops every task and exits 0.
+ */
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {readFileSync, rmSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import {tempDir} from '../../helpers/harness.js';
+import {alive, waitFor} from '../../helpers/wait.js';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const started: number[] = [];
+
+after(() => {
+	for (const pid of started) {
+		try {
+			process.kill(-pid, 'SIGKILL');
+		} catch {
+			// already gone
+		}
+	}
+});
+
+function runTm(args: string[], cwd: string) {
+	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), ...args], {
+		cwd,
+		env: {...process.env, TM_HOME: path.join(cwd, 'home')},
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
+	});
+	started.push(child.pid ?? 0);
+	let stderr = '';
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+	return {child, stderr: () => stderr, exited};
+}
+
+describe('tm up --foreground', () => {
+	it('supervises the config, logs events, and stops everything on SIGTERM', async () => {
+		const dir = tempDir();
+		writeFileSync(
+			path.join(dir, 'tm.yaml'),
+			[
+				'taskmaster:',
+				'  logfile: ./tmd.log',
+				'programs:',
+				'  sleeper:',
+				'    cmd: sleep 1000',
+				'    starttime: 0',
+				'    numprocs: 2',
+				'  crasher:',
+				'    cmd: "sh -c \'echo boom >&2; exit 7\'"',
+				'    starttime: 0',
+				'    backoff: {initial: 50ms, max: 200ms}',
+				'',
+			].join('\n'),
+		);
+		const tm = runTm(['up', '--foreground'], dir);
+		await waitFor(tm.stderr, s => /sleeper:1 starting -> running/.test(s) && /crasher running -> backoff/.test(s), {
+			what: 'both programs to be supervised',
+		});
+		const events = () =>
+			readFileSync(path.join(dir, 'tmd.log'), 'utf8')
+				.trim()
+				.split('\n')
+				.map(line => JSON.parse(line) as {task?: string; to?: string; pid?: number; message?: string});
+		const pids = events()
+			.filter(e => e.task?.startsWith('sleeper') && e.to === 'running')
+			.map(e => e.pid ?? 0);
+		assert.equal(pids.length, 2);
+		assert.ok(pids.every(pid => alive(pid)));
+		assert.match(readFileSync(path.join(dir, 'home/logs/crasher.err.log'), 'utf8'), /^boom\n/);
+
+		tm.child.kill('SIGTERM');
+		assert.equal(await tm.exited, 0, tm.stderr());
+		assert.ok(pids.every(pid => !alive(pid)));
+		assert.match(tm.stderr(), /all tasks stopped/);
+		const last = events().at(-1);
+		assert.equal(last?.message, 'daemon stopped');
+		rmSync(dir, {recursive: true, force: true});
+	});
+
+	it('an invalid config starts nothing and exits 2 with every problem', async () => {
+		const dir = tempDir();
+		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  a:\n    cmd: sleep 1000\n    stoptime: ten\n    autostrat: true\n');
+		const tm = runTm(['up', '--foreground'], dir);
+		assert.equal(await tm.exited, 2);
+		assert.match(tm.stderr(), /programs\.a\.stoptime: expected a duration/);
+		assert.match(tm.stderr(), /programs\.a\.autostrat: unknown key; did you mean "autostart"\?/);
+		assert.match(tm.stderr(), /nothing was started/);
+		rmSync(dir, {recursive: true, force: true});
+	});
+});

@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {deadlineOf, initialRecord, transition, type TaskEvent} from '../../../src/core/machine.js';
+import type {StateKind, TaskRecord, TaskSpec, TaskState} from '../../../src/core/model.js';
+import {makeSpec} from '../../helpers/spec.js';
+
+const t0 = 1_000_000;
+const later = t0 + 100_000; // every sample deadline below has passed by then
+const spec = makeSpec();
+
+const samples: Record<StateKind, TaskState> = {
+	stopped: {kind: 'stopped', since: t0, reason: 'not started', lastExit: null},
+	queued: {kind: 'queued', since: t0, reason: 'start requested'},
+	starting: {kind: 'starting', since: t0, reason: 'starting', pid: 100, readyBy: t0 + 1000},
+	running: {kind: 'running', since: t0, reason: 'started', pid: 100},
+	backoff: {kind: 'backoff', since: t0, reason: 'exit 1', until: t0 + 1000, lastExit: {code: 1, signal: null, at: t0}},
+	stopping: {kind: 'stopping', since: t0, reason: 'stopped by request', pid: 100, killAt: t0 + 10_000, then: 'stopped'},
+	paused: {kind: 'paused', since: t0, reason: 'paused by request', pid: 100, runningSince: t0},
+	completed: {kind: 'completed', since: t0, reason: 'exit 0', lastExit: {code: 0, signal: null, at: t0}},
+	failed: {kind: 'failed', since: t0, reason: 'exit 1', lastExit: {code: 1, signal: null, at: t0}},
+	fatal: {kind: 'fatal', since: t0, reason: 'exit 1', lastExit: {code: 1, signal: null, at: t0}},
+};
+
+const events: Record<string, TaskEvent> = {
+	start: {type: 'start'},
+	stop: {type: 'stop'},
+	restart: {type: 'restart'},
+	admit: {type: 'admit'},
+	spawned: {type: 'spawned', pid: 200},
+	'spawn-failed': {type: 'spawn-failed', message: 'command not found: x'},
+	ready: {type: 'ready'},
+	exited: {type: 'exited', pid: 100, code: 1, signal: null},
+	timer: {type: 'timer'},
+	pause: {type: 'pause'},
+	resume: {type: 'resume'},
+	evict: {type: 'evict', reason: 'evicted by backup (priority 90 > 10)'},
+	fault: {type: 'fault', reason: 'watchdog: no heartbeat for 30s'},
+};
+
+/**
+ * The specification, as a table: for each state, each event gives the next state and the effects
+ * (`enqueue`, `spawn`, or a signal name), in order. A blank effect list means none.
+ */
+const table: Record<StateKind, Record<string, string>> = {
+	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped'},
+	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued'},
+	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM'},
+	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM'},
+	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff'},
+	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping'},
+	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT'},
+	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed'},
+	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed'},
+	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal'},
+};
+
+function record(state: TaskState, changes: Partial<TaskRecord> = {}): TaskRecord {
+	return {...initialRecord(t0), state, want: 'up', ...changes};
+}
+
+function step(rec: TaskRecord, event: TaskEvent, s: TaskSpec = spec, now = later): string {
+	const {record: next, effects} = transition(rec, event, s, now);
+	const words = effects.map(e => (e.type === 'signal' ? e.signal : e.type));
+	return [next.state.kind, ...words].join(' ');
+}
+
+describe('transition: every (state, event) pair', () => {
+	for (const [kind, row] of Object.entries(table) as Array<[StateKind, Record<string, string>]>) {
+		for (const [name, expected] of Object.entries(row)) {
+			it(`${kind} + ${name} → ${expected}`, () => {
+				const event = events[name];
+				assert.ok(event, `no sample event ${name}`);
+				assert.equal(step(record(samples[kind]), event), expected);
+			});
+		}
+	}
+
+	it('covers every state and every event', () => {
+		assert.deepEqual(Object.keys(table).sort(), Object.keys(samples).sort());
+		for (const row of Object.values(table)) {
+			assert.deepEqual(Object.keys(row).sort(), Object.keys(events).sort());
+		}
+	});
+});
+
+describe('transition: scenarios', () => {
+	const fast = makeSpec({starttimeMs: 0});
+
+	/** Runs a task from rest through admit and spawn with the given spec. */
+	function started(s: TaskSpec, now = t0): TaskRecord {
+		let r = transition(initialRecord(now), {type: 'start'}, s, now).record;
+		r = transition(r, {type: 'admit'}, s, now).record;
+		return transition(r, {type: 'spawned', pid: 100}, s, now).record;
+	}
+
+	it('with starttime 0 a spawned task is running at once', () => {
+		assert.equal(started(fast).state.kind, 'running');
+	});
+
+	it('with starttime it is running only once the deadline passes', () => {
+		const r = started(spec);
+		assert.equal(r.state.kind, 'starting');
+		assert.equal(deadlineOf(r.state), t0 + 1000);
+		assert.equal(transition(r, {type: 'timer'}, spec, t0 + 999).record.state.kind, 'starting');
+		assert.equal(transition(r, {type: 'timer'}, spec, t0 + 1000).record.state.kind, 'running');
+	});
+
+	it('crashes back off exponentially up to the cap, and the attempt counts up', () => {
+		const s = makeSpec({starttimeMs: 0, backoff: {initialMs: 1000, factor: 2, maxMs: 5000, jitter: 0, resetAfterMs: 60_000}});
+		let r = started(s);
+		let now = t0;
+		const delays: number[] = [];
+		for (let i = 0; i < 5; i++) {
+			r = transition(r, {type: 'exited', pid: 100, code: 1, signal: null}, s, now).record;
+			assert.equal(r.state.kind, 'backoff');
+			const {until} = r.state as Extract<TaskState, {kind: 'backoff'}>;
+			delays.push(until - now);
+			now = until;
+			r = transition(r, {type: 'timer'}, s, now).record;
+			assert.equal(r.state.kind, 'queued');
+			r = transition(r, {type: 'admit'}, s, now).record;
+			r = transition(r, {type: 'spawned', pid: 100}, s, now).record;
+		}
+
+		assert.deepEqual(delays, [1000, 2000, 4000, 5000, 5000]);
+		assert.equal(r.restarts, 5);
+		assert.equal(r.attempt, 6);
+	});
+
+	it('jitter stays within its band and under the cap', () => {
+		const s = makeSpec({starttimeMs: 0, backoff: {initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0.2, resetAfterMs: 60_000}});
+		for (const random of [0, 0.25, 0.5, 0.999]) {
+			const r = transition(started(s), {type: 'exited', pid: 100, code: 1, signal: null}, s, t0, random).record;
+			const delay = (r.state as Extract<TaskState, {kind: 'backoff'}>).until - t0;
+			assert.ok(delay >= 800 && delay <= 1200, `delay ${delay} for random ${random}`);
+		}
+	});
+
+	it('a run that stayed up for reset_after resets the backoff', () => {
+		const s = makeSpec({starttimeMs: 0, backoff: {initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0, resetAfterMs: 60_000}});
+		const crashed = {...started(s), crashes: 4};
+		const quick = transition(crashed, {type: 'exited', pid: 100, code: 1, signal: null}, s, t0 + 1000).record;
+		assert.equal((quick.state as Extract<TaskState, {kind: 'backoff'}>).until - (t0 + 1000), 16_000);
+		const stable = transition(crashed, {type: 'exited', pid: 100, code: 1, signal: null}, s, t0 + 60_000).record;
+		assert.equal((stable.state as Extract<TaskState, {kind: 'backoff'}>).until - (t0 + 60_000), 1000);
+	});
+
+	it('startretries failed starts end in fatal (supervisord: 1 + startretries attempts)', () => {
+		const s = makeSpec({startretries: 2, starttimeMs: 1000});
+		let r = started(s);
+		let now = t0;
+		const kinds: string[] = [];
+		for (let i = 0; i < 3; i++) {
+			r = transition(r, {type: 'exited', pid: 100, code: 0, signal: null}, s, now + 10).record;
+			kinds.push(r.state.kind);
+			if (r.state.kind !== 'backoff') {
+				break;
+			}
+
+			now = r.state.until;
+			r = transition(transition(r, {type: 'timer'}, s, now).record, {type: 'admit'}, s, now).record;
+			r = transition(r, {type: 'spawned', pid: 100}, s, now).record;
+		}
+
+		assert.deepEqual(kinds, ['backoff', 'backoff', 'fatal']);
+		assert.match(r.state.reason, /before starttime; gave up after 3 tries/);
+	});
+
+	it('reaching running clears the failed-start count', () => {
+		const s = makeSpec({startretries: 1});
+		const r = {...started(s), failures: 1};
+		assert.equal(transition(r, {type: 'timer'}, s, t0 + 1000).record.failures, 0);
+	});
+
+	for (const [autorestart, code, expected] of [
+		['unexpected', 0, 'completed'],
+		['unexpected', 2, 'completed'],
+		['unexpected', 3, 'backoff'],
+		['always', 0, 'backoff'],
+		['always', 3, 'backoff'],
+		['never', 0, 'completed'],
+		['never', 3, 'failed'],
+	] as const) {
+		it(`autorestart ${autorestart} with exitcodes [0, 2]: exit ${code} → ${expected}`, () => {
+			const s = makeSpec({starttimeMs: 0, autorestart, exitcodes: [0, 2]});
+			const r = transition(started(s), {type: 'exited', pid: 100, code, signal: null}, s, t0).record;
+			assert.equal(r.state.kind, expected);
+		});
+	}
+
+	it('a signal death is never an expected exit', () => {
+		const s = makeSpec({starttimeMs: 0, autorestart: 'unexpected'});
+		const r = transition(started(s), {type: 'exited', pid: 100, code: null, signal: 'SIGSEGV'}, s, t0).record;
+		assert.equal(r.state.kind, 'backoff');
+		assert.match(r.state.reason, /killed by SIGSEGV/);
+	});
+
+	it('a job completes on an expected exit and goes to failed after its retries', () => {
+		const s = makeSpec({kind: 'job', starttimeMs: 0, retries: 1});
+		assert.equal(transition(started(s), {type: 'exited', pid: 100, code: 0, signal: null}, s, t0).record.state.kind, 'completed');
+		const once = transition(started(s), {type: 'exited', pid: 100, code: 1, signal: null}, s, t0).record;
+		assert.equal(once.state.kind, 'backoff');
+		const twice = transition({...once, state: samples.running}, {type: 'exited', pid: 100, code: 1, signal: null}, s, t0).record;
+		assert.equal(twice.state.kind, 'failed');
+	});
+
+	it('stop escalates to SIGKILL at stoptime and ends stopped with the exit', () => {
+		let r = started(makeSpec({starttimeMs: 0}));
+		const stop = transition(r, {type: 'stop'}, spec, t0);
+		assert.deepEqual(stop.effects, [{type: 'signal', signal: 'SIGTERM'}]);
+		r = stop.record;
+		assert.equal(deadlineOf(r.state), t0 + 10_000);
+		assert.equal(r.want, 'down');
+		const kill = transition(r, {type: 'timer'}, spec, t0 + 10_000);
+		assert.deepEqual(kill.effects, [{type: 'signal', signal: 'SIGKILL'}]);
+		assert.equal(deadlineOf(kill.record.state), null);
+		const end = transition(kill.record, {type: 'exited', pid: 100, code: null, signal: 'SIGKILL'}, spec, t0 + 10_001).record;
+		assert.equal(end.state.kind, 'stopped');
+		assert.match(end.state.reason, /SIGKILL after 10s/);
+	});
+
+	it('a manual restart counts as a restart and does not reset the attempt count', () => {
+		const s = makeSpec({starttimeMs: 0});
+		let r = transition(started(s), {type: 'restart'}, s, t0).record;
+		r = transition(r, {type: 'exited', pid: 100, code: null, signal: 'SIGTERM'}, s, t0).record;
+		assert.equal(r.state.kind, 'queued');
+		r = transition(r, {type: 'admit'}, s, t0).record;
+		assert.equal(r.restarts, 1);
+		assert.equal(r.attempt, 2);
+	});
+
+	it('an exit of another pid is ignored', () => {
+		const r = started(makeSpec({starttimeMs: 0}));
+		assert.equal(transition(r, {type: 'exited', pid: 999, code: 1, signal: null}, spec, t0).record, r);
+	});
+
+	it('ready gates running when readiness is configured, with starttime as the deadline', () => {
+		const s = makeSpec({ready: {kind: 'fd'}, starttimeMs: 5000});
+		const r = started(s);
+		assert.equal(r.state.kind, 'starting');
+		assert.equal(transition(r, {type: 'ready'}, s, t0 + 10).record.state.kind, 'running');
+		const late = transition(r, {type: 'timer'}, s, t0 + 5000);
+		assert.equal(late.record.state.kind, 'stopping');
+		assert.match(late.record.state.reason, /not ready after 5s/);
+	});
+
+	it('a fault stops the task and then applies the restart policy as a failure', () => {
+		const s = makeSpec({starttimeMs: 0, autorestart: 'unexpected'});
+		let r = transition(started(s), {type: 'fault', reason: 'watchdog: no heartbeat for 30s'}, s, t0).record;
+		assert.equal(r.state.kind, 'stopping');
+		r = transition(r, {type: 'exited', pid: 100, code: 0, signal: null}, s, t0).record;
+		assert.equal(r.state.kind, 'backoff');
+		assert.match(r.state.reason, /watchdog/);
+	});
+
+	it('an evicted task goes back to the queue', () => {
+		const s = makeSpec({starttimeMs: 0});
+		let r = transition(started(s), {type: 'evict', reason: 'evicted by backup (priority 90 > 10)'}, s, t0).record;
+		r = transition(r, {type: 'exited', pid: 100, code: null, signal: 'SIGTERM'}, s, t0).record;
+		assert.equal(r.state.kind, 'queued');
+		assert.match(r.state.reason, /evicted by backup/);
+	});
+
+	it('a spawn failure backs off and names the problem', () => {
+		let r = transition(initialRecord(t0), {type: 'start'}, spec, t0).record;
+		r = transition(r, {type: 'admit'}, spec, t0).record;
+		r = transition(r, {type: 'spawn-failed', message: 'command not found: nope'}, spec, t0).record;
+		assert.equal(r.state.kind, 'backoff');
+		assert.match(r.state.reason, /command not found: nope/);
+	});
+});

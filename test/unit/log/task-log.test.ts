@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import {existsSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterEach, beforeEach, describe, it} from 'node:test';
+import {TmError} from '../../../src/core/errors.js';
+import type {LogLine} from '../../../src/core/log/line-ring.js';
+import {TaskLog, type TaskLogOptions} from '../../../src/core/log/task-log.js';
+import type {LogSpec} from '../../../src/core/model.js';
+
+const plain: LogSpec = {maxSize: 0, backups: 0, timestamps: false};
+
+let dir = '';
+let clock = 0;
+beforeEach(() => {
+	dir = mkdtempSync(join(tmpdir(), 'tm-task-log-'));
+	clock = 1_000;
+});
+afterEach(() => {
+	rmSync(dir, {recursive: true, force: true});
+});
+
+function make(options: Partial<TaskLogOptions> = {}): TaskLog {
+	return new TaskLog({
+		stdoutPath: join(dir, 'out.log'),
+		stderrPath: join(dir, 'err.log'),
+		spec: plain,
+		now: () => clock,
+		...options,
+	});
+}
+
+const texts = (lines: LogLine[]): string[] => lines.map((line) => line.text);
+
+describe('TaskLog', () => {
+	it('writes each stream to its file and rings complete lines', () => {
+		const log = make();
+		log.open();
+		assert.equal(log.isOpen, true);
+		log.stdout(Buffer.from('one\ntw'));
+		clock = 2_000;
+		log.stderr(Buffer.from('oops\n'));
+		log.stdout(Buffer.from('o\n'));
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'one\ntwo\n');
+		assert.equal(readFileSync(join(dir, 'err.log'), 'utf8'), 'oops\n');
+		assert.deepEqual(log.tail(10), [
+			{seq: 1, at: 1_000, stream: 'stdout', text: 'one'},
+			{seq: 2, at: 2_000, stream: 'stderr', text: 'oops'},
+			{seq: 3, at: 2_000, stream: 'stdout', text: 'two'},
+		]);
+		assert.deepEqual(texts(log.tail(10, 'stdout')), ['one', 'two']);
+		assert.deepEqual(texts(log.tail(1, 'stderr')), ['oops']);
+		assert.deepEqual(texts(log.since(1)), ['oops', 'two']);
+		assert.equal(log.lastSeq, 3);
+		log.close();
+		assert.equal(log.isOpen, false);
+	});
+
+	it('shares one file when stdout and stderr have the same path', () => {
+		const path = join(dir, 'both.log');
+		const log = make({stdoutPath: path, stderrPath: join(dir, '.', 'both.log'), spec: {...plain, timestamps: true}});
+		log.open();
+		log.stdout(Buffer.from('out 1\n'));
+		log.stderr(Buffer.from('err 1\n'));
+		log.stdout(Buffer.from('out 2\n'));
+		log.close();
+		log.open();
+		log.stderr(Buffer.from('err 2\n'));
+		log.close();
+		assert.equal(
+			readFileSync(path, 'utf8'),
+			['out 1', 'err 1', 'out 2', 'err 2'].map((text) => `1970-01-01T00:00:01.000Z ${text}\n`).join(''),
+		);
+		assert.deepEqual(
+			log.tail(10).map((line) => `${line.stream}:${line.text}`),
+			['stdout:out 1', 'stderr:err 1', 'stdout:out 2', 'stderr:err 2'],
+		);
+	});
+
+	it('flush completes a partial last line in the ring; its bytes are already on file', () => {
+		const log = make();
+		log.open();
+		const seen: string[] = [];
+		log.onLine((line) => seen.push(`${line.stream}:${line.text}`));
+		log.stdout(Buffer.from('first\nlast wi'));
+		log.stdout(Buffer.from('thout newline'));
+		log.stderr(Buffer.from('err partial\r'));
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'first\nlast without newline');
+		assert.deepEqual(seen, ['stdout:first']);
+		clock = 5_000;
+		log.flush();
+		assert.deepEqual(seen, ['stdout:first', 'stdout:last without newline', 'stderr:err partial']);
+		assert.equal(log.tail(1)[0]?.at, 5_000);
+		log.flush();
+		assert.equal(log.tail(10).length, 3);
+		log.close();
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'first\nlast without newline');
+	});
+
+	it('close flushes partial lines', () => {
+		const log = make();
+		log.open();
+		log.stdout(Buffer.from('dangling'));
+		log.close();
+		assert.deepEqual(texts(log.tail(5)), ['dangling']);
+	});
+
+	it('keeps the ring across runs', () => {
+		const log = make({ringSize: 3});
+		log.open();
+		log.stdout(Buffer.from('run1 a\nrun1 b\n'));
+		log.close();
+		log.open();
+		log.stdout(Buffer.from('run2 a\n'));
+		assert.deepEqual(texts(log.tail(10)), ['run1 a', 'run1 b', 'run2 a']);
+		log.stdout(Buffer.from('run2 b\n'));
+		assert.deepEqual(texts(log.tail(10)), ['run1 b', 'run2 a', 'run2 b']);
+		log.close();
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'run1 a\nrun1 b\nrun2 a\nrun2 b\n');
+	});
+
+	it('reopen writes to a new file when the old one was moved or deleted', () => {
+		const log = make();
+		log.open();
+		log.stdout(Buffer.from('before\n'));
+		log.stderr(Buffer.from('e before\n'));
+		renameSync(join(dir, 'out.log'), join(dir, 'moved.log'));
+		unlinkSync(join(dir, 'err.log'));
+		log.reopen();
+		log.stdout(Buffer.from('after\n'));
+		log.stderr(Buffer.from('e after\n'));
+		log.close();
+		assert.equal(readFileSync(join(dir, 'moved.log'), 'utf8'), 'before\n');
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'after\n');
+		assert.equal(readFileSync(join(dir, 'err.log'), 'utf8'), 'e after\n');
+		assert.equal(log.tail(10).length, 4);
+	});
+
+	it('onLine returns an unsubscribe; a throwing listener does not stop the others', () => {
+		const log = make();
+		log.open();
+		const a: string[] = [];
+		const b: string[] = [];
+		const offA = log.onLine((line) => a.push(line.text));
+		log.onLine((line) => {
+			if (line.text === 'bad') {
+				throw new Error('listener broke');
+			}
+		});
+		log.onLine((line) => b.push(line.text));
+		assert.throws(() => {
+			log.stdout(Buffer.from('x\nbad\ny\n'));
+		}, /listener broke/);
+		assert.deepEqual(a, ['x', 'bad', 'y']);
+		assert.deepEqual(b, ['x', 'bad', 'y']);
+		assert.deepEqual(texts(log.tail(10)), ['x', 'bad', 'y']);
+		offA();
+		offA();
+		log.stdout(Buffer.from('z\n'));
+		assert.deepEqual(a, ['x', 'bad', 'y']);
+		assert.deepEqual(b, ['x', 'bad', 'y', 'z']);
+		log.close();
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'x\nbad\ny\nz\n');
+	});
+
+	it('writing while not open throws E_STORE but still rings the lines', () => {
+		const log = make();
+		assert.throws(
+			() => {
+				log.stdout(Buffer.from('lost?\n'));
+			},
+			(error: unknown) => error instanceof TmError && error.code === 'E_STORE' && error.message.includes('out.log'),
+		);
+		assert.deepEqual(texts(log.tail(1)), ['lost?']);
+	});
+
+	it('open failure of stderr closes stdout and throws E_SPAWN', () => {
+		const blocker = join(dir, 'blocker');
+		writeFileSync(blocker, '');
+		const log = make({stderrPath: join(blocker, 'err.log')});
+		assert.throws(
+			() => {
+				log.open();
+			},
+			(error: unknown) => error instanceof TmError && error.code === 'E_SPAWN' && error.message.includes(blocker),
+		);
+		assert.equal(log.isOpen, false);
+		assert.ok(existsSync(join(dir, 'out.log')));
+	});
+
+	it('rotates through the spec', () => {
+		const log = make({spec: {maxSize: 10, backups: 1, timestamps: false}});
+		log.open();
+		log.stdout(Buffer.from('12345\n'));
+		log.stdout(Buffer.from('67890\n'));
+		log.close();
+		assert.equal(readFileSync(join(dir, 'out.log.1'), 'utf8'), '12345\n');
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), '67890\n');
+	});
+
+	it('cuts a huge line in the ring but not in the file', () => {
+		const log = make();
+		log.open();
+		const chunk = Buffer.alloc(64 * 1024, 'q');
+		for (let i = 0; i < 4; i++) {
+			log.stdout(chunk);
+		}
+
+		log.stdout(Buffer.from('\nshort\n'));
+		log.close();
+		const [huge, short] = log.tail(2);
+		assert.ok(huge?.text.endsWith('…'));
+		assert.ok(Buffer.byteLength(huge?.text ?? '') <= 16 * 1024);
+		assert.equal(short?.text, 'short');
+		assert.equal(readFileSync(join(dir, 'out.log')).length, 4 * 64 * 1024 + 7);
+	});
+
+	it('handles characters split across chunks on both streams independently', () => {
+		const log = make();
+		log.open();
+		const out = Buffer.from('größe €\n');
+		const err = Buffer.from('日本\n');
+		for (let i = 0; i < Math.max(out.length, err.length); i++) {
+			if (i < out.length) {
+				log.stdout(out.subarray(i, i + 1));
+			}
+
+			if (i < err.length) {
+				log.stderr(err.subarray(i, i + 1));
+			}
+		}
+
+		log.close();
+		assert.deepEqual(texts(log.tail(2, 'stdout')), ['größe €']);
+		assert.deepEqual(texts(log.tail(2, 'stderr')), ['日本']);
+	});
+});
