@@ -4,6 +4,7 @@
  */
 import {Command, CommanderError} from 'commander';
 import type {Deps} from './deps.js';
+import {registerHistory} from './history.js';
 import {registerUp} from './up.js';
 import {registerValidate} from './validate.js';
 
@@ -24,6 +25,7 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 		});
 	registerUp(program, deps, done);
 	registerValidate(program, deps, done);
+	registerHistory(program, deps, done);
 	return program;
 }
 

@@ -41,7 +41,9 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	}
 
 	const home = resolveHome(options.home, deps.env);
-	const daemon = startDaemon({
+	let daemon;
+	try {
+		daemon = startDaemon({
 		config: loaded.value,
 		home,
 		cwd: deps.cwd,
@@ -49,9 +51,15 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 		socketPath: null,
 		onEvent: event => deps.io.err(eventHumanLine(event)),
 		onWarning: message => deps.io.err(`tm: ${message}\n`),
-	});
+		});
+	} catch (error) {
+		return reportError(deps.io, options.json, error);
+	}
+
 	deps.io.err(`tm: supervising ${daemon.engine.list().length} tasks from ${file} (home ${home}); Ctrl-C stops them all\n`);
 
+	// Task timers do not hold the event loop open; the daemon does, until it is told to stop.
+	const keepAlive = setInterval(() => {}, 1 << 30);
 	const signal = await new Promise<NodeJS.Signals>(resolve => {
 		const off = deps.onSignal(['SIGTERM', 'SIGINT'], received => {
 			off();
@@ -60,6 +68,7 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	});
 	deps.io.err(`tm: ${signal}: stopping every task\n`);
 	await daemon.shutdown(`daemon got ${signal}`);
+	clearInterval(keepAlive);
 	deps.io.err('tm: all tasks stopped\n');
 	return 0;
 }

@@ -1,16 +1,24 @@
 /**
- * The composition root of the supervisor: makes the home folder, builds the engine from a
- * loaded config, wires events to the daemon log and to the caller, starts what autostarts,
- * and shuts everything down in order.
+ * The composition root of the supervisor: makes the home folder, opens the store, recovers what
+ * the last daemon left (see recovery.ts), builds the engine, wires events to the daemon log and
+ * to the caller, runs retention, and shuts everything down in order. The one core module that
+ * imports the store.
  */
+import {randomUUID} from 'node:crypto';
 import {mkdirSync} from 'node:fs';
 import path from 'node:path';
-import {systemClock, type Clock} from './clock.js';
+import {Store} from '../store/index.js';
+import {systemClock, type Clock, type TimerHandle} from './clock.js';
 import {expandTasks} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
+import {messageOf} from './errors.js';
 import {daemonJsonLine, eventJsonLine} from './event-log.js';
 import {LogFile} from './log/log-file.js';
 import type {Config} from './model.js';
+import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
+import {bootId as readBootId} from './process/proc.js';
+import {planRecovery, type RecoveredTask} from './recovery.js';
+import type {Supervisor} from './supervisor.js';
 
 export type DaemonOptions = {
 	config: Config;
@@ -20,50 +28,57 @@ export type DaemonOptions = {
 	socketPath: string | null;
 	clock?: Clock;
 	random?: () => number;
-	/** Called with every event after it is logged. */
+	/** Called with every event after it is saved and logged. */
 	onEvent?(event: TaskEventRecord): void;
-	/** Problems the daemon hits outside any task (an unwritable daemon log, …). */
+	/** Problems the daemon hits outside any task (an unwritable daemon log, a full disk, …). */
 	onWarning?(message: string): void;
 };
 
 export type Daemon = {
 	engine: Engine;
+	store: Store;
 	startedAt: number;
+	bootId: string;
+	/** Resolves once every process left by a previous daemon has been dealt with. */
+	recovered: Promise<void>;
 	shutdown(reason?: string): Promise<void>;
 };
 
 const daemonLogSpec = {maxSize: 10 * 1024 * 1024, backups: 5, timestamps: false};
+const pruneBatch = 500;
 
+export function databasePath(home: string): string {
+	return path.join(home, 'tm.db');
+}
+
+/** Starts supervising. Throws a TmError (E_STORE) when the database cannot be used. */
 export function startDaemon(options: DaemonOptions): Daemon {
 	const clock = options.clock ?? systemClock;
+	const warn = (message: string): void => options.onWarning?.(message);
 	mkdirSync(options.home, {recursive: true, mode: 0o700});
+	const store = Store.open(databasePath(options.home));
+	const bootId = readBootId(options.env);
 	const baseEnv = Object.fromEntries(
 		Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
 	);
-	const engine = new Engine(options.config, expandTasks(options.config), {
+	const engine = new Engine(options.config, [], {
 		clock,
 		random: options.random ?? Math.random,
 		home: options.home,
 		baseEnv,
 		cwd: options.cwd,
 		socketPath: options.socketPath,
+		bootId,
+		persist: batch => store.writeBatch(batch),
+		onWarning: warn,
 	});
 
-	let logfile: LogFile | null = null;
-	const logfilePath = options.config.daemon.logfile;
-	if (logfilePath !== null) {
-		try {
-			logfile = LogFile.open(path.resolve(options.cwd, logfilePath), daemonLogSpec, () => clock.now());
-		} catch (error) {
-			options.onWarning?.(`daemon log disabled: ${(error as Error).message}`);
-		}
-	}
-
+	const logfile = openDaemonLog(options, clock, warn);
 	const writeLog = (line: string): void => {
 		try {
 			logfile?.write(Buffer.from(line));
 		} catch (error) {
-			options.onWarning?.(`cannot write the daemon log: ${(error as Error).message}`);
+			warn(`cannot write the daemon log: ${messageOf(error)}`);
 		}
 	};
 
@@ -73,16 +88,109 @@ export function startDaemon(options: DaemonOptions): Daemon {
 	});
 
 	const startedAt = clock.now();
-	writeLog(daemonJsonLine(startedAt, 'daemon started', {pid: process.pid, tasks: engine.list().length}));
-	engine.startAutostart();
+	const plan = planRecovery({
+		specs: expandTasks(options.config),
+		rows: store.loadTasks(),
+		openRuns: store.openRuns(),
+		bootId,
+		lastBootId: store.getMeta('boot_id'),
+		now: startedAt,
+		isAlive: run => isOrphanAlive(run),
+	});
+	store.writeBatch({tasks: [], runStarts: [], runEnds: plan.runEnds, events: plan.events});
+	store.setMeta('boot_id', bootId);
+	store.setMeta('daemon_pid', String(process.pid));
+	store.setMeta('daemon_instance', randomUUID());
+	store.setMeta('daemon_started_at', String(startedAt));
+	writeLog(
+		daemonJsonLine(startedAt, 'daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId}),
+	);
+
+	const recovered = Promise.all([
+		...plan.tasks.map(async item => {
+			const task = engine.add(item.spec, item);
+			await stopAll(item.orphans, clock, task, engine);
+			act(item, task, engine);
+		}),
+		stopAll(plan.strayOrphans, clock, null, engine),
+	]).then(() => undefined);
+
+	let pruneTimer: TimerHandle | null = null;
+	const prune = (): void => {
+		try {
+			const {retention} = options.config.daemon;
+			const result = store.prune({now: clock.now(), finishedMs: retention.finishedMs, historyMs: retention.historyMs, batchSize: pruneBatch});
+			// More to do: carry on in a later turn, so the daemon never stalls on a big cleanup.
+			pruneTimer = clock.at(clock.now() + (result.more ? 0 : options.config.daemon.cleanupIntervalMs), prune);
+		} catch (error) {
+			warn(`cleanup failed, retrying later: ${messageOf(error)}`);
+			pruneTimer = clock.at(clock.now() + options.config.daemon.cleanupIntervalMs, prune);
+		}
+	};
+
+	pruneTimer = clock.at(startedAt + options.config.daemon.cleanupIntervalMs, prune);
 
 	return {
 		engine,
+		store,
 		startedAt,
+		bootId,
+		recovered,
 		async shutdown(reason = 'daemon shutting down') {
+			pruneTimer?.cancel();
+			await recovered;
 			await engine.stopAll(reason);
 			writeLog(daemonJsonLine(clock.now(), 'daemon stopped'));
 			logfile?.close();
+			store.close();
 		},
 	};
+}
+
+function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: string) => void): LogFile | null {
+	const file = options.config.daemon.logfile;
+	if (file === null) {
+		return null;
+	}
+
+	try {
+		return LogFile.open(path.resolve(options.cwd, file), daemonLogSpec, () => clock.now());
+	} catch (error) {
+		warn(`daemon log disabled: ${messageOf(error)}`);
+		return null;
+	}
+}
+
+async function stopAll(orphans: Orphan[], clock: Clock, task: Supervisor | null, engine: Engine): Promise<void> {
+	await Promise.all(
+		orphans.map(async orphan => {
+			const how = await stopOrphan(orphan, clock);
+			if (how !== 'not-running') {
+				engine.note(task?.id ?? null, 'orphan-stopped', {pid: orphan.pid, how, reason: `pid ${orphan.pid} left by a previous daemon ${how}`});
+			}
+		}),
+	);
+}
+
+function act(item: RecoveredTask, task: Supervisor, engine: Engine): void {
+	switch (item.then) {
+		case 'start': {
+			task.dispatch({type: 'start', reason: item.record.want === 'up' && item.record.attempt > 0 ? 'restored' : 'autostart'});
+			break;
+		}
+
+		case 'enqueue': {
+			engine.requeue(task);
+			break;
+		}
+
+		case 'arm-timer': {
+			task.resumeTimer();
+			break;
+		}
+
+		case 'none': {
+			break;
+		}
+	}
 }

@@ -1,15 +1,20 @@
 /**
  * The set of supervised tasks: builds one Supervisor per task spec, admits queued tasks through
- * the scheduler, fans commands out by name, and publishes every change of state as an event.
+ * the scheduler, fans commands out by name, and publishes every change of state.
+ *
+ * Everything a turn of the event loop changed is written through `persist` in one batch BEFORE
+ * any listener hears of it, so a client is never told of a transition the store could lose. A
+ * failed write (a full disk) is kept and retried; supervision carries on meanwhile.
  */
 import path from 'node:path';
-import type {Clock} from './clock.js';
-import {TmError} from './errors.js';
-import {describeExit} from './machine.js';
+import type {Clock, TimerHandle} from './clock.js';
+import {messageOf, TmError} from './errors.js';
+import {describeExit, pidOf} from './machine.js';
 import type {Config, Millis, StateKind, TaskRecord, TaskSpec} from './model.js';
 import {defaultLogPaths} from './paths.js';
+import type {Batch, NewEvent, Persist, TaskRow} from './ports.js';
 import {admissions, slotStates, type Candidate} from './scheduler.js';
-import {Supervisor, type Change} from './supervisor.js';
+import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
 
 export type TaskEventRecord = {
 	seq: number;
@@ -32,20 +37,36 @@ export type EngineDeps = {
 	baseEnv: Record<string, string>;
 	cwd: string;
 	socketPath: string | null;
+	bootId?: string;
+	persist?: Persist;
+	onWarning?(message: string): void;
 };
+
+/** What a task had when the daemon last stopped. */
+export type Restored = {record: TaskRecord; info: Partial<TaskInfo>; createdAt: Millis; queueSeq: number};
 
 type Listener = (event: TaskEventRecord, record: TaskRecord) => void;
 
+const terminal: ReadonlySet<StateKind> = new Set(['stopped', 'completed', 'failed', 'fatal']);
+const retryWritesMs = 1000;
+
 export class Engine {
+	readonly config: Config;
+	private readonly deps: EngineDeps;
 	private readonly tasks = new Map<string, Supervisor>();
+	private readonly createdAt = new Map<string, Millis>();
+	private readonly queueSeqs = new Map<string, number>();
 	private readonly queue = new Map<string, Candidate>();
 	private readonly listeners = new Set<Listener>();
 	private readonly idleWaiters = new Set<() => void>();
 	private seq = 0;
 	private queueSeq = 0;
-
-	readonly config: Config;
-	private readonly deps: EngineDeps;
+	/** What this turn changed, not yet written. */
+	private pending = {dirty: new Set<string>(), batch: emptyBatch(), notify: [] as Array<[TaskEventRecord, TaskRecord]>};
+	private flushScheduled = false;
+	/** Batches whose write failed, merged, waiting for a retry. */
+	private unsaved: {tasks: Map<string, TaskRow>; batch: Batch} | null = null;
+	private retryTimer: TimerHandle | null = null;
 
 	constructor(config: Config, specs: TaskSpec[], deps: EngineDeps) {
 		this.config = config;
@@ -55,22 +76,34 @@ export class Engine {
 		}
 	}
 
-	add(spec: TaskSpec): Supervisor {
+	add(spec: TaskSpec, restored?: Restored): Supervisor {
 		const logs = defaultLogPaths(this.deps.home, spec.id);
 		const resolve = (file: string | null, fallback: string): string =>
 			file === null ? fallback : path.resolve(this.config.file ? path.dirname(this.config.file) : this.deps.cwd, file);
-		const task = new Supervisor(spec, {
-			clock: this.deps.clock,
-			random: this.deps.random,
-			baseEnv: this.deps.baseEnv,
-			defaultCwd: this.deps.cwd,
-			stdoutPath: resolve(spec.stdout, logs.stdout),
-			stderrPath: resolve(spec.stderr, logs.stderr),
-			socketPath: this.deps.socketPath,
-			onChange: change => this.changed(change),
-			onEnqueue: queued => this.enqueue(queued),
-		});
+		const task = new Supervisor(
+			spec,
+			{
+				clock: this.deps.clock,
+				random: this.deps.random,
+				baseEnv: this.deps.baseEnv,
+				defaultCwd: this.deps.cwd,
+				stdoutPath: resolve(spec.stdout, logs.stdout),
+				stderrPath: resolve(spec.stderr, logs.stderr),
+				socketPath: this.deps.socketPath,
+				onChange: change => this.changed(change),
+				onEnqueue: queued => this.enqueue(queued),
+				onNotify: notified => this.touch(notified.id),
+			},
+			restored,
+		);
 		this.tasks.set(spec.id, task);
+		this.createdAt.set(spec.id, restored?.createdAt ?? this.deps.clock.now());
+		if (restored) {
+			this.queueSeqs.set(spec.id, restored.queueSeq);
+			this.queueSeq = Math.max(this.queueSeq, restored.queueSeq + 1);
+		}
+
+		this.touch(spec.id);
 		return task;
 	}
 
@@ -100,16 +133,33 @@ export class Engine {
 		}
 	}
 
-	/** Stops every task and resolves once none has a live process. */
-	async stopAll(reason = 'daemon shutting down'): Promise<void> {
+	/** Puts a restored queued task back in the queue with its old place. */
+	requeue(task: Supervisor): void {
+		this.enqueue(task, true);
+	}
+
+	/** Records a fact that is not a state change (a recovery, an orphan stopped…). */
+	note(taskId: string | null, type: string, data: Record<string, unknown>): void {
+		this.pending.batch.events.push({taskId, at: this.deps.clock.now(), type, data});
+		this.scheduleFlush();
+	}
+
+	/**
+	 * Stops every task and resolves once none has a live process. With `shutdown`, each task
+	 * keeps what a person wanted, so it comes back with the daemon.
+	 */
+	async stopAll(reason = 'daemon shutting down', shutdown = true): Promise<void> {
 		for (const task of this.tasks.values()) {
-			task.dispatch({type: 'stop', reason});
+			task.dispatch({type: 'stop', reason, shutdown});
 		}
 
 		await this.idle();
 		for (const task of this.tasks.values()) {
 			task.dispose();
 		}
+
+		this.flush();
+		this.retryTimer?.cancel();
 	}
 
 	/** Resolves when no task has a live process. */
@@ -123,9 +173,94 @@ export class Engine {
 		});
 	}
 
-	private enqueue(task: Supervisor): void {
+	/** Writes what is pending now (normally done once per event-loop turn). */
+	flush(): void {
+		this.flushScheduled = false;
+		const {dirty, batch, notify} = this.pending;
+		this.pending = {dirty: new Set(), batch: emptyBatch(), notify: []};
+		const rows = new Map([...(this.unsaved?.tasks ?? [])]);
+		for (const id of dirty) {
+			const task = this.tasks.get(id);
+			if (task) {
+				rows.set(id, this.row(task));
+			}
+		}
+
+		const merged = this.unsaved ? concatBatches(this.unsaved.batch, batch) : batch;
+		if (this.deps.persist) {
+			try {
+				this.deps.persist({...merged, tasks: [...rows.values()]});
+				this.unsaved = null;
+			} catch (error) {
+				if (permanent(error)) {
+					// Retrying cannot help (a constraint the batch breaks): say so and move on.
+					this.unsaved = null;
+					this.deps.onWarning?.(`state change dropped, it cannot be saved: ${messageOf(error)}`);
+					this.notify(notify);
+					return;
+				}
+
+				this.unsaved = {tasks: rows, batch: merged};
+				this.deps.onWarning?.(`state not saved, retrying in ${retryWritesMs / 1000}s: ${messageOf(error)}`);
+				this.retryTimer ??= this.deps.clock.at(this.deps.clock.now() + retryWritesMs, () => {
+					this.retryTimer = null;
+					this.flush();
+				});
+			}
+		}
+
+		this.notify(notify);
+	}
+
+	private notify(events: Array<[TaskEventRecord, TaskRecord]>): void {
+		for (const [event, record] of events) {
+			for (const listener of this.listeners) {
+				listener(event, record);
+			}
+		}
+	}
+
+	private row(task: Supervisor): TaskRow {
+		const {record, spec, info} = task;
+		return {
+			id: spec.id,
+			kind: spec.kind,
+			program: spec.program,
+			spec,
+			record,
+			info: {
+				progress: info.progress,
+				progressText: info.progressText,
+				status: info.status,
+				checkpoint: info.checkpoint,
+				heartbeatAt: info.heartbeatAt,
+			},
+			priority: spec.priority ?? 0,
+			queueSeq: this.queueSeqs.get(spec.id) ?? 0,
+			createdAt: this.createdAt.get(spec.id) ?? record.state.since,
+			updatedAt: this.deps.clock.now(),
+			finishedAt: terminal.has(record.state.kind) ? record.state.since : null,
+		};
+	}
+
+	private touch(id: string): void {
+		this.pending.dirty.add(id);
+		this.scheduleFlush();
+	}
+
+	private scheduleFlush(): void {
+		if (!this.flushScheduled) {
+			this.flushScheduled = true;
+			queueMicrotask(() => this.flush());
+		}
+	}
+
+	private enqueue(task: Supervisor, keepPlace = false): void {
 		if (!this.queue.has(task.id)) {
-			this.queue.set(task.id, {id: task.id, priority: task.spec.priority ?? 0, seq: this.queueSeq++});
+			const seq = keepPlace ? (this.queueSeqs.get(task.id) ?? this.queueSeq++) : this.queueSeq++;
+			this.queueSeqs.set(task.id, seq);
+			this.queue.set(task.id, {id: task.id, priority: task.spec.priority ?? 0, seq});
+			this.touch(task.id);
 		}
 
 		this.schedule();
@@ -146,6 +281,34 @@ export class Engine {
 	}
 
 	private changed({task, before, after}: Change): void {
+		const now = this.deps.clock.now();
+		this.touch(task.id);
+		const beforePid = pidOf(before.state);
+		const afterPid = pidOf(after.state);
+		const {batch} = this.pending;
+		if (beforePid !== null && beforePid !== afterPid) {
+			const lastExit = 'lastExit' in after.state ? after.state.lastExit : null;
+			batch.runEnds.push({
+				taskId: task.id,
+				pid: beforePid,
+				endedAt: now,
+				exitCode: lastExit?.code ?? null,
+				exitSignal: lastExit?.signal ?? null,
+				reason: after.state.reason,
+			});
+		}
+
+		if (afterPid !== null && afterPid !== beforePid) {
+			batch.runStarts.push({
+				taskId: task.id,
+				attempt: after.attempt,
+				pid: afterPid,
+				pidStart: task.pidStart,
+				bootId: this.deps.bootId ?? 'unknown-boot',
+				startedAt: now,
+			});
+		}
+
 		// A new pid inside `starting` is not news; a new state or a new reason is.
 		if (before.state.kind !== after.state.kind || before.state.reason !== after.state.reason) {
 			const lastExit = 'lastExit' in after.state ? after.state.lastExit : null;
@@ -162,9 +325,8 @@ export class Engine {
 				attempt: after.attempt,
 				exit: lastExit && after.state.kind !== before.state.kind ? describeExit(lastExit) : null,
 			};
-			for (const listener of this.listeners) {
-				listener(event, after);
-			}
+			batch.events.push(toEventRow(event));
+			this.pending.notify.push([event, after]);
 		}
 
 		if (slotStates.has(before.state.kind) && !slotStates.has(after.state.kind)) {
@@ -179,4 +341,31 @@ export class Engine {
 			this.idleWaiters.clear();
 		}
 	}
+}
+
+function permanent(error: unknown): boolean {
+	const cause = (error as {cause?: {code?: unknown}}).cause;
+	return typeof cause?.code === 'string' && cause.code.startsWith('SQLITE_CONSTRAINT');
+}
+
+function emptyBatch(): Batch {
+	return {tasks: [], runStarts: [], runEnds: [], events: []};
+}
+
+function concatBatches(a: Batch, b: Batch): Batch {
+	return {
+		tasks: [],
+		runStarts: [...a.runStarts, ...b.runStarts],
+		runEnds: [...a.runEnds, ...b.runEnds],
+		events: [...a.events, ...b.events],
+	};
+}
+
+function toEventRow(event: TaskEventRecord): NewEvent {
+	return {
+		taskId: event.taskId,
+		at: event.at,
+		type: event.type,
+		data: {from: event.from, to: event.to, reason: event.reason, pid: event.pid, restarts: event.restarts, attempt: event.attempt, exit: event.exit},
+	};
 }

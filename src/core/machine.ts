@@ -25,8 +25,11 @@ import type {ExitInfo, Millis, TaskRecord, TaskSpec, TaskState} from './model.js
 export type TaskEvent =
 	/** A person or the config wants it up (autostart, `tm start`, `tm retry`). */
 	| {type: 'start'; reason?: string}
-	/** A person or the config wants it down. */
-	| {type: 'stop'; reason?: string}
+	/**
+	 * A person or the config wants it down. With `shutdown`, the daemon is going away: the task
+	 * stops but keeps its `want`, so it comes back when the daemon does.
+	 */
+	| {type: 'stop'; reason?: string; shutdown?: boolean}
 	| {type: 'restart'; reason?: string}
 	/** The scheduler granted a slot (capacity and dependencies allow it). */
 	| {type: 'admit'}
@@ -234,32 +237,33 @@ export function transition(
 
 		case 'stop': {
 			const reason = event.reason ?? 'stopped by request';
+			const want = event.shutdown ? record.want : 'down';
 			switch (state.kind) {
 				case 'queued':
 				case 'backoff': {
-					return to({kind: 'stopped', since: now, reason, lastExit: state.kind === 'backoff' ? state.lastExit : null}, {want: 'down'});
+					return to({kind: 'stopped', since: now, reason, lastExit: state.kind === 'backoff' ? state.lastExit : null}, {want});
 				}
 
 				case 'starting': {
 					return state.pid === null
-						? to({kind: 'stopped', since: now, reason, lastExit: null}, {want: 'down'})
-						: stopping(state.pid, reason, 'stopped', {want: 'down'});
+						? to({kind: 'stopped', since: now, reason, lastExit: null}, {want})
+						: stopping(state.pid, reason, 'stopped', {want});
 				}
 
 				case 'running':
 				case 'paused': {
-					return stopping(state.pid, reason, 'stopped', {want: 'down'});
+					return stopping(state.pid, reason, 'stopped', {want});
 				}
 
 				case 'stopping': {
-					return to({...state, then: 'stopped'}, {want: 'down'});
+					return to({...state, then: 'stopped'}, {want});
 				}
 
 				case 'stopped':
 				case 'completed':
 				case 'failed':
 				case 'fatal': {
-					return to(state, {want: 'down'});
+					return to(state, {want});
 				}
 			}
 

@@ -10,6 +10,7 @@ import {deadlineOf, initialRecord, pidOf, transition, type Effect, type TaskEven
 import type {Millis, TaskRecord, TaskSpec} from './model.js';
 import {NotifyParser, type NotifyMessage} from './notify.js';
 import {TaskLog} from './log/task-log.js';
+import {processStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
 
 /** What the task reported about itself on the notify channel. */
@@ -46,9 +47,20 @@ export type SupervisorDeps = {
 	onNotify?(task: Supervisor, message: NotifyMessage): void;
 };
 
+export const emptyInfo = (): TaskInfo => ({
+	heartbeatAt: null,
+	progress: null,
+	progressText: null,
+	status: null,
+	checkpoint: null,
+	notifyGarbage: 0,
+});
+
 export class Supervisor {
 	record: TaskRecord;
-	readonly info: TaskInfo = {heartbeatAt: null, progress: null, progressText: null, status: null, checkpoint: null, notifyGarbage: 0};
+	readonly info: TaskInfo;
+	/** Start time of the current process (from /proc), recorded with its run. */
+	pidStart: string | null = null;
 	readonly log: TaskLog;
 	private process: TaskProcess | null = null;
 	private timer: {at: Millis; handle: TimerHandle} | null = null;
@@ -59,10 +71,11 @@ export class Supervisor {
 	spec: TaskSpec;
 	private readonly deps: SupervisorDeps;
 
-	constructor(spec: TaskSpec, deps: SupervisorDeps, record?: TaskRecord) {
+	constructor(spec: TaskSpec, deps: SupervisorDeps, restored?: {record: TaskRecord; info: Partial<TaskInfo>}) {
 		this.spec = spec;
 		this.deps = deps;
-		this.record = record ?? initialRecord(deps.clock.now());
+		this.record = restored?.record ?? initialRecord(deps.clock.now());
+		this.info = {...emptyInfo(), ...restored?.info};
 		this.log = new TaskLog({stdoutPath: deps.stdoutPath, stderrPath: deps.stderrPath, spec: spec.log, now: () => deps.clock.now()});
 		this.readyLine = spec.ready.kind === 'line' ? new RegExp(spec.ready.pattern) : null;
 		if (this.readyLine) {
@@ -220,6 +233,7 @@ export class Supervisor {
 
 		this.process = result.value;
 		const {pid} = result.value;
+		this.pidStart = pid === null ? null : processStartTime(pid);
 		if (pid !== null) {
 			this.dispatch({type: 'spawned', pid});
 		}
@@ -256,6 +270,11 @@ export class Supervisor {
 		}
 
 		this.deps.onNotify?.(this, message);
+	}
+
+	/** Arms the timer of a restored state (a backoff that was running when the daemon stopped). */
+	resumeTimer(): void {
+		this.armTimer();
 	}
 
 	/** Cancels the timer; the process (if any) is left to whoever calls this. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import {systemClock, type Clock} from '../../src/core/clock.js';
 import {Engine, type TaskEventRecord} from '../../src/core/engine.js';
 import type {Config, DaemonSpec, TaskSpec} from '../../src/core/model.js';
+import type {Persist} from '../../src/core/ports.js';
 import type {Supervisor} from '../../src/core/supervisor.js';
 import {waitFor} from './wait.js';
 
@@ -43,7 +44,10 @@ export function tempDir(prefix = 'tm-test-'): string {
 	return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function harness(specs: TaskSpec[], options: {clock?: Clock; daemon?: Partial<DaemonSpec>} = {}): Harness {
+export function harness(
+	specs: TaskSpec[],
+	options: {clock?: Clock; daemon?: Partial<DaemonSpec>; persist?: Persist; onWarning?: (message: string) => void} = {},
+): Harness {
 	const dir = tempDir();
 	const config: Config = {file: null, daemon: daemonSpec(options.daemon), programs: []};
 	const engine = new Engine(config, specs, {
@@ -53,6 +57,8 @@ export function harness(specs: TaskSpec[], options: {clock?: Clock; daemon?: Par
 		baseEnv: {PATH: process.env['PATH'] ?? '/usr/bin:/bin'},
 		cwd: dir,
 		socketPath: null,
+		persist: options.persist,
+		onWarning: options.onWarning,
 	});
 	const events: TaskEventRecord[] = [];
 	const pids = new Set<number>();

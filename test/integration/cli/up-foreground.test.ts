@@ -3,38 +3,17 @@
  * lines and readable lines, and on SIGTERM stops every task and exits 0.
  */
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {tempDir} from '../../helpers/harness.js';
+import {killAllTm, runTm} from '../../helpers/tm-process.js';
 import {alive, waitFor} from '../../helpers/wait.js';
 
-const root = path.resolve(import.meta.dirname, '../../..');
-const started: number[] = [];
+after(killAllTm);
 
-after(() => {
-	for (const pid of started) {
-		try {
-			process.kill(-pid, 'SIGKILL');
-		} catch {
-			// already gone
-		}
-	}
-});
-
-function runTm(args: string[], cwd: string) {
-	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), ...args], {
-		cwd,
-		env: {...process.env, TM_HOME: path.join(cwd, 'home')},
-		stdio: ['ignore', 'pipe', 'pipe'],
-		detached: true,
-	});
-	started.push(child.pid ?? 0);
-	let stderr = '';
-	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-	const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
-	return {child, stderr: () => stderr, exited};
+function runTmIn(args: string[], cwd: string) {
+	return runTm(args, {cwd});
 }
 
 describe('tm up --foreground', () => {
@@ -57,7 +36,7 @@ describe('tm up --foreground', () => {
 				'',
 			].join('\n'),
 		);
-		const tm = runTm(['up', '--foreground'], dir);
+		const tm = runTmIn(['up', '--foreground'], dir);
 		await waitFor(tm.stderr, s => /sleeper:1 starting -> running/.test(s) && /crasher running -> backoff/.test(s), {
 			what: 'both programs to be supervised',
 		});
@@ -85,11 +64,26 @@ describe('tm up --foreground', () => {
 	it('an invalid config starts nothing and exits 2 with every problem', async () => {
 		const dir = tempDir();
 		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  a:\n    cmd: sleep 1000\n    stoptime: ten\n    autostrat: true\n');
-		const tm = runTm(['up', '--foreground'], dir);
+		const tm = runTmIn(['up', '--foreground'], dir);
 		assert.equal(await tm.exited, 2);
 		assert.match(tm.stderr(), /programs\.a\.stoptime: expected a duration/);
 		assert.match(tm.stderr(), /programs\.a\.autostrat: unknown key; did you mean "autostart"\?/);
 		assert.match(tm.stderr(), /nothing was started/);
+		rmSync(dir, {recursive: true, force: true});
+	});
+});
+
+describe('tm up --foreground with nothing running', () => {
+	it('stays up while every task waits in backoff or has ended', async () => {
+		const dir = tempDir();
+		writeFileSync(
+			path.join(dir, 'tm.yaml'),
+			'programs:\n  slow:\n    cmd: "sh -c \'exit 1\'"\n    starttime: 0\n    backoff: {initial: 300ms, factor: 1, max: 300ms}\n  done:\n    cmd: "true"\n    starttime: 0\n',
+		);
+		const tm = runTmIn(['up', '--foreground'], dir);
+		await waitFor(tm.stderr, s => (s.match(/slow backoff -> queued/g) ?? []).length >= 2, {what: 'two retries of slow'});
+		tm.child.kill('SIGTERM');
+		assert.equal(await tm.exited, 0, tm.stderr());
 		rmSync(dir, {recursive: true, force: true});
 	});
 });

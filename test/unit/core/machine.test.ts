@@ -269,3 +269,13 @@ describe('transition: scenarios', () => {
 		assert.match(r.state.reason, /command not found: nope/);
 	});
 });
+
+describe('transition: shutdown keeps what a person wanted', () => {
+	it('a stop for shutdown stops the task but keeps want up', () => {
+		const r = record(samples.running);
+		const shutdown = transition(r, {type: 'stop', shutdown: true}, spec, later).record;
+		assert.equal(shutdown.state.kind, 'stopping');
+		assert.equal(shutdown.want, 'up');
+		assert.equal(transition(r, {type: 'stop'}, spec, later).record.want, 'down');
+	});
+});

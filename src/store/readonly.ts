@@ -1,0 +1,64 @@
+/**
+ * The only store module the CLI may import: `tm.db` opened readonly, for history and tasks
+ * while the daemon is down (or up: WAL readers never block the writer, nor it them).
+ */
+import type {Database} from 'better-sqlite3';
+import {openDatabase} from './db.js';
+import {prepareReads, type ProblemSink} from './reads.js';
+import {cannotOpen, cannotRead, guardSqlite} from './store-errors.js';
+import type {History, TaskRow} from './types.js';
+
+/** What the CLI can read without the daemon. */
+export type ReadonlyStore = {
+	/**
+	 * The latest `limit` runs and events of a task, newest first. `taskIdOrName` is a task id, or
+	 * else a program name that exactly one task belongs to.
+	 *
+	 * @returns The history with the task id it resolved to, or null when no task (or more than one) matches.
+	 */
+	history(taskIdOrName: string, limit: number, onProblem?: ProblemSink): (History & {taskId: string}) | null;
+	/** Every task, in queue order; rows that do not read back are left out and told to `onProblem`. */
+	tasks(onProblem?: ProblemSink): TaskRow[];
+	close(): void;
+};
+
+/**
+ * Opens `tm.db` readonly.
+ *
+ * @throws TmError `E_STORE` when there is no database yet (start the daemon with `tm up`), when
+ *   the file is not tm's or is from another tm version, or when SQLite cannot open it.
+ */
+export function openReadonlyStore(file: string): ReadonlyStore {
+	const db: Database = openDatabase(file, {readonly: true});
+	let prepared;
+	try {
+		prepared = {
+			reads: prepareReads(db, file),
+			exact: db.prepare<[string], string>('SELECT id FROM tasks WHERE id = ?').pluck(),
+			byProgram: db.prepare<[string], string>('SELECT id FROM tasks WHERE program = ? ORDER BY id LIMIT 2').pluck(),
+		};
+	} catch (error) {
+		db.close();
+		throw cannotOpen(file, error);
+	}
+
+	const {reads, exact, byProgram} = prepared;
+	const resolve = (taskIdOrName: string): string | null => {
+		const ids = guardSqlite(
+			() => (exact.get(taskIdOrName) === undefined ? byProgram.all(taskIdOrName) : [taskIdOrName]),
+			(error) => cannotRead(file, error),
+		);
+		return ids.length === 1 ? ids[0]! : null;
+	};
+
+	return {
+		history(taskIdOrName, limit, onProblem) {
+			const taskId = resolve(taskIdOrName);
+			return taskId === null ? null : {taskId, ...reads.history(taskId, limit, onProblem)};
+		},
+		tasks: (onProblem) => reads.tasks(onProblem),
+		close() {
+			db.close();
+		},
+	};
+}

@@ -1,0 +1,94 @@
+/**
+ * The E_STORE errors, in words that name the file and say what to do: why tm will not use a
+ * database file (the same judgement applies to what the raw header says and to what SQLite
+ * reports), and reads and writes SQLite refused.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import {messageOf, TmError} from '../core/errors.js';
+import {LATEST_VERSION, TM_APPLICATION_ID} from './migrations.js';
+
+/** What identifies a database file as tm's, at which version. */
+export type Identity = {
+	/** Unsigned. */
+	applicationId: number;
+	userVersion: number;
+	/** The file holds (or once held) tables, indexes or views. */
+	hasSchema: boolean;
+};
+
+const hex = (id: number): string => `0x${(id >>> 0).toString(16).padStart(8, '0')}`;
+
+/** The readonly open of a home where the daemon never ran. */
+export function missingDatabase(file: string): TmError {
+	return new TmError('E_STORE', `no database at ${file}: the daemon has not run with this home yet (start it with \`tm up\`)`);
+}
+
+/** A file that is not SQLite, or an SQLite file SQLite itself calls corrupt. */
+export function notTmDatabase(file: string, detail: string, cause?: unknown): TmError {
+	return new TmError(
+		'E_STORE',
+		`${file} is not a tm database (${detail}): refusing to touch it; move it away or pick another --home`,
+		{cause},
+	);
+}
+
+/** An error SQLite raised while opening or reading, other than corruption. */
+export function cannotOpen(file: string, cause: unknown): TmError {
+	return new TmError('E_STORE', `cannot open ${file}: ${messageOf(cause)}`, {cause});
+}
+
+/**
+ * Judges a file that SQLite can read.
+ *
+ * @param readonly A readonly open also needs the schema at exactly the latest version, since it
+ *   cannot migrate.
+ * @returns The reason to refuse the file, or null when tm may use it.
+ */
+export function judgeIdentity(file: string, identity: Identity, readonly: boolean): TmError | null {
+	const {applicationId, userVersion, hasSchema} = identity;
+	if (applicationId !== TM_APPLICATION_ID && (applicationId !== 0 || hasSchema || userVersion !== 0)) {
+		return new TmError('E_STORE', `${file} belongs to another program (application_id ${hex(applicationId)}): refusing to touch it`);
+	}
+
+	if (userVersion < 0) {
+		return notTmDatabase(file, `corrupt: schema version ${userVersion}`);
+	}
+
+	if (userVersion > LATEST_VERSION) {
+		return new TmError(
+			'E_STORE',
+			`${file} was written by a newer tm (schema version ${userVersion}; this tm knows up to ${LATEST_VERSION}): refusing to touch it; upgrade tm`,
+		);
+	}
+
+	if (readonly && userVersion < LATEST_VERSION) {
+		return new TmError(
+			'E_STORE',
+			`${file} has schema version ${userVersion} and this tm reads version ${LATEST_VERSION}: start the daemon once (\`tm up\`) to upgrade it`,
+		);
+	}
+
+	return null;
+}
+
+/** A write SQLite refused (full disk, I/O error, read-only file, busy…): the caller may retry. */
+export function cannotWrite(file: string, cause: unknown): TmError {
+	return new TmError('E_STORE', `cannot write ${file}: ${messageOf(cause)}`, {cause});
+}
+
+/** A read SQLite failed, after the file was accepted. */
+export function cannotRead(file: string, cause: unknown): TmError {
+	return new TmError('E_STORE', `cannot read ${file}: ${messageOf(cause)}`, {cause});
+}
+
+/**
+ * Runs `work`, turning an SQLite failure into the E_STORE error `wrap` makes; anything else (a
+ * bug, not the file) goes through as is.
+ */
+export function guardSqlite<T>(work: () => T, wrap: (error: unknown) => TmError): T {
+	try {
+		return work();
+	} catch (error) {
+		throw error instanceof BetterSqlite3.SqliteError ? wrap(error) : error;
+	}
+}

@@ -1,0 +1,40 @@
+/**
+ * `bin/tm.ts` as a real process (through tsx), in its own process group so a test can kill it
+ * and everything under it by PID.
+ */
+import {spawn, type ChildProcess} from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const started = new Set<number>();
+
+export type TmProcess = {child: ChildProcess; pid: number; stderr(): string; exited: Promise<number | null>};
+
+export function runTm(args: string[], options: {cwd: string; env?: Record<string, string>}): TmProcess {
+	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), ...args], {
+		cwd: options.cwd,
+		env: {...process.env, TM_HOME: path.join(options.cwd, 'home'), ...options.env},
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
+	});
+	const pid = child.pid ?? 0;
+	started.add(pid);
+	let stderr = '';
+	child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	child.stdout?.resume();
+	const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+	return {child, pid, stderr: () => stderr, exited};
+}
+
+/** Kills every tm process this test file started, with its process group. */
+export function killAllTm(): void {
+	for (const pid of started) {
+		for (const target of [-pid, pid]) {
+			try {
+				process.kill(target, 'SIGKILL');
+			} catch {
+				// already gone
+			}
+		}
+	}
+}

@@ -1,0 +1,79 @@
+/**
+ * The daemon and its database: retention runs on its interval, and a database tm cannot use is
+ * refused untouched.
+ */
+import assert from 'node:assert/strict';
+import {createHash} from 'node:crypto';
+import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {describe, it} from 'node:test';
+import {ManualClock} from '../../src/core/clock.js';
+import {loadConfigText} from '../../src/core/config/index.js';
+import {databasePath, startDaemon} from '../../src/core/daemon.js';
+import {initialRecord} from '../../src/core/machine.js';
+import type {TaskRow} from '../../src/core/ports.js';
+import {Store} from '../../src/store/index.js';
+import {tm} from '../helpers/cli.js';
+import {tempDir} from '../helpers/harness.js';
+import {makeSpec} from '../helpers/spec.js';
+
+const day = 86_400_000;
+
+function finishedJob(id: string, at: number): TaskRow {
+	return {
+		id,
+		kind: 'job',
+		program: id,
+		spec: makeSpec({id, kind: 'job', autostart: false}),
+		record: {...initialRecord(at), state: {kind: 'completed', since: at, reason: 'exit 0', lastExit: {code: 0, signal: null, at}}},
+		info: {progress: null, progressText: null, status: null, checkpoint: null, heartbeatAt: null},
+		priority: 0,
+		queueSeq: 0,
+		createdAt: at,
+		updatedAt: at,
+		finishedAt: at,
+	};
+}
+
+describe('daemon and store', () => {
+	it('prunes finished jobs and old history every cleanup_interval', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		const clock = new ManualClock(100 * day);
+		const seed = Store.open(databasePath(home));
+		seed.writeBatch({
+			tasks: [finishedJob('j-old', clock.now() - 8 * day), finishedJob('j-new', clock.now() - day)],
+			runStarts: [],
+			runEnds: [],
+			events: [{taskId: 'j-new', at: clock.now() - 31 * day, type: 'state', data: {}}, {taskId: 'j-new', at: clock.now() - day, type: 'state', data: {}}],
+		});
+		seed.close();
+		const loaded = loadConfigText('taskmaster:\n  cleanup_interval: 5m\n', path.join(dir, 'tm.yaml'));
+		assert.ok(loaded.ok);
+		const daemon = startDaemon({config: loaded.value, home, cwd: dir, env: {}, socketPath: null, clock});
+		await daemon.recovered;
+		assert.equal(daemon.store.counts().tasks, 2);
+		clock.advance(5 * 60_000);
+		assert.deepEqual(
+			daemon.store.loadTasks().map(t => t.id),
+			['j-new'],
+		);
+		assert.equal(daemon.store.history('j-new', 10).events.length, 1);
+		await daemon.shutdown();
+	});
+
+	it('tm up refuses a corrupt database, names it, and leaves it untouched', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		mkdirSync(home);
+		const file = path.join(home, 'tm.db');
+		writeFileSync(file, Buffer.from('this is not a database, but someone cares about it'.repeat(200)));
+		const before = {hash: createHash('sha256').update(readFileSync(file)).digest('hex'), mtime: statSync(file).mtimeMs};
+		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  a:\n    cmd: sleep 1000\n');
+		const result = await tm(['up', '--foreground', '--home', home], {cwd: dir, env: {HOME: dir}});
+		assert.equal(result.code, 1);
+		assert.match(result.err, new RegExp(`${file} is not a tm database`));
+		assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), before.hash);
+		assert.equal(statSync(file).mtimeMs, before.mtime);
+	});
+});

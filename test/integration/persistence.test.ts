@@ -1,0 +1,82 @@
+/**
+ * The engine's journal against a real SQLite file: every transition is written before anyone
+ * hears of it, and a failing disk does not stop supervision or lose what it could not write.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import {TmError} from '../../src/core/errors.js';
+import {Store} from '../../src/store/index.js';
+import {harness, type Harness} from '../helpers/harness.js';
+import {makeSpec} from '../helpers/spec.js';
+import {waitFor} from '../helpers/wait.js';
+
+const open: Harness[] = [];
+after(async () => {
+	await Promise.all(open.map(h => h.cleanup()));
+});
+
+const crasher = () => makeSpec({argv: ['/bin/sh', '-c', 'exit 1'], starttimeMs: 0, backoff: {initialMs: 20, factor: 1, maxMs: 20, jitter: 0, resetAfterMs: 60_000}});
+
+describe('persistence', () => {
+	it('every state change a listener hears of is already in the store', async () => {
+		let store: Store | null = null;
+		const h = harness([crasher()], {persist: batch => store?.writeBatch(batch)});
+		open.push(h);
+		store = Store.open(path.join(h.dir, 'tm.db'));
+		const seen: Array<{restarts: number; to: string}> = [];
+		const behind: string[] = [];
+		const off = h.engine.on(event => {
+			seen.push({restarts: event.restarts, to: event.to});
+			// One write may hold several transitions, so the store can be ahead, never behind.
+			const stored = store?.history('web', 100_000).events.length ?? 0;
+			const row = store?.loadTasks().find(t => t.id === 'web');
+			if (stored < seen.length || (row?.record.restarts ?? -1) < event.restarts) {
+				behind.push(`event ${seen.length} (${event.to}, restarts ${event.restarts}): store has ${stored} events, restarts ${row?.record.restarts}`);
+			}
+		});
+		h.task().dispatch({type: 'start'});
+		await waitFor(() => h.task().record.restarts, r => r >= 5, {what: 'five restarts'});
+		h.task().dispatch({type: 'stop'});
+		await h.waitState('web', 'stopped');
+		await new Promise(resolve => setImmediate(resolve));
+		off();
+		assert.deepEqual(behind, []);
+		const history = store.history('web', 1000);
+		assert.ok(history.runs.length >= 5);
+		assert.ok(history.runs.every(run => run.pidStart !== null && run.endedAt !== null));
+		assert.equal(history.events.length, seen.length);
+		store.close();
+	});
+
+	it('a full disk: supervision goes on, the error is reported, and the writes land once the disk recovers', async () => {
+		let store: Store | null = null;
+		let failing = true;
+		const warnings: string[] = [];
+		const h = harness([crasher()], {
+			persist: batch => {
+				if (failing) {
+					throw new TmError('E_STORE', 'cannot write tm.db: database or disk is full', {cause: {code: 'SQLITE_FULL'}});
+				}
+
+				store?.writeBatch(batch);
+			},
+			onWarning: message => warnings.push(message),
+		});
+		open.push(h);
+		store = Store.open(path.join(h.dir, 'tm.db'));
+		h.task().dispatch({type: 'start'});
+		await waitFor(() => h.task().record.restarts, r => r >= 3, {what: 'restarts while the disk is full'});
+		assert.match(warnings[0] ?? '', /state not saved, retrying in 1s: cannot write tm\.db: database or disk is full/);
+		assert.equal(store.loadTasks().length, 0);
+		failing = false;
+		const row = await waitFor(() => store?.loadTasks().find(t => t.id === 'web'), r => (r?.record.restarts ?? 0) >= 3, {what: 'the retried write', timeout: 5000});
+		assert.ok(row);
+		const history = store.history('web', 10_000);
+		// Nothing written while the disk was full is lost: every run from the first attempt is there.
+		assert.ok(history.runs.some(run => run.attempt === 1));
+		h.task().dispatch({type: 'stop'});
+		await h.waitState('web', 'stopped', 'backoff');
+		store.close();
+	});
+});

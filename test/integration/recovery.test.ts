@@ -1,0 +1,177 @@
+/**
+ * Crash and reboot recovery with a real daemon process, a real SQLite file and real children:
+ * kill -9 the daemon, start it again, and check what it picked up.
+ */
+import assert from 'node:assert/strict';
+import {randomUUID} from 'node:crypto';
+import {readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import {loadConfigText} from '../../src/core/config/index.js';
+import {startDaemon} from '../../src/core/daemon.js';
+import {openReadonlyStore} from '../../src/store/readonly.js';
+import {tm} from '../helpers/cli.js';
+import {tempDir} from '../helpers/harness.js';
+import {killPids, pidsWithArg} from '../helpers/procs.js';
+import {killAllTm, runTm} from '../helpers/tm-process.js';
+import {alive, waitFor} from '../helpers/wait.js';
+
+const markers: string[] = [];
+after(() => {
+	killAllTm();
+	for (const marker of markers) {
+		killPids(pidsWithArg(marker));
+	}
+});
+
+type LoggedEvent = {task?: string; to?: string; pid?: number | null; restarts?: number; message?: string};
+
+function events(dir: string): LoggedEvent[] {
+	try {
+		return readFileSync(path.join(dir, 'tmd.log'), 'utf8')
+			.trim()
+			.split('\n')
+			.filter(Boolean)
+			.map(line => JSON.parse(line) as LoggedEvent);
+	} catch {
+		return [];
+	}
+}
+
+function lastFor(list: LoggedEvent[], task: string): LoggedEvent | undefined {
+	return list.filter(e => e.task === task).at(-1);
+}
+
+function config(dir: string, marker: string): void {
+	writeFileSync(
+		path.join(dir, 'tm.yaml'),
+		[
+			'taskmaster:',
+			'  logfile: ./tmd.log',
+			'programs:',
+			'  sleeper:',
+			`    cmd: "sh -c 'sleep 1000; true' ${marker}"`,
+			'    starttime: 0',
+			'  crasher:',
+			'    cmd: "sh -c \'exit 1\'"',
+			'    starttime: 0',
+			'    backoff: {initial: 100ms, max: 200ms}',
+			'',
+		].join('\n'),
+	);
+}
+
+function taskRow(dir: string, id: string) {
+	const store = openReadonlyStore(path.join(dir, 'home', 'tm.db'));
+	try {
+		return store.tasks().find(t => t.id === id);
+	} finally {
+		store.close();
+	}
+}
+
+describe('recovery after the daemon dies', () => {
+	it('kill -9 while a task crash-loops: counters and states continue, the old process is stopped, one copy runs', async () => {
+		const dir = tempDir();
+		const marker = `tm-marker-${randomUUID()}`;
+		markers.push(marker);
+		config(dir, marker);
+		const first = runTm(['up', '--foreground'], {cwd: dir});
+		await waitFor(() => events(dir), list => (lastFor(list, 'crasher')?.restarts ?? 0) >= 3 && lastFor(list, 'sleeper')?.to === 'running', {
+			what: 'the crasher to restart three times',
+		});
+		first.child.kill('SIGKILL');
+		await first.exited;
+		const reported = events(dir);
+		const oldSleeper = lastFor(reported, 'sleeper')?.pid ?? 0;
+		assert.ok(alive(oldSleeper), 'the orphan survives its daemon');
+
+		// What the store holds is what was last reported.
+		const crasherRow = taskRow(dir, 'crasher');
+		assert.equal(crasherRow?.record.restarts, lastFor(reported, 'crasher')?.restarts);
+		assert.equal(crasherRow?.record.state.kind, lastFor(reported, 'crasher')?.to);
+		assert.equal(taskRow(dir, 'sleeper')?.record.state.kind, 'running');
+
+		// History works with the daemon down.
+		const history = await tm(['history', 'crasher', '--json', '--home', path.join(dir, 'home')]);
+		assert.equal(history.code, 0, history.err);
+		const doc = JSON.parse(history.out) as {runs: unknown[]; events: unknown[]};
+		assert.ok(doc.runs.length >= 3 && doc.events.length >= 3);
+
+		const second = runTm(['up', '--foreground'], {cwd: dir});
+		const before = reported.length;
+		await waitFor(
+			() => events(dir).slice(before),
+			list => list.some(e => e.task === 'sleeper' && e.to === 'running') && list.some(e => e.task === 'crasher' && e.to === 'backoff'),
+			{what: 'both tasks to be supervised again', timeout: 15_000},
+		).catch(error => {
+			throw new Error(`${(error as Error).message}\nsecond daemon stderr:\n${second.stderr()}`);
+		});
+		await Promise.resolve(
+		);
+		assert.ok(!alive(oldSleeper), 'the old sleeper was stopped');
+		const after = events(dir).slice(before);
+		assert.ok((after.find(e => e.task === 'crasher')?.restarts ?? 0) >= (lastFor(reported, 'crasher')?.restarts ?? 0));
+		const newSleeper = after.find(e => e.task === 'sleeper' && e.to === 'running')?.pid ?? 0;
+		assert.notEqual(newSleeper, oldSleeper);
+		assert.deepEqual(pidsWithArg(marker), [newSleeper], 'exactly one sleeper runs');
+		const sleeperRow = taskRow(dir, 'sleeper');
+		assert.equal(sleeperRow?.record.restarts, 1, 'coming back after a crash counts as a restart');
+
+		second.child.kill('SIGTERM');
+		assert.equal(await second.exited, 0);
+		assert.deepEqual(pidsWithArg(marker), []);
+	});
+
+	it('after a reboot (new boot id) recorded pids are stale: they are not signalled, and tasks start afresh', async () => {
+		const dir = tempDir();
+		const marker = `tm-marker-${randomUUID()}`;
+		markers.push(marker);
+		config(dir, marker);
+		const first = runTm(['up', '--foreground'], {cwd: dir, env: {TM_BOOT_ID: 'boot-one'}});
+		await waitFor(() => lastFor(events(dir), 'sleeper')?.to, to => to === 'running', {what: 'sleeper running'});
+		first.child.kill('SIGKILL');
+		await first.exited;
+		const [stale] = pidsWithArg(marker);
+		assert.ok(stale);
+
+		const before = events(dir).length;
+		const second = runTm(['up', '--foreground'], {cwd: dir, env: {TM_BOOT_ID: 'boot-two'}});
+		await waitFor(() => events(dir).slice(before).find(e => e.task === 'sleeper' && e.to === 'running'), Boolean, {
+			what: 'sleeper running after the reboot',
+		});
+		assert.ok(alive(stale), 'a pid from another boot is never signalled');
+		second.child.kill('SIGTERM');
+		assert.equal(await second.exited, 0);
+		assert.deepEqual(pidsWithArg(marker), [stale]);
+		const history = await tm(['history', 'sleeper', '--json', '--home', path.join(dir, 'home')]);
+		const doc = JSON.parse(history.out) as {runs: Array<{reason: string | null}>};
+		assert.ok(doc.runs.some(r => r.reason === 'machine rebooted'));
+	});
+});
+
+describe('recovery in process: what a person asked for survives', () => {
+	it('a task stopped by hand stays stopped after a daemon restart and after a reboot; one that was up comes back', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		const loaded = loadConfigText('programs:\n  a:\n    cmd: sleep 1000\n    starttime: 0\n  b:\n    cmd: sleep 1000\n    starttime: 0\n', path.join(dir, 'tm.yaml'));
+		assert.ok(loaded.ok);
+		const start = (boot: string) =>
+			startDaemon({config: loaded.value, home, cwd: dir, env: {PATH: process.env['PATH'], TM_BOOT_ID: boot}, socketPath: null});
+
+		let daemon = start('boot-1');
+		await waitFor(() => daemon.engine.get('b').record.state.kind, k => k === 'running', {what: 'b running'});
+		daemon.engine.get('b').dispatch({type: 'stop'});
+		await waitFor(() => daemon.engine.get('b').record.state.kind, k => k === 'stopped', {what: 'b stopped'});
+		await daemon.shutdown();
+
+		for (const boot of ['boot-1', 'boot-2']) {
+			daemon = start(boot);
+			await daemon.recovered;
+			await waitFor(() => daemon.engine.get('a').record.state.kind, k => k === 'running', {what: `a running (${boot})`});
+			assert.equal(daemon.engine.get('b').record.state.kind, 'stopped');
+			assert.equal(daemon.engine.get('b').record.want, 'down');
+			await daemon.shutdown();
+		}
+	});
+});

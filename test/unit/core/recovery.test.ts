@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {initialRecord} from '../../../src/core/machine.js';
+import type {TaskRecord, TaskState} from '../../../src/core/model.js';
+import type {RunRow, TaskRow} from '../../../src/core/ports.js';
+import {planRecovery, type RecoveryInput} from '../../../src/core/recovery.js';
+import {makeSpec} from '../../helpers/spec.js';
+
+const now = 2_000_000;
+const web = makeSpec({id: 'web', program: 'web'});
+
+function row(id: string, state: TaskState, changes: Partial<TaskRecord> = {}, kind: 'service' | 'job' = 'service'): TaskRow {
+	const spec = makeSpec({id, program: id, kind});
+	return {
+		id,
+		kind,
+		program: id,
+		spec,
+		record: {...initialRecord(1000), state, want: 'up', restarts: 7, attempt: 8, crashes: 3, ...changes},
+		info: {progress: null, progressText: null, status: null, checkpoint: 'ck-1', heartbeatAt: null},
+		priority: 0,
+		queueSeq: 5,
+		createdAt: 1000,
+		updatedAt: 1500,
+		finishedAt: null,
+	};
+}
+
+function run(taskId: string, pid: number, bootId = 'boot-a'): RunRow {
+	return {id: 1, taskId, attempt: 8, pid, pidStart: '12345', bootId, startedAt: 1000, endedAt: null, exitCode: null, exitSignal: null, reason: null};
+}
+
+function plan(overrides: Partial<RecoveryInput>) {
+	return planRecovery({specs: [web], rows: [], openRuns: [], bootId: 'boot-a', lastBootId: 'boot-a', now, isAlive: () => true, ...overrides});
+}
+
+const running: TaskState = {kind: 'running', since: 1000, reason: 'started', pid: 42};
+
+describe('planRecovery', () => {
+	it('a new task autostarts', () => {
+		const [task] = plan({}).tasks;
+		assert.equal(task?.then, 'start');
+	});
+
+	it('a task running under a dead daemon: its live process is an orphan to stop, then it is queued with its counters', () => {
+		const p = plan({rows: [row('web', running)], openRuns: [run('web', 42)]});
+		const [task] = p.tasks;
+		assert.equal(task?.then, 'enqueue');
+		assert.equal(task?.record.state.kind, 'queued');
+		assert.equal(task?.record.restarts, 7);
+		assert.equal(task?.record.attempt, 8);
+		assert.deepEqual(task?.orphans, [{pid: 42, pidStart: '12345', stopsignal: 'SIGTERM', stoptimeMs: 10_000}]);
+		assert.equal(p.runEnds[0]?.reason, 'left running by a daemon that died; stopped');
+		assert.match(String(p.events[0]?.data['reason']), /daemon restarted while running; starting again; stopping pid 42/);
+	});
+
+	it('a pid that is no longer the same process is not an orphan', () => {
+		const p = plan({rows: [row('web', running)], openRuns: [run('web', 42)], isAlive: () => false});
+		assert.deepEqual(p.tasks[0]?.orphans, []);
+		assert.equal(p.runEnds[0]?.reason, 'daemon died; process gone');
+	});
+
+	it('after a reboot every recorded pid is stale', () => {
+		const p = plan({rows: [row('web', running)], openRuns: [run('web', 42)], lastBootId: 'boot-old', bootId: 'boot-new'});
+		assert.equal(p.rebooted, true);
+		assert.deepEqual(p.tasks[0]?.orphans, []);
+		assert.equal(p.runEnds[0]?.reason, 'machine rebooted');
+		assert.equal(p.tasks[0]?.then, 'enqueue');
+	});
+
+	it('a task a person stopped stays stopped, even with autostart, also after a reboot', () => {
+		const stopped: TaskState = {kind: 'stopped', since: 1000, reason: 'stopped by request', lastExit: null};
+		for (const lastBootId of ['boot-a', 'boot-old']) {
+			const [task]: ReturnType<typeof plan>["tasks"] = plan({rows: [row('web', stopped, {want: 'down'})], lastBootId}).tasks;
+			assert.equal(task?.then, 'none');
+			assert.equal(task?.record.state.kind, 'stopped');
+		}
+	});
+
+	it('a task stopped by a daemon shutdown (want up) comes back', () => {
+		const stopped: TaskState = {kind: 'stopped', since: 1000, reason: 'daemon shutting down', lastExit: null};
+		assert.equal(plan({rows: [row('web', stopped)]}).tasks[0]?.then, 'start');
+	});
+
+	it('a backoff continues on its schedule', () => {
+		const backoff: TaskState = {kind: 'backoff', since: 1000, reason: 'exit 1', until: now + 5000, lastExit: null};
+		const [task] = plan({rows: [row('web', backoff)]}).tasks;
+		assert.equal(task?.then, 'arm-timer');
+		assert.equal(task?.record.state, backoff);
+		assert.equal(task?.record.crashes, 3);
+	});
+
+	it('a fatal service stays fatal after a daemon restart and starts afresh after a reboot', () => {
+		const fatal: TaskState = {kind: 'fatal', since: 1000, reason: 'gave up', lastExit: null};
+		assert.equal(plan({rows: [row('web', fatal)]}).tasks[0]?.then, 'none');
+		assert.equal(plan({rows: [row('web', fatal)], lastBootId: 'boot-old'}).tasks[0]?.then, 'start');
+	});
+
+	it('jobs come back from their rows: running ones queued with checkpoint and attempt, queued ones keep their place', () => {
+		const queued: TaskState = {kind: 'queued', since: 1000, reason: 'submitted'};
+		const rows = [row('j-1', running, {}, 'job'), {...row('j-2', queued, {}, 'job'), queueSeq: 9}];
+		const p = plan({specs: [], rows, openRuns: [run('j-1', 42)], isAlive: () => false});
+		const byId = new Map(p.tasks.map(t => [t.spec.id, t]));
+		assert.equal(byId.get('j-1')?.then, 'enqueue');
+		assert.equal(byId.get('j-1')?.info.checkpoint, 'ck-1');
+		assert.equal(byId.get('j-1')?.record.attempt, 8);
+		assert.equal(byId.get('j-2')?.then, 'enqueue');
+		assert.equal(byId.get('j-2')?.queueSeq, 9);
+	});
+
+	it('a leftover process of a program no longer in the config is stopped and not restarted', () => {
+		const p = plan({specs: [], rows: [row('old', running)], openRuns: [run('old', 77)]});
+		assert.deepEqual(p.tasks, []);
+		assert.equal(p.strayOrphans[0]?.pid, 77);
+	});
+});
