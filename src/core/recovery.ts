@@ -159,7 +159,14 @@ function recoverRecord(
 		}
 
 		case 'stopped': {
-			return {record: stored, then: stored.want === 'up' ? 'start' : 'none', note: null};
+			if (stored.want !== 'up') {
+				return {record: stored, then: 'none', note: null};
+			}
+
+			// Stopped by a daemon shutdown: a job goes back to the queue with its attempt and checkpoint.
+			return spec.kind === 'job'
+				? {record: {...stored, state: {kind: 'queued', since: now, reason: `${why}; queued again`}}, then: 'enqueue', note: `${why}; queued again`}
+				: {record: stored, then: 'start', note: null};
 		}
 
 		case 'completed':

@@ -151,10 +151,13 @@ describe('recovery after the daemon dies', () => {
 });
 
 describe('recovery in process: what a person asked for survives', () => {
-	it('a task stopped by hand stays stopped after a daemon restart and after a reboot; one that was up comes back', async () => {
+	it('a task stopped by hand stays stopped after a daemon restart and after a reboot; ones that were up (autostarted or started by hand) come back', async () => {
 		const dir = tempDir();
 		const home = path.join(dir, 'home');
-		const loaded = loadConfigText('programs:\n  a:\n    cmd: sleep 1000\n    starttime: 0\n  b:\n    cmd: sleep 1000\n    starttime: 0\n', path.join(dir, 'tm.yaml'));
+		const loaded = loadConfigText(
+			'programs:\n  a:\n    cmd: sleep 1000\n    starttime: 0\n  b:\n    cmd: sleep 1000\n    starttime: 0\n  c:\n    cmd: sleep 1000\n    starttime: 0\n    autostart: false\n',
+			path.join(dir, 'tm.yaml'),
+		);
 		assert.ok(loaded.ok);
 		const start = (boot: string) =>
 			startDaemon({config: loaded.value, home, cwd: dir, env: {PATH: process.env['PATH'], TM_BOOT_ID: boot}, socketPath: null});
@@ -162,6 +165,8 @@ describe('recovery in process: what a person asked for survives', () => {
 		let daemon = start('boot-1');
 		await waitFor(() => daemon.engine.get('b').record.state.kind, k => k === 'running', {what: 'b running'});
 		daemon.engine.get('b').dispatch({type: 'stop'});
+		daemon.engine.get('c').dispatch({type: 'start'});
+		await waitFor(() => daemon.engine.get('c').record.state.kind, k => k === 'running', {what: 'c started by hand'});
 		await waitFor(() => daemon.engine.get('b').record.state.kind, k => k === 'stopped', {what: 'b stopped'});
 		await daemon.shutdown();
 
@@ -171,6 +176,7 @@ describe('recovery in process: what a person asked for survives', () => {
 			await waitFor(() => daemon.engine.get('a').record.state.kind, k => k === 'running', {what: `a running (${boot})`});
 			assert.equal(daemon.engine.get('b').record.state.kind, 'stopped');
 			assert.equal(daemon.engine.get('b').record.want, 'down');
+			await waitFor(() => daemon.engine.get('c').record.state.kind, k => k === 'running', {what: `c, started by hand, back (${boot})`});
 			await daemon.shutdown();
 		}
 	});

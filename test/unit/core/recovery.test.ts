@@ -82,6 +82,14 @@ describe('planRecovery', () => {
 		assert.equal(plan({rows: [row('web', stopped)]}).tasks[0]?.then, 'start');
 	});
 
+	it('a job stopped by a daemon shutdown is queued again with its attempt', () => {
+		const stopped: TaskState = {kind: 'stopped', since: 1000, reason: 'daemon shutting down', lastExit: null};
+		const [task]: ReturnType<typeof plan>['tasks'] = plan({specs: [], rows: [row('j-1', stopped, {}, 'job')]}).tasks;
+		assert.equal(task?.then, 'enqueue');
+		assert.equal(task?.record.state.kind, 'queued');
+		assert.equal(task?.record.attempt, 8);
+	});
+
 	it('a backoff continues on its schedule', () => {
 		const backoff: TaskState = {kind: 'backoff', since: 1000, reason: 'exit 1', until: now + 5000, lastExit: null};
 		const [task] = plan({rows: [row('web', backoff)]}).tasks;
