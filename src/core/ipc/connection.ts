@@ -1,0 +1,451 @@
+/**
+ * One client connection on the daemon's side: reading frames, answering them through the
+ * dispatcher, and writing with bounded memory whatever the client does (sends garbage, never
+ * reads, goes away mid-request).
+ */
+import type {Socket} from 'node:net';
+import type {Clock, TimerHandle} from '../clock.js';
+import type {ConnectionContext, Dispatch, DispatchTarget} from './dispatch.js';
+import {
+	clip,
+	describeBytes,
+	encode,
+	errorResponse,
+	LineDecoder,
+	notification,
+	rpcErrorCodes,
+	validateRequest,
+	type Response,
+} from './protocol.js';
+
+/** Limits of one connection; see `RpcServerOptions` for what each means. */
+export type ConnectionLimits = {
+	maxLineBytes: number;
+	maxQueuedMessages: number;
+	maxQueuedBytes: number;
+	maxInFlight: number;
+	maxBatch: number;
+	closeGraceMs: number;
+};
+
+/** Options of {@link Connection}. */
+export type ConnectionOptions = {
+	id: number;
+	socket: Socket;
+	dispatch: Dispatch;
+	clock: Clock;
+	limits: ConnectionLimits;
+	/** Called once, after the socket has closed and the close listeners ran. */
+	onClosed: (connection: Connection) => void;
+};
+
+/**
+ * Outgoing lines waiting for the socket to drain. A plain array with a moving head, so taking
+ * from the front is O(1).
+ */
+class LineQueue {
+	#items: string[] = [];
+	#head = 0;
+	/** Characters held, for the byte bound (UTF-16 units; close enough to bytes for a bound). */
+	chars = 0;
+
+	get length(): number {
+		return this.#items.length - this.#head;
+	}
+
+	push(line: string): void {
+		this.#items.push(line);
+		this.chars += line.length;
+	}
+
+	shift(): string | undefined {
+		if (this.#head >= this.#items.length) {
+			return undefined;
+		}
+
+		const line = this.#items[this.#head]!;
+		this.#items[this.#head] = '';
+		this.#head++;
+		this.chars -= line.length;
+		if (this.#head === this.#items.length) {
+			this.#items = [];
+			this.#head = 0;
+		} else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+			this.#items = this.#items.slice(this.#head);
+			this.#head = 0;
+		}
+
+		return line;
+	}
+
+	clear(): void {
+		this.#items = [];
+		this.#head = 0;
+		this.chars = 0;
+	}
+}
+
+/** The serialised form of a response; one that cannot be encoded becomes -32603. */
+function responseJson(response: Response): string {
+	try {
+		return JSON.stringify(response);
+	} catch (error) {
+		const message = error instanceof Error ? error.message : String(error);
+		return JSON.stringify(
+			errorResponse(response.id, {
+				code: rpcErrorCodes.internalError,
+				message: `the result could not be encoded: ${clip(message, 200)}`,
+				data: {code: 'E_INTERNAL'},
+			}),
+		);
+	}
+}
+
+/**
+ * One accepted socket. Reading pauses while the client is not reading its answers (the socket's
+ * buffer is full) or too many of its requests are in flight, so a client cannot make the daemon
+ * queue without bound by pipelining. Responses are always queued; notifications beyond
+ * `maxQueuedMessages` / `maxQueuedBytes` are dropped and counted, and a `dropped` notification
+ * follows once the queue has drained. A queue past four times those bounds closes the
+ * connection.
+ */
+export class Connection {
+	readonly id: number;
+	readonly context: ConnectionContext;
+	readonly #socket: Socket;
+	readonly #dispatch: Dispatch;
+	readonly #clock: Clock;
+	readonly #limits: ConnectionLimits;
+	readonly #onClosed: (connection: Connection) => void;
+	readonly #decoder: LineDecoder;
+	readonly #queue = new LineQueue();
+	readonly #target: DispatchTarget;
+	#closeListeners: Array<() => void> = [];
+	#client: string | null = null;
+	/** socket.write returned false: queue until 'drain'. */
+	#blocked = false;
+	#dropped = 0;
+	#inFlight = 0;
+	#paused = false;
+	/** No more input is read: closing, or the client ended its side. */
+	#inputDone = false;
+	/** Ending: once nothing is in flight or queued, the socket is ended. */
+	#closing = false;
+	#ended = false;
+	#closed = false;
+	#graceTimer: TimerHandle | null = null;
+
+	constructor(options: ConnectionOptions) {
+		this.id = options.id;
+		this.#socket = options.socket;
+		this.#dispatch = options.dispatch;
+		this.#clock = options.clock;
+		this.#limits = options.limits;
+		this.#onClosed = options.onClosed;
+		this.#decoder = new LineDecoder(options.limits.maxLineBytes);
+
+		const client = (): string | null => this.#client;
+		const closed = (): boolean => this.#closed;
+		this.context = {
+			id: this.id,
+			get client() {
+				return client();
+			},
+			get closed() {
+				return closed();
+			},
+			notify: (method, params) => this.#notify(method, params),
+			onClose: listener => {
+				if (this.#closed) {
+					listener();
+				} else {
+					this.#closeListeners.push(listener);
+				}
+			},
+			close: () => this.close(),
+		};
+		this.#target = {
+			context: this.context,
+			setClient: name => {
+				this.#client = name;
+			},
+		};
+
+		const socket = this.#socket;
+		socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+		socket.on('end', () => this.#onEnd());
+		socket.on('drain', () => this.#flush());
+		// 'close' always follows an error; nothing else to do with it.
+		socket.on('error', () => {});
+		socket.on('close', () => this.#onClose());
+	}
+
+	/** Requests being answered. */
+	get inFlight(): number {
+		return this.#inFlight;
+	}
+
+	/** Messages waiting for the client to read. */
+	get queuedMessages(): number {
+		return this.#queue.length;
+	}
+
+	/**
+	 * Stops reading, answers what is in flight, writes what is queued, then ends the socket;
+	 * destroys it if that has not happened within `closeGraceMs`.
+	 */
+	close(): void {
+		if (this.#closed) {
+			return;
+		}
+
+		// Also when the client already ended its side: the grace period starts now.
+		this.#closing = true;
+		this.#inputDone = true;
+		this.#decoder.reset();
+		this.#armGrace();
+		this.#maybeEnd();
+	}
+
+	/** Closes at once, dropping what is queued. */
+	destroy(): void {
+		if (!this.#closed) {
+			this.#socket.destroy();
+		}
+	}
+
+	#onData(chunk: Buffer): void {
+		if (this.#inputDone) {
+			return;
+		}
+
+		for (const item of this.#decoder.push(chunk)) {
+			if (item.ok) {
+				if (Array.isArray(item.value)) {
+					this.#batch(item.value);
+				} else {
+					this.#single(item.value);
+				}
+			} else if (item.error === 'parse') {
+				this.#respond(errorResponse(null, {code: rpcErrorCodes.parseError, message: 'parse error: the line is not valid JSON'}));
+			} else {
+				const limit = describeBytes(this.#limits.maxLineBytes);
+				this.#respond(errorResponse(null, {code: rpcErrorCodes.invalidRequest, message: `message too large (over ${limit})`}));
+				this.close();
+			}
+
+			if (this.#inputDone) {
+				break;
+			}
+		}
+
+		this.#updateReading();
+	}
+
+	#onEnd(): void {
+		// A last line without '\n' still counts (`printf '{…}' | nc -U tm.sock`).
+		if (!this.#inputDone && this.#decoder.bufferedBytes > 0) {
+			this.#onData(Buffer.from('\n'));
+		}
+
+		this.#inputDone = true;
+		this.#closing = true;
+		this.#maybeEnd();
+	}
+
+	#single(value: unknown): void {
+		const checked = validateRequest(value);
+		if (!checked.ok) {
+			this.#respond(checked.error);
+			return;
+		}
+
+		// Counted while the handler runs, even a synchronous one: a handler that closes the
+		// connection (or the server) still has its answer written.
+		this.#inFlight++;
+		const answer = this.#dispatch(checked.value, this.#target);
+		if (!(answer instanceof Promise)) {
+			this.#inFlight--;
+			if (answer) {
+				this.#respond(answer);
+			}
+
+			this.#maybeEnd();
+			return;
+		}
+
+		void answer.then(response => {
+			this.#inFlight--;
+			if (response) {
+				this.#respond(response);
+			}
+
+			this.#updateReading();
+			this.#maybeEnd();
+		});
+	}
+
+	/**
+	 * A batch is answered as JSON-RPC 2.0 says: one array with a response per request (in the
+	 * batch's order, notifications left out), nothing when it held only notifications.
+	 */
+	#batch(values: unknown[]): void {
+		if (values.length === 0 || values.length > this.#limits.maxBatch) {
+			const message = values.length === 0 ? 'empty batch' : `batch of ${values.length} messages (at most ${this.#limits.maxBatch})`;
+			this.#respond(errorResponse(null, {code: rpcErrorCodes.invalidRequest, message: `invalid request: ${message}`}));
+			return;
+		}
+
+		this.#inFlight++;
+		const answers = values.map(value => {
+			const checked = validateRequest(value);
+			return checked.ok ? this.#dispatch(checked.value, this.#target) : checked.error;
+		});
+		void Promise.all(answers).then(responses => {
+			this.#inFlight--;
+			const lines = responses.filter((r): r is Response => r !== null).map(r => responseJson(r));
+			if (lines.length > 0) {
+				this.#write(`[${lines.join(',')}]\n`, 'response');
+			}
+
+			this.#updateReading();
+			this.#maybeEnd();
+		});
+	}
+
+	#respond(response: Response): void {
+		this.#write(`${responseJson(response)}\n`, 'response');
+	}
+
+	#notify(method: string, params: unknown): boolean {
+		if (this.#closed || this.#ended) {
+			return false;
+		}
+
+		let line: string;
+		try {
+			line = encode(notification(method, params));
+		} catch {
+			return false;
+		}
+
+		return this.#write(line, 'notification');
+	}
+
+	/** Writes or queues one line; false when it was dropped. */
+	#write(line: string, kind: 'response' | 'notification'): boolean {
+		if (this.#closed || this.#ended) {
+			return false;
+		}
+
+		if (!this.#blocked && this.#queue.length === 0 && this.#dropped === 0) {
+			if (!this.#socket.write(line)) {
+				this.#blocked = true;
+				this.#updateReading();
+			}
+
+			return true;
+		}
+
+		const {maxQueuedMessages, maxQueuedBytes} = this.#limits;
+		const queue = this.#queue;
+		// Once dropping starts it goes on until the queue has drained and `dropped` went out, so
+		// the client sees exactly where the gap is.
+		const full = queue.length >= maxQueuedMessages || queue.chars + line.length > maxQueuedBytes;
+		if (kind === 'notification' && (this.#dropped > 0 || full)) {
+			this.#dropped++;
+			return false;
+		}
+
+		queue.push(line);
+		if (queue.length > 4 * maxQueuedMessages || queue.chars > 4 * maxQueuedBytes) {
+			// Responses are never dropped; a client this far behind is cut off instead.
+			this.destroy();
+			return false;
+		}
+
+		return true;
+	}
+
+	/** Writes the queue until the socket is full again; then the `dropped` count. */
+	#flush(): void {
+		this.#blocked = false;
+		for (let line = this.#queue.shift(); line !== undefined; line = this.#queue.shift()) {
+			if (!this.#socket.write(line)) {
+				this.#blocked = true;
+				return;
+			}
+		}
+
+		if (this.#dropped > 0) {
+			const count = this.#dropped;
+			this.#dropped = 0;
+			if (!this.#socket.write(encode(notification('dropped', {count})))) {
+				this.#blocked = true;
+				return;
+			}
+		}
+
+		this.#updateReading();
+		this.#maybeEnd();
+	}
+
+	#updateReading(): void {
+		if (this.#closed) {
+			return;
+		}
+
+		// Not paused for `#inputDone`: input is then read and thrown away, so the client's end of
+		// the stream is seen and the socket can close as soon as both sides are done.
+		const pause = this.#blocked || this.#inFlight >= this.#limits.maxInFlight;
+		if (pause && !this.#paused) {
+			this.#paused = true;
+			this.#socket.pause();
+		} else if (!pause && this.#paused) {
+			this.#paused = false;
+			this.#socket.resume();
+		}
+	}
+
+	/** Ends the socket once closing and nothing is in flight or queued. */
+	#maybeEnd(): void {
+		if (!this.#closing || this.#ended || this.#closed || this.#inFlight > 0 || this.#blocked || this.#queue.length > 0) {
+			return;
+		}
+
+		this.#ended = true;
+		this.#socket.end();
+		// A client that does not read what is left cannot keep the socket open.
+		this.#armGrace();
+	}
+
+	#armGrace(): void {
+		if (this.#graceTimer === null && !this.#closed) {
+			const at = this.#clock.now() + this.#limits.closeGraceMs;
+			this.#graceTimer = this.#clock.at(at, () => this.destroy());
+		}
+	}
+
+	#onClose(): void {
+		if (this.#closed) {
+			return;
+		}
+
+		this.#closed = true;
+		this.#graceTimer?.cancel();
+		this.#graceTimer = null;
+		this.#queue.clear();
+		this.#decoder.reset();
+		const listeners = this.#closeListeners;
+		this.#closeListeners = [];
+		for (const listener of listeners) {
+			try {
+				listener();
+			} catch {
+				// A failing cleanup must not stop the others.
+			}
+		}
+
+		this.#onClosed(this);
+	}
+}

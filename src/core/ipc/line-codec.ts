@@ -1,0 +1,134 @@
+/**
+ * Framing of the control socket: one JSON value per line ('\n'), with a bound on line length
+ * so a peer that never sends a newline cannot make the reader buffer without limit.
+ */
+
+/** The longest line read by default: 1 MiB. */
+export const defaultMaxLineBytes = 1024 * 1024;
+
+/** One line read: the parsed value, or why it was refused. */
+export type DecodedLine = {ok: true; value: unknown} | {ok: false; error: 'parse' | 'too-long'};
+
+const NL = 0x0a;
+
+/** True when a line holds only JSON whitespace (space, tab, CR, LF); such lines are skipped. */
+function isBlank(line: Buffer): boolean {
+	for (const byte of line) {
+		if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d && byte !== NL) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
+/**
+ * Splits a byte stream on '\n' and parses each line as JSON. Blank lines are skipped (so a
+ * person typing into `nc -U` may press Enter). A line longer than `maxLineBytes` (newline not
+ * counted) yields one `too-long` as soon as it passes the limit; its bytes are dropped up to
+ * the next '\n', so the decoder never holds more than `maxLineBytes`.
+ */
+export class LineDecoder {
+	readonly #maxLineBytes: number;
+	/** The pieces of the line being read; their lengths add up to `#length`. */
+	#parts: Buffer[] = [];
+	#length = 0;
+	/** Inside a line already reported as too long: drop bytes until '\n'. */
+	#discarding = false;
+
+	constructor(maxLineBytes: number = defaultMaxLineBytes) {
+		if (!(Number.isInteger(maxLineBytes) && maxLineBytes >= 1)) {
+			throw new RangeError(`maxLineBytes must be a positive integer, got ${maxLineBytes}`);
+		}
+
+		this.#maxLineBytes = maxLineBytes;
+	}
+
+	/** The limit this decoder was built with, in bytes. */
+	get maxLineBytes(): number {
+		return this.#maxLineBytes;
+	}
+
+	/** Bytes held for the line not yet ended (at most `maxLineBytes`). */
+	get bufferedBytes(): number {
+		return this.#length;
+	}
+
+	/** The lines `chunk` completes (and a `too-long` for a line that just passed the limit). */
+	push(chunk: Buffer): DecodedLine[] {
+		const out: DecodedLine[] = [];
+		let start = 0;
+		while (start < chunk.length) {
+			const nl = chunk.indexOf(NL, start);
+			const end = nl === -1 ? chunk.length : nl;
+			this.#take(chunk, start, end, out);
+			if (nl === -1) {
+				break;
+			}
+
+			this.#endLine(out);
+			start = nl + 1;
+		}
+
+		return out;
+	}
+
+	/** Drops the line being read, if any. */
+	reset(): void {
+		this.#parts = [];
+		this.#length = 0;
+		this.#discarding = false;
+	}
+
+	/** Adds `chunk[start, end)` to the current line, or reports it too long. */
+	#take(chunk: Buffer, start: number, end: number, out: DecodedLine[]): void {
+		if (this.#discarding || end === start) {
+			return;
+		}
+
+		if (this.#length + (end - start) > this.#maxLineBytes) {
+			this.#parts = [];
+			this.#length = 0;
+			this.#discarding = true;
+			out.push({ok: false, error: 'too-long'});
+			return;
+		}
+
+		// Copy, so a short tail does not keep a whole 64 KiB chunk alive.
+		this.#parts.push(Buffer.from(chunk.subarray(start, end)));
+		this.#length += end - start;
+	}
+
+	#endLine(out: DecodedLine[]): void {
+		if (this.#discarding) {
+			this.#discarding = false;
+			return;
+		}
+
+		const line = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#length);
+		this.#parts = [];
+		this.#length = 0;
+		if (isBlank(line)) {
+			return;
+		}
+
+		try {
+			out.push({ok: true, value: JSON.parse(line.toString('utf8'))});
+		} catch {
+			out.push({ok: false, error: 'parse'});
+		}
+	}
+}
+
+/**
+ * One message as a line: JSON and '\n'. Throws (TypeError, RangeError) when the value cannot be
+ * encoded, e.g. a BigInt, a cycle or nesting too deep.
+ */
+export function encode(message: unknown): string {
+	const json = JSON.stringify(message);
+	if (json === undefined) {
+		throw new TypeError(`cannot encode ${typeof message} as JSON`);
+	}
+
+	return `${json}\n`;
+}

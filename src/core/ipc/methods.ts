@@ -1,0 +1,138 @@
+/**
+ * What travels over the control socket (SPEC §6, §8): the methods with their params and
+ * results, and the notifications the daemon pushes. Types only; the documents are part of the
+ * contract, so fields may be added but never renamed.
+ */
+import type {StateKind, TaskKind, Want} from '../model.js';
+
+/** `params` of a method that takes none. `{}` (or no params at all) on the wire. */
+export type EmptyParams = Record<string, never>;
+
+/** The daemon's part of {@link StatusDoc}. */
+export type DaemonDoc = {
+	pid: number;
+	/** ISO-8601. */
+	startedAt: string;
+	version: string;
+	home: string;
+	/** Absolute path of the config file, or null when none was loaded. */
+	config: string | null;
+};
+
+/** One task as `tm status --json` prints it (SPEC §6). Times are ISO-8601 strings. */
+export type TaskStatus = {
+	id: string;
+	name: string;
+	program: string;
+	kind: TaskKind;
+	state: StateKind;
+	reason: string;
+	pid: number | null;
+	startedAt: string | null;
+	restarts: number;
+	attempt: number;
+	exitCode: number | null;
+	/** Percent of one CPU, or null when not sampled. */
+	cpu: number | null;
+	/** Resident memory in bytes, or null when not sampled. */
+	memory: number | null;
+	heartbeatAt: string | null;
+	/** Percent from `PROGRESS=`, or null. */
+	progress: number | null;
+	/** The text after the percent in `PROGRESS=42 text`, or null. */
+	progressText: string | null;
+	/** Free text from `STATUS=`, or null. */
+	status: string | null;
+	priority: number;
+	/** When the next attempt starts, while in `backoff`. */
+	backoffUntil: string | null;
+	want: Want;
+};
+
+/** The answer of `status` and the snapshot of `subscribe`. */
+export type StatusDoc = {daemon: DaemonDoc; tasks: TaskStatus[]};
+
+/** One line of a task's output. */
+export type LogLineDoc = {
+	/** The ring's sequence number: only grows. */
+	seq: number;
+	/** ISO-8601. */
+	at: string;
+	stream: 'stdout' | 'stderr';
+	text: string;
+};
+
+/** The outcome of `start`, `stop`, `restart` and `signal` for one name. */
+export type TaskActionResult = {name: string; ok: boolean; state: string; error?: string};
+
+/** The answer of `start`, `stop`, `restart` and `signal`. */
+export type TaskActionResults = {results: TaskActionResult[]};
+
+/** Params of `start`, `stop` and `restart`: names, `all`, or `group:*` globs. */
+export type TaskActionParams = {names: string[]; wait?: boolean};
+
+/** The plan of `reload`; `applied` is false for a dry run. */
+export type ReloadResult = {
+	added: string[];
+	removed: string[];
+	changed: Array<{name: string; keys: string[]}>;
+	unchanged: string[];
+	applied: boolean;
+};
+
+/**
+ * Every method: its params and result. `call(method, params)` on the client and the daemon's
+ * handler table are typed from this.
+ */
+export type Methods = {
+	/** Optional handshake; another protocol number is refused with an error naming both. */
+	hello: {params: {protocol: number; client: string}; result: {protocol: number; version: string; pid: number}};
+	/** Without names, every task. */
+	status: {params: {names?: string[]}; result: StatusDoc};
+	start: {params: TaskActionParams; result: TaskActionResults};
+	stop: {params: TaskActionParams; result: TaskActionResults};
+	restart: {params: TaskActionParams; result: TaskActionResults};
+	signal: {params: {signal: string; names: string[]}; result: TaskActionResults};
+	reload: {params: {dryRun?: boolean}; result: ReloadResult};
+	/** The last lines; with `follow`, `log` notifications follow. */
+	logs: {
+		params: {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'; follow?: boolean};
+		result: {lines: LogLineDoc[]};
+	};
+	/** A snapshot, then `event` notifications with `seq` greater than `lastSeq`. */
+	subscribe: {params: EmptyParams; result: StatusDoc & {lastSeq: number}};
+	shutdown: {params: EmptyParams; result: {ok: true}};
+};
+
+/** A method name of {@link Methods}. */
+export type MethodName = keyof Methods;
+
+/** A recorded state change, as pushed to subscribers. */
+export type EventDoc = {
+	seq: number;
+	/** ISO-8601. */
+	at: string;
+	taskId: string;
+	type: string;
+	from: string;
+	to: string;
+	reason: string;
+	pid: number | null;
+	restarts: number;
+	attempt: number;
+	/** `exit 1`, `SIGKILL`, … when the change was an exit, else null. */
+	exit: string | null;
+};
+
+/** Every notification the daemon pushes, with its params. */
+export type Notifications = {
+	/** After `subscribe`. */
+	event: EventDoc;
+	/** After `logs` with `follow`. */
+	log: {taskId: string; line: LogLineDoc};
+	/** This many notifications were dropped because the client read too slowly. */
+	dropped: {count: number};
+};
+
+/** A notification name of {@link Notifications}. */
+export type NotificationName = keyof Notifications;
