@@ -3,12 +3,18 @@
  * never exits, so tests can run any command in-process.
  */
 import {Command, CommanderError} from 'commander';
+import {version} from '../core/version.js';
 import type {Deps} from './deps.js';
+import {registerDown} from './down.js';
 import {registerHistory} from './history.js';
+import {registerRestart} from './restart.js';
+import {registerStart} from './start.js';
+import {registerStatus} from './status.js';
+import {registerStop} from './stop.js';
 import {registerUp} from './up.js';
 import {registerValidate} from './validate.js';
 
-export const version = '0.1.0';
+export {version} from '../core/version.js';
 
 export function createProgram(deps: Deps, done: (code: number) => void): Command {
 	const program = new Command('tm')
@@ -26,6 +32,11 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 	registerUp(program, deps, done);
 	registerValidate(program, deps, done);
 	registerHistory(program, deps, done);
+	registerStatus(program, deps, done);
+	registerStart(program, deps, done);
+	registerStop(program, deps, done);
+	registerRestart(program, deps, done);
+	registerDown(program, deps, done);
 	return program;
 }
 

@@ -7,7 +7,7 @@ import {formatIssue, loadConfigFile} from '../core/config/index.js';
 import {startDaemon} from '../core/daemon.js';
 import {TmError} from '../core/errors.js';
 import {eventHumanLine} from '../core/event-log.js';
-import {resolveHome} from '../core/paths.js';
+import {resolveHome, resolveSocket} from '../core/paths.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {reportError} from './output.js';
 import {configPath} from './validate.js';
@@ -41,33 +41,39 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	}
 
 	const home = resolveHome(options.home, deps.env);
+	const socketPath = resolveSocket(options.socket, home, deps.env);
+	let requestStop: (why: string) => void = () => {};
+	const stopRequested = new Promise<string>(resolve => {
+		requestStop = resolve;
+	});
+	const off = deps.onSignal(['SIGTERM', 'SIGINT'], signal => requestStop(signal));
 	let daemon;
 	try {
-		daemon = startDaemon({
-		config: loaded.value,
-		home,
-		cwd: deps.cwd,
-		env: deps.env,
-		socketPath: null,
-		onEvent: event => deps.io.err(eventHumanLine(event)),
-		onWarning: message => deps.io.err(`tm: ${message}\n`),
+		daemon = await startDaemon({
+			config: loaded.value,
+			home,
+			cwd: deps.cwd,
+			env: deps.env,
+			socketPath,
+			onEvent: event => deps.io.err(eventHumanLine(event)),
+			onWarning: message => deps.io.err(`tm: ${message}\n`),
+			onShutdownRequest: () => requestStop('tm down'),
 		});
 	} catch (error) {
+		off();
 		return reportError(deps.io, options.json, error);
 	}
 
-	deps.io.err(`tm: supervising ${daemon.engine.list().length} tasks from ${file} (home ${home}); Ctrl-C stops them all\n`);
+	deps.io.err(
+		`tm: supervising ${daemon.engine.list().length} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`,
+	);
 
 	// Task timers do not hold the event loop open; the daemon does, until it is told to stop.
 	const keepAlive = setInterval(() => {}, 1 << 30);
-	const signal = await new Promise<NodeJS.Signals>(resolve => {
-		const off = deps.onSignal(['SIGTERM', 'SIGINT'], received => {
-			off();
-			resolve(received);
-		});
-	});
-	deps.io.err(`tm: ${signal}: stopping every task\n`);
-	await daemon.shutdown(`daemon got ${signal}`);
+	const why = await stopRequested;
+	off();
+	deps.io.err(`tm: ${why}: stopping every task\n`);
+	await daemon.shutdown(`daemon stopping (${why})`);
 	clearInterval(keepAlive);
 	deps.io.err('tm: all tasks stopped\n');
 	return 0;

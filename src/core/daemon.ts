@@ -18,7 +18,10 @@ import type {Config} from './model.js';
 import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
 import {bootId as readBootId} from './process/proc.js';
 import {planRecovery, type RecoveredTask} from './recovery.js';
+import {controlHandlers} from './control/handlers.js';
+import {RpcServer} from './ipc/server.js';
 import type {Supervisor} from './supervisor.js';
+import {version} from './version.js';
 
 export type DaemonOptions = {
 	config: Config;
@@ -32,6 +35,8 @@ export type DaemonOptions = {
 	onEvent?(event: TaskEventRecord): void;
 	/** Problems the daemon hits outside any task (an unwritable daemon log, a full disk, …). */
 	onWarning?(message: string): void;
+	/** A client asked the daemon to stop (`tm down`). */
+	onShutdownRequest?(): void;
 };
 
 export type Daemon = {
@@ -51,16 +56,20 @@ export function databasePath(home: string): string {
 	return path.join(home, 'tm.db');
 }
 
-/** Starts supervising. Throws a TmError (E_STORE) when the database cannot be used. */
-export function startDaemon(options: DaemonOptions): Daemon {
+/**
+ * Starts supervising. The control socket is claimed first, so a second daemon on the same home
+ * fails (E_DAEMON_RUNNING) before it touches the store or any process. Throws a TmError
+ * (E_STORE) when the database cannot be used.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 	const clock = options.clock ?? systemClock;
 	const warn = (message: string): void => options.onWarning?.(message);
 	mkdirSync(options.home, {recursive: true, mode: 0o700});
-	const store = Store.open(databasePath(options.home));
 	const bootId = readBootId(options.env);
 	const baseEnv = Object.fromEntries(
 		Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
 	);
+	let store: Store | null = null;
 	const engine = new Engine(options.config, [], {
 		clock,
 		random: options.random ?? Math.random,
@@ -69,10 +78,52 @@ export function startDaemon(options: DaemonOptions): Daemon {
 		cwd: options.cwd,
 		socketPath: options.socketPath,
 		bootId,
-		persist: batch => store.writeBatch(batch),
+		persist: batch => store?.writeBatch(batch),
 		onWarning: warn,
 	});
+	const startedAt = clock.now();
+	const server =
+		options.socketPath === null
+			? null
+			: new RpcServer({
+					socketPath: options.socketPath,
+					version,
+					clock,
+					handlers: controlHandlers({
+						engine,
+						daemon: () => ({
+							pid: process.pid,
+							startedAt: new Date(startedAt).toISOString(),
+							version,
+							home: options.home,
+							config: options.config.file,
+						}),
+						shutdown: () => options.onShutdownRequest?.(),
+					}),
+					onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`),
+				});
+	await server?.listen();
+	try {
+		store = Store.open(databasePath(options.home));
+	} catch (error) {
+		await server?.close();
+		throw error;
+	}
 
+	return run(options, {clock, warn, engine, store, server, bootId, startedAt});
+}
+
+type Parts = {
+	clock: Clock;
+	warn: (message: string) => void;
+	engine: Engine;
+	store: Store;
+	server: RpcServer | null;
+	bootId: string;
+	startedAt: number;
+};
+
+function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId, startedAt}: Parts): Daemon {
 	const logfile = openDaemonLog(options, clock, warn);
 	const writeLog = (line: string): void => {
 		try {
@@ -87,7 +138,6 @@ export function startDaemon(options: DaemonOptions): Daemon {
 		options.onEvent?.(event);
 	});
 
-	const startedAt = clock.now();
 	const plan = planRecovery({
 		specs: expandTasks(options.config),
 		rows: store.loadTasks(),
@@ -140,6 +190,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
 			pruneTimer?.cancel();
 			await recovered;
 			await engine.stopAll(reason);
+			await server?.close();
 			writeLog(daemonJsonLine(clock.now(), 'daemon stopped'));
 			logfile?.close();
 			store.close();

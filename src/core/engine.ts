@@ -60,6 +60,7 @@ export class Engine {
 	private readonly listeners = new Set<Listener>();
 	private readonly idleWaiters = new Set<() => void>();
 	private seq = 0;
+	private published = 0;
 	private queueSeq = 0;
 	/** What this turn changed, not yet written. */
 	private pending = {dirty: new Set<string>(), batch: emptyBatch(), notify: [] as Array<[TaskEventRecord, TaskRecord]>};
@@ -118,6 +119,11 @@ export class Engine {
 		}
 
 		return task;
+	}
+
+	/** The sequence number of the last event published to listeners. */
+	get lastSeq(): number {
+		return this.published;
 	}
 
 	on(listener: Listener): () => void {
@@ -214,6 +220,7 @@ export class Engine {
 
 	private notify(events: Array<[TaskEventRecord, TaskRecord]>): void {
 		for (const [event, record] of events) {
+			this.published = event.seq;
 			for (const listener of this.listeners) {
 				listener(event, record);
 			}

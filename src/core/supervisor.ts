@@ -272,6 +272,11 @@ export class Supervisor {
 		this.deps.onNotify?.(this, message);
 	}
 
+	/** Sends a signal to the task's process group (`tm signal`); false when nothing runs. */
+	signal(signal: string): boolean {
+		return this.process?.signal(signal) ?? false;
+	}
+
 	/** Arms the timer of a restored state (a backoff that was running when the daemon stopped). */
 	resumeTimer(): void {
 		this.armTimer();

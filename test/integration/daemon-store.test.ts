@@ -50,7 +50,7 @@ describe('daemon and store', () => {
 		seed.close();
 		const loaded = loadConfigText('taskmaster:\n  cleanup_interval: 5m\n', path.join(dir, 'tm.yaml'));
 		assert.ok(loaded.ok);
-		const daemon = startDaemon({config: loaded.value, home, cwd: dir, env: {}, socketPath: null, clock});
+		const daemon = await startDaemon({config: loaded.value, home, cwd: dir, env: {}, socketPath: null, clock});
 		await daemon.recovered;
 		assert.equal(daemon.store.counts().tasks, 2);
 		clock.advance(5 * 60_000);

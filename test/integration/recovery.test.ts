@@ -162,7 +162,7 @@ describe('recovery in process: what a person asked for survives', () => {
 		const start = (boot: string) =>
 			startDaemon({config: loaded.value, home, cwd: dir, env: {PATH: process.env['PATH'], TM_BOOT_ID: boot}, socketPath: null});
 
-		let daemon = start('boot-1');
+		let daemon = await start('boot-1');
 		await waitFor(() => daemon.engine.get('b').record.state.kind, k => k === 'running', {what: 'b running'});
 		daemon.engine.get('b').dispatch({type: 'stop'});
 		daemon.engine.get('c').dispatch({type: 'start'});
@@ -171,7 +171,7 @@ describe('recovery in process: what a person asked for survives', () => {
 		await daemon.shutdown();
 
 		for (const boot of ['boot-1', 'boot-2']) {
-			daemon = start(boot);
+			daemon = await start(boot);
 			await daemon.recovered;
 			await waitFor(() => daemon.engine.get('a').record.state.kind, k => k === 'running', {what: `a running (${boot})`});
 			assert.equal(daemon.engine.get('b').record.state.kind, 'stopped');

@@ -1,0 +1,62 @@
+/**
+ * `tm status [NAME…] [--json]`: the tasks, their state, pid, uptime, restarts and more.
+ */
+import type {Command} from 'commander';
+import type {TaskStatus} from '../core/ipc/methods.js';
+import {connect} from './connect.js';
+import type {Deps, GlobalOptions} from './deps.js';
+import {formatDuration, table} from './format.js';
+import {printJson, reportError} from './output.js';
+
+function since(iso: string | null, now: number): string {
+	return iso === null ? '-' : formatDuration(now - Date.parse(iso));
+}
+
+export function statusRow(task: TaskStatus, now: number): string[] {
+	const detail =
+		task.state === 'backoff' && task.backoffUntil
+			? `retry in ${formatDuration(Math.max(0, Date.parse(task.backoffUntil) - now))}`
+			: task.progress === null
+				? task.reason
+				: `${task.progress}%${task.progressText ? ` ${task.progressText}` : ''}`;
+	return [
+		task.name,
+		task.state,
+		task.pid === null ? '-' : String(task.pid),
+		since(task.startedAt, now),
+		String(task.restarts),
+		since(task.heartbeatAt, now),
+		task.status ?? detail,
+	];
+}
+
+export async function runStatus(names: string[], options: GlobalOptions, deps: Deps): Promise<number> {
+	try {
+		const client = await connect(options, deps);
+		try {
+			const doc = await client.call('status', {names});
+			if (options.json) {
+				printJson(deps.io, doc);
+			} else {
+				const now = Date.now();
+				deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now))));
+			}
+
+			return 0;
+		} finally {
+			client.close();
+		}
+	} catch (error) {
+		return reportError(deps.io, options.json, error);
+	}
+}
+
+export function registerStatus(program: Command, deps: Deps, done: (code: number) => void): void {
+	program
+		.command('status')
+		.description('show tasks: state, pid, uptime, restarts, heartbeat')
+		.argument('[names...]', 'tasks, programs or globs (default: all)')
+		.action(async (names: string[], _options: GlobalOptions, command: Command) => {
+			done(await runStatus(names, command.optsWithGlobals(), deps));
+		});
+}

@@ -1,0 +1,177 @@
+/**
+ * What the daemon answers on its socket: each method maps onto the engine. Commands change
+ * what a task should be (`want`) and, unless told not to, wait until it got there.
+ */
+import {parseSignal} from '../config/units.js';
+import type {Engine, TaskEventRecord} from '../engine.js';
+import {TmError} from '../errors.js';
+import type {DaemonDoc, EventDoc, LogLineDoc, TaskActionResult} from '../ipc/methods.js';
+import type {Handlers} from '../ipc/dispatch.js';
+import {RpcError, rpcErrorCodes} from '../ipc/protocol.js';
+import type {LogLine} from '../log/line-ring.js';
+import type {StateKind} from '../model.js';
+import type {Supervisor} from '../supervisor.js';
+import {selectTasks} from './select.js';
+import {statusDoc} from './status-doc.js';
+
+export type ControlDeps = {
+	engine: Engine;
+	daemon(): DaemonDoc;
+	/** Stops every task and the daemon; the response is sent first. */
+	shutdown(): void;
+};
+
+const settled: ReadonlySet<StateKind> = new Set(['running', 'completed', 'failed', 'fatal', 'stopped']);
+
+function names(params: unknown): string[] {
+	const value = (params as {names?: unknown} | null)?.names;
+	if (!Array.isArray(value) || !value.every(n => typeof n === 'string')) {
+		throw new RpcError(rpcErrorCodes.invalidParams, 'params.names must be a list of task names');
+	}
+
+	return value as string[];
+}
+
+const wantsWait = (params: unknown): boolean => (params as {wait?: unknown} | null)?.wait !== false;
+
+/** Resolves once `done(task)` holds for every task, re-checking after each event. */
+function waitAll(engine: Engine, tasks: Supervisor[], done: (task: Supervisor) => boolean): Promise<void> {
+	return new Promise(resolve => {
+		const check = (): boolean => {
+			if (tasks.every(done)) {
+				off();
+				resolve();
+				return true;
+			}
+
+			return false;
+		};
+
+		const off = engine.on(() => check());
+		check();
+	});
+}
+
+function result(task: Supervisor, ok: (kind: StateKind) => boolean): TaskActionResult {
+	const {state} = task.record;
+	return ok(state.kind)
+		? {name: task.id, ok: true, state: state.kind}
+		: {name: task.id, ok: false, state: state.kind, error: state.reason};
+}
+
+export function eventDoc(event: TaskEventRecord): EventDoc {
+	return {...event, at: new Date(event.at).toISOString()};
+}
+
+function lineDoc(line: LogLine): LogLineDoc {
+	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
+}
+
+export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handlers {
+	const pick = (params: unknown) => selectTasks(names(params), engine.list());
+	return {
+		status(params) {
+			const wanted = (params as {names?: unknown} | null)?.names;
+			const tasks = Array.isArray(wanted) && wanted.length > 0 ? pick(params) : engine.list();
+			return statusDoc(daemon(), tasks);
+		},
+
+		async start(params) {
+			const tasks = pick(params);
+			for (const task of tasks) {
+				task.dispatch({type: 'start'});
+			}
+
+			if (wantsWait(params)) {
+				await waitAll(engine, tasks, t => settled.has(t.record.state.kind));
+			}
+
+			return {results: tasks.map(t => result(t, k => k === 'running' || k === 'completed' || !wantsWait(params)))};
+		},
+
+		async stop(params) {
+			const tasks = pick(params);
+			for (const task of tasks) {
+				task.dispatch({type: 'stop'});
+			}
+
+			if (wantsWait(params)) {
+				await waitAll(engine, tasks, t => t.pid === null);
+			}
+
+			return {results: tasks.map(t => result(t, () => true))};
+		},
+
+		async restart(params) {
+			const tasks = pick(params);
+			const before = new Map(tasks.map(t => [t.id, t.record.restarts]));
+			for (const task of tasks) {
+				task.dispatch({type: 'restart'});
+			}
+
+			if (wantsWait(params)) {
+				await waitAll(engine, tasks, t => {
+					const kind = t.record.state.kind;
+					return kind === 'fatal' || kind === 'failed' || (settled.has(kind) && t.record.restarts > (before.get(t.id) ?? 0));
+				});
+			}
+
+			return {results: tasks.map(t => result(t, k => k === 'running' || k === 'completed' || !wantsWait(params)))};
+		},
+
+		signal(params) {
+			const raw = (params as {signal?: unknown} | null)?.signal;
+			const signal = parseSignal(raw);
+			if (!signal.ok) {
+				throw new TmError('E_USAGE', `signal: ${signal.error}`);
+			}
+
+			return {
+				results: pick(params).map(task =>
+					task.signal(signal.value)
+						? {name: task.id, ok: true, state: task.record.state.kind}
+						: {name: task.id, ok: false, state: task.record.state.kind, error: `${task.id} has no running process`},
+				),
+			};
+		},
+
+		logs(params, ctx) {
+			const p = (params ?? {}) as {name?: unknown; lines?: unknown; stream?: unknown; follow?: unknown};
+			if (typeof p.name !== 'string') {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.name must be a task name');
+			}
+
+			const [task] = selectTasks([p.name], engine.list());
+			if (!task) {
+				throw new TmError('E_UNKNOWN_TASK', `no such task: ${p.name}`);
+			}
+
+			const stream = p.stream === 'stdout' || p.stream === 'stderr' ? p.stream : undefined;
+			const lines = typeof p.lines === 'number' && p.lines >= 0 ? Math.min(p.lines, 10_000) : 20;
+			if (p.follow === true) {
+				const off = task.log.onLine(line => {
+					if (!stream || line.stream === stream) {
+						ctx.notify('log', {taskId: task.id, line: lineDoc(line)});
+					}
+				});
+				ctx.onClose(off);
+			}
+
+			return {lines: task.log.tail(lines, stream).map(line => lineDoc(line))};
+		},
+
+		subscribe(_params, ctx) {
+			// Snapshot and listener in the same synchronous turn: no gap and no duplicate.
+			const off = engine.on(event => {
+				ctx.notify('event', eventDoc(event));
+			});
+			ctx.onClose(off);
+			return {...statusDoc(daemon(), engine.list()), lastSeq: engine.lastSeq};
+		},
+
+		shutdown() {
+			shutdown();
+			return {ok: true} as const;
+		},
+	};
+}

@@ -1,0 +1,39 @@
+/**
+ * The JSON documents of `status` and `subscribe` (SPEC §6), built from the live supervisors.
+ */
+import type {StatusDoc, TaskStatus} from '../ipc/methods.js';
+import type {Supervisor} from '../supervisor.js';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function taskStatus(task: Supervisor): TaskStatus {
+	const {record, spec, info} = task;
+	const {state} = record;
+	const lastExit = 'lastExit' in state ? state.lastExit : null;
+	return {
+		id: spec.id,
+		name: spec.id,
+		program: spec.program,
+		kind: spec.kind,
+		state: state.kind,
+		reason: state.reason,
+		pid: task.pid,
+		startedAt: state.kind === 'running' || state.kind === 'paused' ? iso(record.upSince ?? state.since) : null,
+		restarts: record.restarts,
+		attempt: record.attempt,
+		exitCode: lastExit?.code ?? null,
+		cpu: null,
+		memory: null,
+		heartbeatAt: iso(info.heartbeatAt),
+		progress: info.progress,
+		progressText: info.progressText,
+		status: info.status,
+		priority: spec.priority ?? 0,
+		backoffUntil: state.kind === 'backoff' ? iso(state.until) : null,
+		want: record.want,
+	};
+}
+
+export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[]): StatusDoc {
+	return {daemon, tasks: tasks.map(task => taskStatus(task))};
+}

@@ -1,0 +1,71 @@
+/**
+ * The control plane end to end: a real daemon (`tm up --foreground`) in a temp home, driven by
+ * the CLI over its Unix socket, with --json output checked.
+ */
+import assert from 'node:assert/strict';
+import {statSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import type {StatusDoc, TaskActionResults} from '../../../src/core/ipc/methods.js';
+import {tm} from '../../helpers/cli.js';
+import {tempDir} from '../../helpers/harness.js';
+import {killAllTm, runTm} from '../../helpers/tm-process.js';
+import {alive, waitFor} from '../../helpers/wait.js';
+
+after(killAllTm);
+
+describe('tm status/start/stop/restart/down against a real daemon', () => {
+	it('drives the daemon over its socket, with JSON documents and exit codes', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  web:\n    cmd: sleep 1000\n    starttime: 0\n    numprocs: 2\n  idle:\n    cmd: sleep 1000\n    autostart: false\n    starttime: 0\n');
+		const daemon = runTm(['up', '--foreground'], {cwd: dir});
+		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
+		const status = async () => JSON.parse((await cli('status', '--json')).out) as StatusDoc;
+		await waitFor(async () => (await cli('status', '--json')).code, code => code === 0, {what: 'the daemon to answer'});
+
+		assert.equal(statSync(path.join(home, 'tm.sock')).mode & 0o777, 0o600);
+		assert.equal(statSync(home).mode & 0o777, 0o700);
+
+		const first = await waitFor(status, doc => doc.tasks.filter(t => t.state === 'running').length === 2, {what: 'web:0 and web:1 running'});
+		assert.equal(first.daemon.pid, daemon.pid);
+		assert.deepEqual(first.tasks.map(t => [t.id, t.program, t.kind]), [['web:0', 'web', 'service'], ['web:1', 'web', 'service'], ['idle', 'idle', 'service']]);
+		const web0 = first.tasks[0]?.pid ?? 0;
+		const web1 = first.tasks[1]?.pid ?? 0;
+
+		const stop = await cli('stop', 'web:0', '--json');
+		assert.equal(stop.code, 0, stop.err);
+		assert.deepEqual((JSON.parse(stop.out) as TaskActionResults).results, [{name: 'web:0', ok: true, state: 'stopped'}]);
+		assert.ok(!alive(web0));
+
+		const start = await cli('start', 'idle', 'web:0', '--json');
+		assert.equal(start.code, 0, start.err);
+		assert.deepEqual((JSON.parse(start.out) as TaskActionResults).results.map(r => [r.name, r.state]), [['idle', 'running'], ['web:0', 'running']]);
+
+		const restart = await cli('restart', 'web:1');
+		assert.equal(restart.code, 0, restart.err);
+		const after = await status();
+		const restarted = after.tasks.find(t => t.id === 'web:1');
+		assert.notEqual(restarted?.pid, web1);
+		assert.equal(restarted?.restarts, 1);
+		assert.ok(!alive(web1));
+
+		const unknown = await cli('stop', 'nope', '--json');
+		assert.equal(unknown.code, 4);
+		assert.equal((JSON.parse(unknown.err) as {error: {code: string}}).error.code, 'E_UNKNOWN_TASK');
+
+		const second = await tm(['up', '--foreground', '--home', home], {cwd: dir, env: {HOME: dir}});
+		assert.equal(second.code, 1);
+		assert.match(second.err, /already running/);
+		assert.equal((await status()).tasks.find(t => t.id === 'web:0')?.state, 'running', 'a refused second daemon changes nothing');
+
+		const pids = (await status()).tasks.map(t => t.pid ?? 0);
+		const down = await cli('down');
+		assert.equal(down.code, 0, down.err);
+		assert.equal(await daemon.exited, 0);
+		assert.ok(pids.every(pid => !alive(pid)));
+		const gone = await cli('status');
+		assert.equal(gone.code, 3);
+		assert.match(gone.err, /start it with `tm up`/);
+	});
+});
