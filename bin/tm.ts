@@ -12,6 +12,7 @@ const code = await main(process.argv.slice(2), {
 	},
 	env: process.env,
 	cwd: process.cwd(),
+	self: {command: process.execPath, args: [...process.execArgv, process.argv[1] ?? '']},
 	onSignal(signals, handler) {
 		for (const signal of signals) {
 			process.on(signal, handler);

@@ -12,6 +12,8 @@ export type Deps = {
 	io: Io;
 	env: Record<string, string | undefined>;
 	cwd: string;
+	/** How to run this same tm again (the background daemon re-executes it): a program and its first arguments. */
+	self: {command: string; args: string[]};
 	/** Registers a handler for process signals; returns a function that removes it. */
 	onSignal(signals: NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void): () => void;
 };

@@ -5,22 +5,20 @@
 import type {Command} from 'commander';
 import {formatIssue, loadConfigFile} from '../core/config/index.js';
 import {startDaemon} from '../core/daemon.js';
+import {RpcClient} from '../core/ipc/client.js';
 import {TmError} from '../core/errors.js';
 import {eventHumanLine} from '../core/event-log.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
+import {startInBackground} from './background.js';
 import type {Deps, GlobalOptions} from './deps.js';
-import {reportError} from './output.js';
+import {printJson, reportError} from './output.js';
 import {configPath} from './validate.js';
 
 export type UpOptions = GlobalOptions & {config?: string; foreground?: boolean};
 
 export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	if (!options.foreground) {
-		return reportError(
-			deps.io,
-			options.json,
-			new TmError('E_USAGE', 'this build runs the supervisor in the foreground only: run `tm up --foreground`'),
-		);
+		return runBackground(options, deps);
 	}
 
 	let file: string;
@@ -88,4 +86,55 @@ export function registerUp(program: Command, deps: Deps, done: (code: number) =>
 		.action(async (options: UpOptions, command: Command) => {
 			done(await runUp({...command.optsWithGlobals(), ...options}, deps));
 		});
+}
+
+/** `tm up` without --foreground: reports a running daemon, or starts one and waits for it. */
+async function runBackground(options: UpOptions, deps: Deps): Promise<number> {
+	const home = resolveHome(options.home, deps.env);
+	const socket = resolveSocket(options.socket, home, deps.env);
+	try {
+		const client = await RpcClient.connect(socket, {client: 'tm-up', timeoutMs: 2000});
+		const status = await client.call('status', {});
+		client.close();
+		const asked = options.config ? configPath(options.config, deps) : null;
+		const other = asked !== null && asked !== status.daemon.config;
+		const message = other
+			? `tm: a daemon is already running (pid ${status.daemon.pid}) with ${status.daemon.config}, not ${asked}; nothing changed (tm down first)`
+			: `tm: already running (pid ${status.daemon.pid}, socket ${socket})`;
+		if (options.json) {
+			printJson(deps.io, {pid: status.daemon.pid, socket, alreadyRunning: true, config: status.daemon.config});
+		} else {
+			deps.io.out(`${message}\n`);
+		}
+
+		return 0;
+	} catch (error) {
+		if (!(error instanceof TmError) || error.code !== 'E_DAEMON_NOT_RUNNING') {
+			return reportError(deps.io, options.json, error);
+		}
+	}
+
+	try {
+		const file = configPath(options.config, deps);
+		const loaded = await loadConfigFile(file);
+		if (!loaded.ok) {
+			for (const issue of loaded.error) {
+				deps.io.err(`${formatIssue(issue)}\n`);
+			}
+
+			deps.io.err(`tm: ${file} is invalid; the daemon was not started\n`);
+			return 2;
+		}
+
+		const started = await startInBackground(deps, home, socket, ['-c', file, ...(options.socket ? ['--socket', options.socket] : [])]);
+		if (options.json) {
+			printJson(deps.io, {pid: started.pid, socket, alreadyRunning: false, config: file});
+		} else {
+			deps.io.out(`tm: daemon started (pid ${started.pid}, socket ${socket}, output ${started.output})\n`);
+		}
+
+		return 0;
+	} catch (error) {
+		return reportError(deps.io, options.json, error);
+	}
 }

@@ -1,6 +1,7 @@
 /**
  * Runs `tm` commands in-process through `main()` with captured output.
  */
+import path from 'node:path';
 import {main} from '../../src/commands/program.js';
 
 export type CliResult = {code: number; out: string; err: string};
@@ -13,6 +14,7 @@ export async function tm(argv: string[], options: {cwd?: string; env?: Record<st
 		env: options.env ?? {HOME: '/nonexistent-home'},
 		cwd: options.cwd ?? process.cwd(),
 		onSignal: () => () => {},
+		self: {command: process.execPath, args: ['--import', import.meta.resolve('tsx'), path.resolve(import.meta.dirname, '../../bin/tm.ts')]},
 	});
 	return {code, out, err};
 }

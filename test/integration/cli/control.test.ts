@@ -69,3 +69,45 @@ describe('tm status/start/stop/restart/down against a real daemon', () => {
 		assert.match(gone.err, /start it with `tm up`/);
 	});
 });
+
+describe('tm up in the background', () => {
+	it('starts a detached daemon, returns once it answers, says so on a second up, and stops with down', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  web:\n    cmd: sleep 1000\n    starttime: 0\n');
+		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir, PATH: process.env['PATH']}});
+		const up = await cli('up', '--json');
+		assert.equal(up.code, 0, up.err);
+		const started = JSON.parse(up.out) as {pid: number; alreadyRunning: boolean};
+		assert.equal(started.alreadyRunning, false);
+		assert.ok(alive(started.pid));
+		try {
+			const again = await cli('up');
+			assert.equal(again.code, 0, again.err);
+			assert.match(again.out, new RegExp(`already running \\(pid ${started.pid}`));
+			const status = await waitFor(async () => JSON.parse((await cli('status', '--json')).out) as StatusDoc, doc => doc.tasks[0]?.state === 'running', {
+				what: 'web running',
+			});
+			assert.equal(status.daemon.pid, started.pid);
+			const down = await cli('down');
+			assert.equal(down.code, 0, down.err);
+			await waitFor(() => alive(started.pid), a => !a, {what: 'the daemon to exit'});
+		} finally {
+			try {
+				process.kill(-started.pid, 'SIGKILL');
+			} catch {
+				// already gone
+			}
+		}
+	});
+
+	it('an invalid config is reported with every problem and no daemon starts', async () => {
+		const dir = tempDir();
+		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  web:\n    cmd: sleep 1000\n    stoptime: ten\n');
+		const up = await tm(['up', '--home', path.join(dir, 'home')], {cwd: dir, env: {HOME: dir}});
+		assert.equal(up.code, 2);
+		assert.match(up.err, /programs\.web\.stoptime: expected a duration/);
+		const status = await tm(['status', '--home', path.join(dir, 'home')], {cwd: dir, env: {HOME: dir}});
+		assert.equal(status.code, 3);
+	});
+});
