@@ -7,6 +7,9 @@ import {version} from '../core/version.js';
 import type {Deps} from './deps.js';
 import {registerDown} from './down.js';
 import {registerHistory} from './history.js';
+import {registerLogs} from './logs.js';
+import {registerSignal} from './signal.js';
+import {registerVersion} from './version.js';
 import {registerRestart} from './restart.js';
 import {registerStart} from './start.js';
 import {registerStatus} from './status.js';
@@ -37,6 +40,9 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 	registerStop(program, deps, done);
 	registerRestart(program, deps, done);
 	registerDown(program, deps, done);
+	registerLogs(program, deps, done);
+	registerSignal(program, deps, done);
+	registerVersion(program, deps, done);
 	return program;
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '../..');
 const started = new Set<number>();
 
-export type TmProcess = {child: ChildProcess; pid: number; stderr(): string; exited: Promise<number | null>};
+export type TmProcess = {child: ChildProcess; pid: number; stdout(): string; stderr(): string; exited: Promise<number | null>};
 
 export function runTm(args: string[], options: {cwd: string; env?: Record<string, string>}): TmProcess {
 	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), ...args], {
@@ -21,9 +21,10 @@ export function runTm(args: string[], options: {cwd: string; env?: Record<string
 	started.add(pid);
 	let stderr = '';
 	child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-	child.stdout?.resume();
+	let stdout = '';
+	child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
 	const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
-	return {child, pid, stderr: () => stderr, exited};
+	return {child, pid, stdout: () => stdout, stderr: () => stderr, exited};
 }
 
 /** Kills every tm process this test file started, with its process group. */

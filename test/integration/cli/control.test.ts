@@ -111,3 +111,50 @@ describe('tm up in the background', () => {
 		assert.equal(status.code, 3);
 	});
 });
+
+describe('tm logs, signal and version', () => {
+	it('tails and follows a task\'s output, and delivers a signal to its group', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		writeFileSync(
+			path.join(dir, 'tm.yaml'),
+			'programs:\n  talker:\n    cmd: "sh -c \'echo hello; echo oops >&2; trap \\"echo got-usr1\\" USR1; while true; do sleep 0.05; done\'"\n    starttime: 0\n',
+		);
+		runTm(['up', '--foreground'], {cwd: dir});
+		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
+		await waitFor(async () => (await cli('logs', 'talker')).out, out => out.includes('oops'), {what: 'the first lines'});
+		const tail = await cli('logs', 'talker', '-n', '5');
+		assert.equal(tail.out, 'hello\n[stderr] oops\n');
+		assert.equal((await cli('logs', 'talker', '--stderr')).out, 'oops\n');
+		const json = JSON.parse((await cli('logs', 'talker', '--json')).out) as {lines: Array<{stream: string; text: string; seq: number}>};
+		assert.deepEqual(json.lines.map(l => [l.stream, l.text]), [['stdout', 'hello'], ['stderr', 'oops']]);
+
+		const follower = runTm(['logs', 'talker', '-f', '-n', '1'], {cwd: dir});
+		await waitFor(follower.stdout, out => out.includes('oops'), {what: 'the follower to print the tail'});
+		const signal = await cli('signal', 'USR1', 'talker');
+		assert.equal(signal.code, 0, signal.err);
+		await waitFor(follower.stdout, out => out.includes('got-usr1'), {what: 'the followed line'});
+		// The tail first, then new lines, none twice (the signal also reaches the group's sleep, which sh reports).
+		const followed = follower.stdout().split('\n');
+		assert.equal(followed[0], '[stderr] oops');
+		assert.equal(followed.filter(line => line === '[stderr] oops').length, 1);
+		assert.ok(followed.includes('got-usr1'));
+		follower.child.kill('SIGINT');
+		assert.equal(await follower.exited, 0);
+
+		const bad = await cli('signal', 'NOPE', 'talker');
+		assert.equal(bad.code, 2);
+		assert.match(bad.err, /NOPE/);
+		assert.equal((await cli('logs', 'ghost')).code, 4);
+		assert.equal((await cli('down')).code, 0);
+	});
+
+	it('tm version --json names tm, node, sqlite and the protocol', async () => {
+		const result = await tm(['version', '--json']);
+		assert.equal(result.code, 0);
+		const doc = JSON.parse(result.out) as Record<string, unknown>;
+		assert.deepEqual(Object.keys(doc), ['tm', 'node', 'sqlite', 'protocol']);
+		assert.equal(doc['protocol'], 1);
+		assert.match(String(doc['sqlite']), /^3\.\d+/);
+	});
+});

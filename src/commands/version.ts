@@ -1,0 +1,29 @@
+/**
+ * `tm version [--json]`: tm's, Node's and SQLite's versions and the protocol tm speaks.
+ */
+import type {Command} from 'commander';
+import {protocolVersion} from '../core/ipc/protocol.js';
+import {version} from '../core/version.js';
+import {sqliteVersion} from '../store/readonly.js';
+import type {Deps, GlobalOptions} from './deps.js';
+import {printJson} from './output.js';
+
+export function runVersion(options: GlobalOptions, deps: Deps): number {
+	const doc = {tm: version, node: process.versions.node, sqlite: sqliteVersion(), protocol: protocolVersion};
+	if (options.json) {
+		printJson(deps.io, doc);
+	} else {
+		deps.io.out(`tm ${doc.tm} (node ${doc.node}, sqlite ${doc.sqlite}, protocol ${doc.protocol})\n`);
+	}
+
+	return 0;
+}
+
+export function registerVersion(program: Command, deps: Deps, done: (code: number) => void): void {
+	program
+		.command('version')
+		.description("tm's, Node's and SQLite's versions")
+		.action((_options: GlobalOptions, command: Command) => {
+			done(runVersion(command.optsWithGlobals(), deps));
+		});
+}
