@@ -4,8 +4,31 @@
 import {RpcClient} from '../core/ipc/client.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
 import type {Deps, GlobalOptions} from './deps.js';
+import {reportError} from './output.js';
 
 export async function connect(options: GlobalOptions, deps: Deps, timeoutMs?: number): Promise<RpcClient> {
 	const home = resolveHome(options.home, deps.env);
 	return RpcClient.connect(resolveSocket(options.socket, home, deps.env), {client: 'tm-cli', timeoutMs});
+}
+
+/**
+ * Runs `work` with a connected client, closes it, and turns any failure (no daemon, unknown task…)
+ * into its report and exit code. `details` go into the JSON error document.
+ */
+export async function withClient(
+	options: GlobalOptions,
+	deps: Deps,
+	work: (client: RpcClient) => Promise<number>,
+	details?: Record<string, unknown>,
+): Promise<number> {
+	try {
+		const client = await connect(options, deps);
+		try {
+			return await work(client);
+		} finally {
+			client.close();
+		}
+	} catch (error) {
+		return reportError(deps.io, options.json, error, details);
+	}
 }

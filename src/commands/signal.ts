@@ -2,14 +2,15 @@
  * `tm signal SIG NAME…`: sends a signal (TERM, SIGHUP, 15…) to each task's process group.
  */
 import type {Command} from 'commander';
-import {connect} from './connect.js';
+import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
-import {printJson, reportError} from './output.js';
+import {printJson} from './output.js';
 
 export async function runSignal(signal: string, names: string[], options: GlobalOptions, deps: Deps): Promise<number> {
-	try {
-		const client = await connect(options, deps);
-		try {
+	return withClient(
+		options,
+		deps,
+		async client => {
 			const doc = await client.call('signal', {signal, names});
 			if (options.json) {
 				printJson(deps.io, doc);
@@ -20,12 +21,9 @@ export async function runSignal(signal: string, names: string[], options: Global
 			}
 
 			return doc.results.every(r => r.ok) ? 0 : 1;
-		} finally {
-			client.close();
-		}
-	} catch (error) {
-		return reportError(deps.io, options.json, error, {names});
-	}
+		},
+		{names},
+	);
 }
 
 export function registerSignal(program: Command, deps: Deps, done: (code: number) => void): void {

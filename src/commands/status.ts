@@ -3,10 +3,10 @@
  */
 import type {Command} from 'commander';
 import type {TaskStatus} from '../core/ipc/methods.js';
-import {connect} from './connect.js';
+import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {formatDuration, table} from './format.js';
-import {printJson, reportError} from './output.js';
+import {printJson} from './output.js';
 
 function since(iso: string | null, now: number): string {
 	return iso === null ? '-' : formatDuration(now - Date.parse(iso));
@@ -31,24 +31,17 @@ export function statusRow(task: TaskStatus, now: number): string[] {
 }
 
 export async function runStatus(names: string[], options: GlobalOptions, deps: Deps): Promise<number> {
-	try {
-		const client = await connect(options, deps);
-		try {
-			const doc = await client.call('status', {names});
-			if (options.json) {
-				printJson(deps.io, doc);
-			} else {
-				const now = Date.now();
-				deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now))));
-			}
-
-			return 0;
-		} finally {
-			client.close();
+	return withClient(options, deps, async client => {
+		const doc = await client.call('status', {names});
+		if (options.json) {
+			printJson(deps.io, doc);
+		} else {
+			const now = Date.now();
+			deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now))));
 		}
-	} catch (error) {
-		return reportError(deps.io, options.json, error);
-	}
+
+		return 0;
+	});
 }
 
 export function registerStatus(program: Command, deps: Deps, done: (code: number) => void): void {

@@ -3,9 +3,9 @@
  * print one line per task, and exit 1 when any task did not get there.
  */
 import type {Command} from 'commander';
-import {connect} from './connect.js';
+import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
-import {printJson, reportError} from './output.js';
+import {printJson} from './output.js';
 
 export type ActionOptions = GlobalOptions & {wait?: boolean};
 
@@ -15,10 +15,11 @@ export async function runTaskAction(
 	options: ActionOptions,
 	deps: Deps,
 ): Promise<number> {
-	try {
-		const client = await connect(options, deps);
-		try {
-			const wait = options.wait !== false;
+	const wait = options.wait !== false;
+	return withClient(
+		options,
+		deps,
+		async client => {
 			// Waiting may outlast several backoffs; the daemon decides when the task got there.
 			const doc = await client.call(method, {names, wait}, {timeoutMs: wait ? 24 * 3_600_000 : 10_000});
 			if (options.json) {
@@ -30,12 +31,9 @@ export async function runTaskAction(
 			}
 
 			return doc.results.every(r => r.ok) ? 0 : 1;
-		} finally {
-			client.close();
-		}
-	} catch (error) {
-		return reportError(deps.io, options.json, error, {names});
-	}
+		},
+		{names},
+	);
 }
 
 export function registerTaskAction(
