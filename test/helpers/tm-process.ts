@@ -3,6 +3,7 @@
  * and everything under it by PID.
  */
 import {spawn, type ChildProcess} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -37,5 +38,21 @@ export function killAllTm(): void {
 				// already gone
 			}
 		}
+	}
+}
+
+/** One line of the daemon log (`taskmaster.logfile`): a task event or a daemon message. */
+export type LoggedEvent = {task?: string; to?: string; pid?: number | null; restarts?: number; message?: string};
+
+/** The JSON lines of a daemon log so far; none while the file does not exist yet. */
+export function daemonLog(file: string): LoggedEvent[] {
+	try {
+		return readFileSync(file, 'utf8')
+			.trim()
+			.split('\n')
+			.filter(Boolean)
+			.map(line => JSON.parse(line) as LoggedEvent);
+	} catch {
+		return [];
 	}
 }

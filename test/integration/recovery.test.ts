@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {loadConfigText} from '../../src/core/config/index.js';
@@ -13,7 +13,7 @@ import {openReadonlyStore} from '../../src/store/readonly.js';
 import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';
 import {killPids, pidsWithArg} from '../helpers/procs.js';
-import {killAllTm, runTm} from '../helpers/tm-process.js';
+import {daemonLog, killAllTm, runTm, type LoggedEvent} from '../helpers/tm-process.js';
 import {alive, waitFor} from '../helpers/wait.js';
 
 const markers: string[] = [];
@@ -24,18 +24,8 @@ after(() => {
 	}
 });
 
-type LoggedEvent = {task?: string; to?: string; pid?: number | null; restarts?: number; message?: string};
-
 function events(dir: string): LoggedEvent[] {
-	try {
-		return readFileSync(path.join(dir, 'tmd.log'), 'utf8')
-			.trim()
-			.split('\n')
-			.filter(Boolean)
-			.map(line => JSON.parse(line) as LoggedEvent);
-	} catch {
-		return [];
-	}
+	return daemonLog(path.join(dir, 'tmd.log'));
 }
 
 function lastFor(list: LoggedEvent[], task: string): LoggedEvent | undefined {

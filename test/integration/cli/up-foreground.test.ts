@@ -7,14 +7,10 @@ import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {tempDir} from '../../helpers/harness.js';
-import {killAllTm, runTm} from '../../helpers/tm-process.js';
+import {daemonLog, killAllTm, runTm} from '../../helpers/tm-process.js';
 import {alive, waitFor} from '../../helpers/wait.js';
 
 after(killAllTm);
-
-function runTmIn(args: string[], cwd: string) {
-	return runTm(args, {cwd});
-}
 
 describe('tm up --foreground', () => {
 	it('supervises the config, logs events, and stops everything on SIGTERM', async () => {
@@ -36,15 +32,11 @@ describe('tm up --foreground', () => {
 				'',
 			].join('\n'),
 		);
-		const tm = runTmIn(['up', '--foreground'], dir);
+		const tm = runTm(['up', '--foreground'], {cwd: dir});
 		await waitFor(tm.stderr, s => /sleeper:1 starting -> running/.test(s) && /crasher running -> backoff/.test(s), {
 			what: 'both programs to be supervised',
 		});
-		const events = () =>
-			readFileSync(path.join(dir, 'tmd.log'), 'utf8')
-				.trim()
-				.split('\n')
-				.map(line => JSON.parse(line) as {task?: string; to?: string; pid?: number; message?: string});
+		const events = () => daemonLog(path.join(dir, 'tmd.log'));
 		const pids = events()
 			.filter(e => e.task?.startsWith('sleeper') && e.to === 'running')
 			.map(e => e.pid ?? 0);
@@ -64,7 +56,7 @@ describe('tm up --foreground', () => {
 	it('an invalid config starts nothing and exits 2 with every problem', async () => {
 		const dir = tempDir();
 		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  a:\n    cmd: sleep 1000\n    stoptime: ten\n    autostrat: true\n');
-		const tm = runTmIn(['up', '--foreground'], dir);
+		const tm = runTm(['up', '--foreground'], {cwd: dir});
 		assert.equal(await tm.exited, 2);
 		assert.match(tm.stderr(), /programs\.a\.stoptime: expected a duration/);
 		assert.match(tm.stderr(), /programs\.a\.autostrat: unknown key; did you mean "autostart"\?/);
@@ -80,7 +72,7 @@ describe('tm up --foreground with nothing running', () => {
 			path.join(dir, 'tm.yaml'),
 			'programs:\n  slow:\n    cmd: "sh -c \'exit 1\'"\n    starttime: 0\n    backoff: {initial: 300ms, factor: 1, max: 300ms}\n  done:\n    cmd: "true"\n    starttime: 0\n',
 		);
-		const tm = runTmIn(['up', '--foreground'], dir);
+		const tm = runTm(['up', '--foreground'], {cwd: dir});
 		await waitFor(tm.stderr, s => (s.match(/slow backoff -> queued/g) ?? []).length >= 2, {what: 'two retries of slow'});
 		tm.child.kill('SIGTERM');
 		assert.equal(await tm.exited, 0, tm.stderr());

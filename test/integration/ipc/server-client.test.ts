@@ -1,59 +1,14 @@
 import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync} from 'node:fs';
-import {connect, type Socket} from 'node:net';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {ManualClock, systemClock} from '../../../src/core/clock.js';
 import {TmError} from '../../../src/core/errors.js';
 import {RpcClient} from '../../../src/core/ipc/client.js';
-import {LineDecoder} from '../../../src/core/ipc/line-codec.js';
 import {RpcError, rpcErrorCodes, tmErrorCodes, type StatusDoc} from '../../../src/core/ipc/protocol.js';
 import {RpcServer, type ConnectionContext, type Handlers} from '../../../src/core/ipc/server.js';
+import {RawClient} from '../../helpers/raw-client.js';
 import {waitFor} from '../../helpers/wait.js';
-
-/** A client that speaks raw lines, to see exactly what the server sends. */
-class RawClient {
-	readonly socket: Socket;
-	readonly messages: unknown[] = [];
-	#read = 0;
-	closed = false;
-
-	constructor(socket: Socket) {
-		this.socket = socket;
-		const decoder = new LineDecoder(64 * 1024 * 1024);
-		socket.on('data', (chunk: Buffer) => {
-			for (const item of decoder.push(chunk)) {
-				this.messages.push(item.ok ? item.value : {decodeError: item.error});
-			}
-		});
-		socket.on('error', () => {});
-		socket.on('close', () => {
-			this.closed = true;
-		});
-	}
-
-	static open(socketPath: string): Promise<RawClient> {
-		return new Promise((resolve, reject) => {
-			const socket = connect(socketPath);
-			socket.once('connect', () => resolve(new RawClient(socket)));
-			socket.once('error', reject);
-		});
-	}
-
-	send(text: string): void {
-		this.socket.write(text);
-	}
-
-	/** The next message not yet returned by `next`. */
-	async next(): Promise<unknown> {
-		await waitFor(
-			() => this.messages.length,
-			length => length > this.#read,
-			{what: `message #${this.#read + 1}`},
-		);
-		return this.messages[this.#read++];
-	}
-}
 
 const status: StatusDoc = {
 	daemon: {pid: process.pid, startedAt: '2026-01-01T00:00:00.000Z', version: '1.2.3', home: '/h', config: null},

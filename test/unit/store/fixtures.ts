@@ -6,7 +6,9 @@ import {createHash} from 'node:crypto';
 import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {after, afterEach, beforeEach} from 'node:test';
 import type {ExitInfo, TaskState} from '../../../src/core/model.js';
+import {Store} from '../../../src/store/store.js';
 import type {NewEvent, RunStart, TaskRow} from '../../../src/store/types.js';
 import {makeSpec} from '../../helpers/spec.js';
 
@@ -14,6 +16,25 @@ import {makeSpec} from '../../helpers/spec.js';
 export function tempHome(): {dir: string; file: string; cleanup: () => void} {
 	const dir = mkdtempSync(join(tmpdir(), 'tm-store-'));
 	return {dir, file: join(dir, 'tm.db'), cleanup: () => rmSync(dir, {recursive: true, force: true})};
+}
+
+/**
+ * A fresh store in a folder of its own for every test of the calling file, closed after it;
+ * `use` gets the store and its folder before each test.
+ */
+export function storePerTest(use: (store: Store, folder: string) => void): void {
+	const home = tempHome();
+	after(home.cleanup);
+	let cases = 0;
+	let store: Store | null = null;
+	beforeEach(() => {
+		const folder = `${home.dir}/case-${++cases}`;
+		store = Store.open(`${folder}/tm.db`);
+		use(store, folder);
+	});
+	afterEach(() => {
+		store?.close();
+	});
 }
 
 const exit: ExitInfo = {code: 1, signal: null, at: 990};

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import {after, afterEach, beforeEach, describe, it} from 'node:test';
-import {Store} from '../../../src/store/store.js';
+import {describe, it} from 'node:test';
+import type {Store} from '../../../src/store/store.js';
 import type {Batch} from '../../../src/store/types.js';
-import {makeEvent, makeRunStart, makeTask, tempHome} from './fixtures.js';
+import {makeEvent, makeRunStart, makeTask, storePerTest} from './fixtures.js';
 
-const home = tempHome();
-after(home.cleanup);
-let files = 0;
 let store: Store;
-beforeEach(() => {
-	store = Store.open(`${home.dir}/case-${++files}/tm.db`);
-});
-afterEach(() => {
-	store.close();
+storePerTest(opened => {
+	store = opened;
 });
 
 const now = 1_000_000;

@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import {statSync} from 'node:fs';
-import {after, afterEach, beforeEach, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import {TmError} from '../../../src/core/errors.js';
 import type {RowProblem} from '../../../src/store/mappers.js';
-import {Store} from '../../../src/store/store.js';
+import type {Store} from '../../../src/store/store.js';
 import type {Batch, TaskRow} from '../../../src/store/types.js';
-import {everyState, makeEvent, makeRunStart, makeTask, tempHome} from './fixtures.js';
+import {everyState, makeEvent, makeRunStart, makeTask, storePerTest} from './fixtures.js';
 
-const home = tempHome();
-after(home.cleanup);
-let files = 0;
 let store: Store;
-beforeEach(() => {
-	store = Store.open(`${home.dir}/case-${++files}/tm.db`);
-});
-afterEach(() => {
-	store.close();
+let folder = '';
+storePerTest((opened, dir) => {
+	store = opened;
+	folder = dir;
 });
 
 const batch = (parts: Partial<Batch>): Batch => ({tasks: [], runStarts: [], runEnds: [], events: [], ...parts});
@@ -178,7 +174,7 @@ describe('Store', () => {
 	});
 
 	it('creates its folder with mode 0700', () => {
-		assert.equal(statSync(`${home.dir}/case-${files}`).mode & 0o777, 0o700);
+		assert.equal(statSync(folder).mode & 0o777, 0o700);
 	});
 });
 
