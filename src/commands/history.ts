@@ -3,6 +3,7 @@
  * straight from the database (read-only), so it works with the daemon down.
  */
 import type {Command} from 'commander';
+import {databasePath} from '../core/daemon.js';
 import {TmError} from '../core/errors.js';
 import {resolveHome} from '../core/paths.js';
 import {openReadonlyStore} from '../store/readonly.js';
@@ -21,7 +22,7 @@ export async function runHistory(name: string, options: HistoryOptions, deps: De
 	const home = resolveHome(options.home, deps.env);
 	let store;
 	try {
-		store = openReadonlyStore(`${home}/tm.db`);
+		store = openReadonlyStore(databasePath(home));
 	} catch (error) {
 		return reportError(deps.io, options.json, error);
 	}
@@ -29,7 +30,7 @@ export async function runHistory(name: string, options: HistoryOptions, deps: De
 	try {
 		const history = store.history(name, limit);
 		if (history === null) {
-			return reportError(deps.io, options.json, new TmError('E_UNKNOWN_TASK', `no task or program named "${name}" in ${home}/tm.db`), {
+			return reportError(deps.io, options.json, new TmError('E_UNKNOWN_TASK', `no task or program named "${name}" in ${databasePath(home)}`), {
 				name,
 			});
 		}

@@ -159,10 +159,10 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 	const recovered = Promise.all([
 		...plan.tasks.map(async item => {
 			const task = engine.add(item.spec, item);
-			await stopAll(item.orphans, clock, task, engine);
+			await stopOrphans(item.orphans, clock, task, engine);
 			act(item, task, engine);
 		}),
-		stopAll(plan.strayOrphans, clock, null, engine),
+		stopOrphans(plan.strayOrphans, clock, null, engine),
 	]).then(() => undefined);
 
 	let pruneTimer: TimerHandle | null = null;
@@ -212,7 +212,7 @@ function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: str
 	}
 }
 
-async function stopAll(orphans: Orphan[], clock: Clock, task: Supervisor | null, engine: Engine): Promise<void> {
+async function stopOrphans(orphans: Orphan[], clock: Clock, task: Supervisor | null, engine: Engine): Promise<void> {
 	await Promise.all(
 		orphans.map(async orphan => {
 			const how = await stopOrphan(orphan, clock);

@@ -293,8 +293,8 @@ export class Engine {
 		const beforePid = pidOf(before.state);
 		const afterPid = pidOf(after.state);
 		const {batch} = this.pending;
+		const lastExit = 'lastExit' in after.state ? after.state.lastExit : null;
 		if (beforePid !== null && beforePid !== afterPid) {
-			const lastExit = 'lastExit' in after.state ? after.state.lastExit : null;
 			batch.runEnds.push({
 				taskId: task.id,
 				pid: beforePid,
@@ -318,7 +318,6 @@ export class Engine {
 
 		// A new pid inside `starting` is not news; a new state or a new reason is.
 		if (before.state.kind !== after.state.kind || before.state.reason !== after.state.reason) {
-			const lastExit = 'lastExit' in after.state ? after.state.lastExit : null;
 			const event: TaskEventRecord = {
 				seq: ++this.seq,
 				at: after.state.since,

@@ -81,10 +81,7 @@ export function deadlineOf(state: TaskState): Millis | null {
 /** The pid of the live process, if the state has one. */
 export function pidOf(state: TaskState): number | null {
 	switch (state.kind) {
-		case 'starting': {
-			return state.pid;
-		}
-
+		case 'starting':
 		case 'running':
 		case 'stopping':
 		case 'paused': {

@@ -173,6 +173,9 @@ export const stateKinds: readonly StateKind[] = [
 	'fatal',
 ];
 
+/** States in which the task has a live process (and so holds a slot). */
+export const liveStates: ReadonlySet<StateKind> = new Set(['starting', 'running', 'stopping', 'paused']);
+
 /** Everything the machine decides on: the state plus the counters that survive runs. */
 export type TaskRecord = {
 	state: TaskState;

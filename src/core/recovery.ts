@@ -11,7 +11,7 @@
  * - After a reboot every recorded pid is stale; tasks that should run start afresh.
  */
 import {initialRecord} from './machine.js';
-import type {Millis, TaskRecord, TaskSpec, TaskState} from './model.js';
+import {liveStates, type Millis, type TaskRecord, type TaskSpec} from './model.js';
 import type {NewEvent, RunEnd, RunRow, TaskInfoRow, TaskRow} from './ports.js';
 import type {Orphan} from './process/orphans.js';
 
@@ -48,8 +48,6 @@ export type RecoveryPlan = {
 	runEnds: RunEnd[];
 	events: NewEvent[];
 };
-
-const live: ReadonlySet<TaskState['kind']> = new Set(['starting', 'running', 'stopping', 'paused']);
 
 export function planRecovery(input: RecoveryInput): RecoveryPlan {
 	const {now} = input;
@@ -138,7 +136,7 @@ function recoverRecord(
 	const {state} = stored;
 	const why = rebooted ? 'machine rebooted' : 'daemon restarted';
 	const leftover = orphans.length > 0 ? `; stopping pid ${orphans.map(o => o.pid).join(', ')} left running` : '';
-	if (live.has(state.kind)) {
+	if (liveStates.has(state.kind)) {
 		const comesBack = stored.want === 'up' || (state.kind === 'stopping' && state.then !== 'stopped');
 		if (comesBack) {
 			const reason = `${why} while ${state.kind}; starting again${leftover}`;

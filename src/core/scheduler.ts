@@ -2,12 +2,12 @@
  * Who gets a slot next. Pure: the highest priority first, first come first served among equals,
  * while slots are free. A task without a priority counts as priority 0.
  */
-import type {StateKind} from './model.js';
+import {liveStates, type StateKind} from './model.js';
 
 export type Candidate = {id: string; priority: number; seq: number};
 
-/** States whose task holds a slot. */
-export const slotStates: ReadonlySet<StateKind> = new Set(['starting', 'running', 'stopping', 'paused']);
+/** States whose task holds a slot: a task holds one while it has a process. */
+export const slotStates: ReadonlySet<StateKind> = liveStates;
 
 export function byPriority(a: Candidate, b: Candidate): number {
 	return b.priority - a.priority || a.seq - b.seq;

@@ -66,7 +66,6 @@ export class Supervisor {
 	private timer: {at: Millis; handle: TimerHandle} | null = null;
 	private readonly pending: TaskEvent[] = [];
 	private busy = false;
-	private readonly readyLine: RegExp | null;
 
 	spec: TaskSpec;
 	private readonly deps: SupervisorDeps;
@@ -77,9 +76,8 @@ export class Supervisor {
 		this.record = restored?.record ?? initialRecord(deps.clock.now());
 		this.info = {...emptyInfo(), ...restored?.info};
 		this.log = new TaskLog({stdoutPath: deps.stdoutPath, stderrPath: deps.stderrPath, spec: spec.log, now: () => deps.clock.now()});
-		this.readyLine = spec.ready.kind === 'line' ? new RegExp(spec.ready.pattern) : null;
-		if (this.readyLine) {
-			const pattern = this.readyLine;
+		if (spec.ready.kind === 'line') {
+			const pattern = new RegExp(spec.ready.pattern);
 			this.log.onLine(line => {
 				if (this.record.state.kind === 'starting' && pattern.test(line.text)) {
 					this.dispatch({type: 'ready'});
