@@ -49,8 +49,64 @@ export type TaskStatus = {
 	want: Want;
 };
 
+/** The machine the daemon runs on, sampled on the daemon's own timer (null until the first sample). */
+export type HostDoc = {
+	hostname: string;
+	/** 1, 5 and 15 minute load averages. */
+	load: [number, number, number];
+	cpus: number;
+	memoryTotal: number;
+	memoryFree: number;
+	/** Free bytes on the file system of the daemon's home, or null when unknown. */
+	diskFree: number | null;
+};
+
 /** The answer of `status` and the snapshot of `subscribe`. */
-export type StatusDoc = {daemon: DaemonDoc; tasks: TaskStatus[]};
+export type StatusDoc = {daemon: DaemonDoc; tasks: TaskStatus[]; host?: HostDoc | null};
+
+/** Everything about one task that the dashboard's detail view and `tm status NAME --json` show. */
+export type TaskDetail = TaskStatus & {
+	cmd: string;
+	argv: string[];
+	cwd: string | null;
+	user: string | null;
+	autorestart: 'always' | 'never' | 'unexpected';
+	exitcodes: number[];
+	/** startretries for programs, retries for jobs. */
+	maxRetries: number;
+	failures: number;
+	stopsignal: string;
+	stoptimeMs: number;
+	watchdogMs: number | null;
+	heartbeatIntervalMs: number;
+	maxRuntimeMs: number | null;
+	maxMemory: number | null;
+	lastExit: {code: number | null; signal: string | null; at: string} | null;
+	checkpointBytes: number;
+	logs: {stdout: string; stderr: string};
+	/** Program dependencies (`depends_on`) or a job's `--after`, with the condition each waits for. */
+	dependsOn: Record<string, string>;
+	schedule: string | null;
+};
+
+/** Params of `run` (SPEC §4): one job. */
+export type RunParams = {
+	/** argv; with `shell`, one string run by /bin/sh -c. */
+	argv: string[];
+	shell?: boolean;
+	name?: string;
+	priority?: number;
+	/** Ids or names that must succeed first. */
+	after?: string[];
+	retries?: number;
+	backoff?: {initialMs?: number; factor?: number; maxMs?: number; jitter?: number};
+	maxRuntimeMs?: number;
+	watchdogMs?: number;
+	maxMemory?: number;
+	/** Absolute; the CLI resolves it against its own cwd. */
+	cwd?: string;
+	env?: Record<string, string>;
+};
 
 /** One line of a task's output. */
 export type LogLineDoc = {
@@ -94,6 +150,20 @@ export type Methods = {
 	restart: {params: TaskActionParams; result: TaskActionResults};
 	signal: {params: {signal: string; names: string[]}; result: TaskActionResults};
 	reload: {params: {dryRun?: boolean}; result: ReloadResult};
+	/** One task with its spec and counters; unknown names are error `no-such-task`. */
+	describe: {params: {name: string}; result: TaskDetail};
+	/** Submit a job; it is persisted before the answer. */
+	run: {params: RunParams; result: {id: string}};
+	/** Resolves once the task has finished (completed, failed, fatal, stopped). */
+	wait: {params: {name: string}; result: {id: string; state: StateKind; exitCode: number | null; reason: string}};
+	/** The live list, optionally only some states. */
+	tasks: {params: {states?: StateKind[]}; result: {tasks: TaskStatus[]}};
+	cancel: {params: TaskActionParams; result: TaskActionResults};
+	retry: {params: TaskActionParams; result: TaskActionResults};
+	pause: {params: TaskActionParams; result: TaskActionResults};
+	resume: {params: TaskActionParams; result: TaskActionResults};
+	/** fd-3 lines (`WATCHDOG=1`, `PROGRESS=42 text`, …) sent for a task over the socket. */
+	notify: {params: {task: string; lines: string[]}; result: {ok: true}};
 	/** The last lines; with `follow`, `log` notifications follow. */
 	logs: {
 		params: {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'; follow?: boolean};
