@@ -24,6 +24,7 @@ export function taskStatus(task: Supervisor): TaskStatus {
 		exitCode: lastExit?.code ?? null,
 		cpu: null,
 		memory: null,
+		cpuSeconds: null,
 		heartbeatAt: iso(info.heartbeatAt),
 		progress: info.progress,
 		progressText: info.progressText,

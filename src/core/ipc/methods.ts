@@ -36,6 +36,8 @@ export type TaskStatus = {
 	cpu: number | null;
 	/** Resident memory in bytes, or null when not sampled. */
 	memory: number | null;
+	/** CPU seconds used by the task's process tree in its current run, or null when not sampled. */
+	cpuSeconds: number | null;
 	heartbeatAt: string | null;
 	/** Percent from `PROGRESS=`, or null. */
 	progress: number | null;
