@@ -10,6 +10,7 @@ import {registerHistory} from './history.js';
 import {registerLogs} from './logs.js';
 import {registerSignal} from './signal.js';
 import {registerVersion} from './version.js';
+import {registerReload} from './reload.js';
 import {registerRestart} from './restart.js';
 import {registerStart} from './start.js';
 import {registerStatus} from './status.js';
@@ -39,6 +40,7 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 	registerStart(program, deps, done);
 	registerStop(program, deps, done);
 	registerRestart(program, deps, done);
+	registerReload(program, deps, done);
 	registerDown(program, deps, done);
 	registerLogs(program, deps, done);
 	registerSignal(program, deps, done);

@@ -6,12 +6,13 @@ import type {Command} from 'commander';
 import {formatIssue, loadConfigFile} from '../core/config/index.js';
 import {startDaemon} from '../core/daemon.js';
 import {RpcClient} from '../core/ipc/client.js';
-import {TmError} from '../core/errors.js';
+import {messageOf, TmError} from '../core/errors.js';
 import {eventHumanLine} from '../core/event-log.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
 import {startInBackground} from './background.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
+import {formatPlan} from './reload.js';
 import {configPath} from './validate.js';
 
 export type UpOptions = GlobalOptions & {config?: string; foreground?: boolean};
@@ -66,10 +67,17 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 		`tm: supervising ${daemon.engine.list().length} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`,
 	);
 
+	const offHup = deps.onSignal(['SIGHUP'], () => {
+		daemon.reload().then(
+			plan => deps.io.err(`tm: SIGHUP: ${formatPlan(plan).trimEnd().replaceAll('\n', '; ')}\n`),
+			(error: unknown) => deps.io.err(`tm: SIGHUP: reload refused: ${messageOf(error)}\n`),
+		);
+	});
 	// Task timers do not hold the event loop open; the daemon does, until it is told to stop.
 	const keepAlive = setInterval(() => {}, 1 << 30);
 	const why = await stopRequested;
 	off();
+	offHup();
 	deps.io.err(`tm: ${why}: stopping every task\n`);
 	await daemon.shutdown(`daemon stopping (${why})`);
 	clearInterval(keepAlive);

@@ -9,9 +9,9 @@ import {mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {Store} from '../store/index.js';
 import {systemClock, type Clock, type TimerHandle} from './clock.js';
-import {expandTasks} from './config/index.js';
+import {expandTasks, formatIssue, loadConfigFile} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
-import {messageOf} from './errors.js';
+import {messageOf, TmError} from './errors.js';
 import {daemonJsonLine, eventJsonLine} from './event-log.js';
 import {LogFile} from './log/log-file.js';
 import type {Config} from './model.js';
@@ -19,7 +19,9 @@ import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
 import {bootId as readBootId} from './process/proc.js';
 import {planRecovery, type RecoveredTask} from './recovery.js';
 import {controlHandlers} from './control/handlers.js';
+import type {ReloadResult} from './ipc/methods.js';
 import {RpcServer} from './ipc/server.js';
+import {applyReload, planReload} from './reload.js';
 import type {Supervisor} from './supervisor.js';
 import {version} from './version.js';
 
@@ -46,6 +48,8 @@ export type Daemon = {
 	bootId: string;
 	/** Resolves once every process left by a previous daemon has been dealt with. */
 	recovered: Promise<void>;
+	/** Re-reads the config file and applies the difference (or only plans it, with `dryRun`). */
+	reload(dryRun?: boolean): Promise<ReloadResult>;
 	shutdown(reason?: string): Promise<void>;
 };
 
@@ -70,6 +74,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
 	);
 	let store: Store | null = null;
+	let reload: (dryRun: boolean) => Promise<ReloadResult> = () => Promise.reject(new TmError('E_INTERNAL', 'the daemon is still starting'));
 	const engine = new Engine(options.config, [], {
 		clock,
 		random: options.random ?? Math.random,
@@ -99,6 +104,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 							config: options.config.file,
 						}),
 						shutdown: () => options.onShutdownRequest?.(),
+						reload: dryRun => reload(dryRun),
 					}),
 					onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`),
 				});
@@ -110,7 +116,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		throw error;
 	}
 
-	return run(options, {clock, warn, engine, store, server, bootId, startedAt});
+	const daemon = run(options, {clock, warn, engine, store, server, bootId, startedAt});
+	reload = dryRun => daemon.reload(dryRun);
+	return daemon;
 }
 
 type Parts = {
@@ -179,6 +187,8 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 	};
 
 	pruneTimer = clock.at(startedAt + options.config.daemon.cleanupIntervalMs, prune);
+	// One reload at a time, in the order asked.
+	let reloading: Promise<unknown> = recovered;
 
 	return {
 		engine,
@@ -186,6 +196,18 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 		startedAt,
 		bootId,
 		recovered,
+		reload(dryRun = false) {
+			const next = reloading.then(async () => reloadConfig(engine, dryRun));
+			reloading = next.catch(() => undefined);
+			return next.then(result => {
+				if (result.applied) {
+					engine.note(null, 'reload', {...result, reason: describeReload(result)});
+					writeLog(daemonJsonLine(clock.now(), 'config reloaded', {...result}));
+				}
+
+				return result;
+			});
+		},
 		async shutdown(reason = 'daemon shutting down') {
 			pruneTimer?.cancel();
 			await recovered;
@@ -196,6 +218,35 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 			store.close();
 		},
 	};
+}
+
+async function reloadConfig(engine: Engine, dryRun: boolean): Promise<ReloadResult> {
+	const file = engine.config.file;
+	if (file === null) {
+		throw new TmError('E_CONFIG_NOT_FOUND', 'the daemon was started without a config file; nothing to reload');
+	}
+
+	const loaded = await loadConfigFile(file);
+	if (!loaded.ok) {
+		const issues = loaded.error.map(issue => formatIssue(issue)).join('\n');
+		throw new TmError('E_CONFIG_INVALID', `${file} is invalid; nothing was changed:\n${issues}`);
+	}
+
+	const plan = planReload(engine.config, loaded.value);
+	if (!dryRun) {
+		await applyReload(engine, loaded.value, plan);
+	}
+
+	return {...plan, applied: !dryRun};
+}
+
+function describeReload(result: ReloadResult): string {
+	const parts = [
+		result.added.length > 0 ? `added ${result.added.join(', ')}` : '',
+		result.removed.length > 0 ? `removed ${result.removed.join(', ')}` : '',
+		result.changed.length > 0 ? `changed ${result.changed.map(c => c.name).join(', ')}` : '',
+	].filter(Boolean);
+	return `config reloaded: ${parts.length > 0 ? parts.join('; ') : 'no program changed'}`;
 }
 
 function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: string) => void): LogFile | null {

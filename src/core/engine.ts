@@ -9,8 +9,9 @@
 import path from 'node:path';
 import type {Clock, TimerHandle} from './clock.js';
 import {messageOf, TmError} from './errors.js';
+import {stopWaves} from './dependencies.js';
 import {describeExit, pidOf} from './machine.js';
-import type {Config, Millis, StateKind, TaskRecord, TaskSpec} from './model.js';
+import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {defaultLogPaths} from './paths.js';
 import type {Batch, NewEvent, Persist, TaskRow} from './ports.js';
 import {admissions, slotStates, type Candidate} from './scheduler.js';
@@ -51,7 +52,7 @@ const terminal: ReadonlySet<StateKind> = new Set(['stopped', 'completed', 'faile
 const retryWritesMs = 1000;
 
 export class Engine {
-	readonly config: Config;
+	config: Config;
 	private readonly deps: EngineDeps;
 	private readonly tasks = new Map<string, Supervisor>();
 	private readonly createdAt = new Map<string, Millis>();
@@ -108,6 +109,60 @@ export class Engine {
 		return task;
 	}
 
+	/** Takes a reloaded config: the daemon section (capacity, retention…) applies from now on. */
+	setConfig(config: Config): void {
+		this.config = config;
+		queueMicrotask(() => this.schedule());
+	}
+
+	/** Stops a task and forgets it (its program left the config); its history stays in the store. */
+	async remove(id: string, reason: string): Promise<void> {
+		const task = this.get(id);
+		task.dispatch({type: 'stop', reason: `${removedReason} (${reason})`});
+		await this.until(() => task.pid === null);
+		task.dispose();
+		this.tasks.delete(id);
+		this.queue.delete(id);
+	}
+
+	/**
+	 * Swaps a task's spec (its program changed in the config): the old process is stopped, and
+	 * the task starts again with the new spec when it was wanted up. Counters carry over.
+	 */
+	async replace(spec: TaskSpec, reason: string): Promise<void> {
+		const old = this.get(spec.id);
+		const {want} = old.record;
+		old.dispatch({type: 'stop', reason, shutdown: true});
+		await this.until(() => old.pid === null);
+		old.dispose();
+		this.queue.delete(spec.id);
+		const task = this.add(spec, {
+			record: old.record,
+			info: old.info,
+			createdAt: this.createdAt.get(spec.id) ?? this.deps.clock.now(),
+			queueSeq: this.queueSeqs.get(spec.id) ?? 0,
+		});
+		if (want === 'up') {
+			task.dispatch({type: 'start', reason});
+		}
+	}
+
+	/** Resolves once `check()` holds, re-checking after every published event. */
+	until(check: () => boolean): Promise<void> {
+		if (check()) {
+			return Promise.resolve();
+		}
+
+		return new Promise(resolve => {
+			const off = this.on(() => {
+				if (check()) {
+					off();
+					resolve();
+				}
+			});
+		});
+	}
+
 	list(): Supervisor[] {
 		return [...this.tasks.values()];
 	}
@@ -151,12 +206,17 @@ export class Engine {
 	}
 
 	/**
-	 * Stops every task and resolves once none has a live process. With `shutdown`, each task
-	 * keeps what a person wanted, so it comes back with the daemon.
+	 * Stops every task, dependents before what they depend on, and resolves once none has a live
+	 * process. With `shutdown`, each task keeps what a person wanted, so it comes back with the daemon.
 	 */
 	async stopAll(reason = 'daemon shutting down', shutdown = true): Promise<void> {
-		for (const task of this.tasks.values()) {
-			task.dispatch({type: 'stop', reason, shutdown});
+		// Dependents first: each wave is stopped once the one before has no process left.
+		for (const wave of stopWaves(this.list())) {
+			for (const task of wave) {
+				task.dispatch({type: 'stop', reason, shutdown});
+			}
+
+			await this.until(() => wave.every(task => task.pid === null));
 		}
 
 		await this.idle();

@@ -173,6 +173,9 @@ export const stateKinds: readonly StateKind[] = [
 	'fatal',
 ];
 
+/** The reason prefix of a task stopped because its program left the config (recovery starts such a row afresh). */
+export const removedReason = 'removed from the config';
+
 /** States in which the task has a live process (and so holds a slot). */
 export const liveStates: ReadonlySet<StateKind> = new Set(['starting', 'running', 'stopping', 'paused']);
 

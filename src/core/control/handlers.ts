@@ -5,7 +5,7 @@
 import {parseSignal} from '../config/units.js';
 import type {Engine, TaskEventRecord} from '../engine.js';
 import {TmError} from '../errors.js';
-import type {DaemonDoc, EventDoc, LogLineDoc, TaskActionResult} from '../ipc/methods.js';
+import type {DaemonDoc, EventDoc, LogLineDoc, ReloadResult, TaskActionResult} from '../ipc/methods.js';
 import type {Handlers} from '../ipc/dispatch.js';
 import {RpcError, rpcErrorCodes} from '../ipc/protocol.js';
 import type {LogLine} from '../log/line-ring.js';
@@ -19,6 +19,8 @@ export type ControlDeps = {
 	daemon(): DaemonDoc;
 	/** Stops every task and the daemon; the response is sent first. */
 	shutdown(): void;
+	/** Re-reads the config and applies (or, with dryRun, only plans) the difference. */
+	reload(dryRun: boolean): Promise<ReloadResult>;
 };
 
 const settled: ReadonlySet<StateKind> = new Set(['running', 'completed', 'failed', 'fatal', 'stopped']);
@@ -35,22 +37,8 @@ function names(params: unknown): string[] {
 const wantsWait = (params: unknown): boolean => (params as {wait?: unknown} | null)?.wait !== false;
 
 /** Resolves once `done(task)` holds for every task, re-checking after each event. */
-function waitAll(engine: Engine, tasks: Supervisor[], done: (task: Supervisor) => boolean): Promise<void> {
-	return new Promise(resolve => {
-		const check = (): boolean => {
-			if (tasks.every(done)) {
-				off();
-				resolve();
-				return true;
-			}
-
-			return false;
-		};
-
-		const off = engine.on(() => check());
-		check();
-	});
-}
+const waitAll = (engine: Engine, tasks: Supervisor[], done: (task: Supervisor) => boolean): Promise<void> =>
+	engine.until(() => tasks.every(done));
 
 function result(task: Supervisor, ok: (kind: StateKind) => boolean): TaskActionResult {
 	const {state} = task.record;
@@ -67,7 +55,7 @@ function lineDoc(line: LogLine): LogLineDoc {
 	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
 }
 
-export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handlers {
+export function controlHandlers({engine, daemon, shutdown, reload}: ControlDeps): Handlers {
 	const pick = (params: unknown) => selectTasks(names(params), engine.list());
 	return {
 		status(params) {
@@ -167,6 +155,15 @@ export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handle
 			});
 			ctx.onClose(off);
 			return {...statusDoc(daemon(), engine.list()), lastSeq: engine.lastSeq};
+		},
+
+		reload(params) {
+			const dryRun = (params as {dryRun?: unknown} | null)?.dryRun;
+			if (dryRun !== undefined && typeof dryRun !== 'boolean') {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.dryRun must be true or false');
+			}
+
+			return reload(dryRun === true);
 		},
 
 		shutdown() {

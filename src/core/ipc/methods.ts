@@ -135,6 +135,8 @@ export type ReloadResult = {
 	removed: string[];
 	changed: Array<{name: string; keys: string[]}>;
 	unchanged: string[];
+	/** Keys of the `taskmaster:` section that changed (capacity and retention apply at once). */
+	daemon: string[];
 	applied: boolean;
 };
 
