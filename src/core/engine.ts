@@ -9,12 +9,12 @@
 import path from 'node:path';
 import type {Clock, TimerHandle} from './clock.js';
 import {messageOf, TmError} from './errors.js';
-import {stopWaves} from './dependencies.js';
+import {blockedBy, stopWaves} from './dependencies.js';
 import {describeExit, pidOf} from './machine.js';
 import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {defaultLogPaths} from './paths.js';
 import type {Batch, NewEvent, Persist, TaskRow} from './ports.js';
-import {admissions, slotStates, type Candidate} from './scheduler.js';
+import {admissions, byPriority, slotStates, type Candidate} from './scheduler.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
 
 export type TaskEventRecord = {
@@ -66,6 +66,7 @@ export class Engine {
 	/** What this turn changed, not yet written. */
 	private pending = {dirty: new Set<string>(), batch: emptyBatch(), notify: [] as Array<[TaskEventRecord, TaskRecord]>};
 	private flushScheduled = false;
+	private scheduleQueued = false;
 	/** Batches whose write failed, merged, waiting for a retry. */
 	private unsaved: {tasks: Map<string, TaskRow>; batch: Batch} | null = null;
 	private retryTimer: TimerHandle | null = null;
@@ -112,7 +113,7 @@ export class Engine {
 	/** Takes a reloaded config: the daemon section (capacity, retention…) applies from now on. */
 	setConfig(config: Config): void {
 		this.config = config;
-		queueMicrotask(() => this.schedule());
+		this.scheduleSoon();
 	}
 
 	/** Stops a task and forgets it (its program left the config); its history stays in the store. */
@@ -192,6 +193,21 @@ export class Engine {
 				task.dispatch({type: 'start', reason: 'autostart'});
 			}
 		}
+	}
+
+	/**
+	 * Accepts a job: it is queued and written to the store before this returns, so a job whose id
+	 * was given out survives a crash of the daemon.
+	 */
+	submit(spec: TaskSpec): Supervisor {
+		if (this.tasks.has(spec.id)) {
+			throw new TmError('E_INTERNAL', `task id ${spec.id} is taken`);
+		}
+
+		const task = this.add(spec);
+		task.dispatch({type: 'start', reason: 'submitted'});
+		this.flush();
+		return task;
 	}
 
 	/** Puts a restored queued task back in the queue with its old place. */
@@ -330,20 +346,69 @@ export class Engine {
 			this.touch(task.id);
 		}
 
-		this.schedule();
+		this.scheduleSoon();
 	}
 
+	private scheduleSoon(): void {
+		if (!this.scheduleQueued) {
+			this.scheduleQueued = true;
+			queueMicrotask(() => {
+				this.scheduleQueued = false;
+				this.schedule();
+			});
+		}
+	}
+
+	/**
+	 * Admits queued tasks whose dependencies are met, highest priority first, while slots are
+	 * free. When a waiting task outranks a running one that has a priority and no slot is free,
+	 * the lowest-priority running task is evicted: stopped gracefully and queued again.
+	 */
 	private schedule(): void {
-		for (const [id] of this.queue) {
-			if (this.tasks.get(id)?.record.state.kind !== 'queued') {
+		const eligible: Candidate[] = [];
+		for (const [id, candidate] of this.queue) {
+			const task = this.tasks.get(id);
+			if (task?.record.state.kind !== 'queued') {
 				this.queue.delete(id);
+				continue;
+			}
+
+			const blocked = blockedBy(task, this.tasks.values());
+			if (blocked === null) {
+				eligible.push(candidate);
+			} else {
+				task.dispatch({type: 'wait', reason: blocked});
 			}
 		}
 
-		const busy = this.list().filter(task => slotStates.has(task.record.state.kind)).length;
-		for (const id of admissions([...this.queue.values()], busy, this.config.daemon.maxRunning)) {
+		const live = this.list().filter(task => slotStates.has(task.record.state.kind));
+		const capacity = this.config.daemon.maxRunning;
+		const admitted = admissions(eligible, live.length, capacity);
+		for (const id of admitted) {
 			this.queue.delete(id);
 			this.tasks.get(id)?.dispatch({type: 'admit'});
+		}
+
+		if (capacity !== null && admitted.length < eligible.length) {
+			this.evictFor(eligible.filter(c => !admitted.includes(c.id)).sort(byPriority), live);
+		}
+	}
+
+	private evictFor(waiting: Candidate[], live: Supervisor[]): void {
+		// Slots already on their way back (evictions and stops in flight) serve the first waiters.
+		const freeing = live.filter(task => task.record.state.kind === 'stopping' && task.record.state.then !== 'restart').length;
+		const victims = live
+			.filter(task => task.spec.priority !== null && task.record.state.kind !== 'stopping')
+			.sort((a, b) => (a.spec.priority ?? 0) - (b.spec.priority ?? 0) || b.record.state.since - a.record.state.since);
+		for (const candidate of waiting.slice(freeing)) {
+			const victim = victims[0];
+			const priority = victim?.spec.priority ?? 0;
+			if (!victim || priority >= candidate.priority) {
+				return;
+			}
+
+			victims.shift();
+			victim.dispatch({type: 'evict', reason: `evicted by ${candidate.id} (priority ${candidate.priority} > ${priority})`});
 		}
 	}
 
@@ -395,8 +460,9 @@ export class Engine {
 			this.pending.notify.push([event, after]);
 		}
 
-		if (slotStates.has(before.state.kind) && !slotStates.has(after.state.kind)) {
-			queueMicrotask(() => this.schedule());
+		// A freed slot, or a dependency that got somewhere: the queue may move.
+		if (before.state.kind !== after.state.kind && this.queue.size > 0) {
+			this.scheduleSoon();
 		}
 
 		if (this.idleWaiters.size > 0 && this.list().every(t => t.pid === null)) {

@@ -46,7 +46,9 @@ export type TaskEvent =
 	/** Give the slot to someone else: stop gracefully and queue again. */
 	| {type: 'evict'; reason: string}
 	/** A liveness check failed (watchdog, max_runtime, max_memory, stuck): stop, then apply the restart policy. */
-	| {type: 'fault'; reason: string};
+	| {type: 'fault'; reason: string}
+	/** Still queued, for this reason (a dependency not met yet, or failed). */
+	| {type: 'wait'; reason: string};
 
 export type Effect =
 	| {type: 'spawn'}
@@ -444,6 +446,10 @@ export function transition(
 		case 'evict': {
 			const pid = pidOf(state);
 			return pid !== null && state.kind !== 'stopping' ? stopping(pid, event.reason, 'requeue') : unchanged(record);
+		}
+
+		case 'wait': {
+			return state.kind === 'queued' && state.reason !== event.reason ? to({...state, reason: event.reason}) : unchanged(record);
 		}
 
 		case 'fault': {

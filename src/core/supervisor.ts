@@ -8,7 +8,7 @@ import type {Clock, TimerHandle} from './clock.js';
 import {messageOf} from './errors.js';
 import {deadlineOf, initialRecord, pidOf, transition, type Effect, type TaskEvent} from './machine.js';
 import type {Millis, TaskRecord, TaskSpec} from './model.js';
-import {NotifyParser, type NotifyMessage} from './notify.js';
+import {maxNotifyLine, NotifyParser, parseNotifyLine, type NotifyMessage} from './notify.js';
 import {TaskLog} from './log/task-log.js';
 import {processStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
@@ -88,6 +88,11 @@ export class Supervisor {
 
 	get id(): string {
 		return this.spec.id;
+	}
+
+	/** Where the task's output goes. */
+	get logPaths(): {stdout: string; stderr: string} {
+		return {stdout: this.deps.stdoutPath, stderr: this.deps.stderrPath};
 	}
 
 	get pid(): number | null {
@@ -268,6 +273,24 @@ export class Supervisor {
 		}
 
 		this.deps.onNotify?.(this, message);
+	}
+
+	/**
+	 * Notify lines sent over the socket (`tm heartbeat --task ID`), handled like the fd-3 pipe's.
+	 * Returns how many were not valid messages (those change nothing).
+	 */
+	receive(lines: string[]): number {
+		let bad = 0;
+		for (const line of lines) {
+			const message = line.length <= maxNotifyLine ? parseNotifyLine(line) : null;
+			if (message) {
+				this.notified(message);
+			} else {
+				bad++;
+			}
+		}
+
+		return bad;
 	}
 
 	/** Sends a signal to the task's process group (`tm signal`); false when nothing runs. */

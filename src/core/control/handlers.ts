@@ -11,6 +11,7 @@ import {RpcError, rpcErrorCodes} from '../ipc/protocol.js';
 import type {LogLine} from '../log/line-ring.js';
 import type {StateKind} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
+import {jobHandlers} from './job-handlers.js';
 import {selectTasks} from './select.js';
 import {statusDoc} from './status-doc.js';
 
@@ -58,6 +59,7 @@ function lineDoc(line: LogLine): LogLineDoc {
 export function controlHandlers({engine, daemon, shutdown, reload}: ControlDeps): Handlers {
 	const pick = (params: unknown) => selectTasks(names(params), engine.list());
 	return {
+		...jobHandlers(engine),
 		status(params) {
 			const wanted = (params as {names?: unknown} | null)?.names;
 			const tasks = Array.isArray(wanted) && wanted.length > 0 ? pick(params) : engine.list();
