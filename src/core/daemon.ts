@@ -18,6 +18,10 @@ import type {Config} from './model.js';
 import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
 import {bootId as readBootId} from './process/proc.js';
 import {planRecovery, type RecoveredTask} from './recovery.js';
+import {Monitor} from './monitor.js';
+import {sampleHost} from './resources/host.js';
+import {ResourceSampler} from './resources/sampler.js';
+import {Schedules} from './schedules.js';
 import {controlHandlers} from './control/handlers.js';
 import type {ReloadResult} from './ipc/methods.js';
 import {RpcServer} from './ipc/server.js';
@@ -48,6 +52,8 @@ export type Daemon = {
 	bootId: string;
 	/** Resolves once every process left by a previous daemon has been dealt with. */
 	recovered: Promise<void>;
+	/** The sampling and liveness loop. */
+	monitor: Monitor;
 	/** Re-reads the config file and applies the difference (or only plans it, with `dryRun`). */
 	reload(dryRun?: boolean): Promise<ReloadResult>;
 	shutdown(reason?: string): Promise<void>;
@@ -74,6 +80,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
 	);
 	let store: Store | null = null;
+	let monitor: Monitor | null = null;
 	let reload: (dryRun: boolean) => Promise<ReloadResult> = () => Promise.reject(new TmError('E_INTERNAL', 'the daemon is still starting'));
 	const engine = new Engine(options.config, [], {
 		clock,
@@ -105,6 +112,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 						}),
 						shutdown: () => options.onShutdownRequest?.(),
 						reload: dryRun => reload(dryRun),
+						host: () => monitor?.host ?? null,
 					}),
 					onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`),
 				});
@@ -118,6 +126,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
 	const daemon = run(options, {clock, warn, engine, store, server, bootId, startedAt});
 	reload = dryRun => daemon.reload(dryRun);
+	monitor = daemon.monitor;
 	return daemon;
 }
 
@@ -187,6 +196,18 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 	};
 
 	pruneTimer = clock.at(startedAt + options.config.daemon.cleanupIntervalMs, prune);
+	const sampler = new ResourceSampler();
+	const monitor = new Monitor({
+		engine,
+		clock,
+		sampler,
+		sampleHost: async () => sampleHost(options.home),
+		intervalMs: options.config.daemon.sampleIntervalMs,
+		onWarning: warn,
+	});
+	monitor.start();
+	const schedules = new Schedules(engine, clock, warn);
+	void recovered.then(() => schedules.refresh());
 	// One reload at a time, in the order asked.
 	let reloading: Promise<unknown> = recovered;
 
@@ -197,7 +218,13 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 		bootId,
 		recovered,
 		reload(dryRun = false) {
-			const next = reloading.then(async () => reloadConfig(engine, dryRun));
+			const next = reloading.then(async () => reloadConfig(engine, dryRun)).then(result => {
+				if (result.applied) {
+					schedules.refresh();
+				}
+
+				return result;
+			});
 			reloading = next.catch(() => undefined);
 			return next.then(result => {
 				if (result.applied) {
@@ -208,8 +235,11 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 				return result;
 			});
 		},
+		monitor,
 		async shutdown(reason = 'daemon shutting down') {
 			pruneTimer?.cancel();
+			monitor.stop();
+			schedules.stop();
 			await recovered;
 			await engine.stopAll(reason);
 			await server?.close();

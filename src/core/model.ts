@@ -98,6 +98,8 @@ export type DaemonSpec = {
 	heartbeatIntervalMs: number;
 	taskTimeoutMs: number;
 	cleanupIntervalMs: number;
+	/** How often CPU and memory of every task's process tree are sampled and liveness checked. */
+	sampleIntervalMs: number;
 };
 
 export type Config = {

@@ -23,6 +23,7 @@ export const daemonKeys = [
 	'heartbeat_interval',
 	'task_timeout',
 	'cleanup_interval',
+	'sample_interval',
 ] as const;
 
 const smtpKeys = ['host', 'port', 'secure', 'user', 'pass', 'from'] as const;
@@ -122,5 +123,6 @@ export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
 		heartbeatIntervalMs: readField(ctx, get('heartbeat_interval'), positiveDuration) ?? d.heartbeatIntervalMs,
 		taskTimeoutMs: readField(ctx, get('task_timeout'), positiveDuration) ?? d.taskTimeoutMs,
 		cleanupIntervalMs: readField(ctx, get('cleanup_interval'), positiveDuration) ?? d.cleanupIntervalMs,
+		sampleIntervalMs: readField(ctx, get('sample_interval'), positiveDuration) ?? d.sampleIntervalMs,
 	};
 }

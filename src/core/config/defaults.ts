@@ -82,4 +82,5 @@ export const daemonDefaults: Readonly<DaemonSpec> = Object.freeze({
 	heartbeatIntervalMs: 10_000,
 	taskTimeoutMs: 30_000,
 	cleanupIntervalMs: 5 * 60_000,
+	sampleIntervalMs: 2000,
 });

@@ -5,7 +5,7 @@
 import {parseSignal} from '../config/units.js';
 import type {Engine, TaskEventRecord} from '../engine.js';
 import {TmError} from '../errors.js';
-import type {DaemonDoc, EventDoc, LogLineDoc, ReloadResult, TaskActionResult} from '../ipc/methods.js';
+import type {DaemonDoc, EventDoc, HostDoc, LogLineDoc, ReloadResult, TaskActionResult} from '../ipc/methods.js';
 import type {Handlers} from '../ipc/dispatch.js';
 import {RpcError, rpcErrorCodes} from '../ipc/protocol.js';
 import type {LogLine} from '../log/line-ring.js';
@@ -22,6 +22,8 @@ export type ControlDeps = {
 	shutdown(): void;
 	/** Re-reads the config and applies (or, with dryRun, only plans) the difference. */
 	reload(dryRun: boolean): Promise<ReloadResult>;
+	/** The last sample of the host, if any. */
+	host?(): HostDoc | null;
 };
 
 const settled: ReadonlySet<StateKind> = new Set(['running', 'completed', 'failed', 'fatal', 'stopped']);
@@ -56,14 +58,15 @@ function lineDoc(line: LogLine): LogLineDoc {
 	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
 }
 
-export function controlHandlers({engine, daemon, shutdown, reload}: ControlDeps): Handlers {
+export function controlHandlers({engine, daemon, shutdown, reload, host}: ControlDeps): Handlers {
 	const pick = (params: unknown) => selectTasks(names(params), engine.list());
+	const doc = (tasks: Supervisor[]) => statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon.taskTimeoutMs);
 	return {
 		...jobHandlers(engine),
 		status(params) {
 			const wanted = (params as {names?: unknown} | null)?.names;
 			const tasks = Array.isArray(wanted) && wanted.length > 0 ? pick(params) : engine.list();
-			return statusDoc(daemon(), tasks);
+			return doc(tasks);
 		},
 
 		async start(params) {
@@ -156,7 +159,7 @@ export function controlHandlers({engine, daemon, shutdown, reload}: ControlDeps)
 				ctx.notify('event', eventDoc(event));
 			});
 			ctx.onClose(off);
-			return {...statusDoc(daemon(), engine.list()), lastSeq: engine.lastSeq};
+			return {...doc(engine.list()), lastSeq: engine.lastSeq};
 		},
 
 		reload(params) {

@@ -49,11 +49,11 @@ function newJobId(engine: Engine): string {
 	}
 }
 
-export function detail(task: Supervisor, heartbeatIntervalMs: number): TaskDetail {
+export function detail(task: Supervisor, heartbeatIntervalMs: number, taskTimeoutMs: number): TaskDetail {
 	const {spec, record, info} = task;
 	const lastExit = 'lastExit' in record.state ? record.state.lastExit : null;
 	return {
-		...taskStatus(task),
+		...taskStatus(task, taskTimeoutMs),
 		cmd: spec.cmd,
 		argv: spec.argv,
 		cwd: spec.workingdir,
@@ -119,7 +119,7 @@ export function jobHandlers(engine: Engine): Handlers {
 			}
 
 			const wanted = new Set(states ?? stateKinds);
-			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskStatus(task))};
+			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskStatus(task, engine.config.daemon.taskTimeoutMs))};
 		},
 
 		cancel(params) {
@@ -183,7 +183,7 @@ export function jobHandlers(engine: Engine): Handlers {
 		},
 
 		describe(params) {
-			return detail(one(params), engine.config.daemon.heartbeatIntervalMs);
+			return detail(one(params), engine.config.daemon.heartbeatIntervalMs, engine.config.daemon.taskTimeoutMs);
 		},
 	};
 }

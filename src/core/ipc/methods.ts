@@ -48,6 +48,10 @@ export type TaskStatus = {
 	priority: number;
 	/** When the next attempt starts, while in `backoff`. */
 	backoffUntil: string | null;
+	/** When a program with a `schedule` runs next, or null. */
+	nextRunAt: string | null;
+	/** The watchdog in force (ms), or null: the dashboard colours heartbeat age against it. */
+	watchdogMs: number | null;
 	want: Want;
 };
 
