@@ -11,8 +11,12 @@ import {parseStat, type ProcStat} from './proc-stat.js';
 /** Stat lines are a few hundred bytes; 1 KiB always holds one (longer lines are read in full anyway). */
 const STAT_BUFFER = 1024;
 
-/** Reads in flight at once: enough to keep libuv's 4 worker threads busy, few enough to leave them to others. */
-export const DEFAULT_CONCURRENCY = 8;
+/**
+ * Reads in flight at once: enough to keep libuv's 4 pool threads busy without sleeping between
+ * jobs (fewer costs more CPU per sample, see bench/sampler.ts), few enough that another fs call
+ * waits behind at most a few hundred microseconds of these.
+ */
+export const DEFAULT_CONCURRENCY = 32;
 
 /**
  * Reads a small /proc file with one open, one read per KiB and one close on the libuv pool

@@ -42,7 +42,7 @@ export type TreeSample = {
 export type ResourceSamplerOptions = {
 	/** Where procfs is mounted; tests point it at a fake tree of `<pid>/stat` files. Default `/proc`. */
 	procRoot?: string;
-	/** Reads of /proc in flight at once. Default 8. */
+	/** Reads of /proc in flight at once. Default 32. */
 	concurrency?: number;
 	/** USER_HZ and the page size; read from `<procRoot>/self/auxv` when not given. */
 	constants?: KernelConstants;
