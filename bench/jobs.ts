@@ -59,6 +59,10 @@ const ticks = (pid: number): number => {
 	return Number(fields[11]) + Number(fields[12]);
 };
 
+const say = (line: string): void => {
+	process.stdout.write(`${line}\n`);
+};
+
 const quantile = (values: number[], q: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
 
 async function throughput(): Promise<void> {
@@ -95,9 +99,9 @@ async function throughput(): Promise<void> {
 	await daemon.stop();
 	const loopRate = (jobs / loopMs) * 1000;
 	const rate = (jobs / ms) * 1000;
-	console.log(`shell loop: ${jobs} × /bin/true in ${loopMs.toFixed(0)} ms = ${loopRate.toFixed(0)}/s`);
-	console.log(`tm: ${jobs} jobs of /bin/true (max_running 8) in ${ms.toFixed(0)} ms = ${rate.toFixed(0)} jobs/s = ${(rate / loopRate).toFixed(2)}× the loop (target ≥ 0.5×)`);
-	console.log(`submit latency (run over the socket): p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p95 ${quantile(latencies, 0.95).toFixed(2)} ms`);
+	say(`shell loop: ${jobs} × /bin/true in ${loopMs.toFixed(0)} ms = ${loopRate.toFixed(0)}/s`);
+	say(`tm: ${jobs} jobs of /bin/true (max_running 8) in ${ms.toFixed(0)} ms = ${rate.toFixed(0)} jobs/s = ${(rate / loopRate).toFixed(2)}× the loop (target ≥ 0.5×)`);
+	say(`submit latency (run over the socket): p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p95 ${quantile(latencies, 0.95).toFixed(2)} ms`);
 }
 
 async function idleCpu(): Promise<void> {
@@ -122,7 +126,7 @@ async function idleCpu(): Promise<void> {
 	const wall = (performance.now() - t0) / 1000;
 	client.close();
 	await daemon.stop();
-	console.log(`daemon CPU with 100 programs sampled every 2 s: ${((used / wall) * 100).toFixed(2)}% of one core over ${wall.toFixed(0)} s (target ≤ 2%)`);
+	say(`daemon CPU with 100 programs sampled every 2 s: ${((used / wall) * 100).toFixed(2)}% of one core over ${wall.toFixed(0)} s (target ≤ 2%)`);
 }
 
 await throughput();
