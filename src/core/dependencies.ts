@@ -42,7 +42,9 @@ export function blockedBy<T extends Node>(task: T, tasks: Iterable<T>): string |
 		const unmet = found.find(other => !satisfiedBy[condition].has(other.record.state.kind));
 		if (unmet) {
 			const {state} = unmet.record;
-			const why = dead.has(state.kind) || (condition === 'succeeded' && state.kind === 'failed') ? `${state.kind}: ${state.reason}` : state.kind;
+			// A dependency that is itself waiting says on what, so the root cause shows down the chain.
+			const why =
+				dead.has(state.kind) || (state.kind === 'queued' && state.reason.startsWith('waiting for')) ? `${state.kind}: ${state.reason}` : state.kind;
 			return `waiting for ${key} (${condition}): ${unmet.spec.id} ${why}`;
 		}
 	}

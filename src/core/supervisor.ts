@@ -205,7 +205,7 @@ export class Supervisor {
 			...this.deps.baseEnv,
 			...this.spec.env,
 			TM_TASK_ID: this.spec.id,
-			TM_TASK_NAME: this.spec.id,
+			TM_TASK_NAME: this.spec.kind === 'job' ? this.spec.name : this.spec.id,
 			TM_ATTEMPT: String(this.record.attempt),
 			TM_NOTIFY_FD: '3',
 		};

@@ -144,7 +144,7 @@ export function jobHandlers(engine: Engine): Handlers {
 					return `${task.id} is ${kind}; only failed tasks can be retried`;
 				}
 
-				task.dispatch({type: 'start', reason: 'retry requested'});
+				task.dispatch({type: 'retry'});
 				return null;
 			});
 		},

@@ -14,7 +14,7 @@ export function taskStatus(task: Supervisor, taskTimeoutMs: number): TaskStatus 
 	const lastExit = 'lastExit' in state ? state.lastExit : null;
 	return {
 		id: spec.id,
-		name: spec.id,
+		name: spec.kind === 'job' ? spec.name : spec.id,
 		program: spec.program,
 		kind: spec.kind,
 		state: state.kind,
