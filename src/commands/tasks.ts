@@ -38,7 +38,9 @@ export function tasksRow(task: TaskStatus, now: number): string[] {
 		task.state === 'backoff' && task.backoffUntil
 			? `${task.reason}; retry in ${formatDuration(Math.max(0, Date.parse(task.backoffUntil) - now))}`
 			: task.reason;
-	return [task.id, task.name, task.state, task.pid === null ? '-' : String(task.pid), String(task.priority), String(task.attempt), progress, reason];
+	// A job's name is its program (`--name`, else its id); a program's instance is named by its id.
+	const name = task.kind === 'job' ? task.program : task.name;
+	return [task.id, name, task.state, task.pid === null ? '-' : String(task.pid), String(task.priority), String(task.attempt), progress, reason];
 }
 
 export async function runTasks(options: TasksOptions, deps: Deps): Promise<number> {
