@@ -263,6 +263,25 @@ describe('the queue', () => {
 		await d.down();
 	});
 
+	it('a higher priority job evicts a lower running one, which goes back to the queue and runs again', async () => {
+		const d = await daemon('taskmaster:\n  max_running: 1\nprograms: {}\n');
+		const low = await d.submit('--name', 'low', '--', 'sleep', '1000');
+		const first = await d.until(low, 'running');
+		const gate = path.join(d.dir, 'go');
+		const high = await d.submit('--name', 'high', '--priority', '5', '--', 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.02; done`);
+		await d.until(high, 'running');
+		const evicted = await d.task(low);
+		assert.equal(evicted.state, 'queued');
+		assert.equal(evicted.reason, `evicted by ${high} (priority 5 > 0)`);
+		assert.ok(first.pid !== null && !alive(first.pid), 'the evicted run was stopped');
+		writeFileSync(gate, '');
+		await d.until(high, 'completed');
+		const again = await d.until(low, 'running', 'low running again');
+		assert.notEqual(again.pid, first.pid);
+		assert.equal(again.attempt, 1, 'an eviction does not use up an attempt');
+		await d.down();
+	});
+
 	it('--after: a chain runs in order; behind a failed job the rest stay queued and say why; retry unblocks them', async () => {
 		const d = await daemon();
 		const chain = path.join(d.dir, 'chain.txt');
