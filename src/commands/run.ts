@@ -221,13 +221,17 @@ function checkDirectory(dir: string): void {
 	}
 }
 
-/** The exit code `--wait` ends with: the job's own, else 0 for completed and 1 for anything else. */
+/**
+ * The exit code `--wait` ends with: the job's own; 1 when it ended without one (a signal) or did
+ * not complete yet exited 0 (cancelled, and its stop handler exited cleanly), so `&&` never
+ * goes on after a job that did not complete.
+ */
 export function waitExitCode(result: {state: string; exitCode: number | null}): number {
-	if (result.exitCode !== null) {
-		return result.exitCode;
+	if (result.state === 'completed') {
+		return result.exitCode ?? 0;
 	}
 
-	return result.state === 'completed' ? 0 : 1;
+	return result.exitCode === null || result.exitCode === 0 ? 1 : result.exitCode;
 }
 
 export async function runRun(command: string[], options: RunOptions, deps: Deps): Promise<number> {

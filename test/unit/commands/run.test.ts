@@ -92,12 +92,14 @@ describe('tm run options', () => {
 		bad({name: 'my job'}, /--name takes letters, digits/);
 	});
 
-	it('exits with the job\'s code, else 0 when it completed and 1 otherwise', () => {
+	it('exits with the job\'s code; 1 when it did not complete without a code of its own', () => {
 		assert.equal(waitExitCode({state: 'failed', exitCode: 3}), 3);
 		assert.equal(waitExitCode({state: 'completed', exitCode: 0}), 0);
 		assert.equal(waitExitCode({state: 'completed', exitCode: null}), 0);
 		assert.equal(waitExitCode({state: 'failed', exitCode: null}), 1);
 		assert.equal(waitExitCode({state: 'stopped', exitCode: null}), 1);
+		assert.equal(waitExitCode({state: 'stopped', exitCode: 0}), 1, 'cancelled, even when its TERM handler exited 0');
+		assert.equal(waitExitCode({state: 'stopped', exitCode: 143}), 143);
 	});
 
 	it('reports bad usage with exit 2 before it looks for a daemon', async () => {
