@@ -4,10 +4,16 @@
  */
 import {Command, CommanderError} from 'commander';
 import {version} from '../core/version.js';
+import {registerCancel} from './cancel.js';
 import type {Deps} from './deps.js';
 import {registerDown} from './down.js';
 import {registerHistory} from './history.js';
 import {registerLogs} from './logs.js';
+import {registerNotify} from './notify.js';
+import {registerPause} from './pause.js';
+import {registerResume} from './resume.js';
+import {registerRetry} from './retry.js';
+import {registerRun} from './run.js';
 import {registerSignal} from './signal.js';
 import {registerVersion} from './version.js';
 import {registerReload} from './reload.js';
@@ -15,6 +21,7 @@ import {registerRestart} from './restart.js';
 import {registerStart} from './start.js';
 import {registerStatus} from './status.js';
 import {registerStop} from './stop.js';
+import {registerTasks} from './tasks.js';
 import {registerUp} from './up.js';
 import {registerValidate} from './validate.js';
 
@@ -44,6 +51,13 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 	registerDown(program, deps, done);
 	registerLogs(program, deps, done);
 	registerSignal(program, deps, done);
+	registerRun(program, deps, done);
+	registerTasks(program, deps, done);
+	registerCancel(program, deps, done);
+	registerRetry(program, deps, done);
+	registerPause(program, deps, done);
+	registerResume(program, deps, done);
+	registerNotify(program, deps, done);
 	registerVersion(program, deps, done);
 	return program;
 }
