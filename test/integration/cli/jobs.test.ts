@@ -207,7 +207,7 @@ describe('tm run and tm tasks', () => {
 		assert.equal(gone.code, 3);
 	});
 
-	it('--retries N: a job that keeps failing runs N + 1 times, then is failed', {todo: 'core: a job reaching running resets failures to 0 (machine.ts spawned/ready), so ended() -> failedStart() always counts 1: it retries forever ("retry 1/2")'}, async () => {
+	it('--retries N: a job that keeps failing runs N + 1 times, then is failed', async () => {
 		const d = await daemon();
 		try {
 			const runs = path.join(d.dir, 'runs');
@@ -220,7 +220,7 @@ describe('tm run and tm tasks', () => {
 		}
 	});
 
-	it('shows a job\'s --name as its name in tm tasks --json', {todo: 'core: taskStatus() sets name to spec.id for jobs; the --name is only in program'}, async () => {
+	it('shows a job\'s --name as its name in tm tasks --json', async () => {
 		const d = await daemon();
 		const id = await d.submit('--name', 'nightly', '--', 'true');
 		try {
@@ -321,7 +321,7 @@ describe('the queue', () => {
 		await d.down();
 	});
 
-	it('a job two steps behind a failed one names the failure that blocks it', {todo: 'core: blockedBy() names only the direct dependency ("y queued"), not the failed x behind it'}, async () => {
+	it('a job two steps behind a failed one names the failure that blocks it', async () => {
 		const d = await daemon();
 		try {
 			const x = await d.submit('--name', 'x', '--', 'false');
@@ -387,7 +387,7 @@ async function steady(probe: () => Promise<number>, quietMs: number, timeout = 1
 }
 
 describe('pause, resume, cancel and retry', () => {
-	it('a retried job runs as its next attempt: TM_ATTEMPT=2, attempt and restarts counted', {todo: 'core: retry dispatches start, and start from failed resets attempt to 0 (machine.ts), so the retry is attempt 1 again with restarts 0'}, async () => {
+	it('a retried job runs as its next attempt: TM_ATTEMPT=2, attempt and restarts counted', async () => {
 		const d = await daemon();
 		try {
 			const id = await d.submit('--', 'sh', '-c', 'echo "attempt $TM_ATTEMPT"; exit 1');
