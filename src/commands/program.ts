@@ -5,6 +5,7 @@
 import {Command, CommanderError} from 'commander';
 import {version} from '../core/version.js';
 import type {Deps} from './deps.js';
+import {registerAlert} from './alert.js';
 import {registerDown} from './down.js';
 import {registerHistory} from './history.js';
 import {registerLogs} from './logs.js';
@@ -43,6 +44,7 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 	registerLogs(program, deps, done);
 	registerSignal(program, deps, done);
 	registerVersion(program, deps, done);
+	registerAlert(program, deps, done);
 	return program;
 }
 

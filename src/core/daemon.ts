@@ -8,11 +8,13 @@ import {randomUUID} from 'node:crypto';
 import {mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {Store} from '../store/index.js';
+import {createAlerter, type Alerter} from './alerts/index.js';
 import {systemClock, type Clock, type TimerHandle} from './clock.js';
 import {expandTasks} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
 import {messageOf} from './errors.js';
 import {daemonJsonLine, eventJsonLine} from './event-log.js';
+import {logDefaults} from './config/defaults.js';
 import {LogFile} from './log/log-file.js';
 import type {Config} from './model.js';
 import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
@@ -22,6 +24,7 @@ import {controlHandlers} from './control/handlers.js';
 import {RpcServer} from './ipc/server.js';
 import type {Supervisor} from './supervisor.js';
 import {version} from './version.js';
+import {WebServer} from './web/server.js';
 
 export type DaemonOptions = {
 	config: Config;
@@ -47,9 +50,16 @@ export type Daemon = {
 	/** Resolves once every process left by a previous daemon has been dealt with. */
 	recovered: Promise<void>;
 	shutdown(reason?: string): Promise<void>;
+	/** The web view, when `taskmaster.http` is set. */
+	web: WebServer | null;
+	/** Mail alerts, when `taskmaster.email` is set. */
+	alerter: Alerter | null;
 };
 
-const daemonLogSpec = {maxSize: 10 * 1024 * 1024, backups: 5, timestamps: false};
+/** The daemon log rotates like a task log (10 MiB, 5 backups); its JSON lines carry their own time. */
+const daemonLogSpec = {...logDefaults, timestamps: false};
+/** How long shutdown waits for alert mails still waiting to go out. */
+const alertFlushMs = 10_000;
 const pruneBatch = 500;
 
 export function databasePath(home: string): string {
@@ -82,6 +92,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		onWarning: warn,
 	});
 	const startedAt = clock.now();
+	const daemonDoc = () => ({
+		pid: process.pid,
+		startedAt: new Date(startedAt).toISOString(),
+		version,
+		home: options.home,
+		config: options.config.file,
+	});
+	// The daemon log opens later (in run); alerts reach it through this sink.
+	const sink = {log: (_line: string): void => {}};
+	let web: WebServer | null = null;
+	const alerter = createAlerter(options.config.daemon, {
+		clock,
+		warn,
+		log: (message, data) => sink.log(daemonJsonLine(clock.now(), message, data)),
+		webUrl: () => web?.url ?? null,
+	});
 	const server =
 		options.socketPath === null
 			? null
@@ -89,28 +115,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 					socketPath: options.socketPath,
 					version,
 					clock,
-					handlers: controlHandlers({
-						engine,
-						daemon: () => ({
-							pid: process.pid,
-							startedAt: new Date(startedAt).toISOString(),
-							version,
-							home: options.home,
-							config: options.config.file,
-						}),
-						shutdown: () => options.onShutdownRequest?.(),
-					}),
+					handlers: controlHandlers({engine, daemon: daemonDoc, shutdown: () => options.onShutdownRequest?.(), alerter}),
 					onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`),
 				});
 	await server?.listen();
 	try {
+		const {http, httpToken: token} = options.config.daemon;
+		const logfile = daemonLogPath(options);
+		const alerts = () => alerter?.stats() ?? null;
+		web = http === null ? null : await WebServer.start({engine, clock, address: http, token, daemon: daemonDoc, startedAt, version, logfile, alerts, onWarning: warn});
 		store = Store.open(databasePath(options.home));
 	} catch (error) {
+		await web?.close();
 		await server?.close();
 		throw error;
 	}
 
-	return run(options, {clock, warn, engine, store, server, bootId, startedAt});
+	return run(options, {clock, warn, engine, store, server, bootId, startedAt, web, alerter, sink});
 }
 
 type Parts = {
@@ -121,9 +142,13 @@ type Parts = {
 	server: RpcServer | null;
 	bootId: string;
 	startedAt: number;
+	web: WebServer | null;
+	alerter: Alerter | null;
+	sink: {log(line: string): void};
 };
 
-function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId, startedAt}: Parts): Daemon {
+function run(options: DaemonOptions, parts: Parts): Daemon {
+	const {clock, warn, engine, store, server, bootId, startedAt, web, alerter} = parts;
 	const logfile = openDaemonLog(options, clock, warn);
 	const writeLog = (line: string): void => {
 		try {
@@ -133,8 +158,10 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 		}
 	};
 
+	parts.sink.log = writeLog;
 	engine.on(event => {
 		writeLog(eventJsonLine(event));
+		alerter?.observe(event);
 		options.onEvent?.(event);
 	});
 
@@ -155,6 +182,9 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 	writeLog(
 		daemonJsonLine(startedAt, 'daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId}),
 	);
+	if (web !== null) {
+		writeLog(daemonJsonLine(startedAt, 'web view listening', {url: web.url}));
+	}
 
 	const recovered = Promise.all([
 		...plan.tasks.map(async item => {
@@ -186,11 +216,15 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 		startedAt,
 		bootId,
 		recovered,
+		web,
+		alerter,
 		async shutdown(reason = 'daemon shutting down') {
 			pruneTimer?.cancel();
 			await recovered;
 			await engine.stopAll(reason);
 			await server?.close();
+			await web?.close();
+			await flushAlerts(alerter, clock);
 			writeLog(daemonJsonLine(clock.now(), 'daemon stopped'));
 			logfile?.close();
 			store.close();
@@ -198,14 +232,32 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 	};
 }
 
-function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: string) => void): LogFile | null {
+/** Sends the alerts still waiting, giving up after {@link alertFlushMs}. */
+async function flushAlerts(alerter: Alerter | null, clock: Clock): Promise<void> {
+	if (alerter === null) {
+		return;
+	}
+
+	let timer: TimerHandle | null = null;
+	await Promise.race([alerter.flush(), new Promise<void>(resolve => (timer = clock.at(clock.now() + alertFlushMs, resolve)))]);
+	(timer as TimerHandle | null)?.cancel();
+	alerter.close();
+}
+
+/** `taskmaster.logfile` as an absolute path, or null. */
+function daemonLogPath(options: DaemonOptions): string | null {
 	const file = options.config.daemon.logfile;
+	return file === null ? null : path.resolve(options.cwd, file);
+}
+
+function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: string) => void): LogFile | null {
+	const file = daemonLogPath(options);
 	if (file === null) {
 		return null;
 	}
 
 	try {
-		return LogFile.open(path.resolve(options.cwd, file), daemonLogSpec, () => clock.now());
+		return LogFile.open(file, daemonLogSpec, () => clock.now());
 	} catch (error) {
 		warn(`daemon log disabled: ${messageOf(error)}`);
 		return null;

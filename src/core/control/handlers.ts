@@ -2,6 +2,7 @@
  * What the daemon answers on its socket: each method maps onto the engine. Commands change
  * what a task should be (`want`) and, unless told not to, wait until it got there.
  */
+import {alertTest, type Alerter} from '../alerts/index.js';
 import {parseSignal} from '../config/units.js';
 import type {Engine, TaskEventRecord} from '../engine.js';
 import {TmError} from '../errors.js';
@@ -19,6 +20,8 @@ export type ControlDeps = {
 	daemon(): DaemonDoc;
 	/** Stops every task and the daemon; the response is sent first. */
 	shutdown(): void;
+	/** Mail alerts, when `email:` is set (`tm alert test`). */
+	alerter?: Alerter | null;
 };
 
 const settled: ReadonlySet<StateKind> = new Set(['running', 'completed', 'failed', 'fatal', 'stopped']);
@@ -67,7 +70,7 @@ function lineDoc(line: LogLine): LogLineDoc {
 	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
 }
 
-export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handlers {
+export function controlHandlers({engine, daemon, shutdown, alerter}: ControlDeps): Handlers {
 	const pick = (params: unknown) => selectTasks(names(params), engine.list());
 	return {
 		status(params) {
@@ -173,5 +176,7 @@ export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handle
 			shutdown();
 			return {ok: true} as const;
 		},
+
+		alertTest: () => alertTest(alerter ?? null),
 	};
 }
