@@ -24,8 +24,9 @@ export type WebDaemon = {
  * `yaml` is the whole config. Unless it sets `http:`, the view listens on 127.0.0.1 and a port
  * the system picks (port 0, which only a config built in code can ask for).
  */
-export async function webDaemon(yaml: string, options: {socket?: boolean} = {}): Promise<WebDaemon> {
+export async function webDaemon(yaml: string, options: {socket?: boolean; before?(dir: string): void} = {}): Promise<WebDaemon> {
 	const dir = tempDir('tm-web-');
+	options.before?.(dir);
 	const home = path.join(dir, 'home');
 	const file = path.join(dir, 'tm.yaml');
 	writeFileSync(file, yaml);
