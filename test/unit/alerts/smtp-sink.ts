@@ -2,7 +2,7 @@
  * A real SMTP server (smtp-server) on 127.0.0.1 and a free port, keeping every mail it accepts
  * with its envelope, headers and decoded text body.
  */
-import type {AddressInfo} from 'node:net';
+import type {AddressInfo, Server} from 'node:net';
 import {SMTPServer} from 'smtp-server';
 
 export type ReceivedMail = {from: string; to: string[]; headers: Record<string, string>; subject: string; text: string};
@@ -52,7 +52,7 @@ export async function smtpSink(port = 0): Promise<SmtpSink> {
 			});
 		},
 	});
-	const net = await new Promise<import('node:net').Server>((resolve, reject) => {
+	const net = await new Promise<Server>((resolve, reject) => {
 		const listening = server.listen(port, '127.0.0.1', () => resolve(listening));
 		listening.once('error', reject);
 	});
