@@ -12,6 +12,7 @@ export const pageHtml = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tm</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app.css">
 </head>
 <body>
@@ -80,6 +81,8 @@ export const appJs = `'use strict';
   var logSource = null;
   var daemonBuffer = null;
   var daemonLastSeq = 0;
+  var logGeneration = 0;
+  var snapshots = 0;
   var $ = function (id) { return document.getElementById(id); };
 
   function duration(ms) {
@@ -168,7 +171,8 @@ export const appJs = `'use strict';
       doc.tasks.forEach(function (t) { rows.set(t.id, t); });
       render();
       setConn(true, 'live');
-      if (selected === '') openDaemonLog();
+      // After a reconnect the daemon log may have missed lines: read it again.
+      if (snapshots++ > 0 && selected === '') openDaemonLog();
     });
     source.addEventListener('tasks', function (e) {
       var doc = JSON.parse(e.data);
@@ -229,6 +233,7 @@ export const appJs = `'use strict';
   }
 
   function closeLog() {
+    logGeneration++;
     if (logSource) { logSource.close(); logSource = null; }
     daemonBuffer = null;
     $('log-lines').textContent = '';
@@ -238,7 +243,9 @@ export const appJs = `'use strict';
     closeLog();
     $('log-title').textContent = 'daemon log';
     daemonBuffer = [];
+    var generation = logGeneration;
     fetch('/api/daemon-log?lines=500', {credentials: 'same-origin'}).then(function (r) { return r.json(); }).then(function (doc) {
+      if (generation !== logGeneration) return;
       var buffered = daemonBuffer || [];
       daemonBuffer = null;
       daemonLastSeq = doc.lastSeq;
