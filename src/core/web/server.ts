@@ -22,7 +22,7 @@ import type {Supervisor} from '../supervisor.js';
 import {authorize, cookieHeader} from './auth.js';
 import {tailLines} from './file-tail.js';
 import {EventJournal} from './journal.js';
-import {Metrics} from './metrics.js';
+import type {Metrics, MetricsSource} from './metrics.js';
 import {appCss, appJs, pageHtml} from './page.js';
 import {lastEventId, maxBufferedBytes, SseStream} from './sse.js';
 
@@ -127,7 +127,9 @@ export class WebServer {
 			);
 		}
 
-		const web = new WebServer(options, host);
+		// prom-client is loaded only by a daemon that serves metrics, not by every `tm` command.
+		const {Metrics} = await import('./metrics.js');
+		const web = new WebServer(options, host, source => new Metrics(source));
 		try {
 			await new Promise<void>((resolve, reject) => {
 				web.#server.once('error', reject);
@@ -145,11 +147,11 @@ export class WebServer {
 		return web;
 	}
 
-	private constructor(options: WebOptions, host: string | undefined) {
+	private constructor(options: WebOptions, host: string | undefined, metrics: (source: MetricsSource) => Metrics) {
 		this.#options = options;
 		this.#host = host;
 		this.#journal = new EventJournal(options.journalSize, options.engine.lastSeq);
-		this.#metrics = new Metrics({
+		this.#metrics = metrics({
 			engine: options.engine,
 			clock: options.clock,
 			startedAt: options.startedAt,
