@@ -15,6 +15,7 @@ import {tempDir} from '../helpers/harness.js';
 import {makeSpec} from '../helpers/spec.js';
 import {waitFor} from '../helpers/wait.js';
 import {parsePrometheusText, promtoolCheck} from '../unit/web/prom-text.js';
+import {maxStreams} from '../../src/core/web/server.js';
 import {SseClient} from '../unit/web/sse-client.js';
 import {tickerCmd, webDaemon, type WebDaemon} from '../unit/web/web-daemon.js';
 
@@ -312,6 +313,33 @@ describe('web view access', () => {
 			/taskmaster\.http: :0 is reachable from other machines; set taskmaster\.http_token too/,
 		);
 		assert.equal(existsSync(socketPath), false);
+	});
+
+	it('keeps at most 64 streams open: the next one is told to retry later', async () => {
+		const web = await webDaemon('taskmaster:\nprograms: {}\n');
+		const clients: SseClient[] = [];
+		try {
+			for (let i = 0; i < maxStreams; i++) {
+				clients.push(await SseClient.open(`${web.url}/events`));
+			}
+
+			assert.ok(clients.every(c => c.status === 200));
+			const refused = await fetch(`${web.url}/events`);
+			assert.equal(refused.status, 503);
+			assert.equal(refused.headers.get('retry-after'), '5');
+			assert.equal((await fetch(`${web.url}/api/status`)).status, 200, 'plain requests are still answered');
+			clients.pop()?.close();
+			await waitFor(() => web.daemon.web?.streams, n => n === maxStreams - 1, {what: 'a stream to close'});
+			const again = await SseClient.open(`${web.url}/events`);
+			clients.push(again);
+			assert.equal(again.status, 200);
+		} finally {
+			for (const client of clients) {
+				client.close();
+			}
+
+			await web.cleanup();
+		}
 	});
 
 	it('refuses to start when the address is taken, saying which', async () => {
