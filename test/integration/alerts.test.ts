@@ -129,6 +129,9 @@ ${loop}  web:
 		const web = later?.tasks.find(t => t.id === 'web');
 		assert.equal(web?.state, 'running');
 		assert.ok(alive(web?.pid ?? 0));
+		const test = await cli('alert', 'test', '--json');
+		assert.equal(test.code, 1);
+		assert.match((JSON.parse(test.err) as {error: {message: string}}).error.message, /^test mail not sent: ops@example\.com: .*ECONNREFUSED/);
 		assert.equal((await cli('down')).code, 0);
 		assert.equal(await daemon.exited, 0);
 	});
