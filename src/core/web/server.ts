@@ -24,7 +24,7 @@ import {tailLines} from './file-tail.js';
 import {EventJournal} from './journal.js';
 import type {Metrics, MetricsSource} from './metrics.js';
 import {appCss, appJs, pageHtml} from './page.js';
-import {lastEventId, maxBufferedBytes, SseStream} from './sse.js';
+import {lastEventId, maxBurstBytes, SseStream} from './sse.js';
 
 export type WebOptions = {
 	engine: Engine;
@@ -419,7 +419,7 @@ export class WebServer {
 	}
 
 	#writeText(response: ServerResponse, text: string): void {
-		if (response.writableLength > maxBufferedBytes) {
+		if (response.writableLength > maxBurstBytes) {
 			response.destroy();
 			return;
 		}
@@ -536,6 +536,12 @@ export class WebServer {
 		this.#tick = clock.at(clock.now() + taskTickMs, () => {
 			this.#tick = null;
 			this.#ticks++;
+			for (const stream of this.#streams) {
+				if (stream instanceof SseStream) {
+					stream.checkBacklog();
+				}
+			}
+
 			this.#pushTaskRows();
 			if (this.#ticks % keepAliveTicks === 0) {
 				for (const stream of this.#streams) {

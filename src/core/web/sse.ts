@@ -1,12 +1,17 @@
 /**
- * One Server-Sent Events response: frames (`id:`, `event:`, `data:`), comments, and a cap on
+ * One Server-Sent Events response: frames (`id:`, `event:`, `data:`), comments, and caps on
  * what may wait unsent. A client that reads too slowly is cut off rather than buffered without
- * limit; it reconnects with `Last-Event-ID` and resumes where it was.
+ * limit; it reconnects with `Last-Event-ID` and resumes where it was. A burst (a `tm stop all`
+ * of thousands of tasks is published in one turn) may queue up to {@link maxBurstBytes}; a
+ * backlog above {@link maxBacklogBytes} that does not shrink between two checks is a client
+ * that does not read.
  */
 import type {IncomingMessage, ServerResponse} from 'node:http';
 
-/** Unsent bytes a client may have before it is dropped. */
-export const maxBufferedBytes = 1024 * 1024;
+/** Unsent bytes a client may have at any moment. */
+export const maxBurstBytes = 4 * 1024 * 1024;
+/** Unsent bytes a client may keep from one check to the next without reading any. */
+export const maxBacklogBytes = 1024 * 1024;
 
 /** How long a browser waits before reconnecting, told at the start of the stream. */
 export const retryMs = 2000;
@@ -24,6 +29,7 @@ export class SseStream {
 	readonly #response: ServerResponse;
 	readonly #closers = new Set<() => void>();
 	#closed = false;
+	#lastBacklog = 0;
 
 	constructor(response: ServerResponse) {
 		this.#response = response;
@@ -53,6 +59,21 @@ export class SseStream {
 		return this.#write(`: ${text.replaceAll(/[\r\n]/g, ' ')}\n\n`);
 	}
 
+	/**
+	 * Called on a timer (every second): drops the client when its backlog is above
+	 * {@link maxBacklogBytes} and has not shrunk since the last check. False when dropped or closed.
+	 */
+	checkBacklog(): boolean {
+		const backlog = this.#response.writableLength;
+		const stuck = backlog > maxBacklogBytes && this.#lastBacklog > maxBacklogBytes && backlog >= this.#lastBacklog;
+		this.#lastBacklog = backlog;
+		if (stuck) {
+			this.#drop();
+		}
+
+		return !this.#closed;
+	}
+
 	onClose(listener: () => void): void {
 		if (this.#closed) {
 			listener();
@@ -73,14 +94,18 @@ export class SseStream {
 			return false;
 		}
 
-		if (this.#response.writableLength > maxBufferedBytes) {
-			this.#response.destroy();
-			this.#end();
+		if (this.#response.writableLength > maxBurstBytes) {
+			this.#drop();
 			return false;
 		}
 
 		this.#response.write(text);
 		return true;
+	}
+
+	#drop(): void {
+		this.#response.destroy();
+		this.#end();
 	}
 
 	#end(): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {EventEmitter} from 'node:events';
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {describe, it} from 'node:test';
-import {lastEventId, maxBufferedBytes, SseStream} from '../../../src/core/web/sse.js';
+import {lastEventId, maxBacklogBytes, maxBurstBytes, SseStream} from '../../../src/core/web/sse.js';
 import {parsePrometheusText} from './prom-text.js';
 
 /** Enough of a ServerResponse: records what is written; `writableLength` is what the peer has not read. */
@@ -48,12 +48,28 @@ describe('SSE stream', () => {
 		]);
 	});
 
-	it('drops a client that does not read, rather than buffering without limit', () => {
+	it('lets a burst queue up, but drops a client whose backlog does not shrink between two checks', () => {
+		const {response, stream} = fakeResponse();
+		response.writableLength = maxBacklogBytes * 3;
+		assert.equal(stream.send({id: 1, data: 'burst'}), true);
+		assert.equal(stream.checkBacklog(), true, 'first sight of the backlog');
+		response.writableLength = maxBacklogBytes * 2;
+		assert.equal(stream.checkBacklog(), true, 'it shrank: the client reads');
+		response.writableLength = maxBacklogBytes / 2;
+		assert.equal(stream.checkBacklog(), true);
+		response.writableLength = maxBacklogBytes + 10;
+		assert.equal(stream.checkBacklog(), true);
+		assert.equal(stream.checkBacklog(), false, 'the same backlog a second later: it does not read');
+		assert.equal(response.destroyed, true);
+		assert.equal(stream.send({id: 2, data: 'after'}), false);
+	});
+
+	it('drops a client at once past the burst cap, rather than buffering without limit', () => {
 		const {response, stream} = fakeResponse();
 		let closed = 0;
 		stream.onClose(() => closed++);
 		assert.equal(stream.send({id: 1, data: 'fine'}), true);
-		response.writableLength = maxBufferedBytes + 1;
+		response.writableLength = maxBurstBytes + 1;
 		assert.equal(stream.send({id: 2, data: 'too much'}), false);
 		assert.equal(response.destroyed, true);
 		assert.equal(stream.closed, true);
