@@ -111,7 +111,7 @@ export class WebServer {
 	#tick: TimerHandle | null = null;
 	#ticks = 0;
 	readonly #offEngine: () => void;
-	#host: string | undefined;
+	readonly #host: string | undefined;
 
 	/**
 	 * Starts listening on `options.address`.
