@@ -6,6 +6,7 @@ import {Command, CommanderError} from 'commander';
 import {version} from '../core/version.js';
 import {registerCancel} from './cancel.js';
 import type {Deps} from './deps.js';
+import {registerAlert} from './alert.js';
 import {registerDown} from './down.js';
 import {registerHistory} from './history.js';
 import {registerLogs} from './logs.js';
@@ -59,6 +60,7 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 	registerResume(program, deps, done);
 	registerNotify(program, deps, done);
 	registerVersion(program, deps, done);
+	registerAlert(program, deps, done);
 	return program;
 }
 

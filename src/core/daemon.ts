@@ -8,7 +8,9 @@ import {randomUUID} from 'node:crypto';
 import {mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {Store} from '../store/index.js';
+import {createAlerter, type Alerter} from './alerts/index.js';
 import {systemClock, type Clock, type TimerHandle} from './clock.js';
+import {logDefaults} from './config/defaults.js';
 import {expandTasks, formatIssue, loadConfigFile} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
 import {messageOf, TmError} from './errors.js';
@@ -28,6 +30,7 @@ import {RpcServer} from './ipc/server.js';
 import {applyReload, planReload} from './reload.js';
 import type {Supervisor} from './supervisor.js';
 import {version} from './version.js';
+import {WebServer} from './web/server.js';
 
 export type DaemonOptions = {
 	config: Config;
@@ -57,9 +60,16 @@ export type Daemon = {
 	/** Re-reads the config file and applies the difference (or only plans it, with `dryRun`). */
 	reload(dryRun?: boolean): Promise<ReloadResult>;
 	shutdown(reason?: string): Promise<void>;
+	/** The web view, when `taskmaster.http` is set. */
+	web: WebServer | null;
+	/** Mail alerts, when `taskmaster.email` is set. */
+	alerter: Alerter | null;
 };
 
-const daemonLogSpec = {maxSize: 10 * 1024 * 1024, backups: 5, timestamps: false};
+/** The daemon log rotates like a task log (10 MiB, 5 backups); its JSON lines carry their own time. */
+const daemonLogSpec = {...logDefaults, timestamps: false};
+/** How long shutdown waits for alert mails still waiting to go out. */
+const alertFlushMs = 10_000;
 const pruneBatch = 500;
 
 export function databasePath(home: string): string {
@@ -94,6 +104,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		onWarning: warn,
 	});
 	const startedAt = clock.now();
+	const daemonDoc = () => ({
+		pid: process.pid,
+		startedAt: new Date(startedAt).toISOString(),
+		version,
+		home: options.home,
+		config: options.config.file,
+	});
+	// The daemon log opens later (in run); alerts reach it through this sink.
+	const sink = {log: (_line: string): void => {}};
+	let web: WebServer | null = null;
+	const alerter = createAlerter(options.config.daemon, {
+		clock,
+		warn,
+		log: (message, data) => sink.log(daemonJsonLine(clock.now(), message, data)),
+		webUrl: () => web?.url ?? null,
+	});
 	const server =
 		options.socketPath === null
 			? null
@@ -103,28 +129,28 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 					clock,
 					handlers: controlHandlers({
 						engine,
-						daemon: () => ({
-							pid: process.pid,
-							startedAt: new Date(startedAt).toISOString(),
-							version,
-							home: options.home,
-							config: options.config.file,
-						}),
+						daemon: daemonDoc,
 						shutdown: () => options.onShutdownRequest?.(),
 						reload: dryRun => reload(dryRun),
 						host: () => monitor?.host ?? null,
+						alerter,
 					}),
 					onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`),
 				});
 	await server?.listen();
 	try {
+		const {http, httpToken: token} = options.config.daemon;
+		const logfile = daemonLogPath(options);
+		const alerts = () => alerter?.stats() ?? null;
+		web = http === null ? null : await WebServer.start({engine, clock, address: http, token, daemon: daemonDoc, startedAt, version, logfile, alerts, host: () => monitor?.host ?? null, onWarning: warn});
 		store = Store.open(databasePath(options.home));
 	} catch (error) {
+		await web?.close();
 		await server?.close();
 		throw error;
 	}
 
-	const daemon = run(options, {clock, warn, engine, store, server, bootId, startedAt});
+	const daemon = run(options, {clock, warn, engine, store, server, bootId, startedAt, web, alerter, sink});
 	reload = dryRun => daemon.reload(dryRun);
 	monitor = daemon.monitor;
 	return daemon;
@@ -138,9 +164,13 @@ type Parts = {
 	server: RpcServer | null;
 	bootId: string;
 	startedAt: number;
+	web: WebServer | null;
+	alerter: Alerter | null;
+	sink: {log(line: string): void};
 };
 
-function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId, startedAt}: Parts): Daemon {
+function run(options: DaemonOptions, parts: Parts): Daemon {
+	const {clock, warn, engine, store, server, bootId, startedAt, web, alerter} = parts;
 	const logfile = openDaemonLog(options, clock, warn);
 	const writeLog = (line: string): void => {
 		try {
@@ -150,8 +180,10 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 		}
 	};
 
+	parts.sink.log = writeLog;
 	engine.on(event => {
 		writeLog(eventJsonLine(event));
+		alerter?.observe(event);
 		options.onEvent?.(event);
 	});
 
@@ -172,6 +204,9 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 	writeLog(
 		daemonJsonLine(startedAt, 'daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId}),
 	);
+	if (web !== null) {
+		writeLog(daemonJsonLine(startedAt, 'web view listening', {url: web.url}));
+	}
 
 	const recovered = Promise.all([
 		...plan.tasks.map(async item => {
@@ -236,6 +271,8 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 			});
 		},
 		monitor,
+		web,
+		alerter,
 		async shutdown(reason = 'daemon shutting down') {
 			pruneTimer?.cancel();
 			monitor.stop();
@@ -243,6 +280,8 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 			await recovered;
 			await engine.stopAll(reason);
 			await server?.close();
+			await web?.close();
+			await flushAlerts(alerter, clock);
 			writeLog(daemonJsonLine(clock.now(), 'daemon stopped'));
 			logfile?.close();
 			store.close();
@@ -279,14 +318,32 @@ function describeReload(result: ReloadResult): string {
 	return `config reloaded: ${parts.length > 0 ? parts.join('; ') : 'no program changed'}`;
 }
 
-function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: string) => void): LogFile | null {
+/** Sends the alerts still waiting, giving up after {@link alertFlushMs}. */
+async function flushAlerts(alerter: Alerter | null, clock: Clock): Promise<void> {
+	if (alerter === null) {
+		return;
+	}
+
+	let timer: TimerHandle | null = null;
+	await Promise.race([alerter.flush(), new Promise<void>(resolve => (timer = clock.at(clock.now() + alertFlushMs, resolve)))]);
+	(timer as TimerHandle | null)?.cancel();
+	alerter.close();
+}
+
+/** `taskmaster.logfile` as an absolute path, or null. */
+function daemonLogPath(options: DaemonOptions): string | null {
 	const file = options.config.daemon.logfile;
+	return file === null ? null : path.resolve(options.cwd, file);
+}
+
+function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: string) => void): LogFile | null {
+	const file = daemonLogPath(options);
 	if (file === null) {
 		return null;
 	}
 
 	try {
-		return LogFile.open(path.resolve(options.cwd, file), daemonLogSpec, () => clock.now());
+		return LogFile.open(file, daemonLogSpec, () => clock.now());
 	} catch (error) {
 		warn(`daemon log disabled: ${messageOf(error)}`);
 		return null;

@@ -82,11 +82,21 @@ export type SmtpSpec = {
 	from: string | null;
 };
 
+/** When mail alerts go out (the `alerts:` key of the daemon section). */
+export type AlertsSpec = {
+	/** Alerts raised within this window after the first go out as one mail per recipient. */
+	batchMs: number;
+	/** A crash loop: more than `restarts` automatic restarts within `withinMs`. */
+	crashLoop: {restarts: number; withinMs: number};
+};
+
 /** The `taskmaster:` section. */
 export type DaemonSpec = {
 	logfile: string | null;
 	email: string | null;
 	smtp: SmtpSpec | null;
+	/** Mail alert tuning; absent means the defaults (see config/defaults.ts). */
+	alerts?: AlertsSpec;
 	uid: string | null;
 	gid: string | null;
 	/** `host:port`, or null when the web view is off. */

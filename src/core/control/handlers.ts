@@ -2,6 +2,7 @@
  * What the daemon answers on its socket: each method maps onto the engine. Commands change
  * what a task should be (`want`) and, unless told not to, wait until it got there.
  */
+import {alertTest, type Alerter} from '../alerts/index.js';
 import {parseSignal} from '../config/units.js';
 import type {Engine, TaskEventRecord} from '../engine.js';
 import {TmError} from '../errors.js';
@@ -24,6 +25,8 @@ export type ControlDeps = {
 	reload(dryRun: boolean): Promise<ReloadResult>;
 	/** The last sample of the host, if any. */
 	host?(): HostDoc | null;
+	/** Mail alerts, when `email:` is set (`tm alert test`). */
+	alerter?: Alerter | null;
 };
 
 const settled: ReadonlySet<StateKind> = new Set(['running', 'completed', 'failed', 'fatal', 'stopped']);
@@ -58,7 +61,7 @@ function lineDoc(line: LogLine): LogLineDoc {
 	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
 }
 
-export function controlHandlers({engine, daemon, shutdown, reload, host}: ControlDeps): Handlers {
+export function controlHandlers({engine, daemon, shutdown, reload, host, alerter}: ControlDeps): Handlers {
 	const pick = (params: unknown) => selectTasks(names(params), engine.list());
 	const doc = (tasks: Supervisor[]) => statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon.taskTimeoutMs);
 	return {
@@ -175,5 +178,7 @@ export function controlHandlers({engine, daemon, shutdown, reload, host}: Contro
 			shutdown();
 			return {ok: true} as const;
 		},
+
+		alertTest: () => alertTest(alerter ?? null),
 	};
 }

@@ -180,6 +180,8 @@ export type Methods = {
 	/** A snapshot, then `event` notifications with `seq` greater than `lastSeq`. */
 	subscribe: {params: EmptyParams; result: StatusDoc & {lastSeq: number}};
 	shutdown: {params: EmptyParams; result: {ok: true}};
+	/** `tm alert test`: mails every `email:` recipient now, outside any batch; an error names what failed. */
+	alertTest: {params: EmptyParams; result: {recipients: string[]}};
 };
 
 /** A method name of {@link Methods}. */

@@ -29,7 +29,7 @@ const base: TaskStatus = {
 	status: null,
 	priority: 5,
 	backoffUntil: null,
-	want: 'up',
+	want: 'up', nextRunAt: null, watchdogMs: null,
 };
 
 describe('tm tasks', () => {
