@@ -317,4 +317,19 @@ describe('subscribe on a real daemon', () => {
 			await Promise.all([stopper.close(), starter.close()]);
 		}
 	});
+
+	it('sends each event once to a client that subscribes again on the same connection (as it does after dropped)', {todo: 'core/control/handlers.ts adds a listener per subscribe call, so every event arrives once per call'}, async () => {
+		const daemon = await startDaemon('programs:\n  idle:\n    cmd: sleep 1000\n    autostart: false\n    starttime: 0\n');
+		const raw = await RawClient.open(daemon.socket);
+		raw.send('{"jsonrpc":"2.0","id":1,"method":"subscribe"}\n{"jsonrpc":"2.0","id":2,"method":"subscribe"}\n');
+		const second = (await raw.answer(2)) as {result: {lastSeq: number}};
+		const control = await RpcClient.connect(daemon.socket);
+		await control.call('start', {names: ['idle']});
+		await control.call('stop', {names: ['idle']});
+		await control.close();
+		const last = await currentSeq(daemon.socket);
+		await waitFor(() => events(raw).at(-1)?.seq ?? 0, seq => seq >= last, {what: `events up to seq ${last}`});
+		raw.socket.destroy();
+		assert.deepEqual(seqs(events(raw)), range(second.result.lastSeq + 1, last));
+	});
 });
