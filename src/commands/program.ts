@@ -3,6 +3,7 @@
  * never exits, so tests can run any command in-process.
  */
 import {Command, CommanderError} from 'commander';
+import {registerCompletion} from './completion.js';
 import {version} from '../core/version.js';
 import type {Deps} from './deps.js';
 import {registerDown} from './down.js';
@@ -43,6 +44,7 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 	registerLogs(program, deps, done);
 	registerSignal(program, deps, done);
 	registerVersion(program, deps, done);
+	registerCompletion(program, deps, done);
 	return program;
 }
 
