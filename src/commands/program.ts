@@ -3,6 +3,7 @@
  * never exits, so tests can run any command in-process.
  */
 import {Command, CommanderError} from 'commander';
+import {registerCompletion} from './completion.js';
 import {version} from '../core/version.js';
 import {registerCancel} from './cancel.js';
 import type {Deps} from './deps.js';
@@ -61,6 +62,7 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 	registerNotify(program, deps, done);
 	registerVersion(program, deps, done);
 	registerAlert(program, deps, done);
+	registerCompletion(program, deps, done);
 	return program;
 }
 
