@@ -191,7 +191,7 @@ describe('--json documents and exit codes against a real daemon', () => {
 		assertSchema('error', parseDocument(real3.stderr()));
 	});
 
-	it('resolves a relative -c FILE against the command\'s cwd, and reports the file as an absolute path', {todo: 'resolveConfigPath returns -c as given: tm up -c tm.yaml twice says "already running with /abs/tm.yaml, not tm.yaml"'}, async () => {
+	it('resolves a relative -c FILE against the command\'s cwd, and reports the file as an absolute path', async () => {
 		const dir = tempDir('tm-json-');
 		writeFileSync(path.join(dir, 'tm.yaml'), config);
 		const result = await tm(['validate', '-c', 'tm.yaml', '--json'], {cwd: dir, env: {HOME: dir}});
@@ -203,7 +203,7 @@ describe('--json documents and exit codes against a real daemon', () => {
 		const task: TaskStatus = {
 			id: 'web', name: 'web', program: 'web', kind: 'service', state: 'running', reason: 'started', pid: 4301,
 			startedAt: '2026-11-23T10:00:00.000Z', restarts: 2, attempt: 1, exitCode: null, cpu: 0.4, memory: 31_457_280,
-			cpuSeconds: 1.5, heartbeatAt: null, progress: null, progressText: null, status: null, priority: 0, backoffUntil: null, want: 'up',
+			cpuSeconds: 1.5, heartbeatAt: null, progress: null, progressText: null, status: null, priority: 0, backoffUntil: null, want: 'up', nextRunAt: null, watchdogMs: null,
 		};
 		const doc: StatusDoc = {daemon: {pid: 4242, startedAt: '2026-11-23T10:00:00.000Z', version: '0.1.0', home: '/h', config: null}, tasks: [task]};
 		assert.equal(schemaErrors('status', doc), null);
@@ -218,7 +218,7 @@ describe('--json documents and exit codes against a real daemon', () => {
 	});
 
 	it('documents what lands later (reload; run, tasks, cancel, retry, pause, resume with issue 5) as methods.ts types them', () => {
-		const reload: ReloadResult = {added: ['api'], removed: ['old'], changed: [{name: 'web', keys: ['cmd', 'env']}], unchanged: ['db'], applied: false};
+		const reload: ReloadResult = {added: ['api'], removed: ['old'], changed: [{name: 'web', keys: ['cmd', 'env']}], unchanged: ['db'], daemon: [], applied: false};
 		assert.equal(schemaErrors('reload', reload), null);
 		assert.match(schemaErrors('reload', {...reload, changed: ['web']}) ?? '', /changed/);
 		const run: Methods['run']['result'] = {id: 'j-7f3a'};

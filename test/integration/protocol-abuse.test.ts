@@ -579,7 +579,7 @@ describe('the control socket of a real daemon under abuse', () => {
 		assert.doesNotMatch(daemon.stderr(), /control socket \(/);
 	});
 
-	it('refuses every malformed params with -32602', {todo: 'core/control/handlers.ts reads these leniently: names that is not a list means all tasks, bad lines/stream/follow fall back to defaults'}, async () => {
+	it('refuses every malformed params with -32602', async () => {
 		const raw = await RawClient.open(socket);
 		const lax: Array<[string, unknown]> = [
 			['status', {names: 'web:0'}],

@@ -63,12 +63,18 @@ function lineDoc(line: LogLine): LogLineDoc {
 
 export function controlHandlers({engine, daemon, shutdown, reload, host, alerter}: ControlDeps): Handlers {
 	const pick = (params: unknown) => selectTasks(names(params), engine.list());
+	/** Each connection's event subscription, by connection id. */
+	const subscriptions = new Map<number, () => void>();
 	const doc = (tasks: Supervisor[]) => statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon.taskTimeoutMs);
 	return {
 		...jobHandlers(engine),
 		status(params) {
 			const wanted = (params as {names?: unknown} | null)?.names;
-			const tasks = Array.isArray(wanted) && wanted.length > 0 ? pick(params) : engine.list();
+			if (wanted !== undefined && !(Array.isArray(wanted) && wanted.every(n => typeof n === 'string'))) {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.names must be a list of task names');
+			}
+
+			const tasks = wanted !== undefined && wanted.length > 0 ? pick(params) : engine.list();
 			return doc(tasks);
 		},
 
@@ -92,7 +98,8 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 			}
 
 			if (wantsWait(params)) {
-				await waitAll(engine, tasks, t => t.pid === null);
+				// Done once down, or once someone else wanted it up again meanwhile.
+				await waitAll(engine, tasks, t => t.pid === null || t.record.want === 'up');
 			}
 
 			return {results: tasks.map(t => result(t, () => true))};
@@ -108,7 +115,9 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 			if (wantsWait(params)) {
 				await waitAll(engine, tasks, t => {
 					const kind = t.record.state.kind;
-					return kind === 'fatal' || kind === 'failed' || (settled.has(kind) && t.record.restarts > (before.get(t.id) ?? 0));
+					const restarted = settled.has(kind) && t.record.restarts > (before.get(t.id) ?? 0);
+					// Someone else stopped it meanwhile: that answer stands.
+					return kind === 'fatal' || kind === 'failed' || restarted || t.record.want === 'down';
 				});
 			}
 
@@ -142,8 +151,20 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 				throw new TmError('E_UNKNOWN_TASK', `no such task: ${p.name}`);
 			}
 
+			if (p.stream !== undefined && p.stream !== 'stdout' && p.stream !== 'stderr' && p.stream !== 'both') {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.stream must be stdout, stderr or both');
+			}
+
+			if (p.lines !== undefined && !(typeof p.lines === 'number' && Number.isInteger(p.lines) && p.lines >= 0)) {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.lines must be a whole number ≥ 0');
+			}
+
+			if (p.follow !== undefined && typeof p.follow !== 'boolean') {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.follow must be true or false');
+			}
+
 			const stream = p.stream === 'stdout' || p.stream === 'stderr' ? p.stream : undefined;
-			const lines = typeof p.lines === 'number' && p.lines >= 0 ? Math.min(p.lines, 10_000) : 20;
+			const lines = typeof p.lines === 'number' ? Math.min(p.lines, 10_000) : 20;
 			if (p.follow === true) {
 				const off = task.log.onLine(line => {
 					if (!stream || line.stream === stream) {
@@ -157,11 +178,20 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 		},
 
 		subscribe(_params, ctx) {
+			// One subscription per connection: subscribing again (after `dropped`) replaces it.
+			const previous = subscriptions.get(ctx.id);
+			previous?.();
 			// Snapshot and listener in the same synchronous turn: no gap and no duplicate.
 			const off = engine.on(event => {
 				ctx.notify('event', eventDoc(event));
 			});
-			ctx.onClose(off);
+			subscriptions.set(ctx.id, off);
+			if (!previous) {
+				ctx.onClose(() => {
+					subscriptions.get(ctx.id)?.();
+					subscriptions.delete(ctx.id);
+				});
+			}
 			return {...doc(engine.list()), lastSeq: engine.lastSeq};
 		},
 
