@@ -9,7 +9,7 @@
  * concurrent first runs never load half a file.
  */
 import {randomBytes} from 'node:crypto';
-import {mkdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {getRawAsset, isSea} from 'node:sea';
@@ -57,10 +57,31 @@ function checkPrivate(folder: string, uid: number): void {
 	}
 }
 
+/**
+ * `mkdir -p`, one level at a time: `mkdirSync(…, {recursive: true})` never returns when a parent
+ * refuses new entries with ENOENT, as /proc does (HOME=/proc is a real service account's HOME).
+ */
+function makeFolders(folder: string): void {
+	const missing: string[] = [];
+	for (let dir = folder; !existsSync(dir); dir = path.dirname(dir)) {
+		missing.unshift(dir);
+	}
+
+	for (const dir of missing) {
+		try {
+			mkdirSync(dir, {mode: 0o700});
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+				throw error;
+			}
+		}
+	}
+}
+
 /** The addon's file in `folder`, written there first unless a complete copy is already there. */
 export function extractAddon(folder: AddonFolder, bytes: Uint8Array, uid: number): string {
 	const file = path.join(folder.path, addonAsset);
-	mkdirSync(folder.path, {recursive: true, mode: 0o700});
+	makeFolders(folder.path);
 	if (folder.shared) {
 		checkPrivate(folder.path, uid);
 	}
