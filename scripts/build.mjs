@@ -1,7 +1,8 @@
 // `npm run build`: the single executable dist/tm (research/single-binary.md and
 // single-binary-node24.md are the recipes):
 //   1. the pinned Node 24 and better-sqlite3 compiled for it, GC stress checked (scripts/runtime.mjs)
-//   2. esbuild: bin/tm.ts -> dist/tm.cjs, one CommonJS file (sea-compat plugin for Ink and yoga)
+//   2. esbuild: bin/tm.ts -> dist/tm.cjs, one CommonJS file (sea-compat plugin for Ink and yoga);
+//      commands stay lazy: `tm --version` evaluates only the command line itself
 //   3. Ink probe: the dashboard's libraries bundle and render in the embedded Node
 //   4. the SEA blob (the bundle, its V8 code cache, the addon as an asset), made by that Node
 //   5. a stripped copy of that Node with the blob injected (postject), checked, renamed to dist/tm
@@ -79,6 +80,32 @@ async function bundle(entry, outfile, runtime, define = {}) {
 	return result.metafile;
 }
 
+/**
+ * What every command line evaluates, `tm --version` included: the entry's static imports. Only
+ * the command line itself may be there; a command's code loads when it is named (program.ts).
+ */
+function checkEager(meta) {
+	const allowed = [/^bin\//, /^src\/commands\/program\.ts$/, /^src\/core\/version\.ts$/, /node_modules\/commander\//];
+	const eager = new Set();
+	const stack = ['bin/tm.ts'];
+	while (stack.length > 0) {
+		const file = stack.pop();
+		if (!eager.has(file)) {
+			eager.add(file);
+			stack.push(...(meta.inputs[file]?.imports ?? []).filter(i => !i.external && i.kind !== 'dynamic-import').map(i => i.path));
+		}
+	}
+
+	const ok = file => allowed.some(pattern => pattern.test(file));
+	const extra = [...eager].filter(file => !ok(file));
+	if (extra.length > 0) {
+		const culprits = [...eager]
+			.filter(ok)
+			.flatMap(file => (meta.inputs[file]?.imports ?? []).filter(i => !i.external && i.kind !== 'dynamic-import' && !ok(i.path)).map(i => `${file} imports ${i.path}`));
+		throw new Error(`every command line (even tm --version) would load ${extra.length} more files: ${culprits.join('; ')}. Import them from the command's own module instead`);
+	}
+}
+
 async function main() {
 	const version = checkVersions();
 	const runtime = await step('runtime', () => ensureRuntime(log));
@@ -96,6 +123,7 @@ async function main() {
 	const main = path.join(dist, 'tm.cjs');
 	const meta = await step('bundle', () => bundle('bin/tm.ts', main, runtime, {__TM_ADDON_HASH__: JSON.stringify(addonHash)}));
 	fs.writeFileSync(path.join(dist, 'meta.json'), JSON.stringify(meta));
+	checkEager(meta);
 	log(`dist/tm.cjs ${(fs.statSync(main).size / 1024).toFixed(0)} KiB, addon ${addonHash}`);
 
 	if (!applied.has('ink')) {
