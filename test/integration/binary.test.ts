@@ -100,6 +100,9 @@ describe('dist/tm, alone in an empty folder with no node on PATH', {skip: missin
 		assert.match(String(doc['node']), /^24\./);
 		assert.match(String(doc['sqlite']), /^3\.\d+\.\d+$/);
 		assert.equal(doc['protocol'], 1);
+		// The user's NODE_OPTIONS is not tm's business (execArgvExtension: none).
+		const options = await runIn(dir, {...env, NODE_OPTIONS: '--require /nonexistent.js'}, ['--version']);
+		assert.equal(options.code, 0, options.err);
 		// The addon went to the empty HOME's cache, nowhere near a node_modules.
 		const cache = path.join(dir, 'home/.cache/tm');
 		assert.deepEqual(readdirSync(path.join(cache, readdirSync(cache)[0]!)), ['better_sqlite3.node']);
