@@ -59,7 +59,7 @@ function checkPrivate(folder: string, uid: number): void {
 
 /**
  * `mkdir -p`, one level at a time: `mkdirSync(…, {recursive: true})` never returns when a parent
- * refuses new entries with ENOENT, as /proc does (HOME=/proc is a real service account's HOME).
+ * refuses new entries with ENOENT, as /proc does (a HOME that is not a real home folder).
  */
 function makeFolders(folder: string): void {
 	const missing: string[] = [];
