@@ -1,6 +1,7 @@
 /**
  * `tm up --foreground [-c FILE]`: runs the supervisor attached to this terminal until SIGTERM or
- * SIGINT, then stops every task gracefully.
+ * SIGINT, then stops every task gracefully. Under systemd (`tm startup`) it tells systemd when it
+ * is ready and when it stops (systemd.ts), and keeps systemd's variables from its tasks.
  */
 import type {Command} from 'commander';
 import {formatIssue, loadConfigFile} from '../core/config/index.js';
@@ -13,6 +14,7 @@ import {startInBackground} from './background.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
 import {formatPlan} from './reload.js';
+import {notifySystemd, withoutSystemdVariables} from './systemd.js';
 import {configPath} from './validate.js';
 
 export type UpOptions = GlobalOptions & {config?: string; foreground?: boolean};
@@ -52,7 +54,7 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 			config: loaded.value,
 			home,
 			cwd: deps.cwd,
-			env: deps.env,
+			env: withoutSystemdVariables(deps.env),
 			socketPath,
 			onEvent: event => deps.io.err(eventHumanLine(event)),
 			onWarning: message => deps.io.err(`tm: ${message}\n`),
@@ -63,9 +65,13 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 		return reportError(deps.io, options.json, error);
 	}
 
-	deps.io.err(
-		`tm: supervising ${daemon.engine.list().length} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`,
-	);
+	const tasks = daemon.engine.list().length;
+	deps.io.err(`tm: supervising ${tasks} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`);
+	const warnIf = (problem: string | null): void => {
+		if (problem !== null) {
+			deps.io.err(`tm: ${problem}\n`);
+		}
+	};
 
 	const offHup = deps.onSignal(['SIGHUP'], () => {
 		daemon.reload().then(
@@ -75,11 +81,15 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	});
 	// Task timers do not hold the event loop open; the daemon does, until it is told to stop.
 	const keepAlive = setInterval(() => {}, 1 << 30);
+	const ready = notifySystemd(deps.env, ['--ready', `--pid=${process.pid}`, `--status=supervising ${tasks} tasks from ${file}`]).then(warnIf);
 	const why = await stopRequested;
 	off();
 	offHup();
 	deps.io.err(`tm: ${why}: stopping every task\n`);
+	await ready;
+	const stopping = notifySystemd(deps.env, ['--status=stopping every task', 'STOPPING=1']).then(warnIf);
 	await daemon.shutdown(`daemon stopping (${why})`);
+	await stopping;
 	clearInterval(keepAlive);
 	deps.io.err('tm: all tasks stopped\n');
 	return 0;

@@ -38,7 +38,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"
 `;
 
 /** The program the way the CLI builds it: the source of truth for commands and options. */
-function program() {
+async function program() {
 	return createProgram(
 		{io: {out: () => {}, err: () => {}, isTTY: false}, env: {}, cwd: dir, onSignal: () => () => {}, self: {command: 'tm', args: []}},
 		() => {},
@@ -90,7 +90,7 @@ describe('tm completion', () => {
 		const check = spawnSync('zsh', ['-n', file], {encoding: 'utf8'});
 		assert.equal(check.status, 0, check.stderr);
 		// Every command is described.
-		for (const command of program().commands) {
+		for (const command of (await program()).commands) {
 			assert.match(result.out, new RegExp(`^\\t\\t'${command.name()}:`, 'm'));
 		}
 	});
@@ -101,12 +101,12 @@ describe('tm completion', () => {
 		assert.equal((JSON.parse(result.err) as {error: {code: string}}).error.code, 'E_USAGE');
 	});
 
-	it('completes every command of the program, and each command\'s options', () => {
-		const commands = program().commands;
+	it('completes every command of the program, and each command\'s options', async () => {
+		const commands = (await program()).commands;
 		assert.ok(commands.length >= 12);
 		const offered = complete(['tm', '']);
 		assert.deepEqual(offered.sort(), [...commands.map(c => c.name()), 'help'].sort());
-		assert.deepEqual(complete(['tm', 'st']).sort(), ['start', 'status', 'stop']);
+		assert.deepEqual(complete(['tm', 'st']).sort(), ['start', 'startup', 'status', 'stop']);
 		for (const command of commands) {
 			const flags = command.options.flatMap(option => [option.short, option.long]).filter((flag): flag is string => flag !== undefined);
 			const options = complete(['tm', command.name(), '-']);
