@@ -60,6 +60,7 @@ export class Engine {
 	private readonly queue = new Map<string, Candidate>();
 	private readonly listeners = new Set<Listener>();
 	private readonly idleWaiters = new Set<() => void>();
+	private readonly waiters = new Set<() => void>();
 	private seq = 0;
 	private published = 0;
 	private queueSeq = 0;
@@ -148,19 +149,24 @@ export class Engine {
 		}
 	}
 
-	/** Resolves once `check()` holds, re-checking after every published event. */
+	/**
+	 * Resolves once `check()` holds, re-checking after every written change (a new `want` or a
+	 * new `then` is a change without an event).
+	 */
 	until(check: () => boolean): Promise<void> {
 		if (check()) {
 			return Promise.resolve();
 		}
 
 		return new Promise(resolve => {
-			const off = this.on(() => {
+			const waiter = (): void => {
 				if (check()) {
-					off();
+					this.waiters.delete(waiter);
 					resolve();
 				}
-			});
+			};
+
+			this.waiters.add(waiter);
 		});
 	}
 
@@ -300,6 +306,10 @@ export class Engine {
 			for (const listener of this.listeners) {
 				listener(event, record);
 			}
+		}
+
+		for (const waiter of this.waiters) {
+			waiter();
 		}
 	}
 

@@ -303,7 +303,8 @@ describe('subscribe on a real daemon', () => {
 	});
 
 	it('lets a waiting stop return when another client starts the task meanwhile', async () => {
-		const daemon = await startDaemon('programs:\n  web:\n    cmd: sleep 1000\n    starttime: 0\n    stoptime: 5\n');
+		// web ignores SIGTERM, so it stays in stopping until SIGKILL at stoptime.
+		const daemon = await startDaemon('programs:\n  web:\n    cmd: "trap \'\' TERM; sleep 1000"\n    shell: true\n    starttime: 0\n    stoptime: 5\n');
 		await waitFor(() => status(daemon), doc => doc.tasks[0]?.state === 'running', {what: 'web running'});
 		const [stopper, starter] = await Promise.all([RpcClient.connect(daemon.socket), RpcClient.connect(daemon.socket)]);
 		try {
