@@ -14,6 +14,7 @@ import {registerRestart} from './restart.js';
 import {registerStart} from './start.js';
 import {registerStatus} from './status.js';
 import {registerStop} from './stop.js';
+import {registerTop} from './top.js';
 import {registerUp} from './up.js';
 import {registerValidate} from './validate.js';
 
@@ -43,6 +44,7 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 	registerLogs(program, deps, done);
 	registerSignal(program, deps, done);
 	registerVersion(program, deps, done);
+	registerTop(program, deps, done);
 	return program;
 }
 
