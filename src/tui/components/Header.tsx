@@ -35,27 +35,44 @@ export function headerSegments(data: LiveData, theme: Theme, width: number): Seg
 	}
 
 	const facts = hostFacts(data);
-	const segments: Segment[] = [{text: `tm top${dot}${facts.hostname}`, bold: true}];
 	const up = data.daemon ? ageOf(data.daemon.startedAt, data.now) : null;
-	if (up !== null) {
-		segments.push({text: `${dot}up ${shortDuration(up)}`});
-	}
-
-	segments.push({text: `${dot}${data.tasks.size} tasks`});
 	const counts = countStates(data.tasks.values());
+	const states: Segment[] = [{text: `${data.tasks.size} tasks`}];
 	for (const state of stateKinds) {
 		const count = counts.get(state);
 		if (count) {
-			segments.push({text: ` ${theme.stateGlyph(state)}${count}`, hue: theme.stateHue(state)});
+			states.push({text: ` ${theme.stateGlyph(state)}${count}`, hue: theme.stateHue(state)});
 		}
 	}
 
-	segments.push({text: `${dot}load ${facts.load.map(l => l.toFixed(2)).join(' ')}`});
-	segments.push({text: `${dot}mem ${shortBytes(facts.total - facts.free)}/${shortBytes(facts.total)}`});
+	const used = shortBytes(facts.total - facts.free);
+	// From the most to the least said, the first that fits wins.
+	const variants: Array<{title: boolean; host: boolean; load: number; memTotal: boolean}> = [
+		{title: true, host: true, load: 3, memTotal: true},
+		{title: true, host: true, load: 1, memTotal: true},
+		{title: false, host: true, load: 1, memTotal: true},
+		{title: false, host: true, load: 1, memTotal: false},
+		{title: false, host: false, load: 1, memTotal: false},
+	];
+	let segments: Segment[] = [];
+	for (const variant of variants) {
+		const lead = [variant.title ? 'tm top' : '', variant.host ? facts.hostname : '', up === null ? '' : `up ${shortDuration(up)}`].filter(Boolean);
+		segments = [
+			{text: lead.join(dot), bold: true},
+			{text: dot},
+			...states,
+			{text: `${dot}load ${facts.load.slice(0, variant.load).map(l => l.toFixed(2)).join(' ')}`},
+			{text: `${dot}mem ${used}${variant.memTotal ? `/${shortBytes(facts.total)}` : ''}`},
+		];
+		if (segments.reduce((sum, s) => sum + s.text.length, 0) <= width) {
+			break;
+		}
+	}
+
 	// Pad to the full width so the inverse bar spans the row.
-	const used = segments.reduce((sum, s) => sum + s.text.length, 0);
-	if (used < width) {
-		segments.push({text: ' '.repeat(width - used)});
+	const length = segments.reduce((sum, s) => sum + s.text.length, 0);
+	if (length < width) {
+		segments.push({text: ' '.repeat(width - length)});
 	}
 
 	return segments;
