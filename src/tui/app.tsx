@@ -6,7 +6,7 @@
  * arrive in one read; effects go to the session.
  */
 import {useStdin, useStdout} from 'ink';
-import {useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore} from 'react';
+import {useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import {Dashboard, layoutOf, reduceContextOf} from './components/Dashboard.js';
 import {compileKeymap, type CompiledKeymap} from './keymap.js';
 import {parseKeys} from './keys.js';
@@ -111,7 +111,8 @@ export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSiz
 	);
 
 	const {stdin, setRawMode, isRawModeSupported} = useStdin();
-	useEffect(() => {
+	// A layout effect: keys are read from the first frame on (passive effects can run late).
+	useLayoutEffect(() => {
 		if (isRawModeSupported) {
 			setRawMode(true);
 		}

@@ -60,6 +60,7 @@ function start(options: {messageMs?: number} = {}) {
 		24,
 	);
 	const screenLines = (): string[] => lines(screen.lastFrame());
+	assert.equal(screen.stdin.listenerCount('data'), 1, 'keys are read from the first frame on');
 	const type = async (...chunks: string[]): Promise<void> => {
 		for (const chunk of chunks) {
 			screen.stdin.write(chunk);
@@ -67,7 +68,9 @@ function start(options: {messageMs?: number} = {}) {
 		}
 	};
 
-	return {session, screen, screenLines, type, quits: () => quits, notify: (text: string, error = false) => notify?.(text, error)};
+	/** Frames can come a little after the key (Ink holds escape sequences for a moment). */
+	const until = (what: string, accept: (rows: string[]) => boolean): Promise<string[]> => waitFor(screenLines, accept, {what, timeout: 2000});
+	return {session, screen, screenLines, until, type, quits: () => quits, notify: (text: string, error = false) => notify?.(text, error)};
 }
 
 const selectedRow = (rows: string[]): string | undefined => rows.find(line => line.startsWith('>'));
@@ -77,48 +80,48 @@ describe('App', () => {
 		const app = start();
 		await tick(10);
 		assert.match(selectedRow(app.screenLines()) ?? '', /alpha/);
-		assert.equal(app.session.followed.at(-1), 'alpha');
-		assert.deepEqual(app.session.visible, ['alpha', 'beta', 'gamma', 'web-1', 'web-2']);
+		// Effects run after the frame is drawn.
+		await waitFor(() => app.session.followed.at(-1), id => id === 'alpha', {what: 'alpha followed', timeout: 2000});
+		await waitFor(() => app.session.visible.join(), ids => ids === 'alpha,beta,gamma,web-1,web-2', {what: 'the rows on screen', timeout: 2000});
 		await app.type('j');
 		assert.match(selectedRow(app.screenLines()) ?? '', /beta/);
-		// Effects run after the frame is drawn.
 		await waitFor(() => app.session.followed.at(-1), id => id === 'beta', {what: 'beta followed', timeout: 2000});
 		await app.type('jj', '\u001B[A');
-		assert.match(selectedRow(app.screenLines()) ?? '', /gamma/, 'several keys in one read, then an arrow');
+		await app.until('gamma selected: several keys in one read, then an arrow', rows => /gamma/.test(selectedRow(rows) ?? ''));
 	});
 
 	it('restarts the selected task after r and y, with the question in the footer', async () => {
 		const app = start();
 		await tick(10);
 		await app.type('j', 'r');
-		assert.equal(app.screenLines()[22], 'Restart beta? y/N');
+		await app.until('the question', rows => rows[22] === 'Restart beta? y/N');
 		assert.deepEqual(app.session.performed, []);
 		await app.type('y');
 		assert.deepEqual(app.session.performed, [{kind: 'act', verb: 'restart', names: ['beta']}]);
-		assert.match(app.screenLines()[22] ?? '', /^j\/k move/);
+		await app.until('the key hints back', rows => /^j\/k move/.test(rows[22] ?? ''));
 	});
 
 	it('filters with / and acts on every match with a, after showing the count', async () => {
 		const app = start();
 		await tick(10);
 		await app.type('/', 'web');
-		assert.match(app.screenLines()[22] ?? '', /^filter \(2\/5\): web_/);
+		await app.until('the filter typed', rows => /^filter \(2\/5\): web_/.test(rows[22] ?? ''));
 		await app.type('\r', 'x');
-		assert.equal(app.screenLines()[22], 'Stop web-1? y/N · a: all 2 matching web');
+		await app.until('the bulk question', rows => rows[22] === 'Stop web-1? y/N · a: all 2 matching web');
 		await app.type('a');
 		assert.deepEqual(app.session.performed, [{kind: 'act', verb: 'stop', names: ['web-1', 'web-2']}]);
+		const rows = await app.until('the filtered rows', screen => !screen.some(line => line.startsWith('Stop')));
 		assert.deepEqual(
-			app.screenLines().filter(line => /^[ >]\S (alpha|beta|gamma|web)/.test(line)).map(line => line.slice(3, 8)),
+			rows.filter(line => /^[ >]\S (alpha|beta|gamma|web)/.test(line)).map(line => line.slice(3, 8)),
 			['web-1', 'web-2'],
 		);
 	});
 
 	it('shows what the session reports, then the key hints again', async () => {
-		const app = start({messageMs: 30});
+		const app = start({messageMs: 300});
 		await tick(10);
 		app.notify('restarted beta: running');
-		await tick(5);
-		assert.equal(app.screenLines()[22], 'restarted beta: running');
+		await app.until('the message', rows => rows[22] === 'restarted beta: running');
 		await waitFor(() => app.screenLines()[22] ?? '', line => line.startsWith('j/k move'), {what: 'the message to go', timeout: 2000});
 	});
 
@@ -126,7 +129,7 @@ describe('App', () => {
 		const app = start();
 		await tick(10);
 		await app.type('\r');
-		assert.match(app.screenLines()[1] ?? '', /detail alpha/);
+		await app.until('the detail view', rows => /detail alpha/.test(rows[1] ?? ''));
 		await waitFor(() => app.session.detailOf, id => id === 'alpha', {what: 'the detail kept fresh', timeout: 2000});
 		await app.type('\u001B');
 		await waitFor(() => app.session.detailOf, id => id === null, {what: 'the detail closed', timeout: 2000});
