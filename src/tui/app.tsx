@@ -21,7 +21,7 @@ export type SessionLike = {
 	readonly data: LiveData;
 	readonly logs: LogFeed;
 	follow(taskId: string | null): void;
-	setVisible(ids: string[], detailOf: string | null): void;
+	setVisible(ids: string[], detailOf: string | null, allMetrics?: boolean): void;
 	perform(effect: Effect): Promise<void>;
 };
 
@@ -39,7 +39,15 @@ export type AppProps = {
 	messageMs?: number;
 	/** Told when a key has been handled (benchmarks measure key-to-screen from here). */
 	onKey?: (name: string) => void;
+	/**
+	 * How often new log lines reach the screen: `large` from 160x40 on, where a frame costs
+	 * about three times as much (research/tui.md §4.3). Default 100 and 250 ms.
+	 */
+	logFlushMs?: {normal: number; large: number};
 };
+
+/** From this area on (160x40) the log pane refreshes at its slower rate. */
+export const largeArea = 160 * 40;
 
 /** The terminal's size, following resizes (Ink 6 has no useWindowSize). */
 function useTerminalSize(fixed: {cols: number; rows: number} | undefined): {cols: number; rows: number} {
@@ -77,7 +85,7 @@ function useTerminalSize(fixed: {cols: number; rows: number} | undefined): {cols
 	return fixed ?? size;
 }
 
-export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSize, onNotice, messageMs = 5000, onKey}: AppProps) {
+export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSize, onNotice, messageMs = 5000, onKey, logFlushMs}: AppProps) {
 	const keymap = useMemo(() => givenKeymap ?? compileKeymap(), [givenKeymap]);
 	const {cols, rows} = useTerminalSize(fixedSize);
 	const {data, logs} = session;
@@ -176,6 +184,13 @@ export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSiz
 		return () => clearTimeout(timer);
 	}, [messageId, messageMs]);
 
+	const large = cols * rows >= largeArea;
+	const flushNormal = logFlushMs?.normal ?? 100;
+	const flushLarge = logFlushMs?.large ?? 250;
+	useEffect(() => {
+		logs.setMinGap(large ? flushLarge : flushNormal);
+	}, [logs, large, flushNormal, flushLarge]);
+
 	// The selected task's log is followed; the rows on screen get their details.
 	const layout = layoutOf(cols, rows, ui);
 	const index = selectedIndex(ui, view);
@@ -189,9 +204,10 @@ export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSiz
 	const onScreen = view.slice(offset, offset + page).map(task => task.id);
 	const detailOpen = layout.kind === 'wide' || ui.detail ? selectedId : null;
 	const visibleKey = onScreen.join('\n');
+	const allMetrics = ui.sort.key === 'cpu' || ui.sort.key === 'memory';
 	useEffect(() => {
-		session.setVisible(visibleKey === '' ? [] : visibleKey.split('\n'), detailOpen);
-	}, [session, visibleKey, detailOpen]);
+		session.setVisible(visibleKey === '' ? [] : visibleKey.split('\n'), detailOpen, allMetrics);
+	}, [session, visibleKey, detailOpen, allMetrics]);
 
 	return <Dashboard cols={cols} rows={rows} ui={ui} data={data} logs={logs} view={view} filterError={filter.error} theme={theme} keymap={keymap} />;
 }

@@ -14,7 +14,7 @@ type Listener = () => void;
 class Versioned {
 	version = 0;
 	readonly #listeners = new Set<Listener>();
-	readonly #minGapMs: number;
+	#minGapMs: number;
 	#timer: NodeJS.Timeout | null = null;
 	#lastAt = 0;
 
@@ -30,6 +30,11 @@ class Versioned {
 	};
 
 	getVersion = (): number => this.version;
+
+	/** Changes the shortest time between two notifications. */
+	setMinGap(ms: number): void {
+		this.#minGapMs = ms;
+	}
 
 	/** Something changed: listeners hear of it now, or once the gap since the last time has passed. */
 	changed(): void {
@@ -102,6 +107,20 @@ export class LiveData extends Versioned {
 		this.tasks = tasks;
 		this.daemon = doc.daemon;
 		this.host = doc.host ?? null;
+		this.now = Date.now();
+		this.changed();
+	}
+
+	/** Fresh documents for some tasks (a poll of the rows on screen); the others stay as they are. */
+	applyTasks(doc: StatusDoc): void {
+		for (const task of doc.tasks) {
+			if (this.tasks.has(task.id)) {
+				this.tasks.set(task.id, task);
+			}
+		}
+
+		this.daemon = doc.daemon;
+		this.host = doc.host ?? this.host;
 		this.now = Date.now();
 		this.changed();
 	}

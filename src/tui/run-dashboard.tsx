@@ -103,6 +103,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 				notice = listener;
 			}}
 			onKey={profiler ? () => profiler.key() : undefined}
+			logFlushMs={options.lowBandwidth ? {normal: 500, large: 500} : {normal: 100, large: 250}}
 		/>,
 		{
 			stdout,
@@ -110,7 +111,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 			stderr,
 			exitOnCtrlC: false,
 			patchConsole: false,
-			maxFps: options.lowBandwidth ? 4 : 30,
+			maxFps: options.lowBandwidth ? 4 : 60,
 			onRender: profiler ? ({renderTime}) => profiler.render(renderTime) : undefined,
 		},
 	);

@@ -64,6 +64,8 @@ export function summarize(what: string, results: TaskActionResults['results']): 
 }
 
 export class Session {
+	/** Every this many polls, all tasks are polled (the others ask only for the rows on screen). */
+	static fullEvery = 5;
 	readonly data: LiveData;
 	readonly logs: LogFeed;
 	readonly #options: Required<Omit<SessionOptions, 'onNotice' | 'connect'>> & Pick<SessionOptions, 'onNotice'>;
@@ -80,7 +82,14 @@ export class Session {
 	#followWanted: string | null = null;
 	#visible: string[] = [];
 	#detailOf: string | null = null;
+	/** Every task's numbers are on screen or in use (sorting by cpu or memory): poll them all. */
+	#allMetrics = false;
+	/** Polls since the last one of every task. */
+	#sinceFull = 0;
+	#needFull = false;
 	#describing = new Set<string>();
+	/** Tasks whose details changed (an event came for them) and are to be described again. */
+	#stale = new Set<string>();
 
 	constructor(options: SessionOptions) {
 		this.#options = {
@@ -141,7 +150,7 @@ export class Session {
 				this.#onEvent(event);
 			}
 		});
-		client.on('dropped', () => this.#refreshSoon());
+		client.on('dropped', () => this.#refreshSoon(true));
 		client.onClose(error => this.#lost(client, error));
 		let snapshot;
 		try {
@@ -173,9 +182,15 @@ export class Session {
 	}
 
 	#onEvent(event: EventDoc): void {
+		if (this.data.details.has(event.taskId)) {
+			// Its failures, last exit or checkpoint may have changed.
+			this.#stale.add(event.taskId);
+			queueMicrotask(() => this.#fetchDetails());
+		}
+
 		if (!this.data.applyEvent(event)) {
 			// A task the snapshot did not have (a new job, a reload): a fresh list soon.
-			this.#refreshSoon();
+			this.#refreshSoon(true);
 			return;
 		}
 
@@ -239,7 +254,8 @@ export class Session {
 	}
 
 	/** Polls sooner than planned (an event's details, a new task), but not more than twice per interval. */
-	#refreshSoon(): void {
+	#refreshSoon(full = false): void {
+		this.#needFull ||= full;
 		if (this.#client === null || this.#polling) {
 			return;
 		}
@@ -248,6 +264,12 @@ export class Session {
 		this.#schedulePoll(Math.max(50, earliest - Date.now()));
 	}
 
+	/**
+	 * One `status` call. Events keep every task's state current, so most polls ask only for the
+	 * rows on screen (their cpu, memory, heartbeat, progress, deadlines): with 1,000 tasks that
+	 * is a few KB instead of half a MB a second. Every task is polled every `fullEvery` polls,
+	 * after drops or unknown tasks, and always while the order depends on cpu or memory.
+	 */
 	async #poll(): Promise<void> {
 		const client = this.#client;
 		if (client === null || this.#polling) {
@@ -256,15 +278,30 @@ export class Session {
 
 		this.#polling = true;
 		this.#lastPollAt = Date.now();
+		const names = [...new Set([...this.#visible, ...(this.#detailOf === null ? [] : [this.#detailOf])])];
+		const full = this.#needFull || this.#allMetrics || names.length === 0 || this.#sinceFull + 1 >= Session.fullEvery;
 		try {
-			const doc = await client.call('status', {});
+			this.#needFull = false;
+			const doc = await client.call('status', full ? {} : {names});
 			if (client === this.#client) {
-				this.data.applySnapshot(doc);
+				if (full) {
+					this.#sinceFull = 0;
+					this.data.applySnapshot(doc);
+				} else {
+					this.#sinceFull++;
+					this.data.applyTasks(doc);
+				}
+
 				this.#fetchDetails();
 			}
 		} catch (error) {
 			if (client === this.#client && !client.closed) {
-				this.#notice(`status: ${messageOf(error)}`, true);
+				if (!full && error instanceof TmError && error.code === 'E_UNKNOWN_TASK') {
+					// A row on screen is gone (a reload removed it): the whole list, next time.
+					this.#needFull = true;
+				} else {
+					this.#notice(`status: ${messageOf(error)}`, true);
+				}
 			}
 		} finally {
 			this.#polling = false;
@@ -274,40 +311,44 @@ export class Session {
 		}
 	}
 
-	/** The rows on screen: their details (retry limit, watchdog) are fetched when missing. */
-	setVisible(ids: string[], detailOf: string | null): void {
+	/**
+	 * The rows on screen: they are polled, and their details (retry limit, watchdog) fetched
+	 * when missing. `allMetrics`: the order depends on every task's cpu or memory.
+	 */
+	setVisible(ids: string[], detailOf: string | null, allMetrics = false): void {
 		const changed = ids.length !== this.#visible.length || ids.some((id, i) => id !== this.#visible[i]) || detailOf !== this.#detailOf;
 		this.#visible = ids;
 		this.#detailOf = detailOf;
+		if (allMetrics && !this.#allMetrics) {
+			this.#refreshSoon(true);
+		}
+
+		this.#allMetrics = allMetrics;
 		if (changed) {
-			this.#fetchDetails(false);
+			this.#fetchDetails();
 		}
 	}
 
 	/**
-	 * `describe` for visible tasks not described yet; with `refresh`, also again for those
-	 * whose counters move (starting, backoff) and for the task whose detail is open.
+	 * `describe` for the tasks on screen (and the one whose detail is open) that were not
+	 * described yet or changed since (an event came for them). The live numbers come with the
+	 * polls; what only `describe` has changes with events.
 	 */
-	#fetchDetails(refresh = true): void {
+	#fetchDetails(): void {
 		const client = this.#client;
 		if (client === null || this.data.describeSupported === false) {
 			return;
 		}
 
 		const wanted = new Set<string>();
-		for (const id of this.#visible) {
-			const task = this.data.tasks.get(id);
-			const known = this.data.details.has(id);
-			if (!known || (refresh && task && (task.state === 'backoff' || task.state === 'starting'))) {
+		for (const id of [...this.#visible, ...(this.#detailOf === null ? [] : [this.#detailOf])]) {
+			if (!this.data.details.has(id) || this.#stale.has(id)) {
 				wanted.add(id);
 			}
 		}
 
-		if (this.#detailOf !== null && (refresh || !this.data.details.has(this.#detailOf))) {
-			wanted.add(this.#detailOf);
-		}
-
 		for (const id of wanted) {
+			this.#stale.delete(id);
 			if (this.#describing.has(id) || !this.data.tasks.has(id)) {
 				continue;
 			}

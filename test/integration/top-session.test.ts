@@ -48,6 +48,8 @@ class FakeDaemon {
 	subscribers: ConnectionContext[] = [];
 	followers: Array<{ctx: ConnectionContext; name: string}> = [];
 	calls: Array<{method: string; params: unknown}> = [];
+	/** Whether the daemon answers `describe` (older daemons do not). */
+	describes = false;
 	#server: RpcServer | null = null;
 
 	constructor(dir: string) {
@@ -59,14 +61,45 @@ class FakeDaemon {
 	}
 
 	handlers(): Handlers {
+		const describe: Handlers = {
+			describe: params => {
+				const {name} = params as {name: string};
+				this.calls.push({method: 'describe', params: name});
+				const status = this.tasks.find(t => t.id === name)!;
+				return {
+					...status,
+					cmd: 'sleep 1',
+					argv: ['sleep', '1'],
+					cwd: null,
+					user: null,
+					autorestart: 'unexpected',
+					exitcodes: [0],
+					maxRetries: 3,
+					failures: status.restarts,
+					stopsignal: 'SIGTERM',
+					stoptimeMs: 1000,
+					watchdogMs: 30_000,
+					heartbeatIntervalMs: 10_000,
+					maxRuntimeMs: null,
+					maxMemory: null,
+					lastExit: null,
+					checkpointBytes: 0,
+					logs: {stdout: '/o', stderr: '/e'},
+					dependsOn: {},
+					schedule: null,
+				};
+			},
+		};
 		return {
+			...(this.describes ? describe : {}),
 			subscribe: (_params, ctx) => {
 				this.subscribers.push(ctx);
 				return {...this.doc(), lastSeq: this.seq};
 			},
-			status: () => {
-				this.calls.push({method: 'status', params: null});
-				return this.doc();
+			status: params => {
+				const names = (params as {names?: string[]} | null)?.names;
+				this.calls.push({method: 'status', params: names ?? null});
+				return names ? {...this.doc(), tasks: this.tasks.filter(t => names.includes(t.id))} : this.doc();
 			},
 			logs: (params, ctx) => {
 				const {name} = params as {name: string};
@@ -115,8 +148,9 @@ after(async () => {
 	await Promise.all(daemons.map(d => d.close()));
 });
 
-async function setup(): Promise<{daemon: FakeDaemon; session: Session; notices: Array<{text: string; error: boolean}>}> {
+async function setup(describes = false): Promise<{daemon: FakeDaemon; session: Session; notices: Array<{text: string; error: boolean}>}> {
 	const daemon = new FakeDaemon(tempDir('tm-top-'));
+	daemon.describes = describes;
 	daemons.push(daemon);
 	await daemon.listen();
 	const notices: Array<{text: string; error: boolean}> = [];
@@ -228,5 +262,41 @@ describe('summarize', () => {
 			]),
 			{text: 'stopped: 1 ok, 1 failed (b: no)', error: true},
 		);
+	});
+});
+
+describe('tm top session polling', () => {
+	it('polls only the rows on screen, and every task every few polls or while sorting by cpu', async () => {
+		const {daemon, session} = await setup();
+		daemon.calls = [];
+		session.setVisible(['web'], null);
+		const asked = () => daemon.calls.filter(c => c.method === 'status').map(c => c.params);
+		await waitFor(asked, calls => calls.length >= 6, {what: 'six polls', timeout: 5000});
+		const kinds = asked().map(params => (params === null ? 'all' : 'some'));
+		assert.ok(kinds.includes('some'), kinds.join());
+		assert.ok(kinds.slice(0, 5).includes('all'), `a full poll within five: ${kinds.join()}`);
+		daemon.calls = [];
+		session.setVisible(['web'], null, true);
+		await waitFor(asked, calls => calls.length >= 3, {what: 'three polls', timeout: 5000});
+		assert.deepEqual(asked().map(params => (params === null ? 'all' : 'some')), ['all', 'all', 'all']);
+	});
+});
+
+describe('tm top session details', () => {
+	it('describes the tasks on screen once, and again after an event for them', async () => {
+		const {daemon, session} = await setup(true);
+		const described = () => daemon.calls.filter(c => c.method === 'describe').map(c => c.params);
+		session.setVisible(['web', 'worker'], null);
+		await waitFor(() => session.data.details.size, size => size === 2, {what: 'two details'});
+		assert.equal(session.data.describeSupported, true);
+		assert.equal(session.data.details.get('web')?.watchdogMs, 30_000);
+		// Polls go on; nothing changed, so nobody is described again.
+		const polls = daemon.calls.filter(c => c.method === 'status').length;
+		await waitFor(() => daemon.calls.filter(c => c.method === 'status').length, count => count >= polls + 2, {what: 'two more polls'});
+		assert.deepEqual(described().sort(), ['web', 'worker']);
+		daemon.tasks = [task('web', {restarts: 2}), task('worker')];
+		daemon.event({taskId: 'web', to: 'backoff', restarts: 2});
+		await waitFor(() => session.data.details.get('web')?.failures, failures => failures === 2, {what: 'web described again'});
+		assert.deepEqual(described().filter(name => name === 'worker'), ['worker']);
 	});
 });

@@ -105,11 +105,11 @@ export function Detail({task, detail, describeSupported, now, width, height, the
 	const title = `${theme.rule} detail ${task?.id ?? ''} `;
 	const rows = task ? detailRows(task, detail, describeSupported, now, theme) : [];
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
-			<TextLine text={title + theme.rule.repeat(Math.max(0, width - title.length))} bold />
+		<Box flexDirection="column" width={width} height={height}>
+			<TextLine text={title + theme.rule.repeat(Math.max(0, width - title.length))} width={width} bold />
 			{task ? null : <TextLine text="  no task selected" dim />}
 			{rows.slice(0, Math.max(0, height - 1)).map(([name, value], i) => (
-				<Line key={i} segments={[{text: fit(name, label), dim: true}, ...value]} />
+				<Line key={i} width={width} segments={[{text: fit(name, label), dim: true}, ...value]} />
 			))}
 		</Box>
 	);

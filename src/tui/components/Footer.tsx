@@ -10,13 +10,29 @@ import {signals, type UiState} from '../state.js';
 import type {Theme} from '../theme.js';
 import {Line, TextLine} from './Line.js';
 
-const hints: Partial<Record<Context, string>> = {
-	table: 'j/k move  / filter  s start  x stop  r restart  K signal  p pause  Enter detail  Tab logs  ? help  q quit',
-	logs: 'j/k scroll  / search  n/N match  f follow  w wrap  G end  z zoom  Tab table  ? help  q quit',
-	detail: 'Esc back  j/k next task  s start  x stop  r restart  K signal  p pause  c cancel  ? help  q quit',
-	help: 'Esc close  j/k scroll',
-	small: 'q quit',
+/** Key hints per context, most useful first; `? help  q quit` always show. */
+const hints: Partial<Record<Context, string[]>> = {
+	table: ['j/k move', '/ filter', 'r restart', 'x stop', 's start', 'K signal', 'Enter detail', 'Tab logs', 'p pause', 'l logs', 'z zoom'],
+	logs: ['j/k scroll', '/ search', 'n/N match', 'f follow', 'G end', 'w wrap', 'z zoom', 'Tab table'],
+	detail: ['Esc back', 'j/k next task', 'r restart', 'x stop', 's start', 'K signal', 'p pause', 'c cancel'],
+	help: ['Esc close', 'j/k scroll'],
+	small: [],
 };
+
+/** As many hints as fit in `width` after `lead`, then `? help  q quit`. */
+export function hintLine(lead: string, items: readonly string[], width: number): string {
+	const tail = '? help  q quit';
+	let line = lead;
+	for (const item of items) {
+		if (line.length + item.length + 2 + tail.length > width) {
+			break;
+		}
+
+		line += `${item}  `;
+	}
+
+	return line + tail;
+}
 
 export type FooterProps = {
 	ui: UiState;
@@ -34,13 +50,14 @@ export function Footer({ui, context, theme, width, shown, total, filterError}: F
 	if (ui.input) {
 		const what = ui.input.kind === 'filter' ? `filter (${shown}/${total})` : 'search';
 		const tail = ui.input.kind === 'filter' ? '  Enter keep  Esc clear' : '  Enter find  Esc cancel';
-		return <Line segments={[{text: `${what}: `, bold: true}, {text: `${ui.input.text}_`}, {text: tail, dim: true}]} />;
+		return <Line width={width} segments={[{text: `${what}: `, bold: true}, {text: `${ui.input.text}_`}, {text: tail, dim: true}]} />;
 	}
 
 	const prompt = ui.prompt;
 	if (prompt?.kind === 'confirm') {
 		return (
 			<Line
+				width={width}
 				segments={[
 					{text: `${prompt.text} `, bold: true, hue: theme.hue('yellow')},
 					{text: 'y/N', bold: true},
@@ -65,10 +82,9 @@ export function Footer({ui, context, theme, width, shown, total, filterError}: F
 	}
 
 	if (ui.message) {
-		return <TextLine text={ui.message.text} hue={ui.message.error ? theme.hue('red') : theme.hue('green')} bold={ui.message.error} />;
+		return <TextLine text={ui.message.text} width={width} hue={ui.message.error ? theme.hue('red') : theme.hue('green')} bold={ui.message.error} />;
 	}
 
 	const filter = ui.filter ? `filter ${ui.filter} (${shown}/${total})${filterError ? ' bad regex' : ''}  Esc clear${dot}` : '';
-	const text = filter + (hints[context] ?? '');
-	return <TextLine text={text.length > width ? text.slice(0, width) : text} dim={!ui.filter} />;
+	return <TextLine text={hintLine(filter, hints[context] ?? [], width)} width={width} dim={!ui.filter} />;
 }

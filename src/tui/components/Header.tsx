@@ -79,5 +79,5 @@ export function headerSegments(data: LiveData, theme: Theme, width: number): Seg
 }
 
 export function Header({data, theme, width}: {data: LiveData; theme: Theme; width: number}) {
-	return <Line segments={headerSegments(data, theme, width)} inverse />;
+	return <Line segments={headerSegments(data, theme, width)} width={width} inverse />;
 }

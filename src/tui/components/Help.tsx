@@ -18,10 +18,10 @@ export function Help({keymap, context, offset, width, height, theme}: {keymap: C
 	const first = Math.max(0, Math.min(offset, rows.length - page));
 	const keysWidth = Math.min(24, Math.max(...rows.map(r => r.keys.length), 4) + 2);
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
-			<TextLine text={title + theme.rule.repeat(Math.max(0, width - title.length))} bold />
+		<Box flexDirection="column" width={width} height={height}>
+			<TextLine text={title + theme.rule.repeat(Math.max(0, width - title.length))} width={width} bold />
 			{rows.slice(first, first + page).map((row, i) => (
-				<Line key={i} segments={[{text: `  ${fit(row.keys, keysWidth)}`, bold: true, hue: theme.hue('cyan')}, {text: row.help}]} />
+				<Line key={i} width={width} segments={[{text: `  ${fit(row.keys, keysWidth)}`, bold: true, hue: theme.hue('cyan')}, {text: row.help}]} />
 			))}
 		</Box>
 	);

@@ -66,7 +66,7 @@ export function LogPane({feed, view, end, width, height, theme, focused}: LogPan
 	const gutter = (stream: 'stdout' | 'stderr', continued: boolean): Segment =>
 		stream === 'stderr' ? {text: `${continued ? ' ' : theme.stderr} `, hue: theme.hue('red'), bold: true} : {text: '  '};
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+		<Box flexDirection="column" width={width} height={height}>
 			<TextLine text={logTitle(feed, view, end, theme, width)} bold={focused} inverse={focused && !theme.color} hue={focused ? theme.hue('cyan') : undefined} />
 			{rows.map((row, i) => (
 				// Keyed by position: a new line reuses the row's node instead of mounting one.

@@ -33,14 +33,15 @@ export function Table({rows, selected, offset, width, height, sort, data, theme,
 	const page = Math.max(0, height - 1);
 	const shown = rows.slice(offset, offset + page);
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+		<Box flexDirection="column" width={width} height={height}>
 			<TextLine text={headerText(table, sort, theme)} bold inverse={focused && !theme.color} hue={focused ? theme.hue('cyan') : undefined} />
 			{shown.length === 0 ? <TextLine text={`  ${empty}`} dim /> : null}
 			{shown.map((task, i) => {
 				const isSelected = offset + i === selected;
 				const segments = rowSegments(task, table, {now: data.now, theme, detail: data.details.get(task.id)}, isSelected);
 				// The selected row: inverse plus the '>' marker, so it shows without colour too.
-				return <Line key={task.id} segments={isSelected ? segments.map(s => ({text: s.text, bold: s.bold})) : segments} inverse={isSelected} />;
+				// Keyed by position: scrolling updates rows instead of mounting new ones.
+				return <Line key={i} segments={isSelected ? segments.map(s => ({text: s.text, bold: s.bold})) : segments} inverse={isSelected} />;
 			})}
 		</Box>
 	);
