@@ -10,8 +10,10 @@
  *   through the same client until the selection has moved (p50/p95/max);
  * - Ink's frame build time from the dashboard's own telemetry (TM_TOP_PROFILE).
  *
+ * The first size is measured once more with `--low-bandwidth` (unless `--no-low-bandwidth`).
+ *
  * Run: `npm run bench:top` (builds first), or `npx tsx bench/top.ts [--seconds 10] [--keys 40]
- * [--tasks 1000] [--rate 5000] [--sizes 80x24,200x60]` after `npm run build`.
+ * [--tasks 1000] [--rate 5000] [--sizes 80x24,200x60] [--no-low-bandwidth]` after `npm run build`.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
@@ -152,14 +154,15 @@ type Result = {
 	framesPerSecond: number;
 };
 
-async function measure(dir: string, home: string, daemonPid: number, cols: number, rows: number): Promise<Result> {
-	const server = `tm-bench-top-${process.pid}-${cols}x${rows}`;
-	const capture = path.join(dir, `screen-${cols}x${rows}.bin`);
-	const profile = path.join(dir, `profile-${cols}x${rows}.json`);
-	const launcher = path.join(dir, `top-${cols}x${rows}.sh`);
+async function measure(dir: string, home: string, daemonPid: number, cols: number, rows: number, lowBandwidth: boolean): Promise<Result> {
+	const label = `${cols}x${rows}${lowBandwidth ? '-low' : ''}`;
+	const server = `tm-bench-top-${process.pid}-${label}`;
+	const capture = path.join(dir, `screen-${label}.bin`);
+	const profile = path.join(dir, `profile-${label}.json`);
+	const launcher = path.join(dir, `top-${label}.sh`);
 	writeFileSync(
 		launcher,
-		`#!/bin/sh\nunset CI CONTINUOUS_INTEGRATION\nexport LANG=C.UTF-8 TERM=xterm-256color NODE_ENV=production TM_TOP_PROFILE="${profile}"\nexec "${process.execPath}" "${tmJs}" top --home "${home}"\n`,
+		`#!/bin/sh\nunset CI CONTINUOUS_INTEGRATION\nexport LANG=C.UTF-8 TERM=xterm-256color NODE_ENV=production TM_TOP_PROFILE="${profile}"\nexec "${process.execPath}" "${tmJs}" top --home "${home}"${lowBandwidth ? ' --low-bandwidth' : ''}\n`,
 		{mode: 0o755},
 	);
 	tmux(server, '-f', '/dev/null', 'new-session', '-d', '-x', String(cols), '-y', String(rows), '-s', 'top', launcher);
@@ -213,7 +216,7 @@ async function measure(dir: string, home: string, daemonPid: number, cols: numbe
 		const clearsInWindow = window.split('\u001B[2J').length - 1;
 		const clearsInAll = all.toString('latin1').split('\u001B[2J').length - 1;
 		return {
-			size: `${cols}x${rows}`,
+			size: lowBandwidth ? `${cols}x${rows} --low-bandwidth` : `${cols}x${rows}`,
 			cpu,
 			daemonCpu,
 			bytesPerSecond: (bytes1 - bytes0) / elapsed,
@@ -297,7 +300,12 @@ async function main(): Promise<void> {
 		out(`node ${process.version}, ${spawnSync('tmux', ['-V'], {encoding: 'utf8'}).stdout.trim()}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 		const results: Result[] = [];
 		for (const [cols, rows] of sizes) {
-			results.push(await measure(dir, home, daemon.pid!, cols, rows));
+			results.push(await measure(dir, home, daemon.pid!, cols, rows, false));
+		}
+
+		if (!process.argv.includes('--no-low-bandwidth')) {
+			const [cols, rows] = sizes[0]!;
+			results.push(await measure(dir, home, daemon.pid!, cols, rows, true));
 		}
 
 		out('');

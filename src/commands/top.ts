@@ -16,6 +16,10 @@ export type TopOptions = GlobalOptions & {interval?: string; lowBandwidth?: bool
 export type TopStreams = {stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream};
 
 export async function runTop(options: TopOptions, deps: Deps, streams: TopStreams = process): Promise<number> {
+	if (options.json) {
+		return reportError(deps.io, true, new TmError('E_USAGE', 'tm top is interactive; `tm status --json` prints the same document'));
+	}
+
 	const interval = parseDuration(options.interval ?? (options.lowBandwidth ? '2s' : '1s'));
 	if (!interval.ok || interval.value < 100 || interval.value > 60_000) {
 		const why = interval.ok ? 'between 100ms and 60s' : interval.error;
