@@ -68,6 +68,8 @@ const tasks = Array.from({length: 1000}, (_, i) => ({
 	status: null,
 	priority: i % 4,
 	backoffUntil: i % 50 === 7 ? new Date(now + 9000).toISOString() : null,
+	nextRunAt: null,
+	watchdogMs: i % 2 === 0 ? 30_000 : null,
 	want: 'up' as const,
 }));
 

@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 /**
- * The entry point, and the only place that exits.
+ * The entry point, and the only place that exits. It is also the entry of the single executable
+ * (dist/tm, scripts/build.mjs), where it is bundled to CommonJS: so no top-level await here.
  */
+import {isSea} from 'node:sea';
 import {main} from '../src/commands/program.js';
 
-const code = await main(process.argv.slice(2), {
+// How to run this same tm again (the background daemon): the executable itself when tm is one
+// file; else node with its flags (tsx's loader) and this script.
+const self = isSea() ? {command: process.execPath, args: []} : {command: process.execPath, args: [...process.execArgv, process.argv[1] ?? '']};
+
+void main(process.argv.slice(2), {
 	io: {
 		out: text => process.stdout.write(text),
 		err: text => process.stderr.write(text),
@@ -12,7 +18,7 @@ const code = await main(process.argv.slice(2), {
 	},
 	env: process.env,
 	cwd: process.cwd(),
-	self: {command: process.execPath, args: [...process.execArgv, process.argv[1] ?? '']},
+	self,
 	onSignal(signals, handler) {
 		for (const signal of signals) {
 			process.on(signal, handler);
@@ -24,5 +30,12 @@ const code = await main(process.argv.slice(2), {
 			}
 		};
 	},
-});
-process.exitCode = code;
+}).then(
+	code => {
+		process.exitCode = code;
+	},
+	(error: unknown) => {
+		process.stderr.write(`tm: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		process.exitCode = 1;
+	},
+);

@@ -1,26 +1,83 @@
 /**
  * Builds the `tm` command line. No side effects at import; `main` returns the exit code and
  * never exits, so tests can run any command in-process.
+ *
+ * Commands load lazily: a command line loads only the module of the command it names, so
+ * `tm --version` and `tm status` never pay for the config parser, SQLite or the dashboard. Help
+ * and unknown commands load them all. To add a command, add one line to `commands`.
  */
 import {Command, CommanderError} from 'commander';
 import {version} from '../core/version.js';
 import type {Deps} from './deps.js';
-import {registerDown} from './down.js';
-import {registerHistory} from './history.js';
-import {registerLogs} from './logs.js';
-import {registerSignal} from './signal.js';
-import {registerVersion} from './version.js';
-import {registerRestart} from './restart.js';
-import {registerStart} from './start.js';
-import {registerStatus} from './status.js';
-import {registerStop} from './stop.js';
-import {registerTop} from './top.js';
-import {registerUp} from './up.js';
-import {registerValidate} from './validate.js';
 
 export {version} from '../core/version.js';
 
-export function createProgram(deps: Deps, done: (code: number) => void): Command {
+/** What a command module exports: adds its command (options, action) to the program. */
+export type Register = (program: Command, deps: Deps, done: (code: number) => void) => void;
+
+type Entry = {readonly name: string; readonly load: () => Promise<Register>};
+
+/** Every command, in the order `tm --help` lists them. */
+export const commands: readonly Entry[] = [
+	{name: 'up', load: async () => (await import('./up.js')).registerUp},
+	{name: 'validate', load: async () => (await import('./validate.js')).registerValidate},
+	{name: 'history', load: async () => (await import('./history.js')).registerHistory},
+	{name: 'status', load: async () => (await import('./status.js')).registerStatus},
+	{name: 'start', load: async () => (await import('./start.js')).registerStart},
+	{name: 'stop', load: async () => (await import('./stop.js')).registerStop},
+	{name: 'restart', load: async () => (await import('./restart.js')).registerRestart},
+	{name: 'down', load: async () => (await import('./down.js')).registerDown},
+	{name: 'logs', load: async () => (await import('./logs.js')).registerLogs},
+	{name: 'signal', load: async () => (await import('./signal.js')).registerSignal},
+	{name: 'startup', load: async () => (await import('./startup.js')).registerStartup},
+	{name: 'reload', load: async () => (await import('./reload.js')).registerReload},
+	{name: 'run', load: async () => (await import('./run.js')).registerRun},
+	{name: 'tasks', load: async () => (await import('./tasks.js')).registerTasks},
+	{name: 'cancel', load: async () => (await import('./cancel.js')).registerCancel},
+	{name: 'retry', load: async () => (await import('./retry.js')).registerRetry},
+	{name: 'pause', load: async () => (await import('./pause.js')).registerPause},
+	{name: 'resume', load: async () => (await import('./resume.js')).registerResume},
+	// One module registers the four notify verbs.
+	{name: 'heartbeat', load: async () => (await import('./notify.js')).registerNotify},
+	{name: 'progress', load: async () => (await import('./notify.js')).registerNotify},
+	{name: 'ready', load: async () => (await import('./notify.js')).registerNotify},
+	{name: 'checkpoint', load: async () => (await import('./notify.js')).registerNotify},
+	{name: 'alert', load: async () => (await import('./alert.js')).registerAlert},
+	{name: 'completion', load: async () => (await import('./completion.js')).registerCompletion},
+	{name: 'version', load: async () => (await import('./version.js')).registerVersion},
+	{name: 'top', load: async () => (await import('./top.js')).registerTop},
+];
+
+const globalOptionsWithValue = new Set(['--socket', '--home']);
+
+/**
+ * The commands a command line needs: none for `--version`, the one it names, or every command
+ * (help, no command, a misspelt one: the listing and "did you mean" need them all).
+ */
+export function commandsFor(argv: readonly string[]): readonly Entry[] {
+	const words: string[] = [];
+	for (let i = 0; i < argv.length && words.length < 2; i++) {
+		const arg = argv[i]!;
+		if (arg === '--') {
+			break;
+		}
+
+		if (globalOptionsWithValue.has(arg)) {
+			i++;
+		} else if (words.length === 0 && (arg === '-V' || arg === '--version')) {
+			return [];
+		} else if (!arg.startsWith('-')) {
+			words.push(arg);
+		}
+	}
+
+	const [first, second] = words;
+	const named = commands.find(entry => entry.name === (first === 'help' ? second : first));
+	// `completion` describes every command, so it needs them all too.
+	return named === undefined || first === 'help' || first === 'completion' ? commands : [named];
+}
+
+export async function createProgram(deps: Deps, done: (code: number) => void, argv: readonly string[] = []): Promise<Command> {
 	const program = new Command('tm')
 		.description('supervise long-running programs and one-shot jobs')
 		.version(version, '-V, --version')
@@ -33,27 +90,24 @@ export function createProgram(deps: Deps, done: (code: number) => void): Command
 			writeOut: text => deps.io.out(text),
 			writeErr: text => deps.io.err(text),
 		});
-	registerUp(program, deps, done);
-	registerValidate(program, deps, done);
-	registerHistory(program, deps, done);
-	registerStatus(program, deps, done);
-	registerStart(program, deps, done);
-	registerStop(program, deps, done);
-	registerRestart(program, deps, done);
-	registerDown(program, deps, done);
-	registerLogs(program, deps, done);
-	registerSignal(program, deps, done);
-	registerVersion(program, deps, done);
-	registerTop(program, deps, done);
+	const registers = new Set(await Promise.all(commandsFor(argv).map(async entry => entry.load())));
+	for (const register of registers) {
+		register(program, deps, done);
+	}
+
 	return program;
 }
 
 /** Runs one command line (`argv` without node and script) and returns its exit code. */
 export async function main(argv: string[], deps: Deps): Promise<number> {
 	let code = 0;
-	const program = createProgram(deps, result => {
-		code = result;
-	});
+	const program = await createProgram(
+		deps,
+		result => {
+			code = result;
+		},
+		argv,
+	);
 	try {
 		await program.parseAsync(argv, {from: 'user'});
 	} catch (error) {

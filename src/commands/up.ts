@@ -1,17 +1,20 @@
 /**
  * `tm up --foreground [-c FILE]`: runs the supervisor attached to this terminal until SIGTERM or
- * SIGINT, then stops every task gracefully.
+ * SIGINT, then stops every task gracefully. Under systemd (`tm startup`) it tells systemd when it
+ * is ready and when it stops (systemd.ts), and keeps systemd's variables from its tasks.
  */
 import type {Command} from 'commander';
 import {formatIssue, loadConfigFile} from '../core/config/index.js';
 import {startDaemon} from '../core/daemon.js';
 import {RpcClient} from '../core/ipc/client.js';
-import {TmError} from '../core/errors.js';
+import {messageOf, TmError} from '../core/errors.js';
 import {eventHumanLine} from '../core/event-log.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
 import {startInBackground} from './background.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
+import {formatPlan} from './reload.js';
+import {notifySystemd, withoutSystemdVariables} from './systemd.js';
 import {configPath} from './validate.js';
 
 export type UpOptions = GlobalOptions & {config?: string; foreground?: boolean};
@@ -51,7 +54,7 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 			config: loaded.value,
 			home,
 			cwd: deps.cwd,
-			env: deps.env,
+			env: withoutSystemdVariables(deps.env),
 			socketPath,
 			onEvent: event => deps.io.err(eventHumanLine(event)),
 			onWarning: message => deps.io.err(`tm: ${message}\n`),
@@ -62,16 +65,31 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 		return reportError(deps.io, options.json, error);
 	}
 
-	deps.io.err(
-		`tm: supervising ${daemon.engine.list().length} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`,
-	);
+	const tasks = daemon.engine.list().length;
+	deps.io.err(`tm: supervising ${tasks} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`);
+	const warnIf = (problem: string | null): void => {
+		if (problem !== null) {
+			deps.io.err(`tm: ${problem}\n`);
+		}
+	};
 
+	const offHup = deps.onSignal(['SIGHUP'], () => {
+		daemon.reload().then(
+			plan => deps.io.err(`tm: SIGHUP: ${formatPlan(plan).trimEnd().replaceAll('\n', '; ')}\n`),
+			(error: unknown) => deps.io.err(`tm: SIGHUP: reload refused: ${messageOf(error)}\n`),
+		);
+	});
 	// Task timers do not hold the event loop open; the daemon does, until it is told to stop.
 	const keepAlive = setInterval(() => {}, 1 << 30);
+	const ready = notifySystemd(deps.env, ['--ready', `--pid=${process.pid}`, `--status=supervising ${tasks} tasks from ${file}`]).then(warnIf);
 	const why = await stopRequested;
 	off();
+	offHup();
 	deps.io.err(`tm: ${why}: stopping every task\n`);
+	await ready;
+	const stopping = notifySystemd(deps.env, ['--status=stopping every task', 'STOPPING=1']).then(warnIf);
 	await daemon.shutdown(`daemon stopping (${why})`);
+	await stopping;
 	clearInterval(keepAlive);
 	deps.io.err('tm: all tasks stopped\n');
 	return 0;

@@ -8,20 +8,29 @@ import {randomUUID} from 'node:crypto';
 import {mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {Store} from '../store/index.js';
+import {createAlerter, type Alerter} from './alerts/index.js';
 import {systemClock, type Clock, type TimerHandle} from './clock.js';
-import {expandTasks} from './config/index.js';
+import {logDefaults} from './config/defaults.js';
+import {expandTasks, formatIssue, loadConfigFile} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
-import {messageOf} from './errors.js';
+import {messageOf, TmError} from './errors.js';
 import {daemonJsonLine, eventJsonLine} from './event-log.js';
 import {LogFile} from './log/log-file.js';
 import type {Config} from './model.js';
 import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
 import {bootId as readBootId} from './process/proc.js';
 import {planRecovery, type RecoveredTask} from './recovery.js';
+import {Monitor} from './monitor.js';
+import {sampleHost} from './resources/host.js';
+import {ResourceSampler} from './resources/sampler.js';
+import {Schedules} from './schedules.js';
 import {controlHandlers} from './control/handlers.js';
+import type {ReloadResult} from './ipc/methods.js';
 import {RpcServer} from './ipc/server.js';
+import {applyReload, planReload} from './reload.js';
 import type {Supervisor} from './supervisor.js';
 import {version} from './version.js';
+import {WebServer} from './web/server.js';
 
 export type DaemonOptions = {
 	config: Config;
@@ -46,10 +55,21 @@ export type Daemon = {
 	bootId: string;
 	/** Resolves once every process left by a previous daemon has been dealt with. */
 	recovered: Promise<void>;
+	/** The sampling and liveness loop. */
+	monitor: Monitor;
+	/** Re-reads the config file and applies the difference (or only plans it, with `dryRun`). */
+	reload(dryRun?: boolean): Promise<ReloadResult>;
 	shutdown(reason?: string): Promise<void>;
+	/** The web view, when `taskmaster.http` is set. */
+	web: WebServer | null;
+	/** Mail alerts, when `taskmaster.email` is set. */
+	alerter: Alerter | null;
 };
 
-const daemonLogSpec = {maxSize: 10 * 1024 * 1024, backups: 5, timestamps: false};
+/** The daemon log rotates like a task log (10 MiB, 5 backups); its JSON lines carry their own time. */
+const daemonLogSpec = {...logDefaults, timestamps: false};
+/** How long shutdown waits for alert mails still waiting to go out. */
+const alertFlushMs = 10_000;
 const pruneBatch = 500;
 
 export function databasePath(home: string): string {
@@ -70,6 +90,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
 	);
 	let store: Store | null = null;
+	let monitor: Monitor | null = null;
+	let reload: (dryRun: boolean) => Promise<ReloadResult> = () => Promise.reject(new TmError('E_INTERNAL', 'the daemon is still starting'));
 	const engine = new Engine(options.config, [], {
 		clock,
 		random: options.random ?? Math.random,
@@ -82,6 +104,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		onWarning: warn,
 	});
 	const startedAt = clock.now();
+	const daemonDoc = () => ({
+		pid: process.pid,
+		startedAt: new Date(startedAt).toISOString(),
+		version,
+		home: options.home,
+		config: options.config.file,
+	});
+	// The daemon log opens later (in run); alerts reach it through this sink.
+	const sink = {log: (_line: string): void => {}};
+	let web: WebServer | null = null;
+	const alerter = createAlerter(options.config.daemon, {
+		clock,
+		warn,
+		log: (message, data) => sink.log(daemonJsonLine(clock.now(), message, data)),
+		webUrl: () => web?.url ?? null,
+	});
 	const server =
 		options.socketPath === null
 			? null
@@ -91,26 +129,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 					clock,
 					handlers: controlHandlers({
 						engine,
-						daemon: () => ({
-							pid: process.pid,
-							startedAt: new Date(startedAt).toISOString(),
-							version,
-							home: options.home,
-							config: options.config.file,
-						}),
+						daemon: daemonDoc,
 						shutdown: () => options.onShutdownRequest?.(),
+						reload: dryRun => reload(dryRun),
+						host: () => monitor?.host ?? null,
+						alerter,
 					}),
 					onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`),
 				});
 	await server?.listen();
 	try {
+		const {http, httpToken: token} = options.config.daemon;
+		const logfile = daemonLogPath(options);
+		const alerts = () => alerter?.stats() ?? null;
+		web = http === null ? null : await WebServer.start({engine, clock, address: http, token, daemon: daemonDoc, startedAt, version, logfile, alerts, host: () => monitor?.host ?? null, onWarning: warn});
 		store = Store.open(databasePath(options.home));
 	} catch (error) {
+		await web?.close();
 		await server?.close();
 		throw error;
 	}
 
-	return run(options, {clock, warn, engine, store, server, bootId, startedAt});
+	const daemon = run(options, {clock, warn, engine, store, server, bootId, startedAt, web, alerter, sink});
+	reload = dryRun => daemon.reload(dryRun);
+	monitor = daemon.monitor;
+	return daemon;
 }
 
 type Parts = {
@@ -121,9 +164,13 @@ type Parts = {
 	server: RpcServer | null;
 	bootId: string;
 	startedAt: number;
+	web: WebServer | null;
+	alerter: Alerter | null;
+	sink: {log(line: string): void};
 };
 
-function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId, startedAt}: Parts): Daemon {
+function run(options: DaemonOptions, parts: Parts): Daemon {
+	const {clock, warn, engine, store, server, bootId, startedAt, web, alerter} = parts;
 	const logfile = openDaemonLog(options, clock, warn);
 	const writeLog = (line: string): void => {
 		try {
@@ -133,8 +180,10 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 		}
 	};
 
+	parts.sink.log = writeLog;
 	engine.on(event => {
 		writeLog(eventJsonLine(event));
+		alerter?.observe(event);
 		options.onEvent?.(event);
 	});
 
@@ -155,6 +204,9 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 	writeLog(
 		daemonJsonLine(startedAt, 'daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId}),
 	);
+	if (web !== null) {
+		writeLog(daemonJsonLine(startedAt, 'web view listening', {url: web.url}));
+	}
 
 	const recovered = Promise.all([
 		...plan.tasks.map(async item => {
@@ -179,6 +231,20 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 	};
 
 	pruneTimer = clock.at(startedAt + options.config.daemon.cleanupIntervalMs, prune);
+	const sampler = new ResourceSampler();
+	const monitor = new Monitor({
+		engine,
+		clock,
+		sampler,
+		sampleHost: async () => sampleHost(options.home),
+		intervalMs: options.config.daemon.sampleIntervalMs,
+		onWarning: warn,
+	});
+	monitor.start();
+	const schedules = new Schedules(engine, clock, warn);
+	void recovered.then(() => schedules.refresh());
+	// One reload at a time, in the order asked.
+	let reloading: Promise<unknown> = recovered;
 
 	return {
 		engine,
@@ -186,11 +252,36 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 		startedAt,
 		bootId,
 		recovered,
+		reload(dryRun = false) {
+			const next = reloading.then(async () => reloadConfig(engine, dryRun)).then(result => {
+				if (result.applied) {
+					schedules.refresh();
+				}
+
+				return result;
+			});
+			reloading = next.catch(() => undefined);
+			return next.then(result => {
+				if (result.applied) {
+					engine.note(null, 'reload', {...result, reason: describeReload(result)});
+					writeLog(daemonJsonLine(clock.now(), 'config reloaded', {...result}));
+				}
+
+				return result;
+			});
+		},
+		monitor,
+		web,
+		alerter,
 		async shutdown(reason = 'daemon shutting down') {
 			pruneTimer?.cancel();
+			monitor.stop();
+			schedules.stop();
 			await recovered;
 			await engine.stopAll(reason);
 			await server?.close();
+			await web?.close();
+			await flushAlerts(alerter, clock);
 			writeLog(daemonJsonLine(clock.now(), 'daemon stopped'));
 			logfile?.close();
 			store.close();
@@ -198,14 +289,61 @@ function run(options: DaemonOptions, {clock, warn, engine, store, server, bootId
 	};
 }
 
-function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: string) => void): LogFile | null {
+async function reloadConfig(engine: Engine, dryRun: boolean): Promise<ReloadResult> {
+	const file = engine.config.file;
+	if (file === null) {
+		throw new TmError('E_CONFIG_NOT_FOUND', 'the daemon was started without a config file; nothing to reload');
+	}
+
+	const loaded = await loadConfigFile(file);
+	if (!loaded.ok) {
+		const issues = loaded.error.map(issue => formatIssue(issue)).join('\n');
+		throw new TmError('E_CONFIG_INVALID', `${file} is invalid; nothing was changed:\n${issues}`);
+	}
+
+	const plan = planReload(engine.config, loaded.value);
+	if (!dryRun) {
+		await applyReload(engine, loaded.value, plan);
+	}
+
+	return {...plan, applied: !dryRun};
+}
+
+function describeReload(result: ReloadResult): string {
+	const parts = [
+		result.added.length > 0 ? `added ${result.added.join(', ')}` : '',
+		result.removed.length > 0 ? `removed ${result.removed.join(', ')}` : '',
+		result.changed.length > 0 ? `changed ${result.changed.map(c => c.name).join(', ')}` : '',
+	].filter(Boolean);
+	return `config reloaded: ${parts.length > 0 ? parts.join('; ') : 'no program changed'}`;
+}
+
+/** Sends the alerts still waiting, giving up after {@link alertFlushMs}. */
+async function flushAlerts(alerter: Alerter | null, clock: Clock): Promise<void> {
+	if (alerter === null) {
+		return;
+	}
+
+	let timer: TimerHandle | null = null;
+	await Promise.race([alerter.flush(), new Promise<void>(resolve => (timer = clock.at(clock.now() + alertFlushMs, resolve)))]);
+	(timer as TimerHandle | null)?.cancel();
+	alerter.close();
+}
+
+/** `taskmaster.logfile` as an absolute path, or null. */
+function daemonLogPath(options: DaemonOptions): string | null {
 	const file = options.config.daemon.logfile;
+	return file === null ? null : path.resolve(options.cwd, file);
+}
+
+function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: string) => void): LogFile | null {
+	const file = daemonLogPath(options);
 	if (file === null) {
 		return null;
 	}
 
 	try {
-		return LogFile.open(path.resolve(options.cwd, file), daemonLogSpec, () => clock.now());
+		return LogFile.open(file, daemonLogSpec, () => clock.now());
 	} catch (error) {
 		warn(`daemon log disabled: ${messageOf(error)}`);
 		return null;

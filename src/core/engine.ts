@@ -9,11 +9,12 @@
 import path from 'node:path';
 import type {Clock, TimerHandle} from './clock.js';
 import {messageOf, TmError} from './errors.js';
+import {blockedBy, stopWaves} from './dependencies.js';
 import {describeExit, pidOf} from './machine.js';
-import type {Config, Millis, StateKind, TaskRecord, TaskSpec} from './model.js';
+import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {defaultLogPaths} from './paths.js';
 import type {Batch, NewEvent, Persist, TaskRow} from './ports.js';
-import {admissions, slotStates, type Candidate} from './scheduler.js';
+import {admissions, byPriority, slotStates, type Candidate} from './scheduler.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
 
 export type TaskEventRecord = {
@@ -51,7 +52,7 @@ const terminal: ReadonlySet<StateKind> = new Set(['stopped', 'completed', 'faile
 const retryWritesMs = 1000;
 
 export class Engine {
-	readonly config: Config;
+	config: Config;
 	private readonly deps: EngineDeps;
 	private readonly tasks = new Map<string, Supervisor>();
 	private readonly createdAt = new Map<string, Millis>();
@@ -59,12 +60,14 @@ export class Engine {
 	private readonly queue = new Map<string, Candidate>();
 	private readonly listeners = new Set<Listener>();
 	private readonly idleWaiters = new Set<() => void>();
+	private readonly waiters = new Set<() => void>();
 	private seq = 0;
 	private published = 0;
 	private queueSeq = 0;
 	/** What this turn changed, not yet written. */
 	private pending = {dirty: new Set<string>(), batch: emptyBatch(), notify: [] as Array<[TaskEventRecord, TaskRecord]>};
 	private flushScheduled = false;
+	private scheduleQueued = false;
 	/** Batches whose write failed, merged, waiting for a retry. */
 	private unsaved: {tasks: Map<string, TaskRow>; batch: Batch} | null = null;
 	private retryTimer: TimerHandle | null = null;
@@ -108,6 +111,65 @@ export class Engine {
 		return task;
 	}
 
+	/** Takes a reloaded config: the daemon section (capacity, retention…) applies from now on. */
+	setConfig(config: Config): void {
+		this.config = config;
+		this.scheduleSoon();
+	}
+
+	/** Stops a task and forgets it (its program left the config); its history stays in the store. */
+	async remove(id: string, reason: string): Promise<void> {
+		const task = this.get(id);
+		task.dispatch({type: 'stop', reason: `${removedReason} (${reason})`});
+		await this.until(() => task.pid === null);
+		task.dispose();
+		this.tasks.delete(id);
+		this.queue.delete(id);
+	}
+
+	/**
+	 * Swaps a task's spec (its program changed in the config): the old process is stopped, and
+	 * the task starts again with the new spec when it was wanted up. Counters carry over.
+	 */
+	async replace(spec: TaskSpec, reason: string): Promise<void> {
+		const old = this.get(spec.id);
+		const {want} = old.record;
+		old.dispatch({type: 'stop', reason, shutdown: true});
+		await this.until(() => old.pid === null);
+		old.dispose();
+		this.queue.delete(spec.id);
+		const task = this.add(spec, {
+			record: old.record,
+			info: old.info,
+			createdAt: this.createdAt.get(spec.id) ?? this.deps.clock.now(),
+			queueSeq: this.queueSeqs.get(spec.id) ?? 0,
+		});
+		if (want === 'up') {
+			task.dispatch({type: 'start', reason});
+		}
+	}
+
+	/**
+	 * Resolves once `check()` holds, re-checking after every written change (a new `want` or a
+	 * new `then` is a change without an event).
+	 */
+	until(check: () => boolean): Promise<void> {
+		if (check()) {
+			return Promise.resolve();
+		}
+
+		return new Promise(resolve => {
+			const waiter = (): void => {
+				if (check()) {
+					this.waiters.delete(waiter);
+					resolve();
+				}
+			};
+
+			this.waiters.add(waiter);
+		});
+	}
+
 	list(): Supervisor[] {
 		return [...this.tasks.values()];
 	}
@@ -139,6 +201,21 @@ export class Engine {
 		}
 	}
 
+	/**
+	 * Accepts a job: it is queued and written to the store before this returns, so a job whose id
+	 * was given out survives a crash of the daemon.
+	 */
+	submit(spec: TaskSpec): Supervisor {
+		if (this.tasks.has(spec.id)) {
+			throw new TmError('E_INTERNAL', `task id ${spec.id} is taken`);
+		}
+
+		const task = this.add(spec);
+		task.dispatch({type: 'start', reason: 'submitted'});
+		this.flush();
+		return task;
+	}
+
 	/** Puts a restored queued task back in the queue with its old place. */
 	requeue(task: Supervisor): void {
 		this.enqueue(task, true);
@@ -151,12 +228,17 @@ export class Engine {
 	}
 
 	/**
-	 * Stops every task and resolves once none has a live process. With `shutdown`, each task
-	 * keeps what a person wanted, so it comes back with the daemon.
+	 * Stops every task, dependents before what they depend on, and resolves once none has a live
+	 * process. With `shutdown`, each task keeps what a person wanted, so it comes back with the daemon.
 	 */
 	async stopAll(reason = 'daemon shutting down', shutdown = true): Promise<void> {
-		for (const task of this.tasks.values()) {
-			task.dispatch({type: 'stop', reason, shutdown});
+		// Dependents first: each wave is stopped once the one before has no process left.
+		for (const wave of stopWaves(this.list())) {
+			for (const task of wave) {
+				task.dispatch({type: 'stop', reason, shutdown});
+			}
+
+			await this.until(() => wave.every(task => task.pid === null));
 		}
 
 		await this.idle();
@@ -225,6 +307,10 @@ export class Engine {
 				listener(event, record);
 			}
 		}
+
+		for (const waiter of this.waiters) {
+			waiter();
+		}
 	}
 
 	private row(task: Supervisor): TaskRow {
@@ -270,20 +356,69 @@ export class Engine {
 			this.touch(task.id);
 		}
 
-		this.schedule();
+		this.scheduleSoon();
 	}
 
+	private scheduleSoon(): void {
+		if (!this.scheduleQueued) {
+			this.scheduleQueued = true;
+			queueMicrotask(() => {
+				this.scheduleQueued = false;
+				this.schedule();
+			});
+		}
+	}
+
+	/**
+	 * Admits queued tasks whose dependencies are met, highest priority first, while slots are
+	 * free. When a waiting task outranks a running one that has a priority and no slot is free,
+	 * the lowest-priority running task is evicted: stopped gracefully and queued again.
+	 */
 	private schedule(): void {
-		for (const [id] of this.queue) {
-			if (this.tasks.get(id)?.record.state.kind !== 'queued') {
+		const eligible: Candidate[] = [];
+		for (const [id, candidate] of this.queue) {
+			const task = this.tasks.get(id);
+			if (task?.record.state.kind !== 'queued') {
 				this.queue.delete(id);
+				continue;
+			}
+
+			const blocked = blockedBy(task, this.tasks.values());
+			if (blocked === null) {
+				eligible.push(candidate);
+			} else {
+				task.dispatch({type: 'wait', reason: blocked});
 			}
 		}
 
-		const busy = this.list().filter(task => slotStates.has(task.record.state.kind)).length;
-		for (const id of admissions([...this.queue.values()], busy, this.config.daemon.maxRunning)) {
+		const live = this.list().filter(task => slotStates.has(task.record.state.kind));
+		const capacity = this.config.daemon.maxRunning;
+		const admitted = admissions(eligible, live.length, capacity);
+		for (const id of admitted) {
 			this.queue.delete(id);
 			this.tasks.get(id)?.dispatch({type: 'admit'});
+		}
+
+		if (capacity !== null && admitted.length < eligible.length) {
+			this.evictFor(eligible.filter(c => !admitted.includes(c.id)).sort(byPriority), live);
+		}
+	}
+
+	private evictFor(waiting: Candidate[], live: Supervisor[]): void {
+		// Slots already on their way back (evictions and stops in flight) serve the first waiters.
+		const freeing = live.filter(task => task.record.state.kind === 'stopping' && task.record.state.then !== 'restart').length;
+		const victims = live
+			.filter(task => task.spec.priority !== null && task.record.state.kind !== 'stopping')
+			.sort((a, b) => (a.spec.priority ?? 0) - (b.spec.priority ?? 0) || b.record.state.since - a.record.state.since);
+		for (const candidate of waiting.slice(freeing)) {
+			const victim = victims[0];
+			const priority = victim?.spec.priority ?? 0;
+			if (!victim || priority >= candidate.priority) {
+				return;
+			}
+
+			victims.shift();
+			victim.dispatch({type: 'evict', reason: `evicted by ${candidate.id} (priority ${candidate.priority} > ${priority})`});
 		}
 	}
 
@@ -335,8 +470,9 @@ export class Engine {
 			this.pending.notify.push([event, after]);
 		}
 
-		if (slotStates.has(before.state.kind) && !slotStates.has(after.state.kind)) {
-			queueMicrotask(() => this.schedule());
+		// A freed slot, or a dependency that got somewhere: the queue may move.
+		if (before.state.kind !== after.state.kind && this.queue.size > 0) {
+			this.scheduleSoon();
 		}
 
 		if (this.idleWaiters.size > 0 && this.list().every(t => t.pid === null)) {

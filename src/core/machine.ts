@@ -23,8 +23,10 @@ import {backoffDelay} from './backoff.js';
 import type {ExitInfo, Millis, TaskRecord, TaskSpec, TaskState} from './model.js';
 
 export type TaskEvent =
-	/** A person or the config wants it up (autostart, `tm start`, `tm retry`). */
+	/** A person or the config wants it up (autostart, `tm start`). */
 	| {type: 'start'; reason?: string}
+	/** `tm retry`: a failed task gets its retries back and runs again as the next attempt. */
+	| {type: 'retry'; reason?: string}
 	/**
 	 * A person or the config wants it down. With `shutdown`, the daemon is going away: the task
 	 * stops but keeps its `want`, so it comes back when the daemon does.
@@ -46,7 +48,9 @@ export type TaskEvent =
 	/** Give the slot to someone else: stop gracefully and queue again. */
 	| {type: 'evict'; reason: string}
 	/** A liveness check failed (watchdog, max_runtime, max_memory, stuck): stop, then apply the restart policy. */
-	| {type: 'fault'; reason: string};
+	| {type: 'fault'; reason: string}
+	/** Still queued, for this reason (a dependency not met yet, or failed). */
+	| {type: 'wait'; reason: string};
 
 export type Effect =
 	| {type: 'spawn'}
@@ -141,6 +145,12 @@ export function transition(
 		record: {...record, ...changes, state: next},
 		effects,
 	});
+
+	/**
+	 * Reaching `running`: a program's failed starts are forgiven (supervisord's rule); a job's
+	 * failures are its retries, counted across runs until it succeeds or gives up.
+	 */
+	const up = (): Partial<TaskRecord> => (spec.kind === 'job' ? {upSince: now} : {failures: 0, upSince: now});
 
 	const queue = (reason: string, changes: Partial<TaskRecord> = {}): Transition =>
 		to({kind: 'queued', since: now, reason}, changes, [{type: 'enqueue'}]);
@@ -321,7 +331,7 @@ export function transition(
 			}
 
 			if (state.readyBy === null) {
-				return to({kind: 'running', since: now, reason: 'started', pid: event.pid}, {failures: 0, upSince: now});
+				return to({kind: 'running', since: now, reason: 'started', pid: event.pid}, up());
 			}
 
 			// A ready check without a starttime waits for READY with no deadline.
@@ -335,7 +345,7 @@ export function transition(
 
 		case 'ready': {
 			if (state.kind === 'starting' && state.pid !== null && spec.ready.kind !== 'none') {
-				return to({kind: 'running', since: now, reason: 'ready', pid: state.pid}, {failures: 0, upSince: now});
+				return to({kind: 'running', since: now, reason: 'ready', pid: state.pid}, up());
 			}
 
 			return unchanged(record);
@@ -356,7 +366,7 @@ export function transition(
 					if (spec.ready.kind === 'none') {
 						return to(
 							{kind: 'running', since: now, reason: `started (up ${formatMs(spec.starttimeMs)})`, pid: state.pid},
-							{failures: 0, upSince: now},
+							up(),
 						);
 					}
 
@@ -444,6 +454,16 @@ export function transition(
 		case 'evict': {
 			const pid = pidOf(state);
 			return pid !== null && state.kind !== 'stopping' ? stopping(pid, event.reason, 'requeue') : unchanged(record);
+		}
+
+		case 'retry': {
+			return state.kind === 'failed' || state.kind === 'fatal'
+				? queue(event.reason ?? 'retry requested', {want: 'up', failures: 0, crashes: 0})
+				: unchanged(record);
+		}
+
+		case 'wait': {
+			return state.kind === 'queued' && state.reason !== event.reason ? to({...state, reason: event.reason}) : unchanged(record);
 		}
 
 		case 'fault': {

@@ -82,11 +82,21 @@ export type SmtpSpec = {
 	from: string | null;
 };
 
+/** When mail alerts go out (the `alerts:` key of the daemon section). */
+export type AlertsSpec = {
+	/** Alerts raised within this window after the first go out as one mail per recipient. */
+	batchMs: number;
+	/** A crash loop: more than `restarts` automatic restarts within `withinMs`. */
+	crashLoop: {restarts: number; withinMs: number};
+};
+
 /** The `taskmaster:` section. */
 export type DaemonSpec = {
 	logfile: string | null;
 	email: string | null;
 	smtp: SmtpSpec | null;
+	/** Mail alert tuning; absent means the defaults (see config/defaults.ts). */
+	alerts?: AlertsSpec;
 	uid: string | null;
 	gid: string | null;
 	/** `host:port`, or null when the web view is off. */
@@ -98,6 +108,8 @@ export type DaemonSpec = {
 	heartbeatIntervalMs: number;
 	taskTimeoutMs: number;
 	cleanupIntervalMs: number;
+	/** How often CPU and memory of every task's process tree are sampled and liveness checked. */
+	sampleIntervalMs: number;
 };
 
 export type Config = {
@@ -172,6 +184,9 @@ export const stateKinds: readonly StateKind[] = [
 	'failed',
 	'fatal',
 ];
+
+/** The reason prefix of a task stopped because its program left the config (recovery starts such a row afresh). */
+export const removedReason = 'removed from the config';
 
 /** States in which the task has a live process (and so holds a slot). */
 export const liveStates: ReadonlySet<StateKind> = new Set(['starting', 'running', 'stopping', 'paused']);

@@ -11,7 +11,7 @@
  * - After a reboot every recorded pid is stale; tasks that should run start afresh.
  */
 import {initialRecord} from './machine.js';
-import {liveStates, type Millis, type TaskRecord, type TaskSpec} from './model.js';
+import {liveStates, removedReason, type Millis, type TaskRecord, type TaskSpec} from './model.js';
 import type {NewEvent, RunEnd, RunRow, TaskInfoRow, TaskRow} from './ports.js';
 import type {Orphan} from './process/orphans.js';
 
@@ -93,7 +93,9 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
 	}
 
 	for (const spec of specs) {
-		const row = rowsById.get(spec.id);
+		const stored = rowsById.get(spec.id);
+		// A program removed by a reload and now back in the config starts afresh.
+		const row = stored && isRemoved(stored.record) ? undefined : stored;
 		if (!row) {
 			tasks.push({
 				spec,
@@ -124,6 +126,10 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
 	}
 
 	return {rebooted, tasks, strayOrphans, runEnds, events};
+}
+
+function isRemoved(record: TaskRecord): boolean {
+	return record.state.kind === 'stopped' && record.state.reason.startsWith(removedReason);
 }
 
 function recoverRecord(

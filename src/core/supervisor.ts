@@ -8,7 +8,8 @@ import type {Clock, TimerHandle} from './clock.js';
 import {messageOf} from './errors.js';
 import {deadlineOf, initialRecord, pidOf, transition, type Effect, type TaskEvent} from './machine.js';
 import type {Millis, TaskRecord, TaskSpec} from './model.js';
-import {NotifyParser, type NotifyMessage} from './notify.js';
+import {maxNotifyLine, NotifyParser, parseNotifyLine, type NotifyMessage} from './notify.js';
+import {newRun, type RunFacts} from './liveness.js';
 import {TaskLog} from './log/task-log.js';
 import {processStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
@@ -61,6 +62,10 @@ export class Supervisor {
 	readonly info: TaskInfo;
 	/** Start time of the current process (from /proc), recorded with its run. */
 	pidStart: string | null = null;
+	/** What is known of the current run (null without a process), for the liveness checks. */
+	run: RunFacts | null = null;
+	/** When a scheduled program runs next, or null. */
+	nextRunAt: Millis | null = null;
 	readonly log: TaskLog;
 	private process: TaskProcess | null = null;
 	private timer: {at: Millis; handle: TimerHandle} | null = null;
@@ -90,6 +95,17 @@ export class Supervisor {
 		return this.spec.id;
 	}
 
+	private sawOutput(): void {
+		if (this.run) {
+			this.run.outputAt = this.deps.clock.now();
+		}
+	}
+
+	/** Where the task's output goes. */
+	get logPaths(): {stdout: string; stderr: string} {
+		return {stdout: this.deps.stdoutPath, stderr: this.deps.stderrPath};
+	}
+
 	get pid(): number | null {
 		return pidOf(this.record.state);
 	}
@@ -113,8 +129,10 @@ export class Supervisor {
 
 	private handle(event: TaskEvent): void {
 		const before = this.record;
-		const {record, effects} = transition(before, event, this.spec, this.deps.clock.now(), this.deps.random());
+		const now = this.deps.clock.now();
+		const {record, effects} = transition(before, event, this.spec, now, this.deps.random());
 		this.record = record;
+		this.track(before, record, now);
 		this.armTimer();
 		if (record !== before) {
 			this.deps.onChange({task: this, event, before, after: record});
@@ -122,6 +140,25 @@ export class Supervisor {
 
 		for (const effect of effects) {
 			this.execute(effect);
+		}
+	}
+
+	/** Keeps the current run's facts for the liveness checks: a new pid is a new run; pauses are timed. */
+	private track(before: TaskRecord, after: TaskRecord, now: Millis): void {
+		const pid = pidOf(after.state);
+		if (pid === null) {
+			this.run = null;
+			return;
+		}
+
+		if (pid !== pidOf(before.state) || this.run === null) {
+			this.run = newRun(now);
+		}
+
+		if (after.state.kind === 'paused' && before.state.kind !== 'paused') {
+			this.run = {...this.run, pausedAt: now};
+		} else if (before.state.kind === 'paused' && after.state.kind !== 'paused' && this.run.pausedAt !== null) {
+			this.run = {...this.run, pausedMs: this.run.pausedMs + (now - this.run.pausedAt), pausedAt: null, resumedAt: now};
 		}
 	}
 
@@ -168,7 +205,7 @@ export class Supervisor {
 			...this.deps.baseEnv,
 			...this.spec.env,
 			TM_TASK_ID: this.spec.id,
-			TM_TASK_NAME: this.spec.id,
+			TM_TASK_NAME: this.spec.kind === 'job' ? this.spec.name : this.spec.id,
 			TM_ATTEMPT: String(this.record.attempt),
 			TM_NOTIFY_FD: '3',
 		};
@@ -206,8 +243,14 @@ export class Supervisor {
 				group: this.spec.group,
 			},
 			{
-				onStdout: chunk => this.log.stdout(chunk),
-				onStderr: chunk => this.log.stderr(chunk),
+				onStdout: chunk => {
+					this.log.stdout(chunk);
+					this.sawOutput();
+				},
+				onStderr: chunk => {
+					this.log.stderr(chunk);
+					this.sawOutput();
+				},
 				onNotify: chunk => {
 					for (const message of notify.push(chunk)) {
 						this.notified(message);
@@ -247,6 +290,10 @@ export class Supervisor {
 
 			case 'heartbeat': {
 				this.info.heartbeatAt = now;
+				if (this.run) {
+					this.run = {...this.run, heartbeatAt: now};
+				}
+
 				break;
 			}
 
@@ -268,6 +315,24 @@ export class Supervisor {
 		}
 
 		this.deps.onNotify?.(this, message);
+	}
+
+	/**
+	 * Notify lines sent over the socket (`tm heartbeat --task ID`), handled like the fd-3 pipe's.
+	 * Returns how many were not valid messages (those change nothing).
+	 */
+	receive(lines: string[]): number {
+		let bad = 0;
+		for (const line of lines) {
+			const message = line.length <= maxNotifyLine ? parseNotifyLine(line) : null;
+			if (message) {
+				this.notified(message);
+			} else {
+				bad++;
+			}
+		}
+
+		return bad;
 	}
 
 	/** Sends a signal to the task's process group (`tm signal`); false when nothing runs. */

@@ -7,6 +7,7 @@
 import {rmSync, statSync, writeFileSync} from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import type {Database} from 'better-sqlite3';
+import {connect} from './addon.js';
 import {inspectFile, type FileInspection} from './header.js';
 import {migrate} from './migrations.js';
 import {cannotOpen, cannotWrite, judgeIdentity, missingDatabase, notTmDatabase} from './store-errors.js';
@@ -148,7 +149,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
 	const sideFiles = {wal: exists(`${file}-wal`), shm: exists(`${file}-shm`)};
 	let db: Database;
 	try {
-		db = new BetterSqlite3(file, {readonly, fileMustExist: true, timeout: BUSY_TIMEOUT_MS});
+		db = connect(file, {readonly, fileMustExist: true, timeout: BUSY_TIMEOUT_MS});
 	} catch (error) {
 		throw cannotOpen(file, error);
 	}

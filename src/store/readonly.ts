@@ -3,7 +3,7 @@
  * while the daemon is down (or up: WAL readers never block the writer, nor it them).
  */
 import type {Database} from 'better-sqlite3';
-import BetterSqlite3 from 'better-sqlite3';
+import {connect} from './addon.js';
 import {openDatabase} from './db.js';
 import {prepareReads, type ProblemSink} from './reads.js';
 import {cannotOpen, cannotRead, guardSqlite} from './store-errors.js';
@@ -66,7 +66,7 @@ export function openReadonlyStore(file: string): ReadonlyStore {
 
 /** The SQLite library version tm is built with (for `tm version`). */
 export function sqliteVersion(): string {
-	const db = new BetterSqlite3(':memory:');
+	const db = connect(':memory:');
 	try {
 		return (db.prepare('select sqlite_version() as v').get() as {v: string}).v;
 	} finally {

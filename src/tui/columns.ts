@@ -105,8 +105,14 @@ const columnSpecs: readonly ColumnSpec[] = [
 		width: 4,
 		align: 'right',
 		cell: (task, {now, theme}) => {
+			// The next attempt while backing off; the next run of a scheduled task waiting for it.
 			const until = task.state === 'backoff' ? ageOf(task.backoffUntil, now) : null;
-			return until === null ? {text: ''} : {text: countdownShort(-until), hue: theme.hue('yellow')};
+			if (until !== null) {
+				return {text: countdownShort(-until), hue: theme.hue('yellow')};
+			}
+
+			const run = task.state === 'queued' || task.state === 'completed' || task.state === 'stopped' ? ageOf(task.nextRunAt ?? null, now) : null;
+			return run === null ? {text: ''} : {text: countdownShort(-run)};
 		},
 	},
 	{
@@ -120,7 +126,7 @@ const columnSpecs: readonly ColumnSpec[] = [
 				return {text: NONE, dim: true};
 			}
 
-			const level = heartbeatLevel(age, detail?.watchdogMs);
+			const level = heartbeatLevel(age, task.watchdogMs ?? detail?.watchdogMs);
 			const text = tinyAge(age);
 			switch (level) {
 				case 'overdue': {

@@ -26,6 +26,7 @@ export function daemonSpec(overrides: Partial<DaemonSpec> = {}): DaemonSpec {
 		heartbeatIntervalMs: 10_000,
 		taskTimeoutMs: 30_000,
 		cleanupIntervalMs: 300_000,
+		sampleIntervalMs: 2000,
 		...overrides,
 	};
 }

@@ -35,6 +35,8 @@ function task(name: string, fields: Partial<TaskStatus> = {}): TaskStatus {
 		status: null,
 		priority: 0,
 		backoffUntil: null,
+		nextRunAt: null,
+		watchdogMs: null,
 		want: 'up',
 		...fields,
 	};

@@ -2,8 +2,8 @@
  * The `taskmaster:` section → a DaemonSpec. Every key is optional.
  */
 import {err, ok, type Result} from '../errors.js';
-import type {DaemonSpec, SmtpSpec} from '../model.js';
-import {daemonDefaults, smtpDefaults, smtpSecurePort} from './defaults.js';
+import type {AlertsSpec, DaemonSpec, SmtpSpec} from '../model.js';
+import {alertsDefaults, daemonDefaults, smtpDefaults, smtpSecurePort} from './defaults.js';
 import {describe} from './describe.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {readField, readMap, reportValue, valueOf, type Ctx, type Field} from './tree.js';
@@ -14,6 +14,7 @@ export const daemonKeys = [
 	'logfile',
 	'email',
 	'smtp',
+	'alerts',
 	'uid',
 	'gid',
 	'http',
@@ -23,10 +24,13 @@ export const daemonKeys = [
 	'heartbeat_interval',
 	'task_timeout',
 	'cleanup_interval',
+	'sample_interval',
 ] as const;
 
 const smtpKeys = ['host', 'port', 'secure', 'user', 'pass', 'from'] as const;
 const retentionKeys = ['finished', 'history'] as const;
+const alertsKeys = ['batch', 'crash_loop'] as const;
+const crashLoopKeys = ['restarts', 'within'] as const;
 
 /** A duration that must be more than zero (an interval of 0 would spin). */
 const positiveDuration: Parser<number> = (value) => {
@@ -34,10 +38,22 @@ const positiveDuration: Parser<number> = (value) => {
 	return result.ok && result.value === 0 ? err(`expected a duration greater than 0, got ${describe(value)}`) : result;
 };
 
-const parseEmail: Parser<string> = (value) =>
-	typeof value === 'string' && /^[^\s@]+@[^\s@]+$/.test(value.trim())
-		? ok(value.trim())
-		: err(`expected an email address like ops@example.com, got ${describe(value)}`);
+const emailPattern = /^[^\s@,]+@[^\s@,]+$/;
+
+/**
+ * One address, several separated by commas, or a list of addresses; kept as one
+ * comma-separated string (`a@x.org, b@y.org`). Each address gets its own mail.
+ */
+const parseEmail: Parser<string> = (value) => {
+	const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+	const addresses = items?.map(item => (typeof item === 'string' ? item.trim() : item)) ?? [];
+	const bad = addresses.find(a => typeof a !== 'string' || !emailPattern.test(a));
+	if (addresses.length === 0 || (bad !== undefined && !Array.isArray(value))) {
+		return err(`expected an email address like ops@example.com (or a list of them), got ${describe(value)}`);
+	}
+
+	return bad === undefined ? ok(addresses.join(', ')) : err(`expected a list of email addresses, but ${describe(bad)} is not one`);
+};
 
 /** An `http:` address: where it binds, and whether only this machine can reach it. */
 export type HttpAddress = {address: string; host: string; port: number; loopback: boolean};
@@ -94,6 +110,21 @@ function readRetention(ctx: Ctx, field: Field | undefined): DaemonSpec['retentio
 	};
 }
 
+/** `alerts: {batch: 1m, crash_loop: {restarts: 5, within: 10m}}`, every key optional. */
+function readAlerts(ctx: Ctx, field: Field | undefined): AlertsSpec {
+	const fields = field === undefined ? null : readMap(ctx, field.value, field.path, alertsKeys);
+	const loop = fields?.get('crash_loop');
+	const loopFields = loop === undefined ? null : readMap(ctx, loop.value, loop.path, crashLoopKeys);
+	const d = alertsDefaults;
+	return {
+		batchMs: readField(ctx, fields?.get('batch'), parseDuration) ?? d.batchMs,
+		crashLoop: {
+			restarts: readField(ctx, loopFields?.get('restarts'), integer(1)) ?? d.crashLoop.restarts,
+			withinMs: readField(ctx, loopFields?.get('within'), positiveDuration) ?? d.crashLoop.withinMs,
+		},
+	};
+}
+
 /** Reads the `taskmaster:` section (absent or empty: all defaults), reporting every problem. */
 export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
 	const fields = field === undefined ? null : readMap(ctx, field.value, field.path, daemonKeys);
@@ -113,6 +144,7 @@ export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
 		logfile: readField(ctx, get('logfile'), nullable(parseText)) ?? d.logfile,
 		email,
 		smtp: readSmtp(ctx, get('smtp'), email),
+		alerts: readAlerts(ctx, get('alerts')),
 		uid: readField(ctx, get('uid'), nullable(parseAccount)) ?? d.uid,
 		gid: readField(ctx, get('gid'), nullable(parseAccount)) ?? d.gid,
 		http: http?.address ?? d.http,
@@ -122,5 +154,6 @@ export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
 		heartbeatIntervalMs: readField(ctx, get('heartbeat_interval'), positiveDuration) ?? d.heartbeatIntervalMs,
 		taskTimeoutMs: readField(ctx, get('task_timeout'), positiveDuration) ?? d.taskTimeoutMs,
 		cleanupIntervalMs: readField(ctx, get('cleanup_interval'), positiveDuration) ?? d.cleanupIntervalMs,
+		sampleIntervalMs: readField(ctx, get('sample_interval'), positiveDuration) ?? d.sampleIntervalMs,
 	};
 }

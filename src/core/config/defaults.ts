@@ -1,7 +1,7 @@
 /**
  * What a key means when the config leaves it out. Frozen: copy before changing.
  */
-import type {BackoffSpec, DaemonSpec, LogSpec, ProgramSpec, SmtpSpec, StuckSpec} from '../model.js';
+import type {AlertsSpec, BackoffSpec, DaemonSpec, LogSpec, ProgramSpec, SmtpSpec, StuckSpec} from '../model.js';
 
 /** Backoff between restarts: 1s, 2s, 4s … capped at 60s, ±20%, reset after 60s up. */
 export const backoffDefaults: Readonly<BackoffSpec> = Object.freeze({
@@ -65,6 +65,12 @@ export const smtpDefaults: Readonly<SmtpSpec> = Object.freeze({
 	from: null,
 });
 
+/** Mail alerts: batched per minute; a crash loop is more than 5 automatic restarts in 10 minutes. */
+export const alertsDefaults: Readonly<AlertsSpec> = Object.freeze({
+	batchMs: 60_000,
+	crashLoop: Object.freeze({restarts: 5, withinMs: 10 * 60_000}),
+});
+
 /** The SMTP port when `smtp.secure` is true and no port is given (SMTP over TLS). */
 export const smtpSecurePort = 465;
 
@@ -82,4 +88,5 @@ export const daemonDefaults: Readonly<DaemonSpec> = Object.freeze({
 	heartbeatIntervalMs: 10_000,
 	taskTimeoutMs: 30_000,
 	cleanupIntervalMs: 5 * 60_000,
+	sampleIntervalMs: 2000,
 });

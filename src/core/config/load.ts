@@ -88,7 +88,7 @@ export async function loadConfigFile(path: string): Promise<Result<Config, Confi
  */
 export function resolveConfigPath(explicit: string | undefined, env: ConfigPathEnv): string | null {
 	if (explicit !== undefined) {
-		return explicit;
+		return resolve(env.cwd, explicit);
 	}
 
 	const candidates = [join(env.cwd, 'tm.yaml')];

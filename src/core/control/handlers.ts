@@ -2,15 +2,17 @@
  * What the daemon answers on its socket: each method maps onto the engine. Commands change
  * what a task should be (`want`) and, unless told not to, wait until it got there.
  */
+import {alertTest, type Alerter} from '../alerts/index.js';
 import {parseSignal} from '../config/units.js';
 import type {Engine, TaskEventRecord} from '../engine.js';
 import {TmError} from '../errors.js';
-import type {DaemonDoc, EventDoc, LogLineDoc, TaskActionResult} from '../ipc/methods.js';
+import type {DaemonDoc, EventDoc, HostDoc, LogLineDoc, ReloadResult, TaskActionResult} from '../ipc/methods.js';
 import type {Handlers} from '../ipc/dispatch.js';
 import {RpcError, rpcErrorCodes} from '../ipc/protocol.js';
 import type {LogLine} from '../log/line-ring.js';
 import type {StateKind} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
+import {jobHandlers} from './job-handlers.js';
 import {selectTasks} from './select.js';
 import {statusDoc} from './status-doc.js';
 
@@ -19,6 +21,12 @@ export type ControlDeps = {
 	daemon(): DaemonDoc;
 	/** Stops every task and the daemon; the response is sent first. */
 	shutdown(): void;
+	/** Re-reads the config and applies (or, with dryRun, only plans) the difference. */
+	reload(dryRun: boolean): Promise<ReloadResult>;
+	/** The last sample of the host, if any. */
+	host?(): HostDoc | null;
+	/** Mail alerts, when `email:` is set (`tm alert test`). */
+	alerter?: Alerter | null;
 };
 
 const settled: ReadonlySet<StateKind> = new Set(['running', 'completed', 'failed', 'fatal', 'stopped']);
@@ -35,22 +43,8 @@ function names(params: unknown): string[] {
 const wantsWait = (params: unknown): boolean => (params as {wait?: unknown} | null)?.wait !== false;
 
 /** Resolves once `done(task)` holds for every task, re-checking after each event. */
-function waitAll(engine: Engine, tasks: Supervisor[], done: (task: Supervisor) => boolean): Promise<void> {
-	return new Promise(resolve => {
-		const check = (): boolean => {
-			if (tasks.every(done)) {
-				off();
-				resolve();
-				return true;
-			}
-
-			return false;
-		};
-
-		const off = engine.on(() => check());
-		check();
-	});
-}
+const waitAll = (engine: Engine, tasks: Supervisor[], done: (task: Supervisor) => boolean): Promise<void> =>
+	engine.until(() => tasks.every(done));
 
 function result(task: Supervisor, ok: (kind: StateKind) => boolean): TaskActionResult {
 	const {state} = task.record;
@@ -67,13 +61,21 @@ function lineDoc(line: LogLine): LogLineDoc {
 	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
 }
 
-export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handlers {
+export function controlHandlers({engine, daemon, shutdown, reload, host, alerter}: ControlDeps): Handlers {
 	const pick = (params: unknown) => selectTasks(names(params), engine.list());
+	/** Each connection's event subscription, by connection id. */
+	const subscriptions = new Map<number, () => void>();
+	const doc = (tasks: Supervisor[]) => statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon.taskTimeoutMs);
 	return {
+		...jobHandlers(engine),
 		status(params) {
 			const wanted = (params as {names?: unknown} | null)?.names;
-			const tasks = Array.isArray(wanted) && wanted.length > 0 ? pick(params) : engine.list();
-			return statusDoc(daemon(), tasks);
+			if (wanted !== undefined && !(Array.isArray(wanted) && wanted.every(n => typeof n === 'string'))) {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.names must be a list of task names');
+			}
+
+			const tasks = wanted !== undefined && wanted.length > 0 ? pick(params) : engine.list();
+			return doc(tasks);
 		},
 
 		async start(params) {
@@ -96,7 +98,8 @@ export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handle
 			}
 
 			if (wantsWait(params)) {
-				await waitAll(engine, tasks, t => t.pid === null);
+				// Done once down, or once someone else wanted it up again meanwhile.
+				await waitAll(engine, tasks, t => t.pid === null || t.record.want === 'up');
 			}
 
 			return {results: tasks.map(t => result(t, () => true))};
@@ -112,7 +115,9 @@ export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handle
 			if (wantsWait(params)) {
 				await waitAll(engine, tasks, t => {
 					const kind = t.record.state.kind;
-					return kind === 'fatal' || kind === 'failed' || (settled.has(kind) && t.record.restarts > (before.get(t.id) ?? 0));
+					const restarted = settled.has(kind) && t.record.restarts > (before.get(t.id) ?? 0);
+					// Someone else stopped it meanwhile: that answer stands.
+					return kind === 'fatal' || kind === 'failed' || restarted || t.record.want === 'down';
 				});
 			}
 
@@ -146,8 +151,20 @@ export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handle
 				throw new TmError('E_UNKNOWN_TASK', `no such task: ${p.name}`);
 			}
 
+			if (p.stream !== undefined && p.stream !== 'stdout' && p.stream !== 'stderr' && p.stream !== 'both') {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.stream must be stdout, stderr or both');
+			}
+
+			if (p.lines !== undefined && !(typeof p.lines === 'number' && Number.isInteger(p.lines) && p.lines >= 0)) {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.lines must be a whole number ≥ 0');
+			}
+
+			if (p.follow !== undefined && typeof p.follow !== 'boolean') {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.follow must be true or false');
+			}
+
 			const stream = p.stream === 'stdout' || p.stream === 'stderr' ? p.stream : undefined;
-			const lines = typeof p.lines === 'number' && p.lines >= 0 ? Math.min(p.lines, 10_000) : 20;
+			const lines = typeof p.lines === 'number' ? Math.min(p.lines, 10_000) : 20;
 			if (p.follow === true) {
 				const off = task.log.onLine(line => {
 					if (!stream || line.stream === stream) {
@@ -161,17 +178,37 @@ export function controlHandlers({engine, daemon, shutdown}: ControlDeps): Handle
 		},
 
 		subscribe(_params, ctx) {
+			// One subscription per connection: subscribing again (after `dropped`) replaces it.
+			const previous = subscriptions.get(ctx.id);
+			previous?.();
 			// Snapshot and listener in the same synchronous turn: no gap and no duplicate.
 			const off = engine.on(event => {
 				ctx.notify('event', eventDoc(event));
 			});
-			ctx.onClose(off);
-			return {...statusDoc(daemon(), engine.list()), lastSeq: engine.lastSeq};
+			subscriptions.set(ctx.id, off);
+			if (!previous) {
+				ctx.onClose(() => {
+					subscriptions.get(ctx.id)?.();
+					subscriptions.delete(ctx.id);
+				});
+			}
+			return {...doc(engine.list()), lastSeq: engine.lastSeq};
+		},
+
+		reload(params) {
+			const dryRun = (params as {dryRun?: unknown} | null)?.dryRun;
+			if (dryRun !== undefined && typeof dryRun !== 'boolean') {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.dryRun must be true or false');
+			}
+
+			return reload(dryRun === true);
 		},
 
 		shutdown() {
 			shutdown();
 			return {ok: true} as const;
 		},
+
+		alertTest: () => alertTest(alerter ?? null),
 	};
 }

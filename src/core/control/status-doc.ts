@@ -1,18 +1,20 @@
 /**
  * The JSON documents of `status` and `subscribe` (SPEC §6), built from the live supervisors.
  */
-import type {StatusDoc, TaskStatus} from '../ipc/methods.js';
+import type {HostDoc, StatusDoc, TaskStatus} from '../ipc/methods.js';
+import {watchdogOf} from '../liveness.js';
 import type {Supervisor} from '../supervisor.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function taskStatus(task: Supervisor): TaskStatus {
+/** One task's document; `taskTimeoutMs` is the daemon's default watchdog for tasks that send heartbeats. */
+export function taskStatus(task: Supervisor, taskTimeoutMs: number): TaskStatus {
 	const {record, spec, info} = task;
 	const {state} = record;
 	const lastExit = 'lastExit' in state ? state.lastExit : null;
 	return {
 		id: spec.id,
-		name: spec.id,
+		name: spec.kind === 'job' ? spec.name : spec.id,
 		program: spec.program,
 		kind: spec.kind,
 		state: state.kind,
@@ -22,19 +24,21 @@ export function taskStatus(task: Supervisor): TaskStatus {
 		restarts: record.restarts,
 		attempt: record.attempt,
 		exitCode: lastExit?.code ?? null,
-		cpu: null,
-		memory: null,
-		cpuSeconds: null,
+		cpu: task.run?.cpu ?? null,
+		memory: task.run?.rss ?? null,
+		cpuSeconds: task.run?.cpuSeconds ?? null,
 		heartbeatAt: iso(info.heartbeatAt),
 		progress: info.progress,
 		progressText: info.progressText,
 		status: info.status,
 		priority: spec.priority ?? 0,
 		backoffUntil: state.kind === 'backoff' ? iso(state.until) : null,
+		nextRunAt: iso(task.nextRunAt),
+		watchdogMs: task.run ? watchdogOf(spec, task.run, taskTimeoutMs) : spec.watchdogMs,
 		want: record.want,
 	};
 }
 
-export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[]): StatusDoc {
-	return {daemon, tasks: tasks.map(task => taskStatus(task))};
+export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[], host: HostDoc | null, taskTimeoutMs: number): StatusDoc {
+	return {daemon, tasks: tasks.map(task => taskStatus(task, taskTimeoutMs)), host};
 }

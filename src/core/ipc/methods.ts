@@ -48,6 +48,10 @@ export type TaskStatus = {
 	priority: number;
 	/** When the next attempt starts, while in `backoff`. */
 	backoffUntil: string | null;
+	/** When a program with a `schedule` runs next, or null. */
+	nextRunAt: string | null;
+	/** The watchdog in force (ms), or null: the dashboard colours heartbeat age against it. */
+	watchdogMs: number | null;
 	want: Want;
 };
 
@@ -135,6 +139,8 @@ export type ReloadResult = {
 	removed: string[];
 	changed: Array<{name: string; keys: string[]}>;
 	unchanged: string[];
+	/** Keys of the `taskmaster:` section that changed (capacity and retention apply at once). */
+	daemon: string[];
 	applied: boolean;
 };
 
@@ -174,6 +180,8 @@ export type Methods = {
 	/** A snapshot, then `event` notifications with `seq` greater than `lastSeq`. */
 	subscribe: {params: EmptyParams; result: StatusDoc & {lastSeq: number}};
 	shutdown: {params: EmptyParams; result: {ok: true}};
+	/** `tm alert test`: mails every `email:` recipient now, outside any batch; an error names what failed. */
+	alertTest: {params: EmptyParams; result: {recipients: string[]}};
 };
 
 /** A method name of {@link Methods}. */

@@ -46,7 +46,14 @@ export function detailRows(task: TaskStatus, detail: TaskDetail | undefined, des
 
 	const state: Segment = {text: task.state, hue: theme.stateHue(task.state), bold: true};
 	const until = task.state === 'backoff' ? ageOf(task.backoffUntil, now) : null;
-	add('state', state, ` ${task.reason}`, until === null ? '' : {text: ` · next try in ${countdown(-until)}`, hue: theme.hue('yellow')});
+	const nextRun = ageOf(task.nextRunAt ?? null, now);
+	add(
+		'state',
+		state,
+		` ${task.reason}`,
+		until === null ? '' : {text: ` · next try in ${countdown(-until)}`, hue: theme.hue('yellow')},
+		nextRun === null ? '' : ` · next run in ${countdown(-nextRun)}`,
+	);
 	add('pid', task.pid === null ? NONE : String(task.pid), task.startedAt ? ` · up ${ms(ageOf(task.startedAt, now))}` : '', ` · ${task.kind}`, ` · priority ${task.priority}`);
 	if (detail) {
 		add('command', detail.cmd);
@@ -64,11 +71,13 @@ export function detailRows(task: TaskStatus, detail: TaskDetail | undefined, des
 	}
 
 	const hbAge = ageOf(task.heartbeatAt, now);
-	const level = hbAge === null ? 'none' : heartbeatLevel(hbAge, detail?.watchdogMs);
+	const watchdogMs = task.watchdogMs ?? detail?.watchdogMs ?? null;
+	const level = hbAge === null ? 'none' : heartbeatLevel(hbAge, watchdogMs);
 	const hbHue = level === 'overdue' ? theme.hue('red') : level === 'late' ? theme.hue('yellow') : level === 'ok' ? theme.hue('green') : undefined;
 	add(
 		'heartbeat',
-		detail ? `every ${ms(detail.heartbeatIntervalMs)} · watchdog ${detail.watchdogMs ? ms(detail.watchdogMs) : 'off'} · ` : '',
+		detail ? `every ${ms(detail.heartbeatIntervalMs)} · ` : '',
+		`watchdog ${watchdogMs ? ms(watchdogMs) : 'off'} · `,
 		{text: hbAge === null ? 'none yet' : `last ${shortDuration(hbAge)} ago${level === 'overdue' ? ' (overdue)' : ''}`, hue: hbHue},
 	);
 	if (task.progress !== null || task.progressText) {

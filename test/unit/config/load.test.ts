@@ -81,7 +81,7 @@ describe('resolveConfigPath', () => {
 	});
 
 	test('an explicit path wins, even when it does not exist', () => {
-		assert.equal(resolveConfigPath('other.yaml', env(['/work/tm.yaml'])), 'other.yaml');
+		assert.equal(resolveConfigPath('other.yaml', env(['/work/tm.yaml'])), '/work/other.yaml', 'made absolute against the cwd');
 	});
 
 	test('then ./tm.yaml, then $XDG_CONFIG_HOME/tm/tm.yaml, then ~/.config/tm/tm.yaml', () => {

@@ -35,6 +35,8 @@ const events: Record<string, TaskEvent> = {
 	resume: {type: 'resume'},
 	evict: {type: 'evict', reason: 'evicted by backup (priority 90 > 10)'},
 	fault: {type: 'fault', reason: 'watchdog: no heartbeat for 30s'},
+	retry: {type: 'retry'},
+	wait: {type: 'wait', reason: 'waiting for db (ready): db starting'},
 };
 
 /**
@@ -42,16 +44,16 @@ const events: Record<string, TaskEvent> = {
  * (`enqueue`, `spawn`, or a signal name), in order. A blank effect list means none.
  */
 const table: Record<StateKind, Record<string, string>> = {
-	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped'},
-	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued'},
-	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM'},
-	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM'},
-	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff'},
-	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping'},
-	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT'},
-	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed'},
-	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed'},
-	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal'},
+	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped', retry: 'stopped', wait: 'stopped'},
+	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued', retry: 'queued', wait: 'queued'},
+	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'starting', wait: 'starting'},
+	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'running', wait: 'running'},
+	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff', retry: 'backoff', wait: 'backoff'},
+	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping', retry: 'stopping', wait: 'stopping'},
+	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT', retry: 'paused', wait: 'paused'},
+	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed', retry: 'completed', wait: 'completed'},
+	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed', retry: 'queued enqueue', wait: 'failed'},
+	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal', retry: 'queued enqueue', wait: 'fatal'},
 };
 
 function record(state: TaskState, changes: Partial<TaskRecord> = {}): TaskRecord {
@@ -277,5 +279,38 @@ describe('transition: shutdown keeps what a person wanted', () => {
 		assert.equal(shutdown.state.kind, 'stopping');
 		assert.equal(shutdown.want, 'up');
 		assert.equal(transition(r, {type: 'stop'}, spec, later).record.want, 'down');
+	});
+});
+
+describe('jobs', () => {
+	const job = makeSpec({kind: 'job', retries: 2, starttimeMs: 0, autorestart: 'never'});
+	let now = t0;
+	const run = (record: TaskRecord, ...steps: TaskEvent[]): TaskRecord =>
+		steps.reduce((r, event) => transition(r, event, job, (now += 100_000)).record, record);
+
+	it('counts a job\'s failures across runs: --retries 2 means three runs, then failed', () => {
+		let record = run(initialRecord(t0), {type: 'start'});
+		for (let attempt = 1; attempt <= 3; attempt++) {
+			record = run(record, {type: 'admit'}, {type: 'spawned', pid: 100 + attempt});
+			assert.equal(record.state.kind, 'running');
+			record = run(record, {type: 'exited', pid: 100 + attempt, code: 7, signal: null});
+			if (attempt < 3) {
+				assert.equal(record.state.kind, 'backoff');
+				record = run(record, {type: 'timer'});
+			}
+		}
+
+		assert.equal(record.state.kind, 'failed');
+		assert.match(record.state.reason, /gave up after 3 tries/);
+	});
+
+	it('retry puts a failed job back as its next attempt with its retries restored', () => {
+		const failed: TaskRecord = {...initialRecord(t0), state: samples.failed, attempt: 3, failures: 3, restarts: 2};
+		const queued = run(failed, {type: 'retry'});
+		assert.equal(queued.state.kind, 'queued');
+		assert.equal(queued.failures, 0);
+		const started = run(queued, {type: 'admit'});
+		assert.equal(started.attempt, 4);
+		assert.equal(started.restarts, 3);
 	});
 });

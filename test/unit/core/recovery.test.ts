@@ -54,6 +54,15 @@ describe('planRecovery', () => {
 		assert.match(String(p.events[0]?.data['reason']), /daemon restarted while running; starting again; stopping pid 42/);
 	});
 
+	it('a program removed by a reload and back in the config starts afresh, not stopped by hand', () => {
+		const removed: TaskState = {kind: 'stopped', since: 1000, reason: 'removed from the config (reload)', lastExit: null};
+		const [task] = plan({rows: [row('web', removed, {want: 'down'})]}).tasks;
+		assert.equal(task?.then, 'start');
+		assert.equal(task?.record.restarts, 0);
+		const [byHand] = plan({rows: [row('web', {...removed, reason: 'stopped'}, {want: 'down'})]}).tasks;
+		assert.equal(byHand?.then, 'none');
+	});
+
 	it('a pid that is no longer the same process is not an orphan', () => {
 		const p = plan({rows: [row('web', running)], openRuns: [run('web', 42)], isAlive: () => false});
 		assert.deepEqual(p.tasks[0]?.orphans, []);

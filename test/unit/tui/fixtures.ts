@@ -37,6 +37,8 @@ export function task(name: string, fields: Partial<TaskStatus> = {}): TaskStatus
 		status: null,
 		priority: 0,
 		backoffUntil: null,
+		nextRunAt: null,
+		watchdogMs: null,
 		want: 'up',
 		...fields,
 	};

@@ -135,6 +135,16 @@ describe('columns', () => {
 		assert.equal(colour.hue, 'red');
 	});
 
+	it('take the watchdog from the task list when the daemon sends it, and show the next scheduled run', () => {
+		const theme = createTheme({color: true, unicode: true});
+		const table = fitColumns(80);
+		const cell = (t: ReturnType<typeof task>, id: string) => rowSegments(t, table, {now: NOW, theme, detail: undefined}, false)[table.columns.findIndex(c => c.id === id) + 3]!;
+		const late = task('w', {heartbeatAt: ago(20_000), watchdogMs: 30_000});
+		assert.equal(cell(late, 'hb').hue, 'yellow');
+		const scheduled = task('nightly', {state: 'queued', pid: null, nextRunAt: new Date(NOW + 125_000).toISOString()});
+		assert.equal(cell(scheduled, 'next').text.trim(), '2m');
+	});
+
 	it('write short ages', () => {
 		assert.deepEqual([5_000, 125_000, 7_200_000, 200_000_000].map(tinyAge), ['5s', '2m', '2h', '2d']);
 	});

@@ -1,0 +1,133 @@
+/**
+ * Job throughput and daemon cost (issue 5), against a real daemon (`tm up --foreground` in a
+ * temp home):
+ *  1. 1,000 jobs of `true` with max_running: 8 — completed jobs per second, next to a plain
+ *     shell loop running /bin/true 1,000 times on the same machine (target ≥ 0.5× the loop);
+ *  2. submit latency of the `run` method over the socket (p50/p95);
+ *  3. daemon CPU with 100 idle programs sampled every 2 s (target ≤ 2% of one core).
+ * Run with `npx tsx bench/jobs.ts [jobs] [cpu-seconds]`.
+ */
+import {spawn, spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {performance} from 'node:perf_hooks';
+import {RpcClient} from '../src/core/ipc/client.js';
+
+const jobs = Number(process.argv[2] ?? 1000);
+const cpuSeconds = Number(process.argv[3] ?? 20);
+const root = path.resolve(import.meta.dirname, '..');
+
+function startDaemon(yaml: string): {dir: string; socket: string; pid: number; stop(): Promise<void>} {
+	const dir = mkdtempSync(path.join(tmpdir(), 'tm-bench-jobs-'));
+	writeFileSync(path.join(dir, 'tm.yaml'), yaml);
+	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), 'up', '--foreground'], {
+		cwd: dir,
+		env: {...process.env, TM_HOME: path.join(dir, 'home')},
+		stdio: 'ignore',
+		detached: true,
+	});
+	const exited = new Promise(resolve => child.on('exit', resolve));
+	return {
+		dir,
+		socket: path.join(dir, 'home', 'tm.sock'),
+		pid: child.pid ?? 0,
+		async stop() {
+			child.kill('SIGTERM');
+			await exited;
+			rmSync(dir, {recursive: true, force: true});
+		},
+	};
+}
+
+async function connect(socket: string): Promise<RpcClient> {
+	for (let i = 0; ; i++) {
+		try {
+			return await RpcClient.connect(socket, {client: 'bench', timeoutMs: 500});
+		} catch (error) {
+			if (i > 100) {
+				throw error;
+			}
+
+			await new Promise(resolve => setTimeout(resolve, 100));
+		}
+	}
+}
+
+const ticks = (pid: number): number => {
+	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+	return Number(fields[11]) + Number(fields[12]);
+};
+
+const say = (line: string): void => {
+	process.stdout.write(`${line}\n`);
+};
+
+const quantile = (values: number[], q: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
+
+async function throughput(): Promise<void> {
+	const loop = spawnSync('sh', ['-c', `i=0; while [ $i -lt ${jobs} ]; do /bin/true; i=$((i+1)); done`]);
+	const loopStart = performance.now();
+	spawnSync('sh', ['-c', `i=0; while [ $i -lt ${jobs} ]; do /bin/true; i=$((i+1)); done`]);
+	const loopMs = performance.now() - loopStart;
+	void loop;
+
+	const daemon = startDaemon('taskmaster:\n  max_running: 8\nprograms: {}\n');
+	const client = await connect(daemon.socket);
+	await client.call('subscribe', {});
+	let completed = 0;
+	let done: () => void = () => {};
+	const all = new Promise<void>(resolve => {
+		done = resolve;
+	});
+	client.on('event', event => {
+		if (event.to === 'completed' && ++completed === jobs) {
+			done();
+		}
+	});
+	const latencies: number[] = [];
+	const start = performance.now();
+	for (let i = 0; i < jobs; i++) {
+		const t = performance.now();
+		await client.call('run', {argv: ['/bin/true']});
+		latencies.push(performance.now() - t);
+	}
+
+	await all;
+	const ms = performance.now() - start;
+	client.close();
+	await daemon.stop();
+	const loopRate = (jobs / loopMs) * 1000;
+	const rate = (jobs / ms) * 1000;
+	say(`shell loop: ${jobs} × /bin/true in ${loopMs.toFixed(0)} ms = ${loopRate.toFixed(0)}/s`);
+	say(`tm: ${jobs} jobs of /bin/true (max_running 8) in ${ms.toFixed(0)} ms = ${rate.toFixed(0)} jobs/s = ${(rate / loopRate).toFixed(2)}× the loop (target ≥ 0.5×)`);
+	say(`submit latency (run over the socket): p50 ${quantile(latencies, 0.5).toFixed(2)} ms, p95 ${quantile(latencies, 0.95).toFixed(2)} ms`);
+}
+
+async function idleCpu(): Promise<void> {
+	const programs = Array.from({length: 100}, (_, i) => `  p${i}:\n    cmd: sleep 100000\n    starttime: 0\n`).join('');
+	const daemon = startDaemon(`taskmaster:\n  sample_interval: 2s\nprograms:\n${programs}`);
+	const client = await connect(daemon.socket);
+	for (;;) {
+		const status = await client.call('status', {});
+		if (status.tasks.filter(t => t.state === 'running').length === 100) {
+			break;
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 200));
+	}
+
+	// Let start-up settle, then measure.
+	await new Promise(resolve => setTimeout(resolve, 3000));
+	const before = ticks(daemon.pid);
+	const t0 = performance.now();
+	await new Promise(resolve => setTimeout(resolve, cpuSeconds * 1000));
+	const used = (ticks(daemon.pid) - before) / 100;
+	const wall = (performance.now() - t0) / 1000;
+	client.close();
+	await daemon.stop();
+	say(`daemon CPU with 100 programs sampled every 2 s: ${((used / wall) * 100).toFixed(2)}% of one core over ${wall.toFixed(0)} s (target ≤ 2%)`);
+}
+
+await throughput();
+await idleCpu();

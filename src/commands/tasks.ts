@@ -1,0 +1,77 @@
+/**
+ * `tm tasks [--state S]… [--json]`: the live list of tasks, jobs and programs alike, with what a
+ * queue needs: priority, attempt, progress and why each one is where it is.
+ */
+import type {Command} from 'commander';
+import {didYouMean} from '../core/config/suggest.js';
+import {TmError} from '../core/errors.js';
+import type {TaskStatus} from '../core/ipc/methods.js';
+import {stateKinds, type StateKind} from '../core/model.js';
+import {withClient} from './connect.js';
+import type {Deps, GlobalOptions} from './deps.js';
+import {formatDuration, table} from './format.js';
+import {printJson, reportError} from './output.js';
+
+export type TasksOptions = GlobalOptions & {state?: string[]};
+
+/** `--state running --state queued` or `--state running,queued`; an unknown state is E_USAGE. */
+export function parseStates(values: string[]): StateKind[] {
+	const states: StateKind[] = [];
+	for (const word of values.flatMap(value => value.split(',')).map(w => w.trim().toLowerCase())) {
+		if (!(stateKinds as readonly string[]).includes(word)) {
+			throw new TmError('E_USAGE', `--state: unknown state "${word}"${didYouMean(word, stateKinds)}; the states are ${stateKinds.join(', ')}`);
+		}
+
+		if (!states.includes(word as StateKind)) {
+			states.push(word as StateKind);
+		}
+	}
+
+	return states;
+}
+
+export const tasksHeader = ['ID', 'NAME', 'STATE', 'PID', 'PRIORITY', 'ATTEMPT', 'PROGRESS', 'REASON'];
+
+export function tasksRow(task: TaskStatus, now: number): string[] {
+	const progress = task.progress === null ? '-' : `${task.progress}%${task.progressText ? ` ${task.progressText}` : ''}`;
+	const reason =
+		task.state === 'backoff' && task.backoffUntil
+			? `${task.reason}; retry in ${formatDuration(Math.max(0, Date.parse(task.backoffUntil) - now))}`
+			: task.reason;
+	// A job's name is its program (`--name`, else its id); a program's instance is named by its id.
+	const name = task.kind === 'job' ? task.program : task.name;
+	return [task.id, name, task.state, task.pid === null ? '-' : String(task.pid), String(task.priority), String(task.attempt), progress, reason];
+}
+
+export async function runTasks(options: TasksOptions, deps: Deps): Promise<number> {
+	let states: StateKind[] | undefined;
+	try {
+		states = options.state && options.state.length > 0 ? parseStates(options.state) : undefined;
+	} catch (error) {
+		return reportError(deps.io, options.json, error);
+	}
+
+	return withClient(options, deps, async client => {
+		const doc = await client.call('tasks', states ? {states} : {});
+		if (options.json) {
+			printJson(deps.io, doc);
+		} else {
+			const now = Date.now();
+			deps.io.out(table(tasksHeader, doc.tasks.map(task => tasksRow(task, now))));
+		}
+
+		return 0;
+	});
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerTasks(program: Command, deps: Deps, done: (code: number) => void): void {
+	program
+		.command('tasks')
+		.description('the live list of tasks and jobs: state, priority, attempt, progress, reason')
+		.option('--state <state>', `only tasks in this state (repeatable, or comma-separated): ${stateKinds.join(', ')}`, collect)
+		.action(async (options: TasksOptions, command: Command) => {
+			done(await runTasks({...command.optsWithGlobals(), ...options}, deps));
+		});
+}

@@ -1,0 +1,80 @@
+/**
+ * The dependency graph between tasks (`depends_on` of programs, `--after` of jobs). Pure.
+ */
+import type {DependsCondition, StateKind, TaskRecord, TaskSpec} from './model.js';
+
+type Node = {spec: TaskSpec; record: TaskRecord};
+
+/** States that satisfy a condition (SPEC §2, as process-compose's `process_started`, `…_completed`, …). */
+const satisfiedBy: Record<DependsCondition, ReadonlySet<StateKind>> = {
+	started: new Set(['running', 'paused', 'completed']),
+	ready: new Set(['running', 'paused', 'completed']),
+	completed: new Set(['completed', 'failed']),
+	succeeded: new Set(['completed']),
+};
+
+/** States from which a dependency will not get there by itself. */
+const dead: ReadonlySet<StateKind> = new Set(['failed', 'fatal']);
+
+/** The tasks `key` names: a program's instances, or a task by id. */
+function targets<T extends Node>(key: string, self: T, tasks: Iterable<T>): T[] {
+	const found: T[] = [];
+	for (const task of tasks) {
+		if (task !== self && (task.spec.id === key || task.spec.program === key)) {
+			found.push(task);
+		}
+	}
+
+	return found;
+}
+
+/**
+ * Why `task` may not start yet, or null when every dependency is met. The reason names the
+ * dependency and where it is: \`waiting for db (ready): db is starting\`, \`… a failed: exit 1\`.
+ */
+export function blockedBy<T extends Node>(task: T, tasks: Iterable<T>): string | null {
+	for (const [key, condition] of Object.entries(task.spec.dependsOn)) {
+		const found = targets(key, task, tasks);
+		if (found.length === 0) {
+			return `waiting for ${key} (${condition}): no such task`;
+		}
+
+		const unmet = found.find(other => !satisfiedBy[condition].has(other.record.state.kind));
+		if (unmet) {
+			const {state} = unmet.record;
+			// A dependency that is itself waiting says on what, so the root cause shows down the chain.
+			const why =
+				dead.has(state.kind) || (state.kind === 'queued' && state.reason.startsWith('waiting for')) ? `${state.kind}: ${state.reason}` : state.kind;
+			return `waiting for ${key} (${condition}): ${unmet.spec.id} ${why}`;
+		}
+	}
+
+	return null;
+}
+
+/** Whether `task` depends on `other` (on its program, or on it by id or name). */
+export function dependsOn(task: TaskSpec, other: TaskSpec): boolean {
+	return task !== other && (Object.hasOwn(task.dependsOn, other.program) || Object.hasOwn(task.dependsOn, other.id));
+}
+
+/**
+ * The order to stop tasks in: waves, each stopped once the one before is down. A task is in a
+ * wave only after every task that depends on it, so a database outlives its web servers.
+ * Tasks caught in a cycle (only possible through bad data) go in the last wave together.
+ */
+export function stopWaves<T extends {spec: TaskSpec}>(tasks: T[]): T[][] {
+	const waves: T[][] = [];
+	let left = [...tasks];
+	while (left.length > 0) {
+		const wave = left.filter(task => !left.some(other => dependsOn(other.spec, task.spec)));
+		if (wave.length === 0) {
+			waves.push(left);
+			break;
+		}
+
+		waves.push(wave);
+		left = left.filter(task => !wave.includes(task));
+	}
+
+	return waves;
+}

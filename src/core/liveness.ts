@@ -1,0 +1,107 @@
+/**
+ * Liveness checks of a running task (SPEC §2–3): the watchdog, `max_runtime`, `max_memory` and
+ * the stuck detector. Pure: given what was observed of the current run, the reason to stop it
+ * (as a `fault`), or null. Paused time counts against none of them.
+ */
+import type {Millis, StateKind, TaskSpec} from './model.js';
+
+/** What is known of the current run. Times are the injected clock's. */
+export type RunFacts = {
+	/** When the process was spawned. */
+	startedAt: Millis;
+	/** Paused time so far (SIGSTOP to SIGCONT). */
+	pausedMs: number;
+	pausedAt: Millis | null;
+	resumedAt: Millis | null;
+	/** The last heartbeat of this run (WATCHDOG=1), or null. */
+	heartbeatAt: Millis | null;
+	/** The last output line of this run, or null. */
+	outputAt: Millis | null;
+	/** Since when every CPU sample stayed under `stuck.cpu_below`, or null. */
+	lowCpuSince: Millis | null;
+	/** The last samples of the process tree, or null before the first. */
+	cpu: number | null;
+	rss: number | null;
+	cpuSeconds: number | null;
+};
+
+export function newRun(now: Millis): RunFacts {
+	return {startedAt: now, pausedMs: 0, pausedAt: null, resumedAt: null, heartbeatAt: null, outputAt: null, lowCpuSince: null, cpu: null, rss: null, cpuSeconds: null};
+}
+
+/** `30s`, `2h`, `1.5s`. */
+export function shortDuration(ms: number): string {
+	const units: Array<[number, string]> = [
+		[86_400_000, 'd'],
+		[3_600_000, 'h'],
+		[60_000, 'm'],
+		[1000, 's'],
+	];
+	for (const [size, unit] of units) {
+		if (ms >= size && ms % size === 0) {
+			return `${ms / size}${unit}`;
+		}
+	}
+
+	return ms >= 1000 ? `${(ms / 1000).toFixed(1)}s` : `${ms}ms`;
+}
+
+/** `512M`, `1.5G`. */
+export function shortSize(bytes: number): string {
+	const units = ['B', 'K', 'M', 'G', 'T'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+
+	return `${Number.isInteger(value) ? value : value.toFixed(1)}${units[unit]}`;
+}
+
+/**
+ * The watchdog in force: the task's own `watchdog`, else the daemon's `task_timeout` once the
+ * task has sent a heartbeat in this run (SPEC §2: the default applies to tasks that send them).
+ */
+export function watchdogOf(spec: TaskSpec, run: RunFacts, taskTimeoutMs: number): number | null {
+	return spec.watchdogMs ?? (run.heartbeatAt === null ? null : taskTimeoutMs);
+}
+
+/** Why the task must be stopped now, or null. Only a starting or running task is checked. */
+export function livenessFault(spec: TaskSpec, state: StateKind, run: RunFacts, taskTimeoutMs: number, now: Millis): string | null {
+	if (state !== 'running' && state !== 'starting') {
+		return null;
+	}
+
+	const watchdog = watchdogOf(spec, run, taskTimeoutMs);
+	if (watchdog !== null) {
+		const since = Math.max(run.heartbeatAt ?? run.startedAt, run.resumedAt ?? run.startedAt);
+		if (now - since >= watchdog) {
+			return `watchdog: no heartbeat for ${shortDuration(watchdog)}`;
+		}
+	}
+
+	if (spec.maxRuntimeMs !== null && now - run.startedAt - run.pausedMs >= spec.maxRuntimeMs) {
+		return `max_runtime ${shortDuration(spec.maxRuntimeMs)}`;
+	}
+
+	if (spec.maxMemory !== null && run.rss !== null && run.rss > spec.maxMemory) {
+		return `max_memory: ${shortSize(run.rss)} over ${shortSize(spec.maxMemory)}`;
+	}
+
+	if (spec.stuck !== null && run.lowCpuSince !== null) {
+		const quietSince = Math.max(run.lowCpuSince, run.outputAt ?? 0, run.heartbeatAt ?? 0, run.resumedAt ?? 0, run.startedAt);
+		if (now - quietSince >= spec.stuck.forMs) {
+			return `stuck: ${Math.round(run.cpu ?? 0)}% cpu, no output or heartbeat for ${shortDuration(spec.stuck.forMs)}`;
+		}
+	}
+
+	return null;
+}
+
+/** Folds one CPU sample into the stuck detector's memory. */
+export function withCpuSample(spec: TaskSpec, run: RunFacts, sample: {cpu: number; rss: number; cpuSeconds: number}, now: Millis): RunFacts {
+	// The first sample of a run has no CPU delta yet (0%): it says nothing about being stuck.
+	const low = spec.stuck !== null && run.cpu !== null && sample.cpu < spec.stuck.cpuBelowPercent;
+	return {...run, cpu: sample.cpu, rss: sample.rss, cpuSeconds: sample.cpuSeconds, lowCpuSince: low ? (run.lowCpuSince ?? now) : null};
+}

@@ -1,0 +1,104 @@
+/**
+ * The daemon's own sampling loop: every `intervalMs` it samples CPU and memory of every task's
+ * process tree in one batch, and the host, then runs the liveness checks (watchdog,
+ * `max_runtime`, `max_memory`, stuck) and stops what failed them with a `fault`. Never on a
+ * client's request path: status documents read the last sample.
+ */
+import type {Clock, TimerHandle} from './clock.js';
+import type {Engine} from './engine.js';
+import {messageOf} from './errors.js';
+import type {HostDoc} from './ipc/methods.js';
+import {livenessFault, withCpuSample} from './liveness.js';
+import type {TreeSample} from './resources/sampler.js';
+
+/** What the monitor needs of the resource sampler (`resources/sampler.ts`). */
+export type Sampler = {
+	sample(roots: number[], now: number): Promise<Map<number, TreeSample>>;
+	forget(root: number): void;
+};
+
+export type MonitorDeps = {
+	engine: Engine;
+	clock: Clock;
+	sampler: Sampler;
+	sampleHost(): Promise<HostDoc>;
+	intervalMs: number;
+	onWarning?(message: string): void;
+};
+
+export class Monitor {
+	/** The last host sample, or null before the first. */
+	host: HostDoc | null = null;
+	private timer: TimerHandle | null = null;
+	private stopped = false;
+	private roots = new Set<number>();
+	private readonly deps: MonitorDeps;
+
+	constructor(deps: MonitorDeps) {
+		this.deps = deps;
+	}
+
+	start(): void {
+		this.next();
+	}
+
+	stop(): void {
+		this.stopped = true;
+		this.timer?.cancel();
+	}
+
+	/** One sample and check of everything; resolves when done (tests call it directly). */
+	async tick(): Promise<void> {
+		const {engine, clock, sampler} = this.deps;
+		const live = engine.list().filter(task => task.pid !== null && task.run !== null);
+		const roots = live.map(task => task.pid ?? 0);
+		const samples = await sampler.sample(roots, clock.now());
+		const now = clock.now();
+		for (const task of live) {
+			const sample = samples.get(task.pid ?? 0);
+			if (sample && task.run && task.pid === roots[live.indexOf(task)]) {
+				task.run = withCpuSample(task.spec, task.run, {cpu: sample.cpuPercent, rss: sample.rss, cpuSeconds: sample.cpuSeconds}, now);
+			}
+		}
+
+		for (const root of this.roots) {
+			if (!roots.includes(root)) {
+				sampler.forget(root);
+			}
+		}
+
+		this.roots = new Set(roots);
+		try {
+			this.host = await this.deps.sampleHost();
+		} catch (error) {
+			this.deps.onWarning?.(`host sample failed: ${messageOf(error)}`);
+		}
+
+		for (const task of engine.list()) {
+			if (task.run === null) {
+				continue;
+			}
+
+			const fault = livenessFault(task.spec, task.record.state.kind, task.run, engine.config.daemon.taskTimeoutMs, clock.now());
+			if (fault !== null) {
+				task.dispatch({type: 'fault', reason: fault});
+			}
+		}
+	}
+
+	private next(): void {
+		if (this.stopped) {
+			return;
+		}
+
+		this.timer = this.deps.clock.at(this.deps.clock.now() + this.deps.intervalMs, () => {
+			this.tick().then(
+				() => this.next(),
+				(error: unknown) => {
+					this.deps.onWarning?.(`sampling failed: ${messageOf(error)}`);
+					this.next();
+				},
+			);
+		});
+	}
+}

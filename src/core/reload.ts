@@ -1,0 +1,116 @@
+/**
+ * `tm reload` and SIGHUP: compare the running config with a new one program by program, by
+ * effective spec (after defaults and path resolution), and apply only the difference. Added
+ * programs start (when `autostart`), removed ones stop and leave, changed ones restart with the
+ * new spec, unchanged ones are not touched: same process, same pid.
+ */
+import {programTasks} from './config/expand.js';
+import type {Engine} from './engine.js';
+import type {Config, DaemonSpec, ProgramSpec} from './model.js';
+
+export type ReloadPlan = {
+	added: string[];
+	removed: string[];
+	changed: Array<{name: string; keys: string[]}>;
+	unchanged: string[];
+	/** Keys of the daemon section that differ (they apply at once; `http` and `logfile` need a restart). */
+	daemon: string[];
+};
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** A spec field as the config spells it: `stoptimeMs` → `stoptime`, `maxRunning` → `max_running`. */
+function configKey(field: string): string {
+	return field
+		.replace(/Ms$/, '')
+		.replaceAll(/[A-Z]/g, letter => `_${letter.toLowerCase()}`);
+}
+
+/** The config keys whose values differ, in the spec's field order. */
+function changedKeys<T extends object>(before: T, after: T): string[] {
+	const fields = new Set([...Object.keys(after), ...Object.keys(before)]);
+	const keys = [...fields]
+		.filter(field => !same((before as Record<string, unknown>)[field], (after as Record<string, unknown>)[field]))
+		// argv is derived from cmd and shell; group from the daemon's gid.
+		.map(field => (field === 'argv' ? 'cmd' : field === 'group' ? 'gid' : configKey(field)));
+	return [...new Set(keys)];
+}
+
+/** Pure: what a reload from `current` to `next` does. */
+export function planReload(current: Config, next: Config): ReloadPlan {
+	const before = new Map(current.programs.map(program => [program.name, program]));
+	const after = new Map(next.programs.map(program => [program.name, program]));
+	const plan: ReloadPlan = {added: [], removed: [], changed: [], unchanged: [], daemon: changedKeys<DaemonSpec>(current.daemon, next.daemon)};
+	for (const [name, program] of after) {
+		const old = before.get(name);
+		if (!old) {
+			plan.added.push(name);
+			continue;
+		}
+
+		const keys = changedKeys<ProgramSpec>(old, program);
+		if (keys.length > 0) {
+			plan.changed.push({name, keys});
+		} else {
+			plan.unchanged.push(name);
+		}
+	}
+
+	for (const name of before.keys()) {
+		if (!after.has(name)) {
+			plan.removed.push(name);
+		}
+	}
+
+	return plan;
+}
+
+/**
+ * Applies `plan` to the engine: removed programs' tasks stop and leave, changed ones are
+ * stopped and come back with the new spec (started again when they were wanted up), added ones
+ * join (started when `autostart`). Resolves once every affected task has settled into its new
+ * spec. Jobs and unchanged programs are not touched.
+ */
+export async function applyReload(engine: Engine, next: Config, plan: ReloadPlan): Promise<void> {
+	engine.setConfig(next);
+	const programs = new Map(next.programs.map(program => [program.name, program]));
+	const ofProgram = (name: string) => engine.list().filter(task => task.spec.kind === 'service' && task.spec.program === name);
+	const work: Array<Promise<void>> = [];
+	for (const name of plan.removed) {
+		for (const task of ofProgram(name)) {
+			work.push(engine.remove(task.id, 'reload'));
+		}
+	}
+
+	for (const {name, keys} of plan.changed) {
+		const specs = new Map(programTasks(programs.get(name)!).map(spec => [spec.id, spec]));
+		const reason = `reload: ${keys.join(', ')} changed`;
+		for (const task of ofProgram(name)) {
+			const spec = specs.get(task.id);
+			if (spec) {
+				specs.delete(task.id);
+				work.push(engine.replace(spec, reason));
+			} else {
+				work.push(engine.remove(task.id, `reload: numprocs of ${name} lowered`));
+			}
+		}
+
+		for (const spec of specs.values()) {
+			engine.add(spec);
+			if (spec.autostart && spec.schedule === null) {
+				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added'});
+			}
+		}
+	}
+
+	for (const name of plan.added) {
+		for (const spec of programTasks(programs.get(name)!)) {
+			engine.add(spec);
+			if (spec.autostart && spec.schedule === null) {
+				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added'});
+			}
+		}
+	}
+
+	await Promise.all(work);
+}

@@ -1,0 +1,62 @@
+/**
+ * `tm tasks`: the --state filter and the table's rows.
+ */
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {TmError} from '../../../src/core/errors.js';
+import type {TaskStatus} from '../../../src/core/ipc/methods.js';
+import {parseStates, tasksRow} from '../../../src/commands/tasks.js';
+import {tm} from '../../helpers/cli.js';
+
+const base: TaskStatus = {
+	id: 'j-1',
+	name: 'j-1',
+	program: 'j-1',
+	kind: 'job',
+	state: 'running',
+	reason: 'started',
+	pid: 42,
+	startedAt: null,
+	restarts: 0,
+	attempt: 1,
+	exitCode: null,
+	cpu: null,
+	memory: null,
+	cpuSeconds: null,
+	heartbeatAt: null,
+	progress: null,
+	progressText: null,
+	status: null,
+	priority: 5,
+	backoffUntil: null,
+	want: 'up', nextRunAt: null, watchdogMs: null,
+};
+
+describe('tm tasks', () => {
+	it('takes states repeated or comma-separated, once each', () => {
+		assert.deepEqual(parseStates(['queued', 'running,Failed', 'queued']), ['queued', 'running', 'failed']);
+		assert.throws(
+			() => parseStates(['runing']),
+			(error: unknown) => error instanceof TmError && error.code === 'E_USAGE' && /unknown state "runing"; did you mean "running"\?; the states are queued, /.test(error.message),
+		);
+	});
+
+	it('shows id, name, state, pid, priority, attempt, progress and reason', () => {
+		assert.deepEqual(tasksRow(base, 0), ['j-1', 'j-1', 'running', '42', '5', '1', '-', 'started']);
+		assert.deepEqual(tasksRow({...base, program: 'backup'}, 0).slice(0, 2), ['j-1', 'backup']);
+		assert.deepEqual(tasksRow({...base, progress: 42, progressText: 'copying 3/7'}, 0)[6], '42% copying 3/7');
+		assert.deepEqual(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1', backoffUntil: new Date(4000).toISOString()}, 1000).slice(3), [
+			'-',
+			'5',
+			'1',
+			'-',
+			'exit 1; retry in 3s',
+		]);
+	});
+
+	it('refuses an unknown --state with exit 2', async () => {
+		const result = await tm(['tasks', '--state', 'bogus', '--home', '/nonexistent-tm-home']);
+		assert.equal(result.code, 2);
+		assert.match(result.err, /--state: unknown state "bogus"/);
+	});
+});
