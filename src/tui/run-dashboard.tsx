@@ -43,6 +43,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 		socketPath: options.socketPath,
 		intervalMs: options.intervalMs,
 		logFlushMs: options.lowBandwidth ? 500 : 100,
+		dataGapMs: options.lowBandwidth ? 250 : 50,
 		onNotice: (text, error) => notice?.(text, error),
 	});
 	try {
@@ -111,7 +112,8 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 			stderr,
 			exitOnCtrlC: false,
 			patchConsole: false,
-			maxFps: options.lowBandwidth ? 4 : 60,
+			// Frames follow the data (coalesced above); the cap matters for keys, which render at once.
+			maxFps: options.lowBandwidth ? 10 : 60,
 			onRender: profiler ? ({renderTime}) => profiler.render(renderTime) : undefined,
 		},
 	);

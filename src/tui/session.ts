@@ -17,6 +17,8 @@ export type SessionOptions = {
 	intervalMs: number;
 	/** How often new log lines reach the screen. */
 	logFlushMs?: number;
+	/** Shortest time between two refreshes of the task list on screen (bursts of events coalesce). */
+	dataGapMs?: number;
 	/** Lines of the log kept for the selected task. */
 	logCapacity?: number;
 	/** Lines asked for when following a task starts. */
@@ -94,6 +96,7 @@ export class Session {
 	constructor(options: SessionOptions) {
 		this.#options = {
 			logFlushMs: 100,
+			dataGapMs: 50,
 			logCapacity: 5000,
 			logTail: 500,
 			followDelayMs: 120,
@@ -101,7 +104,7 @@ export class Session {
 			...options,
 		};
 		this.#connect = options.connect ?? (path => RpcClient.connect(path, {client: 'tm-top', timeoutMs: 3000}));
-		this.data = new LiveData();
+		this.data = new LiveData(this.#options.dataGapMs);
 		this.logs = new LogFeed(this.#options.logFlushMs, this.#options.logCapacity);
 	}
 

@@ -70,13 +70,13 @@ export function Footer({ui, context, theme, width, shown, total, filterError}: F
 	if (prompt?.kind === 'signal') {
 		return (
 			<Text wrap="truncate-end">
-				<Text bold>{`signal ${prompt.label}: `}</Text>
+				<Text bold>{`signal ${prompt.label}:`}</Text>
 				{signals.map((signal, i) => (
 					<Text key={signal} inverse={i === prompt.index} bold={i === prompt.index}>
-						{`${i === prompt.index ? theme.selected : ' '}${signal.slice(3)} `}
+						{`${i === prompt.index ? theme.selected : ' '}${signal.slice(3)}`}
 					</Text>
 				))}
-				<Text dimColor>{` Enter send${prompt.all ? `  a: ${prompt.all.label}` : ''}  Esc cancel`}</Text>
+				<Text dimColor>{`  Enter send${prompt.all ? `  a: ${prompt.all.label}` : ''}  Esc cancel`}</Text>
 			</Text>
 		);
 	}
