@@ -27,6 +27,13 @@ export async function runTop(options: TopOptions, deps: Deps, streams: TopStream
 	}
 
 	process.env['NODE_ENV'] ??= 'production';
+	if (streams.stdout.isTTY) {
+		// Ink draws nothing until exit when it thinks it runs in CI (a CI variable leaked into an
+		// interactive shell would leave a blank screen), and chalk drops every style then.
+		delete process.env['CI'];
+		delete process.env['CONTINUOUS_INTEGRATION'];
+	}
+
 	try {
 		const {runDashboard} = await import('../tui/run-dashboard.js');
 		const home = resolveHome(options.home, deps.env);

@@ -103,10 +103,10 @@ describe('tm top in a terminal', {skip: noTmux}, () => {
 			`programs:\n${program('alpha')}${program('beta')}${program('gamma')}` +
 				`  chatty:\n    cmd: "sh -c 'i=0; while :; do i=$((i+1)); echo out $i; echo err $i >&2; sleep 0.2; done' ${marker}"\n    starttime: 0\n    stoptime: 2\n`,
 		);
-		// The dashboard as a person starts it, minus CI variables (Ink draws nothing under CI).
+		// The dashboard as a person starts it (a CI variable in the environment is dropped by tm top itself).
 		writeFileSync(
 			path.join(dir, 'top.sh'),
-			`#!/bin/sh\nunset CI CONTINUOUS_INTEGRATION\nexport LANG=C.UTF-8\nexec "${process.execPath}" --import "${import.meta.resolve('tsx')}" "${path.join(root, 'bin/tm.ts')}" top --home "${home}"\n`,
+			`#!/bin/sh\nexport LANG=C.UTF-8 CI=true\nexec "${process.execPath}" --import "${import.meta.resolve('tsx')}" "${path.join(root, 'bin/tm.ts')}" top --home "${home}"\n`,
 		);
 		chmodSync(path.join(dir, 'top.sh'), 0o755);
 		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
