@@ -26,12 +26,15 @@ export async function runTop(options: TopOptions, deps: Deps, streams: TopStream
 		return reportError(deps.io, options.json, new TmError('E_USAGE', `--interval: ${why}, got "${options.interval}"`));
 	}
 
-	process.env['NODE_ENV'] ??= 'production';
+	// Through an alias: the executable's bundler defines process.env.NODE_ENV as a constant and
+	// refuses assignments to it (React is already built for production there).
+	const env = process.env;
+	env['NODE_ENV'] ??= 'production';
 	if (streams.stdout.isTTY) {
 		// Ink draws nothing until exit when it thinks it runs in CI (a CI variable leaked into an
 		// interactive shell would leave a blank screen), and chalk drops every style then.
-		delete process.env['CI'];
-		delete process.env['CONTINUOUS_INTEGRATION'];
+		delete env['CI'];
+		delete env['CONTINUOUS_INTEGRATION'];
 	}
 
 	try {
