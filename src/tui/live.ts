@@ -185,6 +185,11 @@ export class LogFeed extends Versioned {
 		this.ring = new LogRing(capacity);
 	}
 
+	/** Lines per second now: 0 once nothing came for two seconds. */
+	currentRate(now = Date.now()): number {
+		return now - this.#rateSince > 2000 ? 0 : this.rate;
+	}
+
 	/** Starts over for another task (or none). */
 	reset(taskId: string | null): void {
 		this.taskId = taskId;

@@ -38,8 +38,9 @@ export function logTitle(feed: LogFeed, view: LogView, end: number, theme: Theme
 		parts.push(feed.error ?? 'error');
 	} else if (feed.status === 'following') {
 		parts.push(view.follow ? 'following' : `line ${end - feed.ring.first}/${feed.ring.size} (G follows)`);
-		if (feed.rate > 0) {
-			parts.push(rate(feed.rate));
+		const perSecond = feed.currentRate();
+		if (perSecond > 0) {
+			parts.push(rate(perSecond));
 		}
 	}
 
