@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
+import {rmSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {systemClock} from '../../src/core/clock.js';
@@ -14,12 +15,22 @@ import {tempDir} from '../helpers/harness.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const servers: RpcServer[] = [];
+const dirs: string[] = [];
 after(async () => {
 	await Promise.all(servers.map(server => server.close()));
+	for (const dir of dirs) {
+		rmSync(dir, {recursive: true, force: true});
+	}
 });
 
+function scratch(): string {
+	const dir = tempDir('tm-top-exit-');
+	dirs.push(dir);
+	return dir;
+}
+
 async function fakeDaemon(): Promise<string> {
-	const socketPath = path.join(tempDir('tm-top-exit-'), 'tm.sock');
+	const socketPath = path.join(scratch(), 'tm.sock');
 	const doc = {daemon: {pid: 1, startedAt: new Date().toISOString(), version: 'test', home: '/h', config: null}, tasks: []};
 	const server = new RpcServer({
 		socketPath,
@@ -97,7 +108,7 @@ describe('tm top gives the terminal back', () => {
 
 describe('tm top refuses what it cannot do', () => {
 	it('needs a terminal, a sane interval, and says when no daemon answers', async () => {
-		const dir = tempDir('tm-top-exit-');
+		const dir = scratch();
 		const notTty = await tm(['top', '--home', dir], {cwd: dir});
 		assert.equal(notTty.code, 2);
 		assert.match(notTty.err, /tm top needs a terminal/);

@@ -4,6 +4,7 @@
  * yet, and coming back by itself after the daemon went away.
  */
 import assert from 'node:assert/strict';
+import {rmSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {systemClock} from '../../src/core/clock.js';
@@ -145,13 +146,23 @@ class FakeDaemon {
 
 const sessions: Session[] = [];
 const daemons: FakeDaemon[] = [];
+const dirs: string[] = [];
 after(async () => {
 	await Promise.all(sessions.map(s => s.close()));
 	await Promise.all(daemons.map(d => d.close()));
+	for (const dir of dirs) {
+		rmSync(dir, {recursive: true, force: true});
+	}
 });
 
+function scratch(): string {
+	const dir = tempDir('tm-top-');
+	dirs.push(dir);
+	return dir;
+}
+
 async function setup(describes = false): Promise<{daemon: FakeDaemon; session: Session; notices: Array<{text: string; error: boolean}>}> {
-	const daemon = new FakeDaemon(tempDir('tm-top-'));
+	const daemon = new FakeDaemon(scratch());
 	daemon.describes = describes;
 	daemons.push(daemon);
 	await daemon.listen();
@@ -240,7 +251,7 @@ describe('tm top session', () => {
 	});
 
 	it('fails to start when no daemon answers', async () => {
-		const session = new Session({socketPath: path.join(tempDir('tm-top-'), 'none.sock'), intervalMs: 1000});
+		const session = new Session({socketPath: path.join(scratch(), 'none.sock'), intervalMs: 1000});
 		sessions.push(session);
 		await assert.rejects(session.start(), (error: Error & {code?: string}) => error.code === 'E_DAEMON_NOT_RUNNING');
 	});

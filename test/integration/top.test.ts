@@ -23,6 +23,7 @@ const noTmux = tmuxVersion.error ? `tmux is not installed (${tmuxVersion.error.m
 const marker = `86${String(process.pid).slice(-3)}7`;
 
 const servers: Array<{name: string; socket: string}> = [];
+const dirs: string[] = [];
 after(() => {
 	for (const server of servers) {
 		spawnSync('tmux', ['-L', server.name, 'kill-server']);
@@ -32,6 +33,9 @@ after(() => {
 
 	killAllTm();
 	killPids(pidsWithArg(marker));
+	for (const dir of dirs) {
+		rmSync(dir, {recursive: true, force: true});
+	}
 });
 
 /** One isolated tmux server and its only pane. */
@@ -96,6 +100,7 @@ function cell(screen: string[], name: string, title: string): string | undefined
 describe('tm top in a terminal', {skip: noTmux}, () => {
 	it('lists the tasks, restarts with j r y, filters with /, survives a daemon restart, and q gives the terminal back', async () => {
 		const dir = tempDir('tm-top-');
+		dirs.push(dir);
 		const home = path.join(dir, 'home');
 		const program = (name: string) => `  ${name}:\n    cmd: sleep ${marker}\n    starttime: 0\n    stoptime: 2\n`;
 		writeFileSync(
