@@ -45,6 +45,7 @@ export const commands: readonly Entry[] = [
 	{name: 'alert', load: async () => (await import('./alert.js')).registerAlert},
 	{name: 'completion', load: async () => (await import('./completion.js')).registerCompletion},
 	{name: 'version', load: async () => (await import('./version.js')).registerVersion},
+	{name: 'top', load: async () => (await import('./top.js')).registerTop},
 ];
 
 const globalOptionsWithValue = new Set(['--socket', '--home']);

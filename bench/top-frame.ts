@@ -1,0 +1,119 @@
+/**
+ * Micro benchmark of one dashboard frame: the Dashboard with 1,000 tasks and a streaming log
+ * pane, rendered by Ink into a fake terminal at 80x24 and 200x60, 200 frames each. Reports
+ * Ink's frame build time (layout excluded) and the bytes of a frame. No daemon, no terminal:
+ * a regression check for the render path; `bench/top.ts` measures the real thing.
+ * Run with `npx tsx bench/top-frame.ts`.
+ */
+import {EventEmitter} from 'node:events';
+
+process.env['NODE_ENV'] = 'production';
+const {render} = await import('ink');
+const {createElement} = await import('react');
+const {Dashboard} = await import('../src/tui/components/Dashboard.js');
+const {compileKeymap} = await import('../src/tui/keymap.js');
+const {LiveData, LogFeed} = await import('../src/tui/live.js');
+const {initialState} = await import('../src/tui/state.js');
+const {createTheme} = await import('../src/tui/theme.js');
+const {compileFilter, visibleTasks} = await import('../src/tui/view.js');
+
+class FakeTty extends EventEmitter {
+	isTTY = true;
+	bytes = 0;
+	readonly columns: number;
+	readonly rows: number;
+
+	constructor(columns: number, rows: number) {
+		super();
+		this.columns = columns;
+		this.rows = rows;
+	}
+
+	write(text: string): boolean {
+		this.bytes += Buffer.byteLength(text);
+		return true;
+	}
+}
+
+class FakeStdin extends EventEmitter {
+	isTTY = true;
+	setRawMode(): void {}
+	setEncoding(): void {}
+	ref(): void {}
+	unref(): void {}
+	read(): null {
+		return null;
+	}
+}
+
+const now = Date.now();
+const tasks = Array.from({length: 1000}, (_, i) => ({
+	id: `worker:${i}`,
+	name: `worker:${i}`,
+	program: 'worker',
+	kind: 'service' as const,
+	state: i % 50 === 7 ? ('backoff' as const) : ('running' as const),
+	reason: 'started',
+	pid: 2000 + i,
+	startedAt: new Date(now - 65_000).toISOString(),
+	restarts: i % 5,
+	attempt: 1,
+	exitCode: null,
+	cpu: (i % 17) / 3,
+	memory: 1_000_000 * (i % 90),
+	cpuSeconds: null,
+	heartbeatAt: new Date(now - 3000).toISOString(),
+	progress: i % 3 === 0 ? i % 100 : null,
+	progressText: null,
+	status: null,
+	priority: i % 4,
+	backoffUntil: i % 50 === 7 ? new Date(now + 9000).toISOString() : null,
+	nextRunAt: null,
+	watchdogMs: i % 2 === 0 ? 30_000 : null,
+	want: 'up' as const,
+}));
+
+const frames = 200;
+for (const [cols, rows] of [
+	[80, 24],
+	[200, 60],
+] as const) {
+	const data = new LiveData(0);
+	data.applySnapshot({daemon: {pid: 1, startedAt: new Date(now).toISOString(), version: 'bench', home: '/', config: null}, tasks});
+	data.connection = {status: 'connected', error: null, attempts: 0};
+	const logs = new LogFeed(0);
+	logs.reset('worker:0');
+	logs.setStatus('following');
+	const view = visibleTasks(data.tasks.values(), compileFilter(''), initialState.sort, now);
+	const props = {cols, rows, ui: initialState, data, logs, view, filterError: null, theme: createTheme({color: true, unicode: true}), keymap: compileKeymap()};
+	const stdout = new FakeTty(cols, rows);
+	const times: number[] = [];
+	const instance = render(createElement(Dashboard, props), {
+		stdout: stdout as unknown as NodeJS.WriteStream,
+		stdin: new FakeStdin() as unknown as NodeJS.ReadStream,
+		stderr: stdout as unknown as NodeJS.WriteStream,
+		patchConsole: false,
+		exitOnCtrlC: false,
+		maxFps: 1000,
+		onRender: ({renderTime}) => times.push(renderTime),
+	});
+	const start = stdout.bytes;
+	let seq = 0;
+	for (let frame = 0; frame < frames; frame++) {
+		for (let line = 0; line < 50; line++) {
+			seq++;
+			logs.push({seq, at: '', stream: line % 7 ? 'stdout' : 'stderr', text: `spew line ${seq} lorem ipsum dolor sit amet, consectetur adipiscing elit`}, false);
+		}
+
+		data.now = now + frame * 100;
+		instance.rerender(createElement(Dashboard, {...props}));
+		await new Promise(resolve => setTimeout(resolve, 1));
+	}
+
+	instance.unmount();
+	data.dispose();
+	logs.dispose();
+	times.sort((a, b) => a - b);
+	const at = (q: number): string => (times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0).toFixed(1);
+	process.stdout.write(`${cols}x${rows}: frame build p50 ${at(0.5)} ms, p95 ${at(0.95)} ms; ${((stdout.bytes - start) / frames).toFixed(0)} bytes a frame\n`);
+}

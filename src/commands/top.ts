@@ -1,0 +1,65 @@
+/**
+ * `tm top [--interval D] [--low-bandwidth]`: the full-screen dashboard (SPEC §7). The UI is
+ * loaded only here, after NODE_ENV is set, so React runs its production build and the other
+ * commands never load React at all.
+ */
+import type {Command} from 'commander';
+import {parseDuration} from '../core/config/units.js';
+import {TmError} from '../core/errors.js';
+import {resolveHome, resolveSocket} from '../core/paths.js';
+import type {Deps, GlobalOptions} from './deps.js';
+import {reportError} from './output.js';
+
+export type TopOptions = GlobalOptions & {interval?: string; lowBandwidth?: boolean};
+
+/** The process's own streams; tests drive `tm top` in a real terminal (tmux) instead. */
+export type TopStreams = {stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream};
+
+export async function runTop(options: TopOptions, deps: Deps, streams: TopStreams = process): Promise<number> {
+	if (options.json) {
+		return reportError(deps.io, true, new TmError('E_USAGE', 'tm top is interactive; `tm status --json` prints the same document'));
+	}
+
+	const interval = parseDuration(options.interval ?? (options.lowBandwidth ? '2s' : '1s'));
+	if (!interval.ok || interval.value < 100 || interval.value > 60_000) {
+		const why = interval.ok ? 'between 100ms and 60s' : interval.error;
+		return reportError(deps.io, options.json, new TmError('E_USAGE', `--interval: ${why}, got "${options.interval}"`));
+	}
+
+	// Through an alias: the executable's bundler defines process.env.NODE_ENV as a constant and
+	// refuses assignments to it (React is already built for production there).
+	const env = process.env;
+	env['NODE_ENV'] ??= 'production';
+	if (streams.stdout.isTTY) {
+		// Ink draws nothing until exit when it thinks it runs in CI (a CI variable leaked into an
+		// interactive shell would leave a blank screen), and chalk drops every style then.
+		delete env['CI'];
+		delete env['CONTINUOUS_INTEGRATION'];
+	}
+
+	try {
+		const {runDashboard} = await import('../tui/run-dashboard.js');
+		const home = resolveHome(options.home, deps.env);
+		return await runDashboard({
+			socketPath: resolveSocket(options.socket, home, deps.env),
+			intervalMs: interval.value,
+			lowBandwidth: Boolean(options.lowBandwidth),
+			env: deps.env,
+			...streams,
+			onSignal: (signals, handler) => deps.onSignal(signals, handler),
+		});
+	} catch (error) {
+		return reportError(deps.io, options.json, error);
+	}
+}
+
+export function registerTop(program: Command, deps: Deps, done: (code: number) => void): void {
+	program
+		.command('top')
+		.description('full-screen dashboard: tasks, heartbeats, retries, progress and logs, live')
+		.option('--interval <duration>', 'refresh cpu, memory and ages every (default 1s)')
+		.option('--low-bandwidth', 'fewer frames, slower log refresh, no colour (slow SSH links)')
+		.action(async (options: TopOptions, command: Command) => {
+			done(await runTop({...command.optsWithGlobals(), ...options}, deps));
+		});
+}

@@ -1,0 +1,168 @@
+/**
+ * Which tasks the table shows and in what order: the filter (`/` text) and the sort. Pure;
+ * 1,000 tasks filter and sort in well under a millisecond.
+ */
+import type {TaskStatus} from '../core/ipc/methods.js';
+import type {StateKind} from '../core/model.js';
+
+export type SortKey = 'name' | 'state' | 'pid' | 'uptime' | 'cpu' | 'memory' | 'restarts' | 'priority';
+
+export type Sort = {key: SortKey; desc: boolean};
+
+/** The order `<` and `>` walk through (the table's column order). */
+export const sortKeys: readonly SortKey[] = ['name', 'state', 'pid', 'uptime', 'cpu', 'memory', 'restarts', 'priority'];
+
+/** The direction a key sorts in when first picked: biggest first for the numbers people hunt. */
+export const defaultDesc: Record<SortKey, boolean> = {
+	name: false,
+	state: false,
+	pid: false,
+	uptime: true,
+	cpu: true,
+	memory: true,
+	restarts: true,
+	priority: true,
+};
+
+/** Problems first when sorting by state. */
+const stateRank: Record<StateKind, number> = {
+	fatal: 0,
+	failed: 1,
+	backoff: 2,
+	starting: 3,
+	stopping: 4,
+	paused: 5,
+	running: 6,
+	queued: 7,
+	stopped: 8,
+	completed: 9,
+};
+
+const collator = new Intl.Collator('en', {numeric: true, sensitivity: 'base'});
+
+export type Filter = {
+	text: string;
+	/** Why a `/regex/` could not be used (it is then matched as plain text), or null. */
+	error: string | null;
+	test(task: TaskStatus): boolean;
+};
+
+/**
+ * The filter typed after `/`: a case-insensitive substring of the name or the state; `/re/`
+ * for a regular expression; a leading `!` keeps the tasks that do not match.
+ */
+export function compileFilter(text: string): Filter {
+	const invert = text.startsWith('!');
+	const body = invert ? text.slice(1) : text;
+	let error: string | null = null;
+	let match: (haystack: string) => boolean;
+	const regex = /^\/(.*)\/$/s.exec(body);
+	if (regex && regex[1] !== undefined) {
+		try {
+			const re = new RegExp(regex[1], 'i');
+			match = haystack => re.test(haystack);
+		} catch (e) {
+			error = e instanceof Error ? e.message : String(e);
+			const needle = body.toLowerCase();
+			match = haystack => haystack.toLowerCase().includes(needle);
+		}
+	} else {
+		const needle = body.toLowerCase();
+		match = haystack => haystack.toLowerCase().includes(needle);
+	}
+
+	return {
+		text,
+		error,
+		test: body === '' ? () => true : task => match(`${task.name} ${task.state}`) !== invert,
+	};
+}
+
+function uptimeOf(task: TaskStatus, now: number): number | null {
+	if (task.startedAt === null) {
+		return null;
+	}
+
+	const at = Date.parse(task.startedAt);
+	return Number.isNaN(at) ? null : now - at;
+}
+
+function valueOf(task: TaskStatus, key: SortKey, now: number): number | string | null {
+	switch (key) {
+		case 'name': {
+			return task.name;
+		}
+
+		case 'state': {
+			return stateRank[task.state] ?? 99;
+		}
+
+		case 'pid': {
+			return task.pid;
+		}
+
+		case 'uptime': {
+			return uptimeOf(task, now);
+		}
+
+		case 'cpu': {
+			return task.cpu;
+		}
+
+		case 'memory': {
+			return task.memory;
+		}
+
+		case 'restarts': {
+			return task.restarts;
+		}
+
+		case 'priority': {
+			return task.priority;
+		}
+	}
+}
+
+/**
+ * The tasks that pass `filter`, in `sort` order; ties (and unknown values, always last) by
+ * name, so the order is stable from one refresh to the next.
+ */
+export function visibleTasks(tasks: Iterable<TaskStatus>, filter: Filter, sort: Sort, now: number): TaskStatus[] {
+	const rows: Array<{task: TaskStatus; value: number | string | null}> = [];
+	for (const task of tasks) {
+		if (filter.test(task)) {
+			rows.push({task, value: valueOf(task, sort.key, now)});
+		}
+	}
+
+	const sign = sort.desc ? -1 : 1;
+	rows.sort((a, b) => {
+		if (a.value !== b.value) {
+			if (a.value === null) {
+				return 1;
+			}
+
+			if (b.value === null) {
+				return -1;
+			}
+
+			const order = typeof a.value === 'string' && typeof b.value === 'string' ? collator.compare(a.value, b.value) : Number(a.value) - Number(b.value);
+			if (order !== 0) {
+				return sign * order;
+			}
+		}
+
+		return collator.compare(a.task.name, b.task.name);
+	});
+	return rows.map(row => row.task);
+}
+
+/** Tasks per state, for the header. */
+export function countStates(tasks: Iterable<TaskStatus>): Map<StateKind, number> {
+	const counts = new Map<StateKind, number>();
+	for (const task of tasks) {
+		counts.set(task.state, (counts.get(task.state) ?? 0) + 1);
+	}
+
+	return counts;
+}

@@ -1,0 +1,122 @@
+/**
+ * Every way out of `tm top` gives the terminal back: `q`, SIGTERM and a crash inside the
+ * dashboard, each in a child process whose "terminal" records what was written to it, against
+ * a scripted daemon. The real terminal is checked by top.test.ts (tmux).
+ */
+import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
+import {rmSync} from 'node:fs';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import {systemClock} from '../../src/core/clock.js';
+import {RpcServer} from '../../src/core/ipc/server.js';
+import {tm} from '../helpers/cli.js';
+import {tempDir} from '../helpers/harness.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const servers: RpcServer[] = [];
+const dirs: string[] = [];
+after(async () => {
+	await Promise.all(servers.map(server => server.close()));
+	for (const dir of dirs) {
+		rmSync(dir, {recursive: true, force: true});
+	}
+});
+
+function scratch(): string {
+	const dir = tempDir('tm-top-exit-');
+	dirs.push(dir);
+	return dir;
+}
+
+async function fakeDaemon(): Promise<string> {
+	const socketPath = path.join(scratch(), 'tm.sock');
+	const doc = {daemon: {pid: 1, startedAt: new Date().toISOString(), version: 'test', home: '/h', config: null}, tasks: []};
+	const server = new RpcServer({
+		socketPath,
+		version: 'test',
+		clock: systemClock,
+		handlers: {subscribe: () => ({...doc, lastSeq: 0}), status: () => doc},
+	});
+	await server.listen();
+	servers.push(server);
+	return socketPath;
+}
+
+type Written = {code: number; written: string; entered: boolean; raw: boolean};
+
+/**
+ * Runs the dashboard in a child with fake TTY streams. The child prints, as its last line,
+ * the exit code and the escape sequences written to the "terminal" (JSON).
+ */
+function child(socketPath: string, how: 'quit' | 'sigterm' | 'crash'): Promise<{code: number | null; result: Written; stderr: string}> {
+	const script = `
+import {EventEmitter} from 'node:events';
+import {runDashboard} from ${JSON.stringify(path.join(root, 'src/tui/run-dashboard.tsx'))};
+class Tty extends EventEmitter { isTTY = true; columns = 80; rows = 24; written = ''; write(s) { this.written += s; return true; } }
+class Keys extends EventEmitter { isTTY = true; raw = false; setRawMode(on) { this.raw = on; return this; } setEncoding() {} ref() {} unref() {} pause() {} resume() {} read() { return null; } }
+const stdout = new Tty();
+const stdin = new Keys();
+let term = () => {};
+const how = ${JSON.stringify(how)};
+setTimeout(() => {
+	if (how === 'quit') stdin.emit('data', 'q');
+	if (how === 'sigterm') term();
+	if (how === 'crash') throw new Error('boom inside the dashboard');
+}, 500);
+const code = await runDashboard({
+	socketPath: ${JSON.stringify(socketPath)},
+	intervalMs: 1000,
+	lowBandwidth: false,
+	env: {LANG: 'C.UTF-8'},
+	stdin, stdout, stderr: process.stderr,
+	onSignal: (signals, handler) => { term = () => handler('SIGTERM'); return () => {}; },
+});
+process.stdout.write('\\n' + JSON.stringify({code, written: stdout.written.slice(-40), entered: stdout.written.startsWith('\\u001b[?1049h'), raw: stdin.raw}) + '\\n');
+`;
+	const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']});
+	let stdout = '';
+	let stderr = '';
+	proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+	proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	return new Promise(resolve => {
+		proc.on('exit', code => {
+			const last = stdout.trim().split('\n').at(-1) ?? '{}';
+			resolve({code, result: JSON.parse(last) as Written, stderr});
+		});
+	});
+}
+
+const leave = '\u001B[0m\u001B[?25h\u001B[?1049l';
+
+describe('tm top gives the terminal back', () => {
+	for (const how of ['quit', 'sigterm', 'crash'] as const) {
+		it(`on ${how}`, async () => {
+			const socketPath = await fakeDaemon();
+			const {code, result, stderr} = await child(socketPath, how);
+			assert.equal(code, 0, stderr);
+			assert.ok(result.entered, 'it entered the alternate screen first');
+			assert.ok(result.written.endsWith(leave), `the last bytes leave the alternate screen: ${JSON.stringify(result.written)}`);
+			assert.equal(result.raw, false, 'raw mode is off again');
+			assert.equal(result.code, how === 'crash' ? 1 : 0);
+			if (how === 'crash') {
+				assert.match(stderr, /tm top: Error: boom inside the dashboard/);
+			}
+		});
+	}
+});
+
+describe('tm top refuses what it cannot do', () => {
+	it('needs a terminal, a sane interval, and says when no daemon answers', async () => {
+		const dir = scratch();
+		const notTty = await tm(['top', '--home', dir], {cwd: dir});
+		assert.equal(notTty.code, 2);
+		assert.match(notTty.err, /tm top needs a terminal/);
+		const interval = await tm(['top', '--interval', '5ms', '--home', dir], {cwd: dir});
+		assert.equal(interval.code, 2);
+		assert.match(interval.err, /--interval: between 100ms and 60s/);
+		const json = await tm(['top', '--json', '--home', dir], {cwd: dir});
+		assert.equal(json.code, 2);
+		assert.match(json.err, /E_USAGE/);
+	});
+});

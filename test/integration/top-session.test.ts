@@ -1,0 +1,315 @@
+/**
+ * The dashboard's session against a scripted daemon on a real socket: snapshot then events,
+ * polls, the selected task's log, actions and their notices, methods the daemon does not know
+ * yet, and coming back by itself after the daemon went away.
+ */
+import assert from 'node:assert/strict';
+import {rmSync} from 'node:fs';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import {systemClock} from '../../src/core/clock.js';
+import type {EventDoc, LogLineDoc, StatusDoc, TaskStatus} from '../../src/core/ipc/methods.js';
+import {RpcServer, type ConnectionContext, type Handlers} from '../../src/core/ipc/server.js';
+import {Session, summarize} from '../../src/tui/session.js';
+import {tempDir} from '../helpers/harness.js';
+import {waitFor} from '../helpers/wait.js';
+
+function task(name: string, fields: Partial<TaskStatus> = {}): TaskStatus {
+	return {
+		id: name,
+		name,
+		program: name,
+		kind: 'service',
+		state: 'running',
+		reason: 'started',
+		pid: 100,
+		startedAt: new Date().toISOString(),
+		restarts: 0,
+		attempt: 1,
+		exitCode: null,
+		cpu: null,
+		memory: null,
+		cpuSeconds: null,
+		heartbeatAt: null,
+		progress: null,
+		progressText: null,
+		status: null,
+		priority: 0,
+		backoffUntil: null,
+		nextRunAt: null,
+		watchdogMs: null,
+		want: 'up',
+		...fields,
+	};
+}
+
+/** A daemon that answers from `tasks` and lets the test push events and log lines. */
+class FakeDaemon {
+	readonly socketPath: string;
+	tasks = [task('web'), task('worker')];
+	seq = 10;
+	subscribers: ConnectionContext[] = [];
+	followers: Array<{ctx: ConnectionContext; name: string}> = [];
+	calls: Array<{method: string; params: unknown}> = [];
+	/** Whether the daemon answers `describe` (older daemons do not). */
+	describes = false;
+	#server: RpcServer | null = null;
+
+	constructor(dir: string) {
+		this.socketPath = path.join(dir, 'tm.sock');
+	}
+
+	doc(): StatusDoc {
+		return {daemon: {pid: 1, startedAt: new Date().toISOString(), version: 'test', home: '/h', config: null}, tasks: this.tasks};
+	}
+
+	handlers(): Handlers {
+		const describe: Handlers = {
+			describe: params => {
+				const {name} = params as {name: string};
+				this.calls.push({method: 'describe', params: name});
+				const status = this.tasks.find(t => t.id === name)!;
+				return {
+					...status,
+					cmd: 'sleep 1',
+					argv: ['sleep', '1'],
+					cwd: null,
+					user: null,
+					autorestart: 'unexpected',
+					exitcodes: [0],
+					maxRetries: 3,
+					failures: status.restarts,
+					stopsignal: 'SIGTERM',
+					stoptimeMs: 1000,
+					watchdogMs: 30_000,
+					heartbeatIntervalMs: 10_000,
+					maxRuntimeMs: null,
+					maxMemory: null,
+					lastExit: null,
+					checkpointBytes: 0,
+					logs: {stdout: '/o', stderr: '/e'},
+					dependsOn: {},
+					schedule: null,
+				};
+			},
+		};
+		return {
+			...(this.describes ? describe : {}),
+			subscribe: (_params, ctx) => {
+				this.subscribers.push(ctx);
+				return {...this.doc(), lastSeq: this.seq};
+			},
+			status: params => {
+				const names = (params as {names?: string[]} | null)?.names;
+				this.calls.push({method: 'status', params: names ?? null});
+				return names ? {...this.doc(), tasks: this.tasks.filter(t => names.includes(t.id))} : this.doc();
+			},
+			logs: (params, ctx) => {
+				const {name} = params as {name: string};
+				this.followers.push({ctx, name});
+				return {lines: [{seq: 1, at: new Date().toISOString(), stream: 'stdout', text: `${name} says hi`}]};
+			},
+			restart: params => {
+				this.calls.push({method: 'restart', params});
+				const {names} = params as {names: string[]};
+				return {results: names.map(name => ({name, ok: true, state: 'running'}))};
+			},
+		};
+	}
+
+	async listen(): Promise<void> {
+		this.#server = new RpcServer({socketPath: this.socketPath, handlers: this.handlers(), version: 'test', clock: systemClock});
+		await this.#server.listen();
+	}
+
+	async close(): Promise<void> {
+		await this.#server?.close();
+		this.#server = null;
+		this.subscribers = [];
+		this.followers = [];
+	}
+
+	event(fields: Partial<EventDoc> & {taskId: string; to: string}): void {
+		this.seq++;
+		const event: EventDoc = {seq: this.seq, at: new Date().toISOString(), type: 'state', from: 'running', reason: 'test', pid: 200, restarts: 1, attempt: 2, exit: null, ...fields};
+		for (const ctx of this.subscribers) {
+			ctx.notify('event', event);
+		}
+	}
+
+	line(name: string, seq: number, text: string, stream: LogLineDoc['stream'] = 'stdout'): void {
+		for (const follower of this.followers.filter(f => f.name === name && !f.ctx.closed)) {
+			follower.ctx.notify('log', {taskId: name, line: {seq, at: new Date().toISOString(), stream, text}});
+		}
+	}
+}
+
+const sessions: Session[] = [];
+const daemons: FakeDaemon[] = [];
+const dirs: string[] = [];
+after(async () => {
+	await Promise.all(sessions.map(s => s.close()));
+	await Promise.all(daemons.map(d => d.close()));
+	for (const dir of dirs) {
+		rmSync(dir, {recursive: true, force: true});
+	}
+});
+
+function scratch(): string {
+	const dir = tempDir('tm-top-');
+	dirs.push(dir);
+	return dir;
+}
+
+async function setup(describes = false): Promise<{daemon: FakeDaemon; session: Session; notices: Array<{text: string; error: boolean}>}> {
+	const daemon = new FakeDaemon(scratch());
+	daemon.describes = describes;
+	daemons.push(daemon);
+	await daemon.listen();
+	const notices: Array<{text: string; error: boolean}> = [];
+	const session = new Session({
+		socketPath: daemon.socketPath,
+		intervalMs: 200,
+		logFlushMs: 10,
+		followDelayMs: 10,
+		maxRetryMs: 100,
+		onNotice: (text, error) => notices.push({text, error}),
+	});
+	sessions.push(session);
+	await session.start();
+	return {daemon, session, notices};
+}
+
+describe('tm top session', () => {
+	it('takes the snapshot, applies events, and polls status', async () => {
+		const {daemon, session} = await setup();
+		assert.deepEqual([...session.data.tasks.keys()], ['web', 'worker']);
+		assert.equal(session.data.connection.status, 'connected');
+		daemon.event({taskId: 'web', to: 'backoff', restarts: 3});
+		await waitFor(() => session.data.tasks.get('web')?.state, state => state === 'backoff', {what: 'the event applied'});
+		assert.equal(session.data.tasks.get('web')?.restarts, 3);
+		assert.equal(session.data.tasks.get('web')?.pid, 200);
+		// A stale event (seq not above the snapshot's) changes nothing.
+		daemon.seq = 0;
+		daemon.event({taskId: 'worker', to: 'fatal'});
+		daemon.tasks = [task('web', {cpu: 12.5}), task('worker'), task('j-1', {kind: 'job'})];
+		await waitFor(() => session.data.tasks.get('j-1')?.kind, kind => kind === 'job', {what: 'a poll with the new task'});
+		assert.equal(session.data.tasks.get('web')?.cpu, 12.5);
+		assert.equal(session.data.tasks.get('worker')?.state, 'running');
+	});
+
+	it('follows the selected task’s log, and switching tasks starts over', async () => {
+		const {daemon, session} = await setup();
+		session.follow('web');
+		await waitFor(() => session.logs.status, status => status === 'following', {what: 'following web'});
+		daemon.line('web', 2, 'one');
+		daemon.line('web', 3, 'two', 'stderr');
+		await waitFor(() => session.logs.ring.size, size => size === 3, {what: 'three lines'});
+		assert.deepEqual(
+			[0, 1, 2].map(i => session.logs.ring.at(i)),
+			[
+				{stream: 'stdout', text: 'web says hi'},
+				{stream: 'stdout', text: 'one'},
+				{stream: 'stderr', text: 'two'},
+			],
+		);
+		session.follow('worker');
+		assert.equal(session.logs.ring.size, 0, 'the old task’s lines are gone at once');
+		await waitFor(() => session.logs.status, status => status === 'following', {what: 'following worker'});
+		assert.equal(session.logs.taskId, 'worker');
+		assert.equal(session.logs.ring.at(session.logs.ring.first)?.text, 'worker says hi');
+		// The first follow connection was closed: the daemon stops sending web's lines.
+		await waitFor(() => daemon.followers.find(f => f.name === 'web')?.ctx.closed, closed => closed === true, {what: 'the old follow closed'});
+	});
+
+	it('carries out actions and reports them; a method the daemon lacks is said, not thrown', async () => {
+		const {daemon, session, notices} = await setup();
+		await session.perform({kind: 'act', verb: 'restart', names: ['web']});
+		assert.deepEqual(daemon.calls.find(c => c.method === 'restart')?.params, {names: ['web'], wait: true});
+		assert.deepEqual(notices.at(-1), {text: 'restarted web: running', error: false});
+		await session.perform({kind: 'act', verb: 'pause', names: ['web']});
+		assert.deepEqual(notices.at(-1), {text: 'pause: this daemon does not support it yet', error: true});
+		session.setVisible(['web', 'worker'], 'web');
+		await waitFor(() => session.data.describeSupported, supported => supported === false, {what: 'describe found missing'});
+	});
+
+	it('shows the daemon gone and comes back by itself when it returns', async () => {
+		const {daemon, session} = await setup();
+		session.follow('web');
+		await waitFor(() => session.logs.status, status => status === 'following', {what: 'following web'});
+		await daemon.close();
+		await waitFor(() => session.data.connection.status, status => status === 'disconnected', {what: 'disconnected'});
+		await waitFor(() => session.data.connection.attempts, attempts => attempts >= 1, {what: 'retrying'});
+		daemon.tasks = [task('web', {restarts: 7})];
+		await daemon.listen();
+		await waitFor(() => session.data.connection.status, status => status === 'connected', {what: 'connected again'});
+		assert.equal(session.data.tasks.get('web')?.restarts, 7);
+		assert.equal(session.data.tasks.has('worker'), false);
+		await waitFor(() => session.logs.status, status => status === 'following', {what: 'following web again'});
+		daemon.line('web', 5, 'after the restart');
+		await waitFor(() => session.logs.ring.at(session.logs.ring.end - 1)?.text, text => text === 'after the restart', {what: 'new lines'});
+	});
+
+	it('fails to start when no daemon answers', async () => {
+		const session = new Session({socketPath: path.join(scratch(), 'none.sock'), intervalMs: 1000});
+		sessions.push(session);
+		await assert.rejects(session.start(), (error: Error & {code?: string}) => error.code === 'E_DAEMON_NOT_RUNNING');
+	});
+});
+
+describe('summarize', () => {
+	it('says what happened to one task or to many', () => {
+		assert.deepEqual(summarize('stopped', [{name: 'web', ok: true, state: 'stopped'}]), {text: 'stopped web: stopped', error: false});
+		assert.deepEqual(summarize('restarted', [{name: 'web', ok: false, state: 'fatal', error: 'spawn failed'}]), {text: 'restarted web failed: spawn failed', error: true});
+		assert.deepEqual(
+			summarize('stopped', [
+				{name: 'a', ok: true, state: 'stopped'},
+				{name: 'b', ok: true, state: 'stopped'},
+			]),
+			{text: 'stopped: 2 tasks ok', error: false},
+		);
+		assert.deepEqual(
+			summarize('stopped', [
+				{name: 'a', ok: true, state: 'stopped'},
+				{name: 'b', ok: false, state: 'running', error: 'no'},
+			]),
+			{text: 'stopped: 1 ok, 1 failed (b: no)', error: true},
+		);
+	});
+});
+
+describe('tm top session polling', () => {
+	it('polls only the rows on screen, and every task every few polls or while sorting by cpu', async () => {
+		const {daemon, session} = await setup();
+		daemon.calls = [];
+		session.setVisible(['web'], null);
+		const asked = () => daemon.calls.filter(c => c.method === 'status').map(c => c.params);
+		await waitFor(asked, calls => calls.length >= 6, {what: 'six polls', timeout: 5000});
+		const kinds = asked().map(params => (params === null ? 'all' : 'some'));
+		assert.ok(kinds.includes('some'), kinds.join());
+		assert.ok(kinds.slice(0, 5).includes('all'), `a full poll within five: ${kinds.join()}`);
+		daemon.calls = [];
+		session.setVisible(['web'], null, true);
+		await waitFor(asked, calls => calls.length >= 3, {what: 'three polls', timeout: 5000});
+		assert.deepEqual(asked().map(params => (params === null ? 'all' : 'some')), ['all', 'all', 'all']);
+	});
+});
+
+describe('tm top session details', () => {
+	it('describes the tasks on screen once, and again after an event for them', async () => {
+		const {daemon, session} = await setup(true);
+		const described = () => daemon.calls.filter(c => c.method === 'describe').map(c => c.params);
+		session.setVisible(['web', 'worker'], null);
+		await waitFor(() => session.data.details.size, size => size === 2, {what: 'two details'});
+		assert.equal(session.data.describeSupported, true);
+		assert.equal(session.data.details.get('web')?.watchdogMs, 30_000);
+		// Polls go on; nothing changed, so nobody is described again.
+		const polls = daemon.calls.filter(c => c.method === 'status').length;
+		await waitFor(() => daemon.calls.filter(c => c.method === 'status').length, count => count >= polls + 2, {what: 'two more polls'});
+		assert.deepEqual(described().sort(), ['web', 'worker']);
+		daemon.tasks = [task('web', {restarts: 2}), task('worker')];
+		daemon.event({taskId: 'web', to: 'backoff', restarts: 2});
+		await waitFor(() => session.data.details.get('web')?.failures, failures => failures === 2, {what: 'web described again'});
+		assert.deepEqual(described().filter(name => name === 'worker'), ['worker']);
+	});
+});

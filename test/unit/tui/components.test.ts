@@ -1,0 +1,214 @@
+/**
+ * The dashboard drawn by Ink at fixed terminal sizes (ink-testing-library), from fixed data.
+ */
+import assert from 'node:assert/strict';
+import {afterEach, describe, it} from 'node:test';
+import chalk from 'chalk';
+import {cleanup} from 'ink-testing-library';
+import {createElement} from 'react';
+import type {TaskStatus} from '../../../src/core/ipc/methods.js';
+import {Dashboard, type DashboardProps} from '../../../src/tui/components/Dashboard.js';
+import {compileKeymap} from '../../../src/tui/keymap.js';
+import {LogFeed, type LiveData} from '../../../src/tui/live.js';
+import {initialState, type UiState} from '../../../src/tui/state.js';
+import {createTheme} from '../../../src/tui/theme.js';
+import {compileFilter, visibleTasks} from '../../../src/tui/view.js';
+import {ago, detail, lines, liveData, NOW, numbered, renderAt, task} from './fixtures.js';
+
+afterEach(() => cleanup());
+// Ink's chalk turns styles off when the test runner's stdout is not a terminal.
+chalk.level = 1;
+
+const keymap = compileKeymap();
+const colour = createTheme({color: true, unicode: true});
+
+function feedOf(taskId: string, texts: Array<[string, 'stdout' | 'stderr']>): LogFeed {
+	const feed = new LogFeed(0, 1000);
+	feed.reset(taskId);
+	texts.forEach(([text, stream], i) => feed.push({seq: i + 1, at: '', stream, text}, false));
+	feed.setStatus('following');
+	feed.dispose();
+	return feed;
+}
+
+function draw(
+	cols: number,
+	rows: number,
+	data: LiveData,
+	{ui = initialState, logs = new LogFeed(0), theme = colour}: {ui?: UiState; logs?: LogFeed; theme?: DashboardProps['theme']} = {},
+) {
+	const view = visibleTasks(data.tasks.values(), compileFilter(ui.filter), ui.sort, NOW);
+	const props: DashboardProps = {cols, rows, ui, data, logs, view, filterError: null, theme, keymap};
+	const screen = renderAt(createElement(Dashboard, props), cols, rows);
+	return {screen, text: lines(screen.lastFrame()), raw: screen.lastFrame() ?? ''};
+}
+
+const sample: TaskStatus[] = [
+	task('web:0', {pid: 4301, restarts: 2, heartbeatAt: ago(4000), progress: 42, progressText: 'copying 3/7'}),
+	task('web:1', {state: 'backoff', pid: null, startedAt: null, cpu: null, memory: null, restarts: 5, backoffUntil: new Date(NOW + 12_000).toISOString()}),
+	task('worker', {state: 'fatal', pid: null, startedAt: null, cpu: null, memory: null, reason: 'exit 1'}),
+	task('j-7f3a', {kind: 'job', state: 'queued', pid: null, startedAt: null, cpu: null, memory: null, priority: 10}),
+];
+
+describe('Dashboard at 80x24', () => {
+	it('draws 23 lines: header, column titles, rows, the log pane, the footer', () => {
+		const data = liveData(sample);
+		const logs = feedOf('j-7f3a', [
+			['hello', 'stdout'],
+			['it broke', 'stderr'],
+		]);
+		const {text} = draw(80, 24, data, {logs});
+		assert.equal(text.length, 23, text.join('\n'));
+		assert.ok(text.every(line => line.length <= 80));
+		assert.match(text[0]!, /^tm top · host-a · up 1h02m · 4 tasks ◌1 ●1 ↻1 ✘1 · load 0\.50 · mem 2\.0G\/8\.0G\s*$/);
+		assert.match(text[1]!, /NAME▲ +STATE +PID UPTIME CPU% +MEM +RST NEXT +HB PROGRESS/);
+		// Sorted by name: j-7f3a first, and it is selected.
+		assert.match(text[2]!, /^>◌ j-7f3a +queued +– +– +– +– +0/);
+		assert.match(text[3]!, /^ ● web:0 +running +4301 +1m05s +1\.5 +30M +2 +4s █▋ +42%/);
+		assert.match(text[4]!, /^ ↻ web:1 +backoff +– +– +– +– +5 +12s +–/);
+		assert.match(text[5]!, /^ ✘ worker +fatal/);
+		assert.match(text[13]!, /^─ logs j-7f3a · following ─+$/);
+		assert.equal(text[14], '  hello');
+		assert.equal(text[15], '┃ it broke');
+		assert.match(text[22]!, /^j\/k move/);
+	});
+
+	it('shows the selection without colour: inverse and a > marker', () => {
+		const mono = createTheme({color: false, unicode: true});
+		const {raw, text} = draw(80, 24, liveData(sample), {theme: mono});
+		// eslint-disable-next-line no-control-regex
+		assert.doesNotMatch(raw, /\u001B\[3[0-79]m/, 'no foreground colour');
+		const selected = raw.split('\n')[2]!;
+		assert.ok(selected.includes('\u001B[7m'), 'inverse');
+		assert.ok(text[2]!.startsWith('>'));
+		assert.ok(!text[3]!.startsWith('>'));
+	});
+
+	it('mounts only the rows that fit, whatever the number of tasks', () => {
+		const data = liveData(numbered(1000));
+		const {text} = draw(80, 24, data);
+		const rows = text.filter(line => /worker-\d{4}/.test(line));
+		assert.equal(rows.length, 11);
+		assert.match(text[0]!, /1000 tasks ●1000/);
+	});
+
+	it('scrolls the table to the selection', () => {
+		const data = liveData(numbered(1000));
+		const {text} = draw(80, 24, data, {ui: {...initialState, selected: 'worker-0500', offset: 0}});
+		assert.match(text[12]!, /^>● worker-0500/);
+	});
+
+	it('says which filter is on and what it kept, and when nothing matches', () => {
+		const data = liveData(sample);
+		const {text} = draw(80, 24, data, {ui: {...initialState, filter: 'web'}});
+		assert.equal(text.filter(line => /^[ >]\S web:/.test(line)).length, 2);
+		assert.match(text[22]!, /^filter web \(2\/4\)/);
+		const none = draw(80, 24, data, {ui: {...initialState, filter: 'zzz'}}).text;
+		assert.match(none[2]!, /no task matches zzz/);
+	});
+
+	it('asks y/N in the footer, with the bulk count when a filter selects several', () => {
+		const ui: UiState = {
+			...initialState,
+			filter: 'web',
+			prompt: {
+				kind: 'confirm',
+				text: 'Restart web:0?',
+				yes: {kind: 'act', verb: 'restart', names: ['web:0']},
+				all: {text: 'all 2 matching web', effect: {kind: 'act', verb: 'restart', names: ['web:0', 'web:1']}},
+			},
+		};
+		assert.equal(draw(80, 24, liveData(sample), {ui}).text[22], 'Restart web:0? y/N · a: all 2 matching web');
+	});
+
+	it('shows the detail view on Enter', () => {
+		const data = liveData(sample);
+		const web0 = sample[0]!;
+		data.details.set(
+			'web:0',
+			detail(web0, {
+				watchdogMs: 30_000,
+				failures: 1,
+				lastExit: {code: 1, signal: null, at: ago(90_000)},
+				checkpointBytes: 2048,
+				dependsOn: {db: 'ready'},
+			}),
+		);
+		const {text} = draw(80, 24, data, {ui: {...initialState, selected: 'web:0', detail: true}});
+		const body = text.join('\n');
+		assert.match(text[1]!, /^─ detail web:0 ─+$/);
+		for (const expected of [
+			/state +running started/,
+			/command +sleep 1000/,
+			/cwd +\/srv\/app · user –/,
+			/restart +unexpected · exit codes 0 · stop SIGTERM then KILL after 10s/,
+			/retries +1\/3 failed starts · 2 restarts · attempt 1/,
+			/last exit +exit 1 at \d\d:\d\d:\d\d \(1m30s ago\)/,
+			/heartbeat +every 10s · watchdog 30s · last 4s ago/,
+			/progress +42% copying 3\/7/,
+			/checkpoint +2\.0K/,
+			/stdout +\/home\/logs\/web:0\.out\.log/,
+			/depends on +db \(ready\)/,
+		]) {
+			assert.match(body, expected);
+		}
+	});
+
+	it('says so in the detail when the daemon does not answer describe', () => {
+		const data = liveData(sample);
+		data.describeSupported = false;
+		const {text} = draw(80, 24, data, {ui: {...initialState, detail: true}});
+		assert.match(text.join('\n'), /does not answer `describe` yet/);
+	});
+
+	it('lists the keys of the focused pane in the help overlay', () => {
+		const table = draw(80, 24, liveData(sample), {ui: {...initialState, help: true}}).text.join('\n');
+		assert.match(table, /keys in the task table/);
+		assert.match(table, /restart \(asks y\/N\)/);
+		const logs = draw(80, 24, liveData(sample), {ui: {...initialState, help: true, focus: 'logs'}}).text.join('\n');
+		assert.match(logs, /keys in the log pane/);
+		assert.match(logs, /search the log/);
+	});
+
+	it('shows the daemon going away in the header', () => {
+		const data = liveData(sample);
+		data.connection = {status: 'disconnected', error: 'no tm daemon is running', attempts: 3};
+		assert.match(draw(80, 24, data).text[0]!, /^tm top · disconnected — retrying \(3\): no tm daemon/);
+	});
+});
+
+describe('Dashboard at other sizes', () => {
+	it('200x60: table left with every column, detail and logs right', () => {
+		const data = liveData(numbered(1000, i => ({status: i === 0 ? 'warming cache' : null})));
+		data.details.set('worker-0000', detail(data.tasks.get('worker-0000')!));
+		const logs = feedOf('worker-0000', [['booting', 'stdout']]);
+		const {text} = draw(200, 60, data, {logs});
+		assert.equal(text.length, 59);
+		assert.match(text[1]!, /NAME▲ +STATE +PID UPTIME CPU% +MEM +RST NEXT +HB PROGRESS +PRI INFO +│ ─ detail worker-0000 ─+$/);
+		assert.match(text[2]!, /^>● worker-0000 .* warming cache +│ state +running started/);
+		assert.ok(text.some(line => /│ ─ logs worker-0000 · following ─+$/.test(line)));
+		assert.ok(text.some(line => /│ {3}booting$/.test(line)));
+		assert.equal(text.filter(line => /^[ >]● worker-\d{4}/.test(line)).length, 56);
+	});
+
+	it('60x15: narrower columns and no log pane', () => {
+		const {text} = draw(60, 15, liveData(sample));
+		assert.equal(text.length, 14);
+		assert.match(text[1]!, /NAME▲ +STATE +CPU% +RST NEXT +HB PROGRESS\s*$/);
+		assert.ok(!text.some(line => line.includes('─ logs')));
+	});
+
+	it('below 60x15: terminal too small', () => {
+		const {text} = draw(59, 20, liveData(sample));
+		assert.match(text[0]!, /terminal too small: need 60x15, have 59x20/);
+		assert.match(text.join('\n'), /q quits/);
+	});
+
+	it('wraps long log lines when asked', () => {
+		const logs = feedOf('web:0', [['x'.repeat(100), 'stdout']]);
+		const {text} = draw(80, 24, liveData(sample), {logs, ui: {...initialState, log: {...initialState.log, wrap: true}}});
+		assert.equal(text[14], `  ${'x'.repeat(78)}`);
+		assert.equal(text[15], `  ${'x'.repeat(22)}`);
+		assert.match(text[13]!, /· wrap/);
+	});
+});

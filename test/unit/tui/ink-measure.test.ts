@@ -1,0 +1,127 @@
+/**
+ * The workaround for Ink 6's never-emptied text measure cache (ink#986): truncating text nodes
+ * get a measure function of their own, and a log pane streaming for a long time does not grow
+ * the heap.
+ */
+import assert from 'node:assert/strict';
+import {EventEmitter} from 'node:events';
+import {describe, it} from 'node:test';
+import {setFlagsFromString} from 'node:v8';
+import {runInNewContext} from 'node:vm';
+
+// React's development build keeps a performance entry per render; measure what `tm top` runs.
+process.env['NODE_ENV'] = 'production';
+const {render} = await import('ink');
+const {createElement} = await import('react');
+const {Dashboard} = await import('../../../src/tui/components/Dashboard.js');
+const {boundTextMeasure, lineWidth} = await import('../../../src/tui/ink-measure.js');
+const {compileKeymap} = await import('../../../src/tui/keymap.js');
+const {LogFeed} = await import('../../../src/tui/live.js');
+const {initialState} = await import('../../../src/tui/state.js');
+const {createTheme} = await import('../../../src/tui/theme.js');
+const {compileFilter, visibleTasks} = await import('../../../src/tui/view.js');
+const {liveData, NOW, numbered} = await import('./fixtures.js');
+
+type FakeNode = {nodeName: string; nodeValue?: string; childNodes?: FakeNode[]; style?: {textWrap?: string}; yogaNode?: {setMeasureFunc(f: () => unknown): void}; measure?: () => unknown};
+
+function textNode(wrap: string, ...parts: string[]): FakeNode {
+	const node: FakeNode = {
+		nodeName: 'ink-text',
+		style: {textWrap: wrap},
+		childNodes: parts.map((part, i) => (i === 0 ? {nodeName: '#text', nodeValue: part} : {nodeName: 'ink-virtual-text', childNodes: [{nodeName: '#text', nodeValue: part}]})),
+	};
+	node.yogaNode = {setMeasureFunc: f => (node.measure = f)};
+	return node;
+}
+
+describe('boundTextMeasure', () => {
+	it('gives truncating text nodes a measure of their own, once, and leaves wrapping ones to Ink', () => {
+		const row = textNode('truncate-end', '> ', '● web', '  running');
+		const wrapping = textNode('wrap', 'a long text');
+		const root: FakeNode = {nodeName: 'ink-box', childNodes: [{nodeName: 'ink-box', childNodes: [row]}, wrapping]};
+		assert.equal(boundTextMeasure(root), 1);
+		assert.equal(boundTextMeasure(root), 0, 'only once per node');
+		assert.deepEqual(row.measure?.(), {width: 16, height: 1});
+		assert.equal(wrapping.measure, undefined);
+		row.childNodes![0]!.nodeValue = '>>>> ';
+		assert.deepEqual(row.measure?.(), {width: 19, height: 1}, 'measured from the current text');
+		assert.equal(boundTextMeasure(null), 0);
+	});
+
+	it('counts columns by code point', () => {
+		assert.equal(lineWidth('plain ascii'), 11);
+		assert.equal(lineWidth('● ┃ – 😀'), 7);
+	});
+});
+
+class FakeTty extends EventEmitter {
+	columns = 80;
+	rows = 24;
+	isTTY = true;
+	write(): boolean {
+		return true;
+	}
+}
+
+class FakeStdin extends EventEmitter {
+	isTTY = true;
+	setRawMode(): void {}
+	setEncoding(): void {}
+	ref(): void {}
+	unref(): void {}
+	read(): null {
+		return null;
+	}
+}
+
+describe('a log pane streaming for a long time', () => {
+	it('does not grow the heap frame after frame', async () => {
+		setFlagsFromString('--expose-gc');
+		const gc = runInNewContext('gc') as () => void;
+		const data = liveData(numbered(200));
+		const logs = new LogFeed(0, 500);
+		logs.reset('worker-0000');
+		logs.setStatus('following');
+		const view = visibleTasks(data.tasks.values(), compileFilter(''), initialState.sort, NOW);
+		const props = {cols: 80, rows: 24, ui: initialState, data, logs, view, filterError: null, theme: createTheme({color: true, unicode: true}), keymap: compileKeymap()};
+		const stdout = new FakeTty();
+		const instance = render(createElement(Dashboard, props), {
+			stdout: stdout as unknown as NodeJS.WriteStream,
+			stdin: new FakeStdin() as unknown as NodeJS.ReadStream,
+			stderr: stdout as unknown as NodeJS.WriteStream,
+			patchConsole: false,
+			exitOnCtrlC: false,
+			maxFps: 1000,
+		});
+		let seq = 0;
+		const frames = async (count: number): Promise<void> => {
+			for (let frame = 0; frame < count; frame++) {
+				for (let line = 0; line < 10; line++) {
+					seq++;
+					logs.push({seq, at: '', stream: 'stdout', text: `line ${seq} of a task that never stops talking about itself`}, false);
+				}
+
+				data.now += 1000;
+				instance.rerender(createElement(Dashboard, {...props}));
+				if (frame % 100 === 0) {
+					await new Promise(resolve => setImmediate(resolve));
+				}
+			}
+		};
+
+		try {
+			await frames(300);
+			gc();
+			const before = process.memoryUsage().heapUsed;
+			await frames(2000);
+			gc();
+			const grown = process.memoryUsage().heapUsed - before;
+			// Ink's own cache kept about 2 KB a frame here: 4 MB for 2,000 frames.
+			assert.ok(grown < 1024 * 1024, `heap grew by ${(grown / 1024).toFixed(0)} KB over 2,000 frames`);
+		} finally {
+			instance.unmount();
+			data.dispose();
+			logs.dispose();
+		}
+	});
+});

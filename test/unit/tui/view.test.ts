@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {cleanLine, countdown, fit, progressBar, shortBytes, shortDuration, shortPercent} from '../../../src/tui/format.js';
+import {logWindow, LogRing} from '../../../src/tui/log-ring.js';
+import {createTheme, localeIsUtf8, themeOptionsFromEnv} from '../../../src/tui/theme.js';
+import {compileFilter, countStates, visibleTasks} from '../../../src/tui/view.js';
+import {ago, NOW, task} from './fixtures.js';
+
+const tasks = [
+	task('web:10', {cpu: 5, state: 'running'}),
+	task('web:2', {cpu: null, state: 'backoff'}),
+	task('api', {cpu: 80, state: 'fatal', memory: 10}),
+	task('db', {cpu: 1, state: 'stopped', startedAt: null, memory: null}),
+];
+const names = (filter: string, sort = {key: 'name' as const, desc: false}) => visibleTasks(tasks, compileFilter(filter), sort, NOW).map(t => t.id);
+
+describe('filter and sort', () => {
+	it('matches a substring of the name or the state, a /regex/, or the opposite with !', () => {
+		assert.deepEqual(names(''), ['api', 'db', 'web:2', 'web:10']);
+		assert.deepEqual(names('WEB'), ['web:2', 'web:10']);
+		assert.deepEqual(names('backoff'), ['web:2']);
+		assert.deepEqual(names('/^(api|db)$/'), []);
+		assert.deepEqual(names('/^(api|db) /'), ['api', 'db']);
+		assert.deepEqual(names('!web'), ['api', 'db']);
+		const bad = compileFilter('/(/');
+		assert.ok(bad.error);
+		assert.deepEqual(names('/(/'), []);
+	});
+
+	it('sorts names naturally, numbers with unknowns last, states problems first', () => {
+		assert.deepEqual(names('', {key: 'cpu', desc: true} as never), ['api', 'web:10', 'db', 'web:2']);
+		assert.deepEqual(names('', {key: 'cpu', desc: false} as never), ['db', 'web:10', 'api', 'web:2']);
+		assert.deepEqual(names('', {key: 'state', desc: false} as never), ['api', 'web:2', 'web:10', 'db']);
+		assert.deepEqual(names('', {key: 'uptime', desc: true} as never).at(-1), 'db');
+	});
+
+	it('counts tasks per state', () => {
+		assert.deepEqual([...countStates(tasks)].sort(), [['backoff', 1], ['fatal', 1], ['running', 1], ['stopped', 1]]);
+	});
+});
+
+describe('format', () => {
+	it('writes durations, countdowns, sizes and percents that fit their columns', () => {
+		assert.deepEqual([0, 42_000, 185_000, 7_260_000, 273_600_000].map(shortDuration), ['0s', '42s', '3m05s', '2h01m', '3d04h']);
+		assert.deepEqual([100, 12_300, 0].map(countdown), ['1s', '13s', '0s']);
+		assert.deepEqual([980, 524_288, 31_457_280, 1_288_490_188].map(shortBytes), ['980B', '512K', '30M', '1.2G']);
+		assert.deepEqual([0.4, 12.34, 143.2].map(shortPercent), ['0.4', '12.3', '143']);
+	});
+
+	it('draws progress bars in eighths, or ASCII', () => {
+		assert.equal(progressBar(50, 4, true), '██  ');
+		assert.equal(progressBar(100, 4, true), '████');
+		assert.equal(progressBar(53, 4, true), '██▏ ');
+		assert.equal(progressBar(50, 4, false), '##--');
+		assert.equal(progressBar(-5, 4, false), '----');
+	});
+
+	it('fits text to a width and cleans task output', () => {
+		assert.equal(fit('abcdef', 4), 'abc…');
+		assert.equal(fit('ab', 4, 'right'), '  ab');
+		assert.equal(cleanLine('\u001B[31mred\u001B[0m\tx\u0007', 100), 'red    x');
+		assert.equal(cleanLine('x'.repeat(10_000), 80).length, 80);
+		assert.equal(cleanLine('\u001B]0;title\u0007ok', 10), 'ok');
+	});
+});
+
+describe('log ring', () => {
+	const ring = (count: number, capacity = 100): LogRing => {
+		const r = new LogRing(capacity);
+		for (let i = 0; i < count; i++) {
+			r.push({stream: i % 2 ? 'stderr' : 'stdout', text: `line ${i}`});
+		}
+
+		return r;
+	};
+
+	it('keeps the last lines by absolute index', () => {
+		const r = ring(250);
+		assert.equal(r.first, 150);
+		assert.equal(r.end, 250);
+		assert.equal(r.at(149), undefined);
+		assert.equal(r.at(150)?.text, 'line 150');
+		r.clear();
+		assert.equal(r.size, 0);
+		assert.equal(r.first, 250);
+		r.push({stream: 'stdout', text: 'again'});
+		assert.equal(r.at(250)?.text, 'again');
+	});
+
+	it('finds matches older and newer than a line', () => {
+		const r = ring(250);
+		assert.equal(r.find('LINE 20', 250, -1), 209);
+		assert.equal(r.find('line 20', 209, -1), 208);
+		assert.equal(r.find('line 1', 150, 1), 151);
+		assert.equal(r.find('line 14', 250, -1), null, 'line 14x fell off the ring');
+	});
+
+	it('windows the newest lines, or wraps long ones into pieces', () => {
+		const r = new LogRing(10);
+		r.push({stream: 'stdout', text: 'short'});
+		r.push({stream: 'stderr', text: 'x'.repeat(25)});
+		const plain = logWindow(r, r.end, 5, 10, false, cleanLine);
+		assert.deepEqual(plain.map(row => row.text), ['short', 'x'.repeat(10)]);
+		const wrapped = logWindow(r, r.end, 3, 10, true, cleanLine);
+		assert.deepEqual(wrapped.map(row => [row.text.length, row.continued]), [[10, false], [10, true], [5, true]]);
+		assert.equal(logWindow(r, 1, 5, 10, false, cleanLine).length, 1);
+	});
+});
+
+describe('theme', () => {
+	it('honours NO_COLOR and falls back to ASCII outside UTF-8', () => {
+		assert.equal(themeOptionsFromEnv({NO_COLOR: '1', LANG: 'en_US.UTF-8'}).color, false);
+		assert.equal(themeOptionsFromEnv({NO_COLOR: '', LANG: 'C'}).color, true);
+		assert.equal(themeOptionsFromEnv({}, true).color, false, 'low bandwidth drops colour');
+		assert.equal(localeIsUtf8({LC_ALL: 'C', LANG: 'en_US.UTF-8'}), false);
+		assert.equal(localeIsUtf8({LANG: 'C.utf8'}), true);
+		const mono = createTheme({color: false, unicode: false});
+		assert.equal(mono.stateHue('fatal'), undefined);
+		assert.equal(mono.stateGlyph('running'), '*');
+		assert.equal(createTheme({color: true, unicode: true}).stateHue('fatal'), 'red');
+	});
+
+	it('keeps ages in one clock', () => {
+		assert.equal(task('x').startedAt, ago(65_000));
+	});
+});
