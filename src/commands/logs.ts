@@ -27,13 +27,15 @@ export async function runLogs(name: string, options: LogsOptions, deps: Deps): P
 		}
 	};
 
+	let client: Awaited<ReturnType<typeof connect>> | null = null;
 	try {
-		const client = await connect(options, deps);
-		const ended = new Promise<void>(resolve => client.onClose(() => resolve()));
+		const connection = await connect(options, deps);
+		client = connection;
+		const ended = new Promise<void>(resolve => connection.onClose(() => resolve()));
 		const follow: LogLineDoc[] = [];
 		let live = false;
-		client.on('log', ({line}) => (live ? print(line) : follow.push(line)));
-		const doc = await client.call('logs', {name, lines, stream, follow: Boolean(options.follow)});
+		connection.on('log', ({line}) => (live ? print(line) : follow.push(line)));
+		const doc = await connection.call('logs', {name, lines, stream, follow: Boolean(options.follow)});
 		if (options.json && !options.follow) {
 			printJson(deps.io, doc);
 		} else {
@@ -41,7 +43,7 @@ export async function runLogs(name: string, options: LogsOptions, deps: Deps): P
 		}
 
 		if (!options.follow) {
-			client.close();
+			connection.close();
 			return 0;
 		}
 
@@ -49,11 +51,13 @@ export async function runLogs(name: string, options: LogsOptions, deps: Deps): P
 		const last = doc.lines.at(-1)?.seq ?? -1;
 		follow.filter(line => line.seq > last).forEach(print);
 		live = true;
-		const off = deps.onSignal(['SIGINT', 'SIGTERM'], () => client.close());
+		const off = deps.onSignal(['SIGINT', 'SIGTERM'], () => connection.close());
 		await ended;
 		off();
 		return 0;
 	} catch (error) {
+		// An unknown name, a bad option: the connection must not keep the process alive.
+		client?.close();
 		return reportError(deps.io, options.json, error, {name});
 	}
 }

@@ -218,15 +218,18 @@ function run(options: DaemonOptions, parts: Parts): Daemon {
 	]).then(() => undefined);
 
 	let pruneTimer: TimerHandle | null = null;
+	// The daemon section as it is now: a reload may have changed retention and the interval.
 	const prune = (): void => {
+		const {retention, cleanupIntervalMs} = engine.config.daemon;
 		try {
-			const {retention} = options.config.daemon;
+			// Finished jobs leave the live list first, then the store loses their rows and old history.
+			engine.forgetFinishedJobs(clock.now() - retention.finishedMs);
 			const result = store.prune({now: clock.now(), finishedMs: retention.finishedMs, historyMs: retention.historyMs, batchSize: pruneBatch});
 			// More to do: carry on in a later turn, so the daemon never stalls on a big cleanup.
-			pruneTimer = clock.at(clock.now() + (result.more ? 0 : options.config.daemon.cleanupIntervalMs), prune);
+			pruneTimer = clock.at(clock.now() + (result.more ? 0 : cleanupIntervalMs), prune);
 		} catch (error) {
 			warn(`cleanup failed, retrying later: ${messageOf(error)}`);
-			pruneTimer = clock.at(clock.now() + options.config.daemon.cleanupIntervalMs, prune);
+			pruneTimer = clock.at(clock.now() + cleanupIntervalMs, prune);
 		}
 	};
 

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type {Clock, TimerHandle} from './clock.js';
 import {messageOf, TmError} from './errors.js';
-import {blockedBy, stopWaves} from './dependencies.js';
+import {blockedBy, dependsOn, stopWaves} from './dependencies.js';
 import {describeExit, pidOf} from './machine.js';
 import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {defaultLogPaths} from './paths.js';
@@ -147,6 +147,29 @@ export class Engine {
 		if (want === 'up') {
 			task.dispatch({type: 'start', reason});
 		}
+	}
+
+	/** Drops jobs that finished before `cut` from the live list (their rows are pruned by the store). */
+	forgetFinishedJobs(cut: Millis): number {
+		let forgotten = 0;
+		for (const task of this.list()) {
+			const {state} = task.record;
+			if (task.spec.kind === 'job' && terminal.has(state.kind) && task.pid === null && state.since < cut && !this.isNeeded(task)) {
+				task.dispose();
+				this.tasks.delete(task.id);
+				this.queue.delete(task.id);
+				this.createdAt.delete(task.id);
+				this.queueSeqs.delete(task.id);
+				forgotten++;
+			}
+		}
+
+		return forgotten;
+	}
+
+	/** Whether a queued task still waits on `task` (by id or name). */
+	private isNeeded(task: Supervisor): boolean {
+		return this.list().some(other => other.record.state.kind === 'queued' && dependsOn(other.spec, task.spec));
 	}
 
 	/**
@@ -400,7 +423,13 @@ export class Engine {
 		}
 
 		if (capacity !== null && admitted.length < eligible.length) {
-			this.evictFor(eligible.filter(c => !admitted.includes(c.id)).sort(byPriority), live);
+			const admittedIds = new Set(admitted);
+			const waiting = eligible.filter(c => !admittedIds.has(c.id)).sort(byPriority);
+			for (const candidate of waiting) {
+				this.tasks.get(candidate.id)?.dispatch({type: 'wait', reason: `waiting for a slot (max_running ${capacity})`});
+			}
+
+			this.evictFor(waiting, live);
 		}
 	}
 

@@ -84,4 +84,17 @@ describe('the job queue', () => {
 		assert.equal(fc.kind, 'queued');
 		assert.match(fc.reason, /^waiting for fb \(succeeded\): fb queued/);
 	});
+
+	it('finished jobs leave the live list after retention, unless a queued task still waits on them', async () => {
+		h = harness([]);
+		const {engine} = h;
+		submit(engine, 'done', {cmd: 'true'});
+		submit(engine, 'broken', {cmd: 'exit 1'});
+		submit(engine, 'blocked', {cmd: 'true', after: ['broken']});
+		await h.waitState('done', 'completed');
+		await h.waitState('broken', 'failed');
+		assert.equal(engine.forgetFinishedJobs(Date.now() - 60_000), 0, 'nothing is older than the cut');
+		assert.equal(engine.forgetFinishedJobs(Date.now() + 1), 1);
+		assert.deepEqual(engine.list().map(t => t.id).sort(), ['blocked', 'broken'], 'broken stays: blocked still waits on it');
+	});
 });
