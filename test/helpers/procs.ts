@@ -24,12 +24,15 @@ export function pidsWithArg(marker: string): number[] {
 	return pids;
 }
 
+/** Kills each pid with its process group (a task's main process leads its group), by PID. */
 export function killPids(pids: Iterable<number>): void {
 	for (const pid of pids) {
-		try {
-			process.kill(pid, 'SIGKILL');
-		} catch {
-			// already gone
+		for (const target of [-pid, pid]) {
+			try {
+				process.kill(target, 'SIGKILL');
+			} catch {
+				// already gone, or not a group leader
+			}
 		}
 	}
 }
