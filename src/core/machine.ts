@@ -20,6 +20,7 @@
  * Each state has at most one deadline (`deadlineOf`); its expiry is the `timer` event.
  */
 import {backoffDelay} from './backoff.js';
+import {configDuration} from './durations.js';
 import type {ExitInfo, Millis, TaskRecord, TaskSpec, TaskState} from './model.js';
 
 export type TaskEvent =
@@ -115,17 +116,6 @@ export function describeExit(exit: Pick<ExitInfo, 'code' | 'signal'>): string {
 	return exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code ?? '?'}`;
 }
 
-function formatMs(ms: number): string {
-	if (ms % 3_600_000 === 0 && ms > 0) {
-		return `${ms / 3_600_000}h`;
-	}
-
-	if (ms % 60_000 === 0 && ms > 0) {
-		return `${ms / 60_000}m`;
-	}
-
-	return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
 
 const unchanged = (record: TaskRecord): Transition => ({record, effects: []});
 
@@ -182,7 +172,7 @@ export function transition(
 
 		const delay = backoffDelay(spec.backoff, failures, random);
 		return to(
-			{kind: 'backoff', since: now, reason: `${reason}; retry ${failures}/${limit} in ${formatMs(delay)}`, until: now + delay, lastExit},
+			{kind: 'backoff', since: now, reason: `${reason}; retry ${failures}/${limit} in ${configDuration(delay)}`, until: now + delay, lastExit},
 			{failures, upSince: null},
 		);
 	};
@@ -207,7 +197,7 @@ export function transition(
 		const crashes = (stable ? 0 : record.crashes) + 1;
 		const delay = backoffDelay(spec.backoff, crashes, random);
 		return to(
-			{kind: 'backoff', since: now, reason: `${text}; restart in ${formatMs(delay)}`, until: now + delay, lastExit: exit},
+			{kind: 'backoff', since: now, reason: `${text}; restart in ${configDuration(delay)}`, until: now + delay, lastExit: exit},
 			{crashes, upSince: null},
 		);
 	};
@@ -365,12 +355,12 @@ export function transition(
 
 					if (spec.ready.kind === 'none') {
 						return to(
-							{kind: 'running', since: now, reason: `started (up ${formatMs(spec.starttimeMs)})`, pid: state.pid},
+							{kind: 'running', since: now, reason: `started (up ${configDuration(spec.starttimeMs)})`, pid: state.pid},
 							up(),
 						);
 					}
 
-					return stopping(state.pid, `not ready after ${formatMs(spec.starttimeMs)}`, 'fail-start');
+					return stopping(state.pid, `not ready after ${configDuration(spec.starttimeMs)}`, 'fail-start');
 				}
 
 				case 'backoff': {
@@ -378,7 +368,7 @@ export function transition(
 				}
 
 				case 'stopping': {
-					return to({...state, killAt: null, reason: `${state.reason}; SIGKILL after ${formatMs(spec.stoptimeMs)}`}, {}, [
+					return to({...state, killAt: null, reason: `${state.reason}; SIGKILL after ${configDuration(spec.stoptimeMs)}`}, {}, [
 						{type: 'signal', signal: 'SIGKILL'},
 					]);
 				}

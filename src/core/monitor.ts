@@ -54,20 +54,22 @@ export class Monitor {
 		const roots = live.map(task => task.pid ?? 0);
 		const samples = await sampler.sample(roots, clock.now());
 		const now = clock.now();
-		for (const task of live) {
-			const sample = samples.get(task.pid ?? 0);
-			if (sample && task.run && task.pid === roots[live.indexOf(task)]) {
+		live.forEach((task, i) => {
+			// Only a task still on the process it was sampled as (it may have restarted meanwhile).
+			const sample = task.pid === roots[i] ? samples.get(roots[i] ?? 0) : undefined;
+			if (sample && task.run) {
 				task.run = withCpuSample(task.spec, task.run, {cpu: sample.cpuPercent, rss: sample.rss, cpuSeconds: sample.cpuSeconds}, now);
 			}
-		}
+		});
 
+		const current = new Set(roots);
 		for (const root of this.roots) {
-			if (!roots.includes(root)) {
+			if (!current.has(root)) {
 				sampler.forget(root);
 			}
 		}
 
-		this.roots = new Set(roots);
+		this.roots = current;
 		try {
 			this.host = await this.deps.sampleHost();
 		} catch (error) {

@@ -3,27 +3,13 @@
  * Everything here is pure and fits the column widths of `columns.ts`.
  */
 
+import {clockDuration} from '../core/durations.js';
+
 /** `–` where a value is unknown (not sampled yet, no heartbeat, …). */
 export const NONE = '–';
 
 /** 42s, 3m05s, 2h01m, 3d04h: at most 6 characters up to 99 days. Negative counts as 0. */
-export function shortDuration(ms: number): string {
-	const s = Math.max(0, Math.floor(ms / 1000));
-	if (s < 60) {
-		return `${s}s`;
-	}
-
-	const pad = (n: number): string => String(n).padStart(2, '0');
-	if (s < 3600) {
-		return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
-	}
-
-	if (s < 86_400) {
-		return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
-	}
-
-	return `${Math.floor(s / 86_400)}d${pad(Math.floor((s % 86_400) / 3600))}h`;
-}
+export const shortDuration = clockDuration;
 
 /** Like {@link shortDuration} but rounds up below a minute (a countdown never shows 0s while waiting). */
 export function countdown(ms: number): string {

@@ -12,35 +12,11 @@ import type {EventDoc, LogLineDoc, StatusDoc, TaskStatus} from '../../src/core/i
 import {RpcServer, type ConnectionContext, type Handlers} from '../../src/core/ipc/server.js';
 import {Session, summarize} from '../../src/tui/session.js';
 import {tempDir} from '../helpers/harness.js';
+import {taskStatus} from '../helpers/task-status.js';
 import {waitFor} from '../helpers/wait.js';
 
 function task(name: string, fields: Partial<TaskStatus> = {}): TaskStatus {
-	return {
-		id: name,
-		name,
-		program: name,
-		kind: 'service',
-		state: 'running',
-		reason: 'started',
-		pid: 100,
-		startedAt: new Date().toISOString(),
-		restarts: 0,
-		attempt: 1,
-		exitCode: null,
-		cpu: null,
-		memory: null,
-		cpuSeconds: null,
-		heartbeatAt: null,
-		progress: null,
-		progressText: null,
-		status: null,
-		priority: 0,
-		backoffUntil: null,
-		nextRunAt: null,
-		watchdogMs: null,
-		want: 'up',
-		...fields,
-	};
+	return taskStatus(name, {program: name, startedAt: new Date().toISOString(), ...fields});
 }
 
 /** A daemon that answers from `tasks` and lets the test push events and log lines. */

@@ -10,7 +10,8 @@ import type {TaskEventRecord} from '../engine.js';
 import {messageOf, TmError} from '../errors.js';
 import type {AlertsSpec, Millis} from '../model.js';
 import {composeMail, type Mail} from './mail.js';
-import {AlertRules, formatDuration, type Alert} from './rules.js';
+import {configDuration} from '../durations.js';
+import {AlertRules, type Alert} from './rules.js';
 
 /** Delivers one mail; rejects when the relay refused it or could not be reached. */
 export type SendMail = (mail: Mail) => Promise<void>;
@@ -190,7 +191,7 @@ export class Alerter {
 				}
 
 				const delay = Math.min(this.#retry.initialMs * 2 ** (box.failures - 1), this.#retry.maxMs);
-				const next = retry && !this.#closed ? `; retrying in ${formatDuration(delay)}` : '';
+				const next = retry && !this.#closed ? `; retrying in ${configDuration(delay)}` : '';
 				this.#options.warn?.(`alert mail to ${box.to} not sent (attempt ${box.failures})${next}: ${messageOf(error)}`);
 				if (retry && !this.#closed) {
 					box.timer = this.#options.clock.at(this.#options.clock.now() + delay, () => {

@@ -3,6 +3,7 @@
  * watchdog or as stuck, or crash-loops (more than N automatic restarts within M). Pure apart
  * from the small per-task memory it needs to count restarts and not repeat itself.
  */
+import {configDuration} from '../durations.js';
 import type {TaskEventRecord} from '../engine.js';
 import type {AlertsSpec, Millis} from '../model.js';
 
@@ -22,18 +23,6 @@ type TaskMemory = {
 /** States after which a task's history for these rules is forgotten. */
 const resting = new Set(['stopped', 'completed', 'failed', 'fatal']);
 
-/** `10m`, `90s`, `2h`, as the config writes durations. */
-export function formatDuration(ms: Millis): string {
-	if (ms >= 3_600_000 && ms % 3_600_000 === 0) {
-		return `${ms / 3_600_000}h`;
-	}
-
-	if (ms >= 60_000 && ms % 60_000 === 0) {
-		return `${ms / 60_000}m`;
-	}
-
-	return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
 
 export class AlertRules {
 	readonly #spec: AlertsSpec;
@@ -96,7 +85,7 @@ export class AlertRules {
 		const quiet = memory.lastLoopAlert === null || event.at - memory.lastLoopAlert >= withinMs;
 		if (memory.restarts.length > limit && quiet) {
 			memory.lastLoopAlert = event.at;
-			alert('crash-loop', `more than ${limit} restarts within ${formatDuration(withinMs)} (last: ${event.reason})`);
+			alert('crash-loop', `more than ${limit} restarts within ${configDuration(withinMs)} (last: ${event.reason})`);
 		}
 	}
 

@@ -387,22 +387,34 @@ export class WebServer {
 			.tail(linesParam(url.searchParams), only)
 			.map(line => `${line.text}\n`)
 			.join('');
-		if (!this.#follows(url)) {
-			sendText(response, 200, text);
+		if (!this.#startText(response, url, text)) {
 			return;
 		}
 
-		if (!this.#admit(response)) {
-			return;
-		}
-
-		this.#openText(response, text);
 		const off = task.log.onLine(line => {
 			if (only === undefined || line.stream === only) {
 				this.#writeText(response, `${line.text}\n`);
 			}
 		});
 		response.on('close', off);
+	}
+
+	/**
+	 * Sends `text` and ends, or (with `?follow=1`, and a stream slot free) sends it as the start
+	 * of a stream. True when the caller should go on following.
+	 */
+	#startText(response: ServerResponse, url: URL, text: string): boolean {
+		if (!this.#follows(url)) {
+			sendText(response, 200, text);
+			return false;
+		}
+
+		if (!this.#admit(response)) {
+			return false;
+		}
+
+		this.#openText(response, text);
+		return true;
 	}
 
 	#follows(url: URL): boolean {
@@ -453,18 +465,9 @@ export class WebServer {
 
 	async #daemonLogText(_request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
 		const lines = await this.#daemonLogLines(linesParam(url.searchParams));
-		const text = lines.map(line => `${line}\n`).join('');
-		if (!this.#follows(url)) {
-			sendText(response, 200, text);
-			return;
+		if (this.#startText(response, url, lines.map(line => `${line}\n`).join(''))) {
+			this.#textFollowers.add(response);
 		}
-
-		if (!this.#admit(response)) {
-			return;
-		}
-
-		this.#openText(response, text);
-		this.#textFollowers.add(response);
 	}
 
 	/**

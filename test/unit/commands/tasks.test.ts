@@ -7,30 +7,9 @@ import {TmError} from '../../../src/core/errors.js';
 import type {TaskStatus} from '../../../src/core/ipc/methods.js';
 import {parseStates, tasksRow} from '../../../src/commands/tasks.js';
 import {tm} from '../../helpers/cli.js';
+import {taskStatus} from '../../helpers/task-status.js';
 
-const base: TaskStatus = {
-	id: 'j-1',
-	name: 'j-1',
-	program: 'j-1',
-	kind: 'job',
-	state: 'running',
-	reason: 'started',
-	pid: 42,
-	startedAt: null,
-	restarts: 0,
-	attempt: 1,
-	exitCode: null,
-	cpu: null,
-	memory: null,
-	cpuSeconds: null,
-	heartbeatAt: null,
-	progress: null,
-	progressText: null,
-	status: null,
-	priority: 5,
-	backoffUntil: null,
-	want: 'up', nextRunAt: null, watchdogMs: null,
-};
+const base: TaskStatus = taskStatus('j-1', {kind: 'job', pid: 42, priority: 5});
 
 describe('tm tasks', () => {
 	it('takes states repeated or comma-separated, once each', () => {

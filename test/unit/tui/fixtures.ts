@@ -11,37 +11,13 @@ import {LiveData, LogFeed} from '../../../src/tui/live.js';
 import {reduceContextOf, layoutOf} from '../../../src/tui/components/Dashboard.js';
 import type {ReduceContext, UiState} from '../../../src/tui/state.js';
 import {compileFilter, visibleTasks} from '../../../src/tui/view.js';
+import {taskStatus} from '../../helpers/task-status.js';
 
 export const NOW = Date.parse('2026-11-23T10:00:00.000Z');
 export const ago = (ms: number): string => new Date(NOW - ms).toISOString();
 
 export function task(name: string, fields: Partial<TaskStatus> = {}): TaskStatus {
-	return {
-		id: name,
-		name,
-		program: name.split(':')[0] ?? name,
-		kind: 'service',
-		state: 'running',
-		reason: 'started',
-		pid: 1000,
-		startedAt: ago(65_000),
-		restarts: 0,
-		attempt: 1,
-		exitCode: null,
-		cpu: 1.5,
-		memory: 31_457_280,
-		cpuSeconds: 3,
-		heartbeatAt: null,
-		progress: null,
-		progressText: null,
-		status: null,
-		priority: 0,
-		backoffUntil: null,
-		nextRunAt: null,
-		watchdogMs: null,
-		want: 'up',
-		...fields,
-	};
+	return taskStatus(name, {pid: 1000, startedAt: ago(65_000), cpu: 1.5, memory: 31_457_280, cpuSeconds: 3, ...fields});
 }
 
 export function detail(of: TaskStatus, fields: Partial<TaskDetail> = {}): TaskDetail {
