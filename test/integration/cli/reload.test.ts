@@ -9,6 +9,7 @@ import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import type {ReloadResult, StatusDoc} from '../../../src/core/ipc/methods.js';
 import {tm} from '../../helpers/cli.js';
+import {schemaErrors} from '../../helpers/schema.js';
 import {tempDir} from '../../helpers/harness.js';
 import {killAllTm, runTm} from '../../helpers/tm-process.js';
 import {alive, waitFor} from '../../helpers/wait.js';
@@ -33,6 +34,7 @@ describe('tm reload', () => {
 		const dry = await cli('reload', '--dry-run', '--json');
 		assert.equal(dry.code, 0, dry.err);
 		const plan = JSON.parse(dry.out) as ReloadResult;
+		assert.equal(schemaErrors('reload', plan), null, 'the document matches docs/schemas/reload.schema.json');
 		assert.deepEqual(plan, {added: ['add'], removed: ['drop'], changed: [{name: 'change', keys: ['cmd']}], unchanged: ['keep'], daemon: [], applied: false});
 		assert.deepEqual(pids(await status()), before, 'a dry run touches nothing');
 
@@ -52,6 +54,7 @@ describe('tm reload', () => {
 		writeFileSync(file, `programs:\n${program('keep', 'sleep 1000', '    numprocs: 2\n    stoptime: ten\n')}${program('other', 'sleep 1', '    autorestart: sometimes\n')}`);
 		const bad = await cli('reload', '--json');
 		assert.equal(bad.code, 2);
+		assert.equal(schemaErrors('error', JSON.parse(bad.err)), null);
 		const error = JSON.parse(bad.err) as {error: {code: string; message: string}};
 		assert.equal(error.error.code, 'E_CONFIG_INVALID');
 		assert.match(error.error.message, /programs\.keep\.stoptime/);
