@@ -21,7 +21,8 @@ const root = path.resolve(import.meta.dirname, '..');
 function startDaemon(yaml: string): {dir: string; socket: string; pid: number; stop(): Promise<void>} {
 	const dir = mkdtempSync(path.join(tmpdir(), 'tm-bench-jobs-'));
 	writeFileSync(path.join(dir, 'tm.yaml'), yaml);
-	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), 'up', '--foreground'], {
+	const bin = process.env.TM_BIN ? [path.resolve(process.env.TM_BIN)] : [process.execPath, '--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts')];
+	const child = spawn(bin[0] ?? '', [...bin.slice(1), 'up', '--foreground'], {
 		cwd: dir,
 		env: {...process.env, TM_HOME: path.join(dir, 'home')},
 		stdio: 'ignore',
@@ -87,10 +88,18 @@ async function throughput(): Promise<void> {
 	});
 	const latencies: number[] = [];
 	const start = performance.now();
-	for (let i = 0; i < jobs; i++) {
-		const t = performance.now();
-		await client.call('run', {argv: ['/bin/true']});
-		latencies.push(performance.now() - t);
+	if (process.env.PIPELINE) {
+		await Promise.all(Array.from({length: jobs}, async () => {
+			const t = performance.now();
+			await client.call('run', {argv: ['/bin/true']});
+			latencies.push(performance.now() - t);
+		}));
+	} else {
+		for (let i = 0; i < jobs; i++) {
+			const t = performance.now();
+			await client.call('run', {argv: ['/bin/true']});
+			latencies.push(performance.now() - t);
+		}
 	}
 
 	await all;
@@ -130,4 +139,6 @@ async function idleCpu(): Promise<void> {
 }
 
 await throughput();
-await idleCpu();
+if (cpuSeconds > 0) {
+	await idleCpu();
+}

@@ -61,7 +61,8 @@ async function bundle(entry, outfile, runtime, define = {}) {
 		legalComments: 'none',
 		metafile: true,
 		logLevel: 'silent',
-		define: {'process.env.NODE_ENV': '"production"', ...define},
+		// import.meta: for the sources' run-from-the-repository paths, never taken inside the executable.
+		define: {'process.env.NODE_ENV': '"production"', 'import.meta.dirname': 'undefined', 'import.meta.url': 'undefined', ...define},
 		plugins: [seaCompat],
 	});
 	if (result.warnings.length > 0) {
@@ -112,6 +113,11 @@ async function main() {
 	const addon = await step('addon', () => ensureAddon(runtime, log));
 	const gc = await step('GC stress check', () => checkAddon(runtime, addon));
 	log(gc);
+	// tm's own addon (Node-API: one build serves every Node), compiled against the embedded Node's headers.
+	const spawnAddon = path.join(dist, 'tm_spawn.node');
+	await step('spawn addon', () =>
+		execFileSync(process.execPath, [path.join(root, 'scripts/build-native.mjs'), '--headers', path.join(runtime.nodedir, 'include/node'), '--out', spawnAddon], {stdio: 'ignore'}),
+	);
 
 	fs.mkdirSync(dist, {recursive: true});
 	for (const name of ['tm', 'tm.cjs', 'meta.json', 'sea-config.json', 'sea-prep.blob', 'ink-probe.cjs']) {
@@ -119,7 +125,7 @@ async function main() {
 	}
 
 	const addonBytes = fs.readFileSync(addon);
-	const addonHash = crypto.createHash('sha256').update(addonBytes).update(runtime.abi).digest('hex').slice(0, 16);
+	const addonHash = crypto.createHash('sha256').update(addonBytes).update(fs.readFileSync(spawnAddon)).update(runtime.abi).digest('hex').slice(0, 16);
 	const main = path.join(dist, 'tm.cjs');
 	const meta = await step('bundle', () => bundle('bin/tm.ts', main, runtime, {__TM_ADDON_HASH__: JSON.stringify(addonHash)}));
 	fs.writeFileSync(path.join(dist, 'meta.json'), JSON.stringify(meta));
@@ -152,7 +158,7 @@ async function main() {
 				useCodeCache: true,
 				// NODE_OPTIONS (--require, --inspect, …) from the user's shell never reaches tm's runtime.
 				execArgvExtension: 'none',
-				assets: {'better_sqlite3.node': addon},
+				assets: {'better_sqlite3.node': addon, 'tm_spawn.node': spawnAddon},
 			},
 			null,
 			'\t',

@@ -15,6 +15,7 @@ import {expandTasks, formatIssue, loadConfigFile} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
 import {messageOf, TmError} from './errors.js';
 import {daemonJsonLine, eventJsonLine} from './event-log.js';
+import {nativeSpawnProblem} from './process/native-spawn.js';
 import {LogFile} from './log/log-file.js';
 import type {Config} from './model.js';
 import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
@@ -202,7 +203,7 @@ function run(options: DaemonOptions, parts: Parts): Daemon {
 	store.setMeta('daemon_instance', randomUUID());
 	store.setMeta('daemon_started_at', String(startedAt));
 	writeLog(
-		daemonJsonLine(startedAt, 'daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId}),
+		daemonJsonLine(startedAt, 'daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId, spawn: spawnMode()}),
 	);
 	if (web !== null) {
 		writeLog(daemonJsonLine(startedAt, 'web view listening', {url: web.url}));
@@ -331,6 +332,12 @@ async function flushAlerts(alerter: Alerter | null, clock: Clock): Promise<void>
 	await Promise.race([alerter.flush(), new Promise<void>(resolve => (timer = clock.at(clock.now() + alertFlushMs, resolve)))]);
 	(timer as TimerHandle | null)?.cancel();
 	alerter.close();
+}
+
+/** How tasks are started: tm's addon, or node:child_process and why. */
+function spawnMode(): string {
+	const problem = nativeSpawnProblem();
+	return problem === null ? 'posix_spawn' : `node:child_process (${problem})`;
 }
 
 /** `taskmaster.logfile` as an absolute path, or null. */

@@ -33,7 +33,14 @@ function targets<T extends Node>(key: string, self: T, tasks: Iterable<T>): T[] 
  * dependency and where it is: \`waiting for db (ready): db is starting\`, \`… a failed: exit 1\`.
  */
 export function blockedBy<T extends Node>(task: T, tasks: Iterable<T>): string | null {
-	for (const [key, condition] of Object.entries(task.spec.dependsOn)) {
+	const {dependsOn} = task.spec;
+	// for…in, not Object.entries: the queue asks this of every queued task on every change.
+	for (const key in dependsOn) {
+		const condition = dependsOn[key];
+		if (condition === undefined) {
+			continue;
+		}
+
 		const found = targets(key, task, tasks);
 		if (found.length === 0) {
 			return `waiting for ${key} (${condition}): no such task`;

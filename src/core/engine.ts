@@ -67,6 +67,8 @@ export class Engine {
 	/** What this turn changed, not yet written. */
 	private pending = {dirty: new Set<string>(), batch: emptyBatch(), notify: [] as Array<[TaskEventRecord, TaskRecord]>};
 	private flushScheduled = false;
+	/** Resolved after the next flush (`saved()`). */
+	private savedWaiters: Array<() => void> = [];
 	private scheduleQueued = false;
 	/** Batches whose write failed, merged, waiting for a retry. */
 	private unsaved: {tasks: Map<string, TaskRow>; batch: Batch} | null = null;
@@ -197,6 +199,10 @@ export class Engine {
 		return [...this.tasks.values()];
 	}
 
+	has(id: string): boolean {
+		return this.tasks.has(id);
+	}
+
 	get(id: string): Supervisor {
 		const task = this.tasks.get(id);
 		if (!task) {
@@ -228,6 +234,11 @@ export class Engine {
 	 * Accepts a job: it is queued and written to the store before this returns, so a job whose id
 	 * was given out survives a crash of the daemon.
 	 */
+	/**
+	 * Adds a job and queues it; it is written with the next flush (this turn of the event loop):
+	 * await `saved()` before telling anyone it was accepted. Submissions that arrive together
+	 * share one transaction.
+	 */
 	submit(spec: TaskSpec): Supervisor {
 		if (this.tasks.has(spec.id)) {
 			throw new TmError('E_INTERNAL', `task id ${spec.id} is taken`);
@@ -235,8 +246,15 @@ export class Engine {
 
 		const task = this.add(spec);
 		task.dispatch({type: 'start', reason: 'submitted'});
-		this.flush();
 		return task;
+	}
+
+	/** Resolves once everything changed so far has been through a flush (written, or kept to retry). */
+	saved(): Promise<void> {
+		this.scheduleFlush();
+		return new Promise(resolve => {
+			this.savedWaiters.push(resolve);
+		});
 	}
 
 	/** Puts a restored queued task back in the queue with its old place. */
@@ -287,6 +305,18 @@ export class Engine {
 	/** Writes what is pending now (normally done once per event-loop turn). */
 	flush(): void {
 		this.flushScheduled = false;
+		const saved = this.savedWaiters;
+		this.savedWaiters = [];
+		try {
+			this.write();
+		} finally {
+			for (const resolve of saved) {
+				resolve();
+			}
+		}
+	}
+
+	private write(): void {
 		const {dirty, batch, notify} = this.pending;
 		this.pending = {dirty: new Set(), batch: emptyBatch(), notify: []};
 		const rows = new Map([...(this.unsaved?.tasks ?? [])]);
@@ -410,11 +440,17 @@ export class Engine {
 			if (blocked === null) {
 				eligible.push(candidate);
 			} else {
-				task.dispatch({type: 'wait', reason: blocked});
+				this.wait(task, blocked);
 			}
 		}
 
-		const live = this.list().filter(task => slotStates.has(task.record.state.kind));
+		const live: Supervisor[] = [];
+		for (const task of this.tasks.values()) {
+			if (slotStates.has(task.record.state.kind)) {
+				live.push(task);
+			}
+		}
+
 		const capacity = this.config.daemon.maxRunning;
 		const admitted = admissions(eligible, live.length, capacity);
 		for (const id of admitted) {
@@ -424,22 +460,37 @@ export class Engine {
 
 		if (capacity !== null && admitted.length < eligible.length) {
 			const admittedIds = new Set(admitted);
-			const waiting = eligible.filter(c => !admittedIds.has(c.id)).sort(byPriority);
+			const waiting = eligible.filter(c => !admittedIds.has(c.id));
+			const reason = `waiting for a slot (max_running ${capacity})`;
 			for (const candidate of waiting) {
-				this.tasks.get(candidate.id)?.dispatch({type: 'wait', reason: `waiting for a slot (max_running ${capacity})`});
+				const task = this.tasks.get(candidate.id);
+				if (task !== undefined) {
+					this.wait(task, reason);
+				}
 			}
 
 			this.evictFor(waiting, live);
 		}
 	}
 
+	/** Says why a queued task waits; a reason it already has is no news (and no work: 1,000 queued jobs ask on every change). */
+	private wait(task: Supervisor, reason: string): void {
+		if (task.record.state.reason !== reason) {
+			task.dispatch({type: 'wait', reason});
+		}
+	}
+
 	private evictFor(waiting: Candidate[], live: Supervisor[]): void {
-		// Slots already on their way back (evictions and stops in flight) serve the first waiters.
-		const freeing = live.filter(task => task.record.state.kind === 'stopping' && task.record.state.then !== 'restart').length;
 		const victims = live
 			.filter(task => task.spec.priority !== null && task.record.state.kind !== 'stopping')
 			.sort((a, b) => (a.spec.priority ?? 0) - (b.spec.priority ?? 0) || b.record.state.since - a.record.state.since);
-		for (const candidate of waiting.slice(freeing)) {
+		if (victims.length === 0) {
+			return;
+		}
+
+		// Slots already on their way back (evictions and stops in flight) serve the first waiters.
+		const freeing = live.filter(task => task.record.state.kind === 'stopping' && task.record.state.then !== 'restart').length;
+		for (const candidate of [...waiting].sort(byPriority).slice(freeing)) {
 			const victim = victims[0];
 			const priority = victim?.spec.priority ?? 0;
 			if (!victim || priority >= candidate.priority) {

@@ -16,5 +16,25 @@ export function byPriority(a: Candidate, b: Candidate): number {
 /** The ids to admit now, in order. `capacity` null means unlimited. */
 export function admissions(queued: Candidate[], busy: number, capacity: number | null): string[] {
 	const free = capacity === null ? queued.length : Math.max(0, capacity - busy);
-	return [...queued].sort(byPriority).slice(0, free).map(c => c.id);
+	if (free === 0) {
+		return [];
+	}
+
+	if (free >= queued.length) {
+		return [...queued].sort(byPriority).map(c => c.id);
+	}
+
+	// A few free slots among many queued (the usual case): pick the best `free` in one pass.
+	const best: Candidate[] = [];
+	for (const candidate of queued) {
+		if (best.length < free || byPriority(candidate, best[best.length - 1] as Candidate) < 0) {
+			const at = best.findIndex(other => byPriority(candidate, other) < 0);
+			best.splice(at === -1 ? best.length : at, 0, candidate);
+			if (best.length > free) {
+				best.pop();
+			}
+		}
+	}
+
+	return best.map(c => c.id);
 }

@@ -80,7 +80,14 @@ export class Supervisor {
 		this.deps = deps;
 		this.record = restored?.record ?? initialRecord(deps.clock.now());
 		this.info = {...emptyInfo(), ...restored?.info};
-		this.log = new TaskLog({stdoutPath: deps.stdoutPath, stderrPath: deps.stderrPath, spec: spec.log, now: () => deps.clock.now()});
+		// A job's log files appear with its first output: a job that prints nothing costs no file creation.
+		this.log = new TaskLog({
+			stdoutPath: deps.stdoutPath,
+			stderrPath: deps.stderrPath,
+			spec: spec.log,
+			now: () => deps.clock.now(),
+			createOnFirstWrite: spec.kind === 'job',
+		});
 		if (spec.ready.kind === 'line') {
 			const pattern = new RegExp(spec.ready.pattern);
 			this.log.onLine(line => {

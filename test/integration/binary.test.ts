@@ -137,6 +137,9 @@ describe('dist/tm, alone in an empty folder with no node on PATH', {skip: missin
 
 		const job = await tm('run', '--wait', '--', 'sh', '-c', 'exit 3');
 		assert.equal(job.code, 3, job.err);
+		// The daemon started it through tm's own spawn addon, extracted from the executable.
+		const cache = path.join(dir, 'home/.cache/tm');
+		assert.deepEqual(readdirSync(path.join(cache, readdirSync(cache)[0]!)).sort(), ['better_sqlite3.node', 'tm_spawn.node']);
 	});
 
 	it('shows the dashboard (tm top) in tmux and quits on q', async t => {

@@ -9,7 +9,7 @@ import {envAssignment, execArg, renderUnit, stopTimeoutSec, unitPath, type UnitS
 import {withoutSystemdVariables} from '../../src/commands/systemd.js';
 import {loadConfigText} from '../../src/core/config/load.js';
 import type {Config} from '../../src/core/model.js';
-import {addonFolders} from '../../src/store/addon.js';
+import {addonFolders} from '../../src/core/addons.js';
 
 function config(text: string): Config {
 	const result = loadConfigText(text, '/srv/app/tm.yaml');

@@ -43,7 +43,7 @@ function each(engine: Engine, params: unknown, act: (task: Supervisor) => string
 function newJobId(engine: Engine): string {
 	for (;;) {
 		const id = `j-${randomBytes(4).toString('hex')}`;
-		if (!engine.list().some(task => task.id === id)) {
+		if (!engine.has(id)) {
 			return id;
 		}
 	}
@@ -88,7 +88,7 @@ export function jobHandlers(engine: Engine): Handlers {
 	};
 
 	return {
-		run(params) {
+		async run(params) {
 			if (typeof params !== 'object' || params === null) {
 				throw new RpcError(rpcErrorCodes.invalidParams, 'params must be an object with argv');
 			}
@@ -101,6 +101,8 @@ export function jobHandlers(engine: Engine): Handlers {
 			}
 
 			const task = engine.submit(jobSpec(run, newJobId(engine), engine.config.daemon));
+			// Accepted means written: the answer waits for the flush (shared by the jobs that came with it).
+			await engine.saved();
 			return {id: task.id};
 		},
 

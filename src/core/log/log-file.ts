@@ -2,7 +2,7 @@
  * One task log file on disk: synchronous appends, optional timestamps, size-based rotation.
  */
 
-import {closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
+import {accessSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {TmError} from '../errors.js';
 import type {LogSpec} from '../model.js';
@@ -24,6 +24,8 @@ export class LogFile {
 	readonly #spec: LogSpec;
 	readonly #now: () => number;
 	#fd: number | null;
+	/** Open, but the file is created at the first write (see `open`'s `createOnFirstWrite`). */
+	#deferred = false;
 	/** Bytes in the current file. */
 	#size: number;
 	#bytesWritten = 0;
@@ -32,7 +34,7 @@ export class LogFile {
 	#stampAt = Number.NaN;
 	#stamp = '';
 
-	private constructor(path: string, spec: LogSpec, now: () => number, fd: number, size: number) {
+	private constructor(path: string, spec: LogSpec, now: () => number, fd: number | null, size: number) {
 		this.#path = path;
 		this.#spec = spec;
 		this.#now = now;
@@ -42,14 +44,33 @@ export class LogFile {
 
 	/**
 	 * Opens `path` for appending, creating it and its parent directories. An existing file is
-	 * kept and its size counts towards `spec.maxSize`.
+	 * kept and its size counts towards `spec.maxSize`. With `createOnFirstWrite`, a file that is
+	 * not there yet is created by the first write (a job that prints nothing leaves no file, and
+	 * creating files is what costs on a journaling file system: ~0.5 ms each here); its folder
+	 * must be writable now.
 	 * @throws TmError `E_SPAWN` naming the path and the errno when it cannot be opened.
 	 */
-	static open(path: string, spec: LogSpec, now: () => number): LogFile {
+	static open(path: string, spec: LogSpec, now: () => number, createOnFirstWrite = false): LogFile {
 		let fd: number | null = null;
 		try {
 			mkdirSync(dirname(path), {recursive: true});
-			fd = openSync(path, 'a', 0o644);
+			if (createOnFirstWrite) {
+				try {
+					fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
+				} catch (error) {
+					if (!isMissing(error)) {
+						throw error;
+					}
+
+					accessSync(dirname(path), constants.W_OK | constants.X_OK);
+					const file = new LogFile(path, spec, now, null, 0);
+					file.#deferred = true;
+					return file;
+				}
+			} else {
+				fd = openSync(path, 'a', 0o644);
+			}
+
 			const {size} = fstatSync(fd);
 			return new LogFile(path, spec, now, fd, size);
 		} catch (error) {
@@ -82,7 +103,7 @@ export class LogFile {
 
 	/** Whether `close()` has not been called. */
 	get isOpen(): boolean {
-		return this.#fd !== null;
+		return this.#fd !== null || this.#deferred;
 	}
 
 	/**
@@ -95,6 +116,16 @@ export class LogFile {
 	write(chunk: Buffer): void {
 		if (chunk.length === 0) {
 			return;
+		}
+
+		if (this.#fd === null && this.#deferred) {
+			try {
+				this.#fd = openSync(this.#path, 'a', 0o644);
+				this.#size = fstatSync(this.#fd).size;
+				this.#deferred = false;
+			} catch (error) {
+				throw new TmError('E_STORE', `cannot write log file ${this.#path}: ${errnoText(error)}`, {cause: error});
+			}
 		}
 
 		if (this.#fd === null) {
@@ -113,6 +144,7 @@ export class LogFile {
 
 	/** Closes the file; later writes throw. Closing twice does nothing. */
 	close(): void {
+		this.#deferred = false;
 		const fd = this.#fd;
 		if (fd === null) {
 			return;

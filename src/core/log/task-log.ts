@@ -15,6 +15,8 @@ export type TaskLogOptions = {
 	/** May be the same file as `stdoutPath`: both streams then share one open file. */
 	stderrPath: string;
 	spec: LogSpec;
+	/** Create a log file at the task's first byte of output rather than at `open` (jobs: see LogFile.open). */
+	createOnFirstWrite?: boolean;
 	/** Lines kept in memory, both streams together. Defaults to {@link DEFAULT_RING_SIZE}. */
 	ringSize?: number;
 	/** The clock, in ms since the epoch: line times and timestamps. */
@@ -41,6 +43,7 @@ export class TaskLog {
 	readonly #shared: boolean;
 	readonly #spec: LogSpec;
 	readonly #now: () => number;
+	readonly #createOnFirstWrite: boolean;
 	readonly #ring: LineRing;
 	readonly #listeners = new Set<LineListener>();
 	readonly #splitters: Record<LogStream, LineSplitter> = {
@@ -57,6 +60,7 @@ export class TaskLog {
 		this.#shared = resolve(options.stdoutPath) === resolve(options.stderrPath);
 		this.#spec = options.spec;
 		this.#now = options.now;
+		this.#createOnFirstWrite = options.createOnFirstWrite ?? false;
 		this.#ring = new LineRing(options.ringSize ?? DEFAULT_RING_SIZE);
 	}
 
@@ -80,11 +84,11 @@ export class TaskLog {
 			return;
 		}
 
-		const stdoutFile = LogFile.open(this.#stdoutPath, this.#spec, this.#now);
+		const stdoutFile = LogFile.open(this.#stdoutPath, this.#spec, this.#now, this.#createOnFirstWrite);
 		let stderrFile = stdoutFile;
 		if (!this.#shared) {
 			try {
-				stderrFile = LogFile.open(this.#stderrPath, this.#spec, this.#now);
+				stderrFile = LogFile.open(this.#stderrPath, this.#spec, this.#now, this.#createOnFirstWrite);
 			} catch (error) {
 				stdoutFile.close();
 				throw error;

@@ -1,15 +1,18 @@
 /**
  * Starts one task process in its own process group with stdout, stderr and the notify channel
- * (fd 3) as pipes to the daemon, and signals the whole group. The only importer of
- * `node:child_process` in tm.
+ * (fd 3) as pipes to the daemon, and signals the whole group. Through tm's spawn addon
+ * (native-spawn.ts) when it is there and no user switch is asked, else through node:child_process
+ * (this is its only importer in tm).
  *
  * Exit is reported once: after the main process has exited AND its pipes have closed, so every
  * byte it wrote has been handed to `onStdout`/`onStderr` first. Processes the task left behind in
  * its group are killed when the main process exits, which also closes the pipes they held.
  */
-import {spawn as spawnChild, type ChildProcess} from 'node:child_process';
+import {spawn as spawnChild} from 'node:child_process';
+import type {Readable} from 'node:stream';
 import type {Clock, TimerHandle} from '../clock.js';
 import {err, messageOf, ok, type Result} from '../errors.js';
+import {nativeSpawn} from './native-spawn.js';
 import {checkWorkingDir, resolveCommand} from './resolve-command.js';
 import {resolveGroup, resolveUser} from './users.js';
 
@@ -30,6 +33,8 @@ export type SpawnCallbacks = {
 	onSpawnError(message: string): void;
 	onExit(code: number | null, signal: string | null): void;
 };
+
+type ExitHandler = (code: number | null, signal: string | null) => void;
 
 export type TaskProcess = {
 	readonly pid: number | null;
@@ -107,38 +112,43 @@ function signalGroup(pid: number, signal: string): boolean {
 	}
 }
 
+type Streams = {stdout: Readable | null; stderr: Readable | null; notify: Readable | null};
+
+/** Starts the process through node:child_process (the addon is missing, or a user switch is asked). */
+function spawnWithNode(request: SpawnRequest, file: string, ids: {uid?: number; gid?: number}, callbacks: SpawnCallbacks, onExit: ExitHandler): {pid: number | null; streams: Streams} {
+	const child = spawnChild(file, request.argv.slice(1), {
+		argv0: request.argv[0],
+		cwd: request.cwd,
+		env: request.env,
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+		...ids,
+	});
+	const pid = child.pid ?? null;
+	child.on('error', error => {
+		if (pid === null) {
+			callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
+		}
+	});
+	child.on('exit', onExit);
+	return {pid, streams: {stdout: child.stdout, stderr: child.stderr, notify: (child.stdio[3] as Readable | null | undefined) ?? null}};
+}
+
 export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, clock: Clock): Result<TaskProcess, string> {
 	const prepared = prepare(request);
 	if (!prepared.ok) {
 		return prepared;
 	}
 
-	let child: ChildProcess;
-	const previousUmask = request.umask === null ? null : process.umask(request.umask);
-	try {
-		child = spawnChild(prepared.value.file, request.argv.slice(1), {
-			argv0: request.argv[0],
-			cwd: request.cwd,
-			env: request.env,
-			detached: true,
-			stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-			...prepared.value.ids,
-		});
-	} catch (error) {
-		return err(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
-	} finally {
-		if (previousUmask !== null) {
-			process.umask(previousUmask);
-		}
-	}
-
-	const pid = child.pid ?? null;
+	let pid: number | null = null;
 	let exited: {code: number | null; signal: string | null} | null = null;
 	let reported = false;
 	let drainTimer: TimerHandle | null = null;
+	let open = 0;
+	let streams: Streams = {stdout: null, stderr: null, notify: null};
 
 	const report = (): void => {
-		if (reported || exited === null) {
+		if (reported || exited === null || open > 0) {
 			return;
 		}
 
@@ -147,17 +157,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		callbacks.onExit(exited.code, exited.signal);
 	};
 
-	child.stdout?.on('data', (chunk: Buffer) => callbacks.onStdout(chunk));
-	child.stderr?.on('data', (chunk: Buffer) => callbacks.onStderr(chunk));
-	const notify = child.stdio[3];
-	notify?.on('data', (chunk: Buffer) => callbacks.onNotify(chunk));
-	notify?.on('error', () => {});
-	child.on('error', error => {
-		if (pid === null) {
-			callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
-		}
-	});
-	child.on('exit', (code, signal) => {
+	const onExit: ExitHandler = (code, signal) => {
 		exited = {code, signal};
 		if (pid !== null) {
 			// Whatever the task left in its group goes with it; this also closes the pipes it held.
@@ -165,13 +165,51 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		}
 
 		drainTimer = clock.at(clock.now() + drainLimitMs, () => {
-			child.stdout?.destroy();
-			child.stderr?.destroy();
-			notify?.destroy();
+			for (const stream of [streams.stdout, streams.stderr, streams.notify]) {
+				stream?.destroy();
+			}
+
+			open = 0;
 			report();
 		});
-	});
-	child.on('close', () => report());
+		report();
+	};
+
+	const {file, ids} = prepared.value;
+	const previousUmask = request.umask === null ? null : process.umask(request.umask);
+	try {
+		// The addon cannot switch users; node:child_process can.
+		const native = Object.keys(ids).length === 0 ? nativeSpawn(file, request.argv, request.env, request.cwd, onExit) : null;
+		if (native === null) {
+			({pid, streams} = spawnWithNode(request, file, ids, callbacks, onExit));
+		} else {
+			pid = native.pid;
+			streams = native;
+		}
+	} catch (error) {
+		return err(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
+	} finally {
+		if (previousUmask !== null) {
+			process.umask(previousUmask);
+		}
+	}
+
+	const pipes: Array<[Readable | null, (chunk: Buffer) => void]> = [
+		[streams.stdout, chunk => callbacks.onStdout(chunk)],
+		[streams.stderr, chunk => callbacks.onStderr(chunk)],
+		[streams.notify, chunk => callbacks.onNotify(chunk)],
+	];
+	for (const [stream, onData] of pipes) {
+		if (stream !== null) {
+			open++;
+			stream.on('data', onData);
+			stream.on('error', () => {});
+			stream.on('close', () => {
+				open--;
+				report();
+			});
+		}
+	}
 
 	return ok({
 		pid,

@@ -174,6 +174,49 @@ describe('TaskLog', () => {
 		assert.deepEqual(texts(log.tail(1)), ['lost?']);
 	});
 
+	it('with createOnFirstWrite, creates a file at its first byte, keeps an existing one, and still refuses a bad folder at open', () => {
+		const log = make({createOnFirstWrite: true});
+		log.open();
+		assert.equal(log.isOpen, true);
+		assert.equal(existsSync(join(dir, 'out.log')), false);
+		assert.equal(existsSync(join(dir, 'err.log')), false);
+		log.stderr(Buffer.from('oops\n'));
+		assert.equal(existsSync(join(dir, 'out.log')), false);
+		assert.equal(readFileSync(join(dir, 'err.log'), 'utf8'), 'oops\n');
+		log.close();
+		assert.equal(existsSync(join(dir, 'out.log')), false);
+
+		writeFileSync(join(dir, 'out.log'), 'before\n');
+		log.open();
+		log.stdout(Buffer.from('after\n'));
+		log.close();
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'before\nafter\n');
+
+		const blocker = join(dir, 'blocker');
+		writeFileSync(blocker, '');
+		const bad = make({createOnFirstWrite: true, stdoutPath: join(blocker, 'out.log')});
+		assert.throws(
+			() => {
+				bad.open();
+			},
+			(error: unknown) => error instanceof TmError && error.code === 'E_SPAWN' && error.message.includes(blocker),
+		);
+	});
+
+	it('with createOnFirstWrite, a file that cannot be created at the first write is an E_STORE naming it, and the lines still reach the ring', () => {
+		const log = make({createOnFirstWrite: true});
+		log.open();
+		rmSync(dir, {recursive: true, force: true});
+		assert.throws(
+			() => {
+				log.stdout(Buffer.from('lost file, kept line\n'));
+			},
+			(error: unknown) => error instanceof TmError && error.code === 'E_STORE' && error.message.includes(join(dir, 'out.log')),
+		);
+		assert.deepEqual(texts(log.tail(10)), ['lost file, kept line']);
+		log.close();
+	});
+
 	it('open failure of stderr closes stdout and throws E_SPAWN', () => {
 		const blocker = join(dir, 'blocker');
 		writeFileSync(blocker, '');

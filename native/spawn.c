@@ -1,0 +1,275 @@
+/*
+ * tm_spawn: starts a task with posix_spawn, which glibc implements with clone(CLONE_VM |
+ * CLONE_VFORK): no copy of the daemon's page tables, so the cost of a start does not grow with
+ * the daemon's memory (libuv's fork() costs ~0.8 ms from a bare node and ~3.5 ms once the
+ * process holds 100 MB; see bench/spawn.ts). The daemon stays the parent; exits are collected
+ * with waitpid on the pids given (never waitpid(-1), which would steal libuv's children).
+ *
+ * Node-API only (NAPI_VERSION 8), so one build loads in Node 20 and in the Node 24 inside dist/tm.
+ *
+ *   spawn(file, argv, env, cwd) -> [pid, stdoutFd, stderrFd, notifyFd]   (throws {errno, syscall})
+ *   reap(Int32Array pids)       -> [pid, code, signal, ...] for each pid that has exited
+ *                                  (code -1 when killed by a signal; signal 0 when it exited)
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Pipe ends are kept above the fds they are copied onto in the child (0-3). */
+#define LOW_FD_LIMIT 10
+
+static napi_value throw_errno(napi_env env, int code, const char *syscall) {
+	char message[200];
+	snprintf(message, sizeof message, "%s: %s", syscall, strerror(code));
+	napi_value text, error, number, name;
+	napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text);
+	napi_create_error(env, NULL, text, &error);
+	napi_create_int32(env, code, &number);
+	napi_set_named_property(env, error, "errno", number);
+	napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &name);
+	napi_set_named_property(env, error, "syscall", name);
+	napi_throw(env, error);
+	return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *message) {
+	napi_throw_type_error(env, NULL, message);
+	return NULL;
+}
+
+/* A malloc'ed copy of a JS string, or NULL (with a pending exception) when it is not one. */
+static char *string_of(napi_env env, napi_value value) {
+	size_t length;
+	if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) {
+		throw_type(env, "expected a string");
+		return NULL;
+	}
+
+	char *text = malloc(length + 1);
+	if (text == NULL) {
+		throw_errno(env, ENOMEM, "malloc");
+		return NULL;
+	}
+
+	napi_get_value_string_utf8(env, value, text, length + 1, &length);
+	return text;
+}
+
+static void free_strings(char **list) {
+	if (list != NULL) {
+		for (char **item = list; *item != NULL; item++) {
+			free(*item);
+		}
+
+		free(list);
+	}
+}
+
+/* A NULL-terminated, malloc'ed copy of a JS array of strings. */
+static char **strings_of(napi_env env, napi_value array) {
+	bool is_array;
+	uint32_t count;
+	if (napi_is_array(env, array, &is_array) != napi_ok || !is_array || napi_get_array_length(env, array, &count) != napi_ok) {
+		throw_type(env, "expected an array of strings");
+		return NULL;
+	}
+
+	char **list = calloc((size_t)count + 1, sizeof(char *));
+	if (list == NULL) {
+		throw_errno(env, ENOMEM, "calloc");
+		return NULL;
+	}
+
+	for (uint32_t i = 0; i < count; i++) {
+		napi_value item;
+		napi_get_element(env, array, i, &item);
+		list[i] = string_of(env, item);
+		if (list[i] == NULL) {
+			free_strings(list);
+			return NULL;
+		}
+	}
+
+	return list;
+}
+
+/* Moves fd to a number >= LOW_FD_LIMIT, close-on-exec. */
+static int raise_fd(int fd) {
+	if (fd >= LOW_FD_LIMIT) {
+		return fd;
+	}
+
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, LOW_FD_LIMIT);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return moved;
+}
+
+static int make_pipe(int ends[2]) {
+	if (pipe2(ends, O_CLOEXEC) != 0) {
+		return -1;
+	}
+
+	ends[0] = raise_fd(ends[0]);
+	ends[1] = raise_fd(ends[1]);
+	return ends[0] < 0 || ends[1] < 0 ? -1 : 0;
+}
+
+static void close_fd(int *fd) {
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static napi_value Spawn(napi_env env, napi_callback_info info) {
+	size_t argc = 4;
+	napi_value args[4];
+	napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+	if (argc < 4) {
+		return throw_type(env, "spawn(file, argv, env, cwd)");
+	}
+
+	char *file = string_of(env, args[0]);
+	char **argv = file == NULL ? NULL : strings_of(env, args[1]);
+	char **envp = argv == NULL ? NULL : strings_of(env, args[2]);
+	char *cwd = envp == NULL ? NULL : string_of(env, args[3]);
+	napi_value result = NULL;
+	if (cwd == NULL) {
+		goto done;
+	}
+
+	/* out, err, notify: [read end, write end] each */
+	int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+	for (int i = 0; i < 3; i++) {
+		if (make_pipe(pipes[i]) != 0) {
+			int code = errno;
+			for (int j = 0; j <= i; j++) {
+				close_fd(&pipes[j][0]);
+				close_fd(&pipes[j][1]);
+			}
+
+			throw_errno(env, code, "pipe");
+			goto done;
+		}
+	}
+
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attributes;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawnattr_init(&attributes);
+	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+	for (int i = 0; i < 3; i++) {
+		posix_spawn_file_actions_adddup2(&actions, pipes[i][1], i + 1);
+	}
+
+	posix_spawn_file_actions_addchdir_np(&actions, cwd);
+	/* A new session (and process group) as `detached: true`; no blocked or ignored signals. */
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attributes, &none);
+	posix_spawnattr_setsigdefault(&attributes, &all);
+	posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+	pid_t pid;
+	int code = posix_spawn(&pid, file, &actions, &attributes, argv, envp);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attributes);
+	for (int i = 0; i < 3; i++) {
+		close_fd(&pipes[i][1]);
+	}
+
+	if (code != 0) {
+		for (int i = 0; i < 3; i++) {
+			close_fd(&pipes[i][0]);
+		}
+
+		throw_errno(env, code, "posix_spawn");
+		goto done;
+	}
+
+	napi_create_array_with_length(env, 4, &result);
+	int values[4] = {pid, pipes[0][0], pipes[1][0], pipes[2][0]};
+	for (uint32_t i = 0; i < 4; i++) {
+		napi_value number;
+		napi_create_int32(env, values[i], &number);
+		napi_set_element(env, result, i, number);
+	}
+
+done:
+	free(file);
+	free_strings(argv);
+	free_strings(envp);
+	free(cwd);
+	return result;
+}
+
+static napi_value Reap(napi_env env, napi_callback_info info) {
+	size_t argc = 1;
+	napi_value args[1];
+	napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+	bool is_typed;
+	napi_typedarray_type type;
+	size_t length;
+	void *data;
+	if (argc < 1 || napi_is_typedarray(env, args[0], &is_typed) != napi_ok || !is_typed ||
+	    napi_get_typedarray_info(env, args[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int32_array) {
+		return throw_type(env, "reap(Int32Array pids)");
+	}
+
+	const int32_t *pids = data;
+	napi_value result;
+	napi_create_array(env, &result);
+	uint32_t index = 0;
+	for (size_t i = 0; i < length; i++) {
+		int status = 0;
+		pid_t got;
+		do {
+			got = waitpid(pids[i], &status, WNOHANG);
+		} while (got < 0 && errno == EINTR);
+
+		int code, signal;
+		if (got == pids[i] && WIFEXITED(status)) {
+			code = WEXITSTATUS(status);
+			signal = 0;
+		} else if (got == pids[i] && WIFSIGNALED(status)) {
+			code = -1;
+			signal = WTERMSIG(status);
+		} else if (got < 0 && errno == ECHILD) {
+			/* Not our child (any more): report it gone, with nothing known. */
+			code = -1;
+			signal = 0;
+		} else {
+			continue;
+		}
+
+		int values[3] = {pids[i], code, signal};
+		for (int j = 0; j < 3; j++) {
+			napi_value number;
+			napi_create_int32(env, values[j], &number);
+			napi_set_element(env, result, index++, number);
+		}
+	}
+
+	return result;
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+	napi_value spawn, reap;
+	napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, Spawn, NULL, &spawn);
+	napi_create_function(env, "reap", NAPI_AUTO_LENGTH, Reap, NULL, &reap);
+	napi_set_named_property(env, exports, "spawn", spawn);
+	napi_set_named_property(env, exports, "reap", reap);
+	return exports;
+}

@@ -1,0 +1,133 @@
+/**
+ * The spawner with real processes, through tm's spawn addon (posix_spawn) and through
+ * node:child_process: both must give a task the same world (its own session, stdin on /dev/null,
+ * default signal dispositions and mask, argv[0], env, cwd, umask, fd 3) and report the same exits.
+ */
+import assert from 'node:assert/strict';
+import {mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import {systemClock} from '../../src/core/clock.js';
+import {nativeSpawnProblem} from '../../src/core/process/native-spawn.js';
+import {spawnTask, type SpawnRequest} from '../../src/core/process/spawner.js';
+import {killPids} from '../helpers/procs.js';
+import {alive, waitFor} from '../helpers/wait.js';
+
+const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'tm-spawner-')));
+const pids: number[] = [];
+after(() => {
+	killPids(pids);
+	rmSync(dir, {recursive: true, force: true});
+});
+
+type Outcome = {pid: number; stdout: string; stderr: string; notify: string; code: number | null; signal: string | null};
+
+async function run(argv: string[], extra: Partial<SpawnRequest> = {}, whileRunning?: (pid: number) => void): Promise<Outcome> {
+	const out = {stdout: '', stderr: '', notify: ''};
+	let pid = 0;
+	const exit = await new Promise<{code: number | null; signal: string | null}>((resolve, reject) => {
+		const started = spawnTask(
+			{argv, env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', ONLY: 'this'}, cwd: dir, umask: null, user: null, group: null, ...extra},
+			{
+				onStdout: chunk => (out.stdout += chunk.toString()),
+				onStderr: chunk => (out.stderr += chunk.toString()),
+				onNotify: chunk => (out.notify += chunk.toString()),
+				onSpawnError: message => reject(new Error(message)),
+				onExit: (code, signal) => resolve({code, signal}),
+			},
+			systemClock,
+		);
+		if (!started.ok) {
+			reject(new Error(started.error));
+			return;
+		}
+
+		pid = started.value.pid ?? 0;
+		pids.push(pid);
+		whileRunning?.(pid);
+	});
+	return {pid, ...out, ...exit};
+}
+
+const probe = [
+	'echo "ppid-is-session-leader $(ps -o sid= -p $$ | tr -d " ") $$"',
+	'echo "stdin $(readlink /proc/self/fd/0)"',
+	'echo "argv0 $0"',
+	'echo "env $(env | grep -c .) $ONLY"',
+	'[ -z "$HOME" ] || echo "HOME leaked: $HOME"',
+	'echo "cwd $(pwd)"',
+	'echo "umask $(umask)"',
+	'grep -E "^(SigBlk|SigIgn)" /proc/$$/status',
+	'echo to-stderr >&2',
+	'echo READY=1 >&3',
+	'exit 7',
+].join('; ');
+
+function checkWorld(outcome: Outcome): void {
+	const lines = outcome.stdout.trim().split('\n');
+	const [, sid, self] = lines[0]?.split(' ') ?? [];
+	assert.equal(sid, self, `the task leads its own session: ${lines[0]}`);
+	assert.equal(lines[1], 'stdin /dev/null');
+	assert.equal(lines[2], 'argv0 /bin/sh');
+	assert.match(lines[3] ?? '', /^env \d+ this$/);
+	assert.equal(lines[4], `cwd ${dir}`);
+	assert.equal(lines[5], 'umask 0027');
+	assert.equal(lines[6], 'SigBlk:\t0000000000000000', 'no signal blocked');
+	// Signals 1–31 (glibc keeps its internal real-time signals, 32 and 33, ignored in both paths).
+	assert.equal(BigInt(`0x${lines[7]?.split('\t')[1] ?? ''}`) & 0x7fffffffn, 0n, `no signal ignored (node ignores SIGPIPE): ${lines[7]}`);
+	assert.equal(outcome.stderr, 'to-stderr\n');
+	assert.equal(outcome.notify, 'READY=1\n');
+	assert.equal(outcome.code, 7);
+	assert.equal(outcome.signal, null);
+}
+
+describe('the spawner', () => {
+	it('runs tasks through the spawn addon (npm ci builds it)', () => {
+		assert.equal(nativeSpawnProblem(), process.env['TM_SPAWN'] === 'child_process' ? 'TM_SPAWN=child_process' : null);
+	});
+
+	it('gives a task its own session, /dev/null stdin, default signals, argv[0], env, cwd, umask and fd 3', async () => {
+		checkWorld(await run(['/bin/sh', '-c', probe], {umask: 0o027}));
+	});
+
+	it('gives the same world through node:child_process (a user switch, or TM_SPAWN=child_process)', async () => {
+		const self = process.getuid?.() ?? 0;
+		// Naming the current user asks for no switch when not root, and a real setuid when root: both through node.
+		const user = (await run(['/usr/bin/id', '-un'])).stdout.trim();
+		const outcome = await run(['/bin/sh', '-c', probe], {umask: 0o027, user: self === 0 ? user : null});
+		checkWorld(outcome);
+	});
+
+	it('reports a death by signal with the signal name, and signals the whole group', async () => {
+		const outcome = await run(['/bin/sh', '-c', 'sleep 60 & echo $!; wait'], {}, pid => {
+			setTimeout(() => process.kill(-pid, 'SIGTERM'), 200);
+		});
+		assert.equal(outcome.code, null);
+		assert.equal(outcome.signal, 'SIGTERM');
+		const sleeper = Number(outcome.stdout.trim());
+		await waitFor(() => alive(sleeper), isAlive => !isAlive, {what: `the sleep (pid ${sleeper}) in the group to be gone`});
+	});
+
+	it('delivers every byte written before the exit, then the exit', async () => {
+		const outcome = await run(['/bin/sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x; echo; exit 0']);
+		assert.equal(outcome.stdout.length, 300001);
+		assert.equal(outcome.code, 0);
+	});
+
+	it('refuses what cannot start with an error naming the command', async () => {
+		const text = path.join(dir, 'notes.txt');
+		writeFileSync(text, 'not a program\n', {mode: 0o644});
+		await assert.rejects(run([text]), /notes\.txt/);
+		await assert.rejects(run(['no-such-command-anywhere']), /no-such-command-anywhere/);
+		await assert.rejects(run(['/bin/true'], {cwd: path.join(dir, 'missing')}), /missing/);
+	});
+
+	it('starts 200 short tasks in a row and reports each exit once', async () => {
+		const outcomes = await Promise.all(Array.from({length: 200}, (_, i) => run(['/bin/sh', '-c', `exit ${i % 3}`])));
+		assert.deepEqual(
+			outcomes.map(o => o.code),
+			Array.from({length: 200}, (_, i) => i % 3),
+		);
+	});
+});
