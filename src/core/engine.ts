@@ -14,7 +14,7 @@ import {describeExit, pidOf} from './machine.js';
 import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {defaultLogPaths} from './paths.js';
 import type {Batch, NewEvent, Persist, TaskRow} from './ports.js';
-import {admissions, byPriority, slotStates, type Candidate} from './scheduler.js';
+import {slotStates, TaskQueue, type Candidate, type Verdict} from './scheduler.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
 
 export type TaskEventRecord = {
@@ -57,7 +57,13 @@ export class Engine {
 	private readonly tasks = new Map<string, Supervisor>();
 	private readonly createdAt = new Map<string, Millis>();
 	private readonly queueSeqs = new Map<string, number>();
-	private readonly queue = new Map<string, Candidate>();
+	private readonly queue = new TaskQueue();
+	/** Queued tasks with dependencies: the ones whose standing can change without a slot freeing. */
+	private readonly gated = new Set<string>();
+	/** Queued since the last schedule: they have not been told why they wait yet. */
+	private readonly fresh = new Set<string>();
+	/** The capacity changed: every queued task's reason is told again. */
+	private refreshAll = false;
 	private readonly listeners = new Set<Listener>();
 	private readonly idleWaiters = new Set<() => void>();
 	private readonly waiters = new Set<() => void>();
@@ -116,6 +122,7 @@ export class Engine {
 	/** Takes a reloaded config: the daemon section (capacity, retention…) applies from now on. */
 	setConfig(config: Config): void {
 		this.config = config;
+		this.refreshAll = true;
 		this.scheduleSoon();
 	}
 
@@ -304,6 +311,8 @@ export class Engine {
 
 	/** Writes what is pending now (normally done once per event-loop turn). */
 	flush(): void {
+		// A queue move that is due goes first, so a freed slot and the task taking it share one transaction.
+		this.runPendingSchedule();
 		this.flushScheduled = false;
 		const saved = this.savedWaiters;
 		this.savedWaiters = [];
@@ -328,7 +337,8 @@ export class Engine {
 		}
 
 		const merged = this.unsaved ? concatBatches(this.unsaved.batch, batch) : batch;
-		if (this.deps.persist) {
+		const empty = rows.size === 0 && merged.events.length === 0 && merged.runStarts.length === 0 && merged.runEnds.length === 0;
+		if (this.deps.persist && !empty) {
 			try {
 				this.deps.persist({...merged, tasks: [...rows.values()]});
 				this.unsaved = null;
@@ -405,7 +415,12 @@ export class Engine {
 		if (!this.queue.has(task.id)) {
 			const seq = keepPlace ? (this.queueSeqs.get(task.id) ?? this.queueSeq++) : this.queueSeq++;
 			this.queueSeqs.set(task.id, seq);
-			this.queue.set(task.id, {id: task.id, priority: task.spec.priority ?? 0, seq});
+			this.queue.add({id: task.id, priority: task.spec.priority ?? 0, seq});
+			this.fresh.add(task.id);
+			if (Object.keys(task.spec.dependsOn).length > 0) {
+				this.gated.add(task.id);
+			}
+
 			this.touch(task.id);
 		}
 
@@ -415,10 +430,14 @@ export class Engine {
 	private scheduleSoon(): void {
 		if (!this.scheduleQueued) {
 			this.scheduleQueued = true;
-			queueMicrotask(() => {
-				this.scheduleQueued = false;
-				this.schedule();
-			});
+			queueMicrotask(() => this.runPendingSchedule());
+		}
+	}
+
+	private runPendingSchedule(): void {
+		if (this.scheduleQueued) {
+			this.scheduleQueued = false;
+			this.schedule();
 		}
 	}
 
@@ -428,19 +447,20 @@ export class Engine {
 	 * the lowest-priority running task is evicted: stopped gracefully and queued again.
 	 */
 	private schedule(): void {
-		const eligible: Candidate[] = [];
-		for (const [id, candidate] of this.queue) {
+		const capacity = this.config.daemon.maxRunning;
+		// Tasks with dependencies say what they wait for; the others are never blocked.
+		const blocked = new Set<string>();
+		for (const id of this.gated) {
 			const task = this.tasks.get(id);
-			if (task?.record.state.kind !== 'queued') {
-				this.queue.delete(id);
+			if (!this.queue.has(id) || task?.record.state.kind !== 'queued') {
+				this.gated.delete(id);
 				continue;
 			}
 
-			const blocked = blockedBy(task, this.tasks.values());
-			if (blocked === null) {
-				eligible.push(candidate);
-			} else {
-				this.wait(task, blocked);
+			const why = blockedBy(task, this.tasks.values());
+			if (why !== null) {
+				blocked.add(id);
+				this.wait(task, why);
 			}
 		}
 
@@ -451,26 +471,34 @@ export class Engine {
 			}
 		}
 
-		const capacity = this.config.daemon.maxRunning;
-		const admitted = admissions(eligible, live.length, capacity);
-		for (const id of admitted) {
+		const judge = (candidate: Candidate): Verdict => {
+			if (this.tasks.get(candidate.id)?.record.state.kind !== 'queued') {
+				return 'drop';
+			}
+
+			return blocked.has(candidate.id) ? 'skip' : 'take';
+		};
+		const free = capacity === null ? this.queue.size : Math.max(0, capacity - live.length);
+		for (const {id} of free > 0 ? this.queue.best(free, judge) : []) {
 			this.queue.delete(id);
 			this.tasks.get(id)?.dispatch({type: 'admit'});
 		}
 
-		if (capacity !== null && admitted.length < eligible.length) {
-			const admittedIds = new Set(admitted);
-			const waiting = eligible.filter(c => !admittedIds.has(c.id));
+		if (capacity !== null) {
+			// Newcomers that got no slot, and gated tasks whose dependencies are met, wait for one.
 			const reason = `waiting for a slot (max_running ${capacity})`;
-			for (const candidate of waiting) {
-				const task = this.tasks.get(candidate.id);
-				if (task !== undefined) {
+			for (const id of this.refreshAll ? [...this.queue.ids()] : [...this.fresh, ...this.gated]) {
+				const task = this.tasks.get(id);
+				if (task?.record.state.kind === 'queued' && this.queue.has(id) && !blocked.has(id)) {
 					this.wait(task, reason);
 				}
 			}
 
-			this.evictFor(waiting, live);
+			this.evictFor(live, judge);
 		}
+
+		this.fresh.clear();
+		this.refreshAll = false;
 	}
 
 	/** Says why a queued task waits; a reason it already has is no news (and no work: 1,000 queued jobs ask on every change). */
@@ -480,7 +508,11 @@ export class Engine {
 		}
 	}
 
-	private evictFor(waiting: Candidate[], live: Supervisor[]): void {
+	/**
+	 * When the best waiting tasks outrank running ones that have a priority, the lowest of those
+	 * are evicted: stopped gracefully and queued again.
+	 */
+	private evictFor(live: Supervisor[], judge: (candidate: Candidate) => Verdict): void {
 		const victims = live
 			.filter(task => task.spec.priority !== null && task.record.state.kind !== 'stopping')
 			.sort((a, b) => (a.spec.priority ?? 0) - (b.spec.priority ?? 0) || b.record.state.since - a.record.state.since);
@@ -490,7 +522,7 @@ export class Engine {
 
 		// Slots already on their way back (evictions and stops in flight) serve the first waiters.
 		const freeing = live.filter(task => task.record.state.kind === 'stopping' && task.record.state.then !== 'restart').length;
-		for (const candidate of [...waiting].sort(byPriority).slice(freeing)) {
+		for (const candidate of this.queue.best(freeing + victims.length, judge).slice(freeing)) {
 			const victim = victims[0];
 			const priority = victim?.spec.priority ?? 0;
 			if (!victim || priority >= candidate.priority) {

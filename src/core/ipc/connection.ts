@@ -122,6 +122,7 @@ export class Connection {
 	readonly #target: DispatchTarget;
 	#closeListeners: Array<() => void> = [];
 	#client: string | null = null;
+	#corked = false;
 	/** socket.write returned false: queue until 'drain'. */
 	#blocked = false;
 	#dropped = 0;
@@ -339,6 +340,7 @@ export class Connection {
 		}
 
 		if (!this.#blocked && this.#queue.length === 0 && this.#dropped === 0) {
+			this.#corkForThisTurn();
 			if (!this.#socket.write(line)) {
 				this.#blocked = true;
 				this.#updateReading();
@@ -365,6 +367,21 @@ export class Connection {
 		}
 
 		return true;
+	}
+
+	/**
+	 * Frames written in one turn of the event loop (a batch of events, the answers to a burst of
+	 * requests) leave in one writev instead of one write each.
+	 */
+	#corkForThisTurn(): void {
+		if (!this.#corked) {
+			this.#corked = true;
+			this.#socket.cork();
+			queueMicrotask(() => {
+				this.#corked = false;
+				this.#socket.uncork();
+			});
+		}
 	}
 
 	/** Writes the queue until the socket is full again; then the `dropped` count. */

@@ -1,8 +1,8 @@
 /**
  * Starting a task with tm's own addon (native/spawn.c): posix_spawn, a vfork-style start whose
  * cost does not grow with the daemon's memory, where libuv's fork() copies the daemon's page
- * tables on every start (0.9 ms from a bare node, 5.3 ms once it holds 100 MB, against 0.4 and
- * 0.6 ms with the addon: `npx tsx bench/spawn.ts`). The daemon stays the parent: exits are
+ * tables on every start (1.5 ms from a 90 MB node, 4.3 ms from a 190 MB one, against 0.2 ms
+ * either way with the addon: `npx tsx bench/spawn.ts`). The daemon stays the parent: exits are
  * collected on SIGCHLD (and once a second while children are out, in case a signal is ever
  * missed) with waitpid on our own pids only, so libuv's children are never taken from it.
  *

@@ -1,37 +1,62 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {admissions, byPriority, type Candidate} from '../../../src/core/scheduler.js';
+import {byPriority, TaskQueue, type Candidate} from '../../../src/core/scheduler.js';
 
-const sorted = (queued: Candidate[], free: number): string[] => [...queued].sort(byPriority).slice(0, free).map(c => c.id);
+const ids = (candidates: Candidate[]): string[] => candidates.map(c => c.id);
 
-describe('admissions', () => {
-	it('admits the highest priority first, first come first served among equals, up to the free slots', () => {
-		const queued = [
-			{id: 'a', priority: 0, seq: 1},
-			{id: 'b', priority: 10, seq: 2},
-			{id: 'c', priority: 10, seq: 0},
-			{id: 'd', priority: -5, seq: 3},
-		];
-		assert.deepEqual(admissions(queued, 0, 2), ['c', 'b']);
-		assert.deepEqual(admissions(queued, 1, 2), ['c']);
-		assert.deepEqual(admissions(queued, 2, 2), []);
-		assert.deepEqual(admissions(queued, 5, 2), []);
-		assert.deepEqual(admissions(queued, 0, null), ['c', 'b', 'a', 'd']);
-		assert.deepEqual(admissions([], 0, 8), []);
+describe('the task queue', () => {
+	it('gives the highest priority first, first come first served among equals, and keeps what it gives', () => {
+		const queue = new TaskQueue();
+		queue.add({id: 'a', priority: 0, seq: 1});
+		queue.add({id: 'b', priority: 10, seq: 2});
+		queue.add({id: 'c', priority: 10, seq: 0});
+		queue.add({id: 'd', priority: -5, seq: 3});
+		assert.deepEqual(ids(queue.best(2, () => 'take')), ['c', 'b']);
+		assert.deepEqual(ids(queue.best(10, () => 'take')), ['c', 'b', 'a', 'd']);
+		assert.equal(queue.size, 4);
+		assert.deepEqual(ids(queue.best(0, () => 'take')), []);
 	});
 
-	it('picks the same tasks as a full sort, for any mix of priorities and slots', () => {
+	it('passes over skipped candidates, forgets dropped ones and deleted ones, and takes a re-added task at its new place', () => {
+		const queue = new TaskQueue();
+		for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
+			queue.add({id, priority: 0, seq: i});
+		}
+
+		assert.deepEqual(ids(queue.best(2, c => (c.id === 'a' ? 'skip' : c.id === 'b' ? 'drop' : 'take'))), ['c', 'd']);
+		assert.equal(queue.has('b'), false);
+		assert.equal(queue.has('a'), true);
+		queue.delete('c');
+		queue.delete('a');
+		queue.add({id: 'a', priority: 0, seq: 9});
+		assert.deepEqual(ids(queue.best(10, () => 'take')), ['d', 'a']);
+		assert.deepEqual([...queue.ids()].sort(), ['a', 'd']);
+	});
+
+	it('agrees with a full sort for any mix of priorities, deletions and slots', () => {
 		let seed = 7;
 		const random = (n: number): number => {
 			seed = (seed * 1103515245 + 12345) % 2147483648;
 			return seed % n;
 		};
 
-		for (let round = 0; round < 300; round++) {
-			const queued = Array.from({length: random(40)}, (_, i) => ({id: `t${i}`, priority: random(5) * 10 - 20, seq: random(1000) * 100 + i}));
-			const capacity = random(12);
-			const busy = random(capacity + 2);
-			assert.deepEqual(admissions(queued, busy, capacity), sorted(queued, Math.max(0, capacity - busy)), `round ${round}`);
+		for (let round = 0; round < 200; round++) {
+			const queue = new TaskQueue();
+			const members = new Map<string, Candidate>();
+			for (let step = 0; step < 60; step++) {
+				const id = `t${random(30)}`;
+				if (random(3) === 0) {
+					queue.delete(id);
+					members.delete(id);
+				} else if (!members.has(id)) {
+					const candidate = {id, priority: random(5) * 10 - 20, seq: step};
+					queue.add(candidate);
+					members.set(id, candidate);
+				}
+			}
+
+			const n = random(12);
+			assert.deepEqual(ids(queue.best(n, () => 'take')), ids([...members.values()].sort(byPriority).slice(0, n)), `round ${round}`);
 		}
 	});
 });
