@@ -10,6 +10,20 @@ import {errnoText} from './errno-text.js';
 
 const NL = 10;
 
+/** Folders this process has made sure of (created, and writable): a job start need not ask again. */
+const knownFolders = new Set<string>();
+
+function ensureFolder(folder: string, writable: boolean): void {
+	if (!knownFolders.has(folder)) {
+		mkdirSync(folder, {recursive: true});
+		if (writable) {
+			accessSync(folder, constants.W_OK | constants.X_OK);
+		}
+
+		knownFolders.add(folder);
+	}
+}
+
 function isMissing(error: unknown): boolean {
 	return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
@@ -53,8 +67,8 @@ export class LogFile {
 	static open(path: string, spec: LogSpec, now: () => number, createOnFirstWrite = false): LogFile {
 		let fd: number | null = null;
 		try {
-			mkdirSync(dirname(path), {recursive: true});
 			if (createOnFirstWrite) {
+				ensureFolder(dirname(path), true);
 				try {
 					fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
 				} catch (error) {
@@ -62,12 +76,12 @@ export class LogFile {
 						throw error;
 					}
 
-					accessSync(dirname(path), constants.W_OK | constants.X_OK);
 					const file = new LogFile(path, spec, now, null, 0);
 					file.#deferred = true;
 					return file;
 				}
 			} else {
+				mkdirSync(dirname(path), {recursive: true});
 				fd = openSync(path, 'a', 0o644);
 			}
 
@@ -120,6 +134,9 @@ export class LogFile {
 
 		if (this.#fd === null && this.#deferred) {
 			try {
+				// The folder may have gone since it was checked: make it again.
+				knownFolders.delete(dirname(this.#path));
+				ensureFolder(dirname(this.#path), false);
 				this.#fd = openSync(this.#path, 'a', 0o644);
 				this.#size = fstatSync(this.#fd).size;
 				this.#deferred = false;

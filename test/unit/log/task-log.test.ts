@@ -203,15 +203,27 @@ describe('TaskLog', () => {
 		);
 	});
 
-	it('with createOnFirstWrite, a file that cannot be created at the first write is an E_STORE naming it, and the lines still reach the ring', () => {
-		const log = make({createOnFirstWrite: true});
+	it('with createOnFirstWrite, makes a folder that went away again at the first write', () => {
+		const sub = join(dir, 'sub');
+		const log = make({createOnFirstWrite: true, stdoutPath: join(sub, 'out.log'), stderrPath: join(sub, 'err.log')});
 		log.open();
-		rmSync(dir, {recursive: true, force: true});
+		rmSync(sub, {recursive: true, force: true});
+		log.stdout(Buffer.from('kept\n'));
+		log.close();
+		assert.equal(readFileSync(join(sub, 'out.log'), 'utf8'), 'kept\n');
+	});
+
+	it('with createOnFirstWrite, a file that cannot be created at the first write is an E_STORE naming it, and the lines still reach the ring', () => {
+		const sub = join(dir, 'blocked');
+		const log = make({createOnFirstWrite: true, stdoutPath: join(sub, 'out.log'), stderrPath: join(sub, 'err.log')});
+		log.open();
+		rmSync(sub, {recursive: true, force: true});
+		writeFileSync(sub, 'a file where the folder was');
 		assert.throws(
 			() => {
 				log.stdout(Buffer.from('lost file, kept line\n'));
 			},
-			(error: unknown) => error instanceof TmError && error.code === 'E_STORE' && error.message.includes(join(dir, 'out.log')),
+			(error: unknown) => error instanceof TmError && error.code === 'E_STORE' && error.message.includes(join(sub, 'out.log')),
 		);
 		assert.deepEqual(texts(log.tail(10)), ['lost file, kept line']);
 		log.close();
