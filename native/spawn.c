@@ -8,6 +8,7 @@
  * Node-API only (NAPI_VERSION 8), so one build loads in Node 20 and in the Node 24 inside dist/tm.
  *
  *   spawn(file, argv, env, cwd) -> [pid, stdoutFd, stderrFd, notifyFd]   (throws {errno, syscall})
+ *                                  the child gets /dev/null, the three pipes as fds 1-3, no other fd
  *   reap(Int32Array pids)       -> [pid, code, signal, ...] for each pid that has exited
  *                                  (code -1 when killed by a signal; signal 0 when it exited)
  */
@@ -174,6 +175,8 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
 	}
 
 	posix_spawn_file_actions_addchdir_np(&actions, cwd);
+	/* Nothing else the daemon holds (or inherited without close-on-exec from whoever started it). */
+	posix_spawn_file_actions_addclosefrom_np(&actions, 4);
 	/* A new session (and process group) as `detached: true`; no blocked or ignored signals. */
 	sigset_t none, all;
 	sigemptyset(&none);

@@ -99,6 +99,16 @@ describe('the spawner', () => {
 		checkWorld(outcome);
 	});
 
+	it('passes the task fds 0 to 3 and nothing else the daemon holds', async t => {
+		if (nativeSpawnProblem() !== null) {
+			t.skip(`through node:child_process a task inherits what the daemon inherited without close-on-exec (${nativeSpawnProblem()})`);
+			return;
+		}
+
+		const outcome = await run(['/bin/sh', '-c', 'ls /proc/$$/fd']);
+		assert.deepEqual(outcome.stdout.trim().split('\n').map(Number).sort((a, b) => a - b), [0, 1, 2, 3]);
+	});
+
 	it('reports a death by signal with the signal name, and signals the whole group', async () => {
 		const outcome = await run(['/bin/sh', '-c', 'sleep 60 & echo $!; wait'], {}, pid => {
 			setTimeout(() => process.kill(-pid, 'SIGTERM'), 200);
