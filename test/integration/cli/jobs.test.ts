@@ -488,3 +488,38 @@ describe('pause, resume, cancel and retry', () => {
 		await d.down();
 	});
 });
+
+describe('accepted means saved', () => {
+	it('every job whose run was answered is there after a kill -9 of the daemon, 200 sent at once', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		writeFileSync(path.join(dir, 'tm.yaml'), 'taskmaster:\n  max_running: 1\nprograms: {}\n');
+		const cli = (...args: string[]) => tm(['--home', home, ...args], {cwd: dir, env: {HOME: dir}});
+		const first = runTm(['up', '--foreground'], {cwd: dir});
+		const client = await waitFor(
+			() => RpcClient.connect(path.join(home, 'tm.sock')).catch(() => null),
+			connected => connected !== null,
+			{what: 'the daemon to answer', timeout: 20_000},
+		);
+		// Sent together, they share transactions; each answer still comes only once its job is written.
+		const ids = await Promise.all(Array.from({length: 200}, async () => (await client?.call('run', {argv: ['sleep', '1000']}))?.id));
+		process.kill(first.pid, 'SIGKILL');
+		client?.close();
+		await first.exited;
+
+		const second = runTm(['up', '--foreground'], {cwd: dir});
+		const listed = await waitFor(
+			async () => {
+				const result = await cli('tasks', '--json');
+				return result.code === 0 ? (JSON.parse(result.out) as {tasks: TaskStatus[]}).tasks : [];
+			},
+			tasks => tasks.length > 0,
+			{what: 'the restarted daemon to list the jobs', timeout: 20_000},
+		);
+		listed.forEach(t => t.pid !== null && seen.add(t.pid));
+		assert.deepEqual(listed.map(t => t.id).sort(), [...ids].sort());
+		const down = await cli('down');
+		assert.equal(down.code, 0, down.err);
+		assert.equal(await second.exited, 0);
+	});
+});
