@@ -15,6 +15,7 @@ import {expandTasks, formatIssue, loadConfigFile} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
 import {messageOf, TmError} from './errors.js';
 import {daemonJsonLine, eventJsonLine} from './event-log.js';
+import {StartupPages} from './memory.js';
 import {nativeSpawnProblem} from './process/native-spawn.js';
 import {LogFile} from './log/log-file.js';
 import type {Config} from './model.js';
@@ -246,7 +247,11 @@ function run(options: DaemonOptions, parts: Parts): Daemon {
 	});
 	monitor.start();
 	const schedules = new Schedules(engine, clock, warn);
-	void recovered.then(() => schedules.refresh());
+	const startupPages = new StartupPages(clock, bytes => writeLog(daemonJsonLine(clock.now(), 'start-up pages released', {mib: Math.round(bytes / 1048576)})));
+	void recovered.then(() => {
+		schedules.refresh();
+		startupPages.settle();
+	});
 	// One reload at a time, in the order asked.
 	let reloading: Promise<unknown> = recovered;
 
@@ -260,6 +265,7 @@ function run(options: DaemonOptions, parts: Parts): Daemon {
 			const next = reloading.then(async () => reloadConfig(engine, dryRun)).then(result => {
 				if (result.applied) {
 					schedules.refresh();
+					startupPages.settle();
 				}
 
 				return result;
@@ -279,6 +285,7 @@ function run(options: DaemonOptions, parts: Parts): Daemon {
 		alerter,
 		async shutdown(reason = 'daemon shutting down') {
 			pruneTimer?.cancel();
+			startupPages.stop();
 			monitor.stop();
 			schedules.stop();
 			await recovered;

@@ -6,24 +6,12 @@
  * collected on SIGCHLD (and once a second while children are out, in case a signal is ever
  * missed) with waitpid on our own pids only, so libuv's children are never taken from it.
  *
- * Loaded from native/build/ when run from the sources (built by `npm ci`), from the executable's
- * assets inside dist/tm. When it cannot be loaded, or TM_SPAWN=child_process, tasks start through
- * node:child_process as before; `nativeSpawnProblem()` says why.
+ * When the addon cannot be loaded (native-addon.ts), or TM_SPAWN=child_process, tasks start
+ * through node:child_process; `nativeSpawnProblem()` says why.
  */
-import {existsSync} from 'node:fs';
-import {createRequire} from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import {loadEmbedded} from '../addons.js';
-
-type Addon = {
-	spawn(file: string, argv: string[], env: string[], cwd: string): [number, number, number, number];
-	reap(pids: Int32Array): number[];
-};
-
-/** The asset's name in the executable, and the file's name in native/build/ (scripts/build-native.mjs). */
-export const spawnAsset = 'tm_spawn.node';
+import {addonProblem, tmAddon} from '../native-addon.js';
 
 export type NativeChild = {
 	pid: number;
@@ -34,58 +22,9 @@ export type NativeChild = {
 
 type ExitHandler = (code: number | null, signal: string | null) => void;
 
-let addon: Addon | null | undefined;
-let problem: string | null = null;
-
-/** native/build/ in the repository: two levels above src/core/process (or dist/src/core/process). */
-function devAddonPath(): string | null {
-	const here = typeof import.meta.dirname === 'string' ? import.meta.dirname : null;
-	for (let dir = here; dir !== null && dir !== path.dirname(dir); dir = path.dirname(dir)) {
-		const file = path.join(dir, 'native', 'build', spawnAsset);
-		if (existsSync(file)) {
-			return file;
-		}
-	}
-
-	return null;
-}
-
-function load(): Addon | null {
-	if (addon !== undefined) {
-		return addon;
-	}
-
-	addon = null;
-	if (process.env['TM_SPAWN'] === 'child_process') {
-		problem = 'TM_SPAWN=child_process';
-		return addon;
-	}
-
-	try {
-		const embedded = loadEmbedded(spawnAsset);
-		if (embedded !== undefined) {
-			addon = embedded as Addon;
-			return addon;
-		}
-
-		const file = devAddonPath();
-		if (file === null) {
-			problem = `native/build/${spawnAsset} is missing (npm ci builds it: node scripts/build-native.mjs)`;
-			return addon;
-		}
-
-		addon = createRequire(import.meta.url)(file) as Addon;
-	} catch (error) {
-		problem = error instanceof Error ? error.message : String(error);
-	}
-
-	return addon;
-}
-
 /** Why tasks start through node:child_process instead of the addon; null when the addon is used. */
 export function nativeSpawnProblem(): string | null {
-	load();
-	return problem;
+	return addonProblem();
 }
 
 const signalNames = new Map<number, string>(Object.entries(os.constants.signals).map(([name, number]) => [number, name]));
@@ -94,7 +33,8 @@ const children = new Map<number, ExitHandler>();
 let safetyNet: NodeJS.Timeout | null = null;
 
 function reap(): void {
-	if (addon === null || addon === undefined || children.size === 0) {
+	const addon = tmAddon();
+	if (addon === null || children.size === 0) {
 		return;
 	}
 
@@ -133,7 +73,7 @@ const pipe = (fd: number): net.Socket => new net.Socket({fd, readable: true, wri
  * Error whose message names the failing call and errno (`posix_spawn EACCES: Permission denied`).
  */
 export function nativeSpawn(file: string, argv: string[], env: Record<string, string>, cwd: string, onExit: ExitHandler): NativeChild | null {
-	const native = load();
+	const native = tmAddon();
 	if (native === null) {
 		return null;
 	}

@@ -1,0 +1,74 @@
+/**
+ * tm's own native addon (native/spawn.c, Node-API): process starts with posix_spawn and exit
+ * collection (process/native-spawn.ts), and handing the executable's start-up pages back to the
+ * kernel (memory.ts). Loaded from native/build/ when run from the sources (built by `npm ci`),
+ * from the executable's assets inside dist/tm; TM_SPAWN=child_process turns it off.
+ */
+import {existsSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import path from 'node:path';
+import {loadEmbedded} from './addons.js';
+
+export type TmAddon = {
+	spawn(file: string, argv: string[], env: string[], cwd: string): [number, number, number, number];
+	reap(pids: Int32Array): number[];
+	pageOutExecutable(): number;
+};
+
+/** The asset's name in the executable, and the file's name in native/build/ (scripts/build-native.mjs). */
+export const addonFile = 'tm_spawn.node';
+
+let addon: TmAddon | null | undefined;
+let problem: string | null = null;
+
+/** native/build/ in the repository, found from this file's folder (src/core, or dist/src/core). */
+function devAddonPath(): string | null {
+	const here = typeof import.meta.dirname === 'string' ? import.meta.dirname : null;
+	for (let dir = here; dir !== null && dir !== path.dirname(dir); dir = path.dirname(dir)) {
+		const file = path.join(dir, 'native', 'build', addonFile);
+		if (existsSync(file)) {
+			return file;
+		}
+	}
+
+	return null;
+}
+
+/** The addon, or null when it cannot be loaded (`addonProblem()` says why). */
+export function tmAddon(): TmAddon | null {
+	if (addon !== undefined) {
+		return addon;
+	}
+
+	addon = null;
+	if (process.env['TM_SPAWN'] === 'child_process') {
+		problem = 'TM_SPAWN=child_process';
+		return addon;
+	}
+
+	try {
+		const embedded = loadEmbedded(addonFile);
+		if (embedded !== undefined) {
+			addon = embedded as TmAddon;
+			return addon;
+		}
+
+		const file = devAddonPath();
+		if (file === null) {
+			problem = `native/build/${addonFile} is missing (npm ci builds it: node scripts/build-native.mjs)`;
+			return addon;
+		}
+
+		addon = createRequire(import.meta.url)(file) as TmAddon;
+	} catch (error) {
+		problem = error instanceof Error ? error.message : String(error);
+	}
+
+	return addon;
+}
+
+/** Why the addon is not used; null when it is. */
+export function addonProblem(): string | null {
+	tmAddon();
+	return problem;
+}
