@@ -158,6 +158,9 @@ async function main() {
 				useCodeCache: true,
 				// NODE_OPTIONS (--require, --inspect, …) from the user's shell never reaches tm's runtime.
 				execArgvExtension: 'none',
+				// A 1 MiB young generation (16 MiB by default): the daemon's W1 RSS with 100 programs 51 → 45 MiB,
+				// job throughput unchanged within the noise (bench/jobs.ts).
+				execArgv: ['--max-semi-space-size=1'],
 				assets: {'better_sqlite3.node': addon, 'tm_spawn.node': spawnAddon},
 			},
 			null,
