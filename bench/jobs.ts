@@ -107,7 +107,7 @@ async function completions(socketPath: string, count: number): Promise<{done: Pr
 	return {done, close: () => socket.destroy()};
 }
 
-type Round = {rate: number; p50: number; p95: number};
+type Round = {rate: number; p50: number; p95: number; cpuPerJob: number};
 
 /**
  * `jobs` jobs of /bin/true through a fresh daemon. `pipelined`: the client sends every `run` at
@@ -125,6 +125,7 @@ async function throughput(pipelined: boolean): Promise<Round> {
 		latencies.push(performance.now() - t);
 	};
 
+	const cpuBefore = ticks(daemon.pid);
 	const start = performance.now();
 	if (pipelined) {
 		await Promise.all(Array.from({length: jobs}, submit));
@@ -136,10 +137,11 @@ async function throughput(pipelined: boolean): Promise<Round> {
 
 	await observer.done;
 	const ms = performance.now() - start;
+	const cpuPerJob = ((ticks(daemon.pid) - cpuBefore) * 10) / jobs;
 	observer.close();
 	client.close();
 	await daemon.stop();
-	return {rate: (jobs / ms) * 1000, p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95)};
+	return {rate: (jobs / ms) * 1000, p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), cpuPerJob};
 }
 
 async function throughputRounds(): Promise<void> {
@@ -162,7 +164,7 @@ async function throughputRounds(): Promise<void> {
 		const list = results[mode];
 		const rate = quantile(list.map(r => r.rate), 0.5);
 		say(
-			`tm, ${how}: ${jobs} jobs of /bin/true (max_running 8) = ${rate.toFixed(0)} jobs/s (median of ${rounds}: ${list.map(r => r.rate.toFixed(0)).join(', ')}) = ${(rate / loopRate).toFixed(2)}× the loop (target ≥ 0.5×); submit latency p50 ${quantile(list.map(r => r.p50), 0.5).toFixed(2)} ms, p95 ${quantile(list.map(r => r.p95), 0.5).toFixed(2)} ms`,
+			`tm, ${how}: ${jobs} jobs of /bin/true (max_running 8) = ${rate.toFixed(0)} jobs/s (median of ${rounds}: ${list.map(r => r.rate.toFixed(0)).join(', ')}) = ${(rate / loopRate).toFixed(2)}× the loop (target ≥ 0.5×); submit latency p50 ${quantile(list.map(r => r.p50), 0.5).toFixed(2)} ms, p95 ${quantile(list.map(r => r.p95), 0.5).toFixed(2)} ms; daemon CPU ${quantile(list.map(r => r.cpuPerJob), 0.5).toFixed(2)} ms per job`,
 		);
 	}
 }

@@ -184,7 +184,10 @@ function run(options: DaemonOptions, parts: Parts): Daemon {
 
 	parts.sink.log = writeLog;
 	engine.on(event => {
-		writeLog(eventJsonLine(event));
+		if (logfile !== null) {
+			writeLog(eventJsonLine(event));
+		}
+
 		alerter?.observe(event);
 		options.onEvent?.(event);
 	});

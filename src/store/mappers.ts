@@ -73,13 +73,26 @@ function parseObject(text: string, column: string): Result<Record<string, unknow
 }
 
 /** The SQL row of a task, JSON columns serialised. */
+/** A spec never changes once made (a reload makes a new one): its JSON is made once. */
+const specJson = new WeakMap<object, string>();
+
+function jsonOfSpec(spec: object): string {
+	let json = specJson.get(spec);
+	if (json === undefined) {
+		json = JSON.stringify(spec);
+		specJson.set(spec, json);
+	}
+
+	return json;
+}
+
 export function taskToRow(task: TaskRow): TaskSql {
 	const {record, info} = task;
 	return {
 		id: task.id,
 		kind: task.kind,
 		program: task.program,
-		spec: JSON.stringify(task.spec),
+		spec: jsonOfSpec(task.spec),
 		want: record.want,
 		state_kind: record.state.kind,
 		state: JSON.stringify(record.state),

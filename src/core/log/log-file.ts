@@ -2,7 +2,7 @@
  * One task log file on disk: synchronous appends, optional timestamps, size-based rotation.
  */
 
-import {accessSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
+import {accessSync, closeSync, constants, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {TmError} from '../errors.js';
 import type {LogSpec} from '../model.js';
@@ -69,17 +69,14 @@ export class LogFile {
 		try {
 			if (createOnFirstWrite) {
 				ensureFolder(dirname(path), true);
-				try {
-					fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
-				} catch (error) {
-					if (!isMissing(error)) {
-						throw error;
-					}
-
+				// existsSync, not a failed open: an ENOENT error object (with its stack) per job costs more.
+				if (!existsSync(path)) {
 					const file = new LogFile(path, spec, now, null, 0);
 					file.#deferred = true;
 					return file;
 				}
+
+				fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
 			} else {
 				mkdirSync(dirname(path), {recursive: true});
 				fd = openSync(path, 'a', 0o644);
