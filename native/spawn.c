@@ -8,6 +8,9 @@
  * Node-API only (NAPI_VERSION 8), so one build loads in Node 20 and in the Node 24 inside dist/tm.
  *
  *   spawn(file, argv, env, cwd) -> [pid, stdoutFd, stderrFd, notifyFd]   (throws {errno, syscall})
+ *   spawnAsync(file, argv, env, cwd, callback(error, [pid, fds…]))
+ *                                  the same on a libuv worker thread: the daemon's thread does not
+ *                                  wait while the child gets to its exec
  *                                  the child gets /dev/null, the three pipes as fds 1-3, no other fd
  *   reap(Int32Array pids)       -> [pid, code, signal, ...] for each pid that has exited
  *                                  (code -1 when killed by a signal; signal 0 when it exited)
@@ -141,35 +144,59 @@ static void close_fd(int *fd) {
 	}
 }
 
-static napi_value Spawn(napi_env env, napi_callback_info info) {
-	size_t argc = 4;
-	napi_value args[4];
-	napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-	if (argc < 4) {
-		return throw_type(env, "spawn(file, argv, env, cwd)");
+/* One start request: what JS gave, copied (a worker thread may run it), and what came of it. */
+typedef struct {
+	char *file, **argv, **envp, *cwd;
+	pid_t pid;
+	int fds[3];
+	int error;          /* errno of the failing call, 0 on success */
+	const char *syscall;
+	napi_async_work work;
+	napi_ref callback;
+} Start;
+
+static void free_start(Start *start) {
+	free(start->file);
+	free_strings(start->argv);
+	free_strings(start->envp);
+	free(start->cwd);
+	free(start);
+}
+
+/* Copies spawn(file, argv, env, cwd) from JS; NULL with a pending exception when they are not that. */
+static Start *start_of(napi_env env, napi_value *args) {
+	Start *start = calloc(1, sizeof(Start));
+	if (start == NULL) {
+		throw_errno(env, ENOMEM, "calloc");
+		return NULL;
 	}
 
-	char *file = string_of(env, args[0]);
-	char **argv = file == NULL ? NULL : strings_of(env, args[1]);
-	char **envp = argv == NULL ? NULL : strings_of(env, args[2]);
-	char *cwd = envp == NULL ? NULL : string_of(env, args[3]);
-	napi_value result = NULL;
-	if (cwd == NULL) {
-		goto done;
+	start->file = string_of(env, args[0]);
+	start->argv = start->file == NULL ? NULL : strings_of(env, args[1]);
+	start->envp = start->argv == NULL ? NULL : strings_of(env, args[2]);
+	start->cwd = start->envp == NULL ? NULL : string_of(env, args[3]);
+	if (start->cwd == NULL) {
+		free_start(start);
+		return NULL;
 	}
 
+	return start;
+}
+
+/* Pipes, then posix_spawn. Touches no JS: runs on the main thread or on a worker. */
+static void run_start(Start *start) {
 	/* out, err, notify: [read end, write end] each */
 	int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
 	for (int i = 0; i < 3; i++) {
 		if (make_pipe(pipes[i]) != 0) {
-			int code = errno;
+			start->error = errno;
+			start->syscall = "pipe";
 			for (int j = 0; j <= i; j++) {
 				close_fd(&pipes[j][0]);
 				close_fd(&pipes[j][1]);
 			}
 
-			throw_errno(env, code, "pipe");
-			goto done;
+			return;
 		}
 	}
 
@@ -182,7 +209,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
 		posix_spawn_file_actions_adddup2(&actions, pipes[i][1], i + 1);
 	}
 
-	posix_spawn_file_actions_addchdir_np(&actions, cwd);
+	posix_spawn_file_actions_addchdir_np(&actions, start->cwd);
 	/* Nothing else the daemon holds (or inherited without close-on-exec from whoever started it). */
 	posix_spawn_file_actions_addclosefrom_np(&actions, 4);
 	/* A new session (and process group) as `detached: true`; no blocked or ignored signals. */
@@ -193,37 +220,113 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
 	posix_spawnattr_setsigdefault(&attributes, &all);
 	posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
-	pid_t pid;
-	int code = posix_spawn(&pid, file, &actions, &attributes, argv, envp);
+	int code = posix_spawn(&start->pid, start->file, &actions, &attributes, start->argv, start->envp);
 	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attributes);
 	for (int i = 0; i < 3; i++) {
 		close_fd(&pipes[i][1]);
+		start->fds[i] = pipes[i][0];
 	}
 
 	if (code != 0) {
+		start->error = code;
+		start->syscall = "posix_spawn";
 		for (int i = 0; i < 3; i++) {
 			close_fd(&pipes[i][0]);
 		}
-
-		throw_errno(env, code, "posix_spawn");
-		goto done;
 	}
+}
 
+static napi_value result_of(napi_env env, Start *start) {
+	napi_value result;
 	napi_create_array_with_length(env, 4, &result);
-	int values[4] = {pid, pipes[0][0], pipes[1][0], pipes[2][0]};
+	int values[4] = {start->pid, start->fds[0], start->fds[1], start->fds[2]};
 	for (uint32_t i = 0; i < 4; i++) {
 		napi_value number;
 		napi_create_int32(env, values[i], &number);
 		napi_set_element(env, result, i, number);
 	}
 
-done:
-	free(file);
-	free_strings(argv);
-	free_strings(envp);
-	free(cwd);
 	return result;
+}
+
+static napi_value Spawn(napi_env env, napi_callback_info info) {
+	size_t argc = 4;
+	napi_value args[4];
+	napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+	if (argc < 4) {
+		return throw_type(env, "spawn(file, argv, env, cwd)");
+	}
+
+	Start *start = start_of(env, args);
+	if (start == NULL) {
+		return NULL;
+	}
+
+	run_start(start);
+	napi_value result = start->error == 0 ? result_of(env, start) : throw_errno(env, start->error, start->syscall);
+	free_start(start);
+	return result;
+}
+
+static void execute_start(napi_env env, void *data) {
+	(void)env;
+	run_start(data);
+}
+
+static void complete_start(napi_env env, napi_status status, void *data) {
+	Start *start = data;
+	napi_value callback, global, argv[2];
+	napi_get_reference_value(env, start->callback, &callback);
+	napi_get_global(env, &global);
+	napi_get_undefined(env, &argv[0]);
+	napi_get_undefined(env, &argv[1]);
+	if (status != napi_ok && start->error == 0) {
+		start->error = ECANCELED;
+		start->syscall = "spawn";
+	}
+
+	if (start->error == 0) {
+		argv[1] = result_of(env, start);
+	} else {
+		char message[200];
+		snprintf(message, sizeof message, "%s: %s", start->syscall, strerror(start->error));
+		napi_value text, number, name;
+		napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text);
+		napi_create_error(env, NULL, text, &argv[0]);
+		napi_create_int32(env, start->error, &number);
+		napi_set_named_property(env, argv[0], "errno", number);
+		napi_create_string_utf8(env, start->syscall, NAPI_AUTO_LENGTH, &name);
+		napi_set_named_property(env, argv[0], "syscall", name);
+	}
+
+	napi_delete_async_work(env, start->work);
+	napi_delete_reference(env, start->callback);
+	free_start(start);
+	napi_call_function(env, global, callback, 2, argv, NULL);
+}
+
+/* spawnAsync(file, argv, env, cwd, callback(error, [pid, fds…])): the start on a worker thread. */
+static napi_value SpawnAsync(napi_env env, napi_callback_info info) {
+	size_t argc = 5;
+	napi_value args[5];
+	napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+	napi_valuetype type = napi_undefined;
+	if (argc < 5 || napi_typeof(env, args[4], &type) != napi_ok || type != napi_function) {
+		return throw_type(env, "spawnAsync(file, argv, env, cwd, callback)");
+	}
+
+	Start *start = start_of(env, args);
+	if (start == NULL) {
+		return NULL;
+	}
+
+	napi_value name;
+	napi_create_string_utf8(env, "tm:spawn", NAPI_AUTO_LENGTH, &name);
+	napi_create_reference(env, args[4], 1, &start->callback);
+	napi_create_async_work(env, NULL, name, execute_start, complete_start, start, &start->work);
+	napi_queue_async_work(env, start->work);
+	return NULL;
 }
 
 static napi_value Reap(napi_env env, napi_callback_info info) {
@@ -318,8 +421,10 @@ static napi_value PageOutExecutable(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-	napi_value spawn, reap, pageOut;
+	napi_value spawn, spawnAsync, reap, pageOut;
 	napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, Spawn, NULL, &spawn);
+	napi_create_function(env, "spawnAsync", NAPI_AUTO_LENGTH, SpawnAsync, NULL, &spawnAsync);
+	napi_set_named_property(env, exports, "spawnAsync", spawnAsync);
 	napi_create_function(env, "reap", NAPI_AUTO_LENGTH, Reap, NULL, &reap);
 	napi_create_function(env, "pageOutExecutable", NAPI_AUTO_LENGTH, PageOutExecutable, NULL, &pageOut);
 	napi_set_named_property(env, exports, "spawn", spawn);

@@ -11,6 +11,7 @@ import {loadEmbedded} from './addons.js';
 
 export type TmAddon = {
 	spawn(file: string, argv: string[], env: string[], cwd: string): [number, number, number, number];
+	spawnAsync(file: string, argv: string[], env: string[], cwd: string, callback: (error: Error | undefined, result?: [number, number, number, number]) => void): void;
 	reap(pids: Int32Array): number[];
 	pageOutExecutable(): number;
 };

@@ -71,6 +71,8 @@ export class Supervisor {
 	private timer: {at: Millis; handle: TimerHandle} | null = null;
 	private readonly pending: TaskEvent[] = [];
 	private busy = false;
+	/** A start is in flight (spawnTask called, neither onStarted nor onSpawnError yet). */
+	private starting = false;
 
 	spec: TaskSpec;
 	private readonly deps: SupervisorDeps;
@@ -120,18 +122,35 @@ export class Supervisor {
 	/** Handles `event` now, or right after the event being handled. */
 	dispatch(event: TaskEvent): void {
 		this.pending.push(event);
+		this.drain();
+	}
+
+	/** Handles pending events in order; while a start is in flight they wait for its outcome. */
+	private drain(): void {
 		if (this.busy) {
 			return;
 		}
 
 		this.busy = true;
 		try {
-			for (let next = this.pending.shift(); next; next = this.pending.shift()) {
+			while (!this.starting) {
+				const next = this.pending.shift();
+				if (next === undefined) {
+					break;
+				}
+
 				this.handle(next);
 			}
 		} finally {
 			this.busy = false;
 		}
+	}
+
+	/** The start in flight is over: its outcome goes before anything that came meanwhile. */
+	private startOver(outcome: TaskEvent): void {
+		this.starting = false;
+		this.pending.unshift(outcome);
+		this.drain();
 	}
 
 	private handle(event: TaskEvent): void {
@@ -240,6 +259,10 @@ export class Supervisor {
 		}
 
 		const notify = new NotifyParser();
+		let pid: number | null = null;
+		this.pidStart = null;
+		// A start may finish on a worker thread: events that come before it wait (see drain).
+		this.starting = true;
 		const result = spawnTask(
 			{
 				argv: this.spec.argv,
@@ -265,7 +288,12 @@ export class Supervisor {
 
 					this.info.notifyGarbage = notify.garbage;
 				},
-				onSpawnError: message => this.dispatch({type: 'spawn-failed', message}),
+				onStarted: started => {
+					pid = started;
+					this.pidStart = processStartTime(started);
+					this.startOver({type: 'spawned', pid: started});
+				},
+				onSpawnError: message => this.startOver({type: 'spawn-failed', message}),
 				onExit: (code, signal) => {
 					this.log.flush();
 					this.process = null;
@@ -275,16 +303,11 @@ export class Supervisor {
 			this.deps.clock,
 		);
 		if (!result.ok) {
-			this.dispatch({type: 'spawn-failed', message: result.error});
+			this.startOver({type: 'spawn-failed', message: result.error});
 			return;
 		}
 
 		this.process = result.value;
-		const {pid} = result.value;
-		this.pidStart = pid === null ? null : processStartTime(pid);
-		if (pid !== null) {
-			this.dispatch({type: 'spawned', pid});
-		}
 	}
 
 	private notified(message: NotifyMessage): void {

@@ -33,6 +33,11 @@ async function run(argv: string[], extra: Partial<SpawnRequest> = {}, whileRunni
 				onStdout: chunk => (out.stdout += chunk.toString()),
 				onStderr: chunk => (out.stderr += chunk.toString()),
 				onNotify: chunk => (out.notify += chunk.toString()),
+				onStarted: started => {
+					pid = started;
+					pids.push(started);
+					whileRunning?.(started);
+				},
 				onSpawnError: message => reject(new Error(message)),
 				onExit: (code, signal) => resolve({code, signal}),
 			},
@@ -43,9 +48,6 @@ async function run(argv: string[], extra: Partial<SpawnRequest> = {}, whileRunni
 			return;
 		}
 
-		pid = started.value.pid ?? 0;
-		pids.push(pid);
-		whileRunning?.(pid);
 	});
 	return {pid, ...out, ...exit};
 }

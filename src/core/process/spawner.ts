@@ -12,7 +12,7 @@ import {spawn as spawnChild} from 'node:child_process';
 import type {Readable} from 'node:stream';
 import type {Clock, TimerHandle} from '../clock.js';
 import {err, messageOf, ok, type Result} from '../errors.js';
-import {nativeSpawn} from './native-spawn.js';
+import {nativeSpawn, nativeSpawnAsync} from './native-spawn.js';
 import {checkWorkingDir, resolveCommand} from './resolve-command.js';
 import {resolveGroup, resolveUser} from './users.js';
 
@@ -29,7 +29,9 @@ export type SpawnCallbacks = {
 	onStdout(chunk: Buffer): void;
 	onStderr(chunk: Buffer): void;
 	onNotify(chunk: Buffer): void;
-	/** The spawn failed after the pid was unknown (EACCES and the like). */
+	/** The process exists (called during `spawnTask`, or a moment later for a start on a worker thread). */
+	onStarted(pid: number): void;
+	/** The start failed after `spawnTask` returned (EACCES and the like): no process. */
 	onSpawnError(message: string): void;
 	onExit(code: number | null, signal: string | null): void;
 };
@@ -37,6 +39,7 @@ export type SpawnCallbacks = {
 type ExitHandler = (code: number | null, signal: string | null) => void;
 
 export type TaskProcess = {
+	/** Null until the process exists. */
 	readonly pid: number | null;
 	/** Signals the whole process group; false when it no longer exists. */
 	signal(signal: string): boolean;
@@ -175,16 +178,63 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		report();
 	};
 
+	const wire = (): void => {
+		const pipes: Array<[Readable | null, (chunk: Buffer) => void]> = [
+			[streams.stdout, chunk => callbacks.onStdout(chunk)],
+			[streams.stderr, chunk => callbacks.onStderr(chunk)],
+			[streams.notify, chunk => callbacks.onNotify(chunk)],
+		];
+		for (const [stream, onData] of pipes) {
+			if (stream !== null) {
+				open++;
+				stream.on('data', onData);
+				stream.on('error', () => {});
+				stream.on('close', () => {
+					open--;
+					report();
+				});
+			}
+		}
+	};
+
+	const handle: TaskProcess = {
+		get pid() {
+			return pid;
+		},
+		signal: (signal: string) => (pid === null || exited !== null ? false : signalGroup(pid, signal)),
+	};
 	const {file, ids} = prepared.value;
+	// The addon cannot switch users; node:child_process can. A umask is set around a start, so that one is synchronous.
+	const native = Object.keys(ids).length === 0;
+	try {
+		if (
+			native &&
+			request.umask === null &&
+			nativeSpawnAsync(file, request.argv, request.env, request.cwd, {
+				onExit,
+				onStarted(child) {
+					pid = child.pid;
+					streams = child;
+					wire();
+					callbacks.onStarted(child.pid);
+				},
+				onFailed: message => callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${message}`),
+			})
+		) {
+			return ok(handle);
+		}
+	} catch (error) {
+		return err(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
+	}
+
 	const previousUmask = request.umask === null ? null : process.umask(request.umask);
 	try {
-		// The addon cannot switch users; node:child_process can.
-		const native = Object.keys(ids).length === 0 ? nativeSpawn(file, request.argv, request.env, request.cwd, onExit) : null;
-		if (native === null) {
+		const child = native ? nativeSpawn(file, request.argv, request.env, request.cwd, onExit) : null;
+		if (child === null) {
 			({pid, streams} = spawnWithNode(request, file, ids, callbacks, onExit));
 		} else {
-			pid = native.pid;
-			streams = native;
+			pid = child.pid;
+			streams = child;
 		}
 	} catch (error) {
 		return err(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
@@ -194,25 +244,10 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		}
 	}
 
-	const pipes: Array<[Readable | null, (chunk: Buffer) => void]> = [
-		[streams.stdout, chunk => callbacks.onStdout(chunk)],
-		[streams.stderr, chunk => callbacks.onStderr(chunk)],
-		[streams.notify, chunk => callbacks.onNotify(chunk)],
-	];
-	for (const [stream, onData] of pipes) {
-		if (stream !== null) {
-			open++;
-			stream.on('data', onData);
-			stream.on('error', () => {});
-			stream.on('close', () => {
-				open--;
-				report();
-			});
-		}
+	wire();
+	if (pid !== null) {
+		callbacks.onStarted(pid);
 	}
 
-	return ok({
-		pid,
-		signal: (signal: string) => (pid === null || exited !== null ? false : signalGroup(pid, signal)),
-	});
+	return ok(handle);
 }
