@@ -93,6 +93,15 @@ describe('the spawner', () => {
 		checkWorld(await run(['/bin/sh', '-c', probe], {umask: 0o027}));
 	});
 
+	it('gives the same world to a start on a worker thread (no umask asked: libuv workers block every signal)', async () => {
+		const outcome = await run(['/bin/sh', '-c', probe]);
+		const lines = outcome.stdout.trim().split('\n');
+		assert.equal(lines[6], 'SigBlk:\t0000000000000000', 'no signal blocked');
+		assert.equal(BigInt(`0x${lines[7]?.split('\t')[1] ?? ''}`) & 0x7fffffffn, 0n, `no signal ignored: ${lines[7]}`);
+		assert.equal(outcome.notify, 'READY=1\n');
+		assert.equal(outcome.code, 7);
+	});
+
 	it('gives the same world through node:child_process (a user switch, or TM_SPAWN=child_process)', async () => {
 		const self = process.getuid?.() ?? 0;
 		// Naming the current user asks for no switch when not root, and a real setuid when root: both through node.
