@@ -18,17 +18,14 @@
  * Run with `npx tsx bench/growth.ts [window-seconds] [sizes] [settle-seconds]`
  * (defaults 10, 10,100,1000, 5). About 1.5 min with the defaults on 2 cores.
  */
-import {spawn, spawnSync} from 'node:child_process';
-import {mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, closeSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import path from 'node:path';
+import {spawnSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 import {performance} from 'node:perf_hooks';
-import {RpcClient} from '../src/core/ipc/client.js';
+import {connect, destroyAll, sleep, startDaemon, stop, waitRunning} from './daemons.js';
 
 const windowSeconds = Number(process.argv[2] ?? 10);
 const sizes = (process.argv[3] ?? '10,100,1000').split(',').map(Number);
 const settleSeconds = Number(process.argv[4] ?? 5);
-const root = path.resolve(import.meta.dirname, '..');
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim()) || 100;
 
 if (!(windowSeconds > 0) || sizes.some(n => !Number.isInteger(n) || n < 1) || !(settleSeconds >= 0)) {
@@ -38,168 +35,6 @@ if (!(windowSeconds > 0) || sizes.some(n => !Number.isInteger(n) || n < 1) || !(
 const say = (line: string): void => {
 	process.stdout.write(`${line}\n`);
 };
-
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
-
-/** A daemon this run started: its pid (leader of its own process group), temp folder and the task pids seen. */
-type Daemon = {pid: number; dir: string; socket: string; out: string; taskPids: Set<number>; exited: Promise<void>; alive: () => boolean};
-
-const daemons = new Set<Daemon>();
-
-function startDaemon(programs: number): Daemon {
-	const dir = mkdtempSync(path.join(tmpdir(), 'tm-bench-growth-'));
-	const yaml = Array.from({length: programs}, (_, i) => `  p${i}:\n    cmd: sleep 100000\n    starttime: 0\n`).join('');
-	writeFileSync(path.join(dir, 'tm.yaml'), `programs:\n${yaml}`);
-	const out = path.join(dir, 'daemon.out');
-	const fd = openSync(out, 'w');
-	const bin = process.env.TM_BIN
-		? [path.resolve(process.env.TM_BIN)]
-		: [process.execPath, '--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts')];
-	const child = spawn(bin[0] ?? '', [...bin.slice(1), 'up', '--foreground'], {
-		cwd: dir,
-		env: {...process.env, TM_HOME: path.join(dir, 'home')},
-		stdio: ['ignore', fd, fd],
-		detached: true,
-	});
-	closeSync(fd);
-	let running = true;
-	const exited = new Promise<void>(resolve =>
-		child.on('exit', () => {
-			running = false;
-			resolve();
-		}),
-	);
-	const daemon: Daemon = {
-		pid: child.pid ?? 0,
-		dir,
-		socket: path.join(dir, 'home', 'tm.sock'),
-		out,
-		taskPids: new Set(),
-		exited,
-		alive: () => running,
-	};
-	daemons.add(daemon);
-	return daemon;
-}
-
-/** Pids whose parent is `pid` (the daemon's tasks, each the leader of its own group). */
-function childrenOf(pid: number): number[] {
-	const found: number[] = [];
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) {
-			continue;
-		}
-
-		try {
-			const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-			if (Number(fields[1]) === pid) {
-				found.push(Number(entry));
-			}
-		} catch {
-			// gone while reading
-		}
-	}
-
-	return found;
-}
-
-function killGroup(pid: number): void {
-	for (const target of [-pid, pid]) {
-		try {
-			process.kill(target, 'SIGKILL');
-		} catch {
-			// already gone, or not a group leader
-		}
-	}
-}
-
-/** SIGKILL to the daemon's group and every task group seen; the temp folder goes. Synchronous, so a signal handler can use it. */
-function destroy(daemon: Daemon): void {
-	if (daemon.alive()) {
-		for (const pid of childrenOf(daemon.pid)) {
-			daemon.taskPids.add(pid);
-		}
-	}
-
-	killGroup(daemon.pid);
-	for (const pid of daemon.taskPids) {
-		killGroup(pid);
-	}
-
-	rmSync(daemon.dir, {recursive: true, force: true});
-	daemons.delete(daemon);
-}
-
-/** A graceful stop first (SIGTERM: the daemon stops its tasks), then {@link destroy} for whatever is left. */
-async function stop(daemon: Daemon): Promise<void> {
-	if (daemon.alive()) {
-		for (const pid of childrenOf(daemon.pid)) {
-			daemon.taskPids.add(pid);
-		}
-
-		try {
-			process.kill(daemon.pid, 'SIGTERM');
-		} catch {
-			// already gone
-		}
-
-		let timer: NodeJS.Timeout | undefined;
-		await Promise.race([daemon.exited, new Promise(resolve => (timer = setTimeout(resolve, 30_000)))]);
-		clearTimeout(timer);
-	}
-
-	destroy(daemon);
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-	process.once(signal, () => {
-		for (const daemon of [...daemons]) {
-			destroy(daemon);
-		}
-
-		process.exitCode = 130;
-		process.exit();
-	});
-}
-
-async function connect(daemon: Daemon, deadline: number): Promise<RpcClient> {
-	for (;;) {
-		try {
-			return await RpcClient.connect(daemon.socket, {client: 'bench-growth', timeoutMs: 2000});
-		} catch (error) {
-			if (!daemon.alive() || performance.now() > deadline) {
-				throw error;
-			}
-
-			await sleep(100);
-		}
-	}
-}
-
-/** Polls `status` until all N tasks run; remembers their pids for the clean-up. */
-async function waitRunning(daemon: Daemon, client: RpcClient, n: number, t0: number, deadline: number): Promise<void> {
-	for (;;) {
-		const status = await client.call('status', {}, {timeoutMs: 30_000});
-		let running = 0;
-		for (const task of status.tasks) {
-			if (task.pid !== null) {
-				daemon.taskPids.add(task.pid);
-			}
-
-			running += task.state === 'running' ? 1 : 0;
-		}
-
-		if (running === n && status.tasks.length === n) {
-			return;
-		}
-
-		if (performance.now() > deadline) {
-			throw new Error(`only ${running} of ${n} tasks running after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-		}
-
-		await sleep(250);
-	}
-}
 
 function kib(pid: number, key: 'VmRSS' | 'VmHWM'): number {
 	const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -216,7 +51,7 @@ function cpuTicks(pid: number): number {
 type Row = {n: number; upSeconds: number; rssMean: number; rssMax: number; hwm: number; cpuPercent: number; window: number};
 
 async function measure(n: number): Promise<Row> {
-	const daemon = startDaemon(n);
+	const daemon = startDaemon('growth', n);
 	try {
 		const t0 = performance.now();
 		const deadline = t0 + 60_000 + n * 100;
@@ -287,9 +122,7 @@ try {
 		rows.push(await measure(n));
 	}
 } finally {
-	for (const daemon of [...daemons]) {
-		destroy(daemon);
-	}
+	destroyAll();
 }
 
 say('');
