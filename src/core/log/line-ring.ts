@@ -109,6 +109,18 @@ export class LineRing {
 		return stored;
 	}
 
+	/**
+	 * Counts `n` lines that went by without being kept (no one was listening, and newer ones
+	 * follow): their seqs are used, and the ring is emptied, so it holds no older line beside
+	 * the gap.
+	 */
+	skip(n: number): void {
+		this.#lastSeq += n;
+		this.#slots.fill(undefined);
+		this.#start = 0;
+		this.#size = 0;
+	}
+
 	/** The last `n` lines (of `stream` only, when given), oldest first. */
 	tail(n: number, stream?: LogStream): LogLine[] {
 		const want = Math.min(Math.max(Math.floor(n), 0), this.#size);

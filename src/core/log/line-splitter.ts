@@ -15,6 +15,7 @@ export type LineSplitterOptions = {
 };
 
 const CR = 13;
+const NL = 10;
 
 /** The line without one trailing '\r', so CRLF output gives the same lines as LF output. */
 function stripCr(line: string): string {
@@ -85,6 +86,35 @@ export class LineSplitter {
 		}
 
 		return lines;
+	}
+
+	/**
+	 * As `push`, when only the last `keep` lines will be looked at: the lines before them are
+	 * counted (`skipped`), not decoded. A '\n' byte is never inside a multi-byte character, so
+	 * the text after a skipped line's '\n' decodes on its own. 200 MB of 100-byte lines: 2 million
+	 * strings not made.
+	 */
+	pushKeeping(chunk: Buffer, keep: number): {lines: string[]; skipped: number} {
+		let count = 0;
+		for (let at = chunk.indexOf(NL); at !== -1; at = chunk.indexOf(NL, at + 1)) {
+			count++;
+		}
+
+		if (count <= keep) {
+			return {lines: this.push(chunk), skipped: 0};
+		}
+
+		const skipped = count - keep;
+		let cut = -1;
+		for (let n = 0; n < skipped; n++) {
+			cut = chunk.indexOf(NL, cut + 1);
+		}
+
+		// The skipped lines took the tail and any character left half-decoded with them.
+		this.#decoder.end();
+		this.#tail = '';
+		this.#partial = false;
+		return {lines: this.push(chunk.subarray(cut + 1)), skipped};
 	}
 
 	/**

@@ -193,7 +193,19 @@ export class TaskLog {
 			failure = {error};
 		}
 
-		const lines = this.#splitters[stream].push(chunk);
+		// With no one listening, only the lines the ring will keep are made into strings.
+		let lines: string[];
+		if (this.#listeners.size === 0) {
+			const kept = this.#splitters[stream].pushKeeping(chunk, this.#ring.capacity);
+			if (kept.skipped > 0) {
+				this.#ring.skip(kept.skipped);
+			}
+
+			lines = kept.lines;
+		} else {
+			lines = this.#splitters[stream].push(chunk);
+		}
+
 		if (lines.length > 0) {
 			const at = this.#now();
 			for (const text of lines) {

@@ -107,3 +107,33 @@ describe('LineSplitter', () => {
 		assert.ok(mbps > 50, `${mbps.toFixed(0)} MB/s`);
 	});
 });
+
+describe('LineSplitter.pushKeeping', () => {
+	it('keeps the last lines push would give and counts the rest, for any chunking of multi-byte, CRLF and long lines', () => {
+		const text = Array.from({length: 400}, (_, i) => (i % 7 === 0 ? `é€😀 line ${i}\r` : i % 11 === 0 ? 'x'.repeat(300) : `line ${i}`)).join('\n') + '\npartial é';
+		const bytes = Buffer.from(text);
+		let seed = 3;
+		const random = (n: number): number => {
+			seed = (seed * 1103515245 + 12345) % 2147483648;
+			return seed % n;
+		};
+
+		for (let round = 0; round < 50; round++) {
+			const keep = 1 + random(5);
+			const whole = new LineSplitter({maxLength: 100});
+			const keeping = new LineSplitter({maxLength: 100});
+			for (let at = 0; at < bytes.length; ) {
+				const end = Math.min(bytes.length, at + 1 + random(900));
+				const chunk = bytes.subarray(at, end);
+				const all = whole.push(chunk);
+				const {lines, skipped} = keeping.pushKeeping(chunk, keep);
+				assert.equal(skipped + lines.length, all.length, `round ${round}: counts`);
+				assert.deepEqual(lines, all.slice(all.length - lines.length), `round ${round}: the kept lines`);
+				assert.ok(lines.length <= Math.max(keep, 0) || skipped === 0);
+				at = end;
+			}
+
+			assert.equal(keeping.flush(), whole.flush());
+		}
+	});
+});

@@ -229,6 +229,22 @@ describe('TaskLog', () => {
 		log.close();
 	});
 
+	it('with no one listening, keeps the last lines of a big chunk and counts the others; a listener gets every line', () => {
+		const log = make({ringSize: 10});
+		log.open();
+		log.stdout(Buffer.from(Array.from({length: 5000}, (_, i) => `n${i}\n`).join('')));
+		assert.equal(log.lastSeq, 5000);
+		assert.deepEqual(texts(log.tail(20)), Array.from({length: 10}, (_, i) => `n${4990 + i}`));
+		assert.deepEqual(log.since(4995).map(line => line.seq), [4996, 4997, 4998, 4999, 5000]);
+		const heard: string[] = [];
+		log.onLine(line => heard.push(line.text));
+		log.stdout(Buffer.from(Array.from({length: 50}, (_, i) => `m${i}\n`).join('')));
+		assert.equal(heard.length, 50);
+		assert.equal(log.lastSeq, 5050);
+		log.close();
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8').split('\n').length, 5051);
+	});
+
 	it('open failure of stderr closes stdout and throws E_SPAWN', () => {
 		const blocker = join(dir, 'blocker');
 		writeFileSync(blocker, '');
