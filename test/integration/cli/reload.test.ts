@@ -41,7 +41,11 @@ describe('tm reload', () => {
 		const human = await cli('reload');
 		assert.equal(human.code, 0, human.err);
 		assert.match(human.out, /added +add\nremoved +drop\nchanged +change \(cmd\)\nunchanged +keep\napplied/);
-		const reloaded = await waitFor(status, doc => doc.tasks.find(t => t.id === 'add')?.state === 'running', {what: 'add running'});
+		const reloaded = await waitFor(
+			status,
+			doc => ['add', 'change'].every(id => doc.tasks.find(t => t.id === id)?.state === 'running'),
+			{what: 'add and the restarted change running'},
+		);
 		const now = pids(reloaded);
 		assert.equal(now['keep:0'], before['keep:0'], 'unchanged keep:0 keeps its pid');
 		assert.equal(now['keep:1'], before['keep:1'], 'unchanged keep:1 keeps its pid');
