@@ -11,10 +11,16 @@ import type {ReloadResult, StatusDoc} from '../../../src/core/ipc/methods.js';
 import {tm} from '../../helpers/cli.js';
 import {schemaErrors} from '../../helpers/schema.js';
 import {tempDir} from '../../helpers/harness.js';
+import {killPids} from '../../helpers/procs.js';
 import {killAllTm, runTm} from '../../helpers/tm-process.js';
 import {alive, waitFor} from '../../helpers/wait.js';
 
-after(killAllTm);
+/** Every task pid a status showed: their process groups are killed even when a test fails before `tm down`. */
+const seen = new Set<number>();
+after(() => {
+	killPids(seen);
+	killAllTm();
+});
 
 const program = (name: string, cmd: string, extra = '') => `  ${name}:\n    cmd: ${cmd}\n    starttime: 0\n    stoptime: 2\n${extra}`;
 
@@ -26,7 +32,11 @@ describe('tm reload', () => {
 		writeFileSync(file, `programs:\n${program('keep', 'sleep 1000', '    numprocs: 2\n')}${program('change', 'sleep 1000')}${program('drop', 'sleep 1000')}`);
 		const daemon = runTm(['up', '--foreground'], {cwd: dir});
 		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
-		const status = async () => JSON.parse((await cli('status', '--json')).out || '{"tasks":[]}') as StatusDoc;
+		const status = async () => {
+			const doc = JSON.parse((await cli('status', '--json')).out || '{"tasks":[]}') as StatusDoc;
+			doc.tasks.forEach(t => t.pid !== null && seen.add(t.pid));
+			return doc;
+		};
 		const pids = (doc: StatusDoc) => Object.fromEntries(doc.tasks.map(t => [t.id, t.pid]));
 		const before = pids(await waitFor(status, doc => doc.tasks.length === 4 && doc.tasks.every(t => t.state === 'running'), {what: 'four tasks running'}));
 
