@@ -11,6 +11,7 @@ import {RpcClient} from '../../../src/core/ipc/client.js';
 import type {TaskActionResults, TaskDetail, TaskStatus} from '../../../src/core/ipc/methods.js';
 import {tm} from '../../helpers/cli.js';
 import {tempDir} from '../../helpers/harness.js';
+import {killPids, pidsWithArg} from '../../helpers/procs.js';
 import {killAllTm, runTm} from '../../helpers/tm-process.js';
 import {alive, waitFor} from '../../helpers/wait.js';
 
@@ -502,7 +503,13 @@ describe('accepted means saved', () => {
 			{what: 'the daemon to answer', timeout: 20_000},
 		);
 		// Sent together, they share transactions; each answer still comes only once its job is written.
-		const ids = await Promise.all(Array.from({length: 200}, async () => (await client?.call('run', {argv: ['sleep', '1000']}))?.id));
+		// A marker in each job's argv: a job started but not yet written when the daemon is killed is
+		// an orphan no daemon knows of; the test still finds and kills it.
+		const marker = `saved-${process.pid}`;
+		after(() => killPids(pidsWithArg(marker)));
+		const ids = await Promise.all(
+			Array.from({length: 200}, async () => (await client?.call('run', {argv: ['sh', '-c', 'sleep 1000', marker]}))?.id),
+		);
 		process.kill(first.pid, 'SIGKILL');
 		client?.close();
 		await first.exited;
