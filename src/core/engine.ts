@@ -2,7 +2,7 @@
  * The set of supervised tasks: builds one Supervisor per task spec, admits queued tasks through
  * the scheduler, fans commands out by name, and publishes every change of state.
  *
- * Everything a turn of the event loop changed is written through `persist` in one batch BEFORE
+ * Everything a pass of the event loop changed is written through `persist` in one batch BEFORE
  * any listener hears of it, so a client is never told of a transition the store could lose. A
  * failed write (a full disk) is kept and retried; supervision carries on meanwhile.
  */
@@ -55,6 +55,8 @@ export class Engine {
 	config: Config;
 	private readonly deps: EngineDeps;
 	private readonly tasks = new Map<string, Supervisor>();
+	/** Tasks in a state that holds a slot (`slotStates`), kept as they change: the queue never scans every task. */
+	private readonly live = new Map<string, Supervisor>();
 	private readonly createdAt = new Map<string, Millis>();
 	private readonly queueSeqs = new Map<string, number>();
 	private readonly queue = new TaskQueue();
@@ -109,6 +111,8 @@ export class Engine {
 			restored,
 		);
 		this.tasks.set(spec.id, task);
+		this.live.delete(spec.id);
+		this.trackLive(task);
 		this.createdAt.set(spec.id, restored?.createdAt ?? this.deps.clock.now());
 		if (restored) {
 			this.queueSeqs.set(spec.id, restored.queueSeq);
@@ -133,6 +137,7 @@ export class Engine {
 		await this.until(() => task.pid === null);
 		task.dispose();
 		this.tasks.delete(id);
+		this.live.delete(id);
 		this.queue.delete(id);
 	}
 
@@ -166,6 +171,7 @@ export class Engine {
 			if (task.spec.kind === 'job' && terminal.has(state.kind) && task.pid === null && state.since < cut && !this.isNeeded(task)) {
 				task.dispose();
 				this.tasks.delete(task.id);
+				this.live.delete(task.id);
 				this.queue.delete(task.id);
 				this.createdAt.delete(task.id);
 				this.queueSeqs.delete(task.id);
@@ -404,10 +410,19 @@ export class Engine {
 		this.scheduleFlush();
 	}
 
+	/**
+	 * Group commit: what one pass of the event loop changed (every exit reaped on a SIGCHLD, every
+	 * start that finished on a worker thread, a burst of requests) is written in one transaction
+	 * once that pass's I/O callbacks have run, instead of one per callback.
+	 */
 	private scheduleFlush(): void {
 		if (!this.flushScheduled) {
 			this.flushScheduled = true;
-			queueMicrotask(() => this.flush());
+			setImmediate(() => {
+				if (this.flushScheduled) {
+					this.flush();
+				}
+			});
 		}
 	}
 
@@ -464,13 +479,7 @@ export class Engine {
 			}
 		}
 
-		const live: Supervisor[] = [];
-		for (const task of this.tasks.values()) {
-			if (slotStates.has(task.record.state.kind)) {
-				live.push(task);
-			}
-		}
-
+		const live = [...this.live.values()];
 		const judge = (candidate: Candidate): Verdict => {
 			if (this.tasks.get(candidate.id)?.record.state.kind !== 'queued') {
 				return 'drop';
@@ -534,9 +543,23 @@ export class Engine {
 		}
 	}
 
+	/** Keeps `live` true for `task`; a replaced task never touches its successor's entry (same id). */
+	private trackLive(task: Supervisor): void {
+		if (this.tasks.get(task.id) !== task) {
+			return;
+		}
+
+		if (slotStates.has(task.record.state.kind)) {
+			this.live.set(task.id, task);
+		} else {
+			this.live.delete(task.id);
+		}
+	}
+
 	private changed({task, before, after}: Change): void {
 		const now = this.deps.clock.now();
 		this.touch(task.id);
+		this.trackLive(task);
 		const beforePid = pidOf(before.state);
 		const afterPid = pidOf(after.state);
 		const {batch} = this.pending;
