@@ -7,11 +7,14 @@
  *
  * Node-API only (NAPI_VERSION 8), so one build loads in Node 20 and in the Node 24 inside dist/tm.
  *
- *   spawn(file, argv, env, cwd) -> [pid, stdoutFd, stderrFd, notifyFd]   (throws {errno, syscall})
- *   spawnAsync(file, argv, env, cwd, callback(error, [pid, fds…]))
+ *   spawn(file, argv, env, cwd) -> [pid, stdoutFd, stderrFd, notifyFd, startTime]
+ *                                  (throws {errno, syscall}); startTime: field 22 of
+ *                                  /proc/<pid>/stat, read where the start ran ("" if unreadable)
+ *   spawnAsync(file, argv, env, cwd, callback(error, [pid, fds…, startTime]))
  *                                  the same on a libuv worker thread: the daemon's thread does not
  *                                  wait while the child gets to its exec
  *                                  the child gets /dev/null, the three pipes as fds 1-3, no other fd
+ *   kill(pid, signal)           -> 0, or the errno (no exception: a group that is gone is common)
  *   reap(Int32Array pids)       -> [pid, code, signal, ...] for each pid that has exited
  *                                  (code -1 when killed by a signal; signal 0 when it exited)
  *   pageOutExecutable()         -> bytes of the executable's read-only mappings handed back to the
@@ -149,6 +152,7 @@ typedef struct {
 	char *file, **argv, **envp, *cwd;
 	pid_t pid;
 	int fds[3];
+	char start_time[32];  /* field 22 of /proc/<pid>/stat, "" when it could not be read */
 	int error;          /* errno of the failing call, 0 on success */
 	const char *syscall;
 	napi_async_work work;
@@ -181,6 +185,43 @@ static Start *start_of(napi_env env, napi_value *args) {
 	}
 
 	return start;
+}
+
+/*
+ * The start time of a child that exists (running, or a zombie not yet reaped: only the daemon
+ * reaps it, after this), so a recorded pid is never trusted alone. The command name (field 2)
+ * may hold spaces and parentheses: fields resume after the last ')'.
+ */
+static void read_start_time(pid_t pid, char *out, size_t size) {
+	out[0] = '\0';
+	char path[64], stat[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return;
+	}
+
+	ssize_t length = read(fd, stat, sizeof stat - 1);
+	close(fd);
+	if (length <= 0) {
+		return;
+	}
+
+	stat[length] = '\0';
+	char *field = strrchr(stat, ')');
+	/* After ')': field 3 (the state), then 19 more to field 22. */
+	for (int i = 0; i < 20 && field != NULL; i++) {
+		field = strchr(field + 1, ' ');
+	}
+
+	if (field != NULL) {
+		field++;
+		size_t digits = strspn(field, "0123456789");
+		if (digits > 0 && digits < size) {
+			memcpy(out, field, digits);
+			out[digits] = '\0';
+		}
+	}
 }
 
 /* Pipes, then posix_spawn. Touches no JS: runs on the main thread or on a worker. */
@@ -234,12 +275,16 @@ static void run_start(Start *start) {
 		for (int i = 0; i < 3; i++) {
 			close_fd(&pipes[i][0]);
 		}
+
+		return;
 	}
+
+	read_start_time(start->pid, start->start_time, sizeof start->start_time);
 }
 
 static napi_value result_of(napi_env env, Start *start) {
 	napi_value result;
-	napi_create_array_with_length(env, 4, &result);
+	napi_create_array_with_length(env, 5, &result);
 	int values[4] = {start->pid, start->fds[0], start->fds[1], start->fds[2]};
 	for (uint32_t i = 0; i < 4; i++) {
 		napi_value number;
@@ -247,6 +292,9 @@ static napi_value result_of(napi_env env, Start *start) {
 		napi_set_element(env, result, i, number);
 	}
 
+	napi_value started;
+	napi_create_string_utf8(env, start->start_time, NAPI_AUTO_LENGTH, &started);
+	napi_set_element(env, result, 4, started);
 	return result;
 }
 
@@ -327,6 +375,21 @@ static napi_value SpawnAsync(napi_env env, napi_callback_info info) {
 	napi_create_async_work(env, NULL, name, execute_start, complete_start, start, &start->work);
 	napi_queue_async_work(env, start->work);
 	return NULL;
+}
+
+/* kill(pid, signal) -> 0 or errno: a negative pid is a process group. */
+static napi_value Kill(napi_env env, napi_callback_info info) {
+	size_t argc = 2;
+	napi_value args[2];
+	napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+	int32_t pid, signal;
+	if (argc < 2 || napi_get_value_int32(env, args[0], &pid) != napi_ok || napi_get_value_int32(env, args[1], &signal) != napi_ok) {
+		return throw_type(env, "kill(pid, signal)");
+	}
+
+	napi_value result;
+	napi_create_int32(env, kill(pid, signal) == 0 ? 0 : errno, &result);
+	return result;
 }
 
 static napi_value Reap(napi_env env, napi_callback_info info) {
@@ -421,7 +484,9 @@ static napi_value PageOutExecutable(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-	napi_value spawn, spawnAsync, reap, pageOut;
+	napi_value spawn, spawnAsync, reap, pageOut, killer;
+	napi_create_function(env, "kill", NAPI_AUTO_LENGTH, Kill, NULL, &killer);
+	napi_set_named_property(env, exports, "kill", killer);
 	napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, Spawn, NULL, &spawn);
 	napi_create_function(env, "spawnAsync", NAPI_AUTO_LENGTH, SpawnAsync, NULL, &spawnAsync);
 	napi_set_named_property(env, exports, "spawnAsync", spawnAsync);

@@ -19,6 +19,38 @@ import {configPath} from './validate.js';
 
 export type UpOptions = GlobalOptions & {config?: string; foreground?: boolean};
 
+/**
+ * The daemon's readable lines on stderr: the event lines of one pass of the event loop leave in
+ * one write (a burst of jobs is hundreds of lines, and each write to a file or pipe is a system
+ * call); any other line goes at once, after those, so the order stays.
+ */
+function batchedErr(write: (text: string) => void): {line(text: string): void; now(text: string): void} {
+	let pending = '';
+	const flush = (): void => {
+		if (pending !== '') {
+			const text = pending;
+			pending = '';
+			write(text);
+		}
+	};
+
+	return {
+		line(text) {
+			if (pending === '') {
+				setImmediate(flush);
+			}
+
+			pending += text;
+		},
+		now(text) {
+			flush();
+			if (text !== '') {
+				write(text);
+			}
+		},
+	};
+}
+
 export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	if (!options.foreground) {
 		return runBackground(options, deps);
@@ -42,6 +74,7 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	}
 
 	const home = resolveHome(options.home, deps.env);
+	const err = batchedErr(deps.io.err);
 	const socketPath = resolveSocket(options.socket, home, deps.env);
 	let requestStop: (why: string) => void = () => {};
 	const stopRequested = new Promise<string>(resolve => {
@@ -56,27 +89,28 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 			cwd: deps.cwd,
 			env: withoutSystemdVariables(deps.env),
 			socketPath,
-			onEvent: event => deps.io.err(eventHumanLine(event)),
-			onWarning: message => deps.io.err(`tm: ${message}\n`),
+			onEvent: event => err.line(eventHumanLine(event)),
+			onWarning: message => err.now(`tm: ${message}\n`),
 			onShutdownRequest: () => requestStop('tm down'),
 		});
 	} catch (error) {
 		off();
+		err.now('');
 		return reportError(deps.io, options.json, error);
 	}
 
 	const tasks = daemon.engine.list().length;
-	deps.io.err(`tm: supervising ${tasks} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`);
+	err.now(`tm: supervising ${tasks} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`);
 	const warnIf = (problem: string | null): void => {
 		if (problem !== null) {
-			deps.io.err(`tm: ${problem}\n`);
+			err.now(`tm: ${problem}\n`);
 		}
 	};
 
 	const offHup = deps.onSignal(['SIGHUP'], () => {
 		daemon.reload().then(
-			plan => deps.io.err(`tm: SIGHUP: ${formatPlan(plan).trimEnd().replaceAll('\n', '; ')}\n`),
-			(error: unknown) => deps.io.err(`tm: SIGHUP: reload refused: ${messageOf(error)}\n`),
+			plan => err.now(`tm: SIGHUP: ${formatPlan(plan).trimEnd().replaceAll('\n', '; ')}\n`),
+			(error: unknown) => err.now(`tm: SIGHUP: reload refused: ${messageOf(error)}\n`),
 		);
 	});
 	// Task timers do not hold the event loop open; the daemon does, until it is told to stop.
@@ -85,13 +119,13 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	const why = await stopRequested;
 	off();
 	offHup();
-	deps.io.err(`tm: ${why}: stopping every task\n`);
+	err.now(`tm: ${why}: stopping every task\n`);
 	await ready;
 	const stopping = notifySystemd(deps.env, ['--status=stopping every task', 'STOPPING=1']).then(warnIf);
 	await daemon.shutdown(`daemon stopping (${why})`);
 	await stopping;
 	clearInterval(keepAlive);
-	deps.io.err('tm: all tasks stopped\n');
+	err.now('tm: all tasks stopped\n');
 	return 0;
 }
 

@@ -315,7 +315,18 @@ export class Engine {
 		});
 	}
 
-	/** Writes what is pending now (normally done once per event-loop turn). */
+	/**
+	 * Writes what is pending, if anything: called before anything is read out of the engine for
+	 * a client (a status, a snapshot, a metric), so no answer shows a state the store could still
+	 * lose, and a subscriber's snapshot never holds a change whose event is still to come.
+	 */
+	settle(): void {
+		if (this.flushScheduled) {
+			this.flush();
+		}
+	}
+
+	/** Writes what is pending now (normally done once per pass of the event loop). */
 	flush(): void {
 		// A queue move that is due goes first, so a freed slot and the task taking it share one transaction.
 		this.runPendingSchedule();

@@ -9,9 +9,14 @@ import {createRequire} from 'node:module';
 import path from 'node:path';
 import {loadEmbedded} from './addons.js';
 
+type Started = [number, number, number, number, string];
+
 export type TmAddon = {
-	spawn(file: string, argv: string[], env: string[], cwd: string): [number, number, number, number];
-	spawnAsync(file: string, argv: string[], env: string[], cwd: string, callback: (error: Error | undefined, result?: [number, number, number, number]) => void): void;
+	/** [pid, stdout, stderr, notify, start time ("" when /proc could not tell)] */
+	spawn(file: string, argv: string[], env: string[], cwd: string): Started;
+	spawnAsync(file: string, argv: string[], env: string[], cwd: string, callback: (error: Error | undefined, result?: Started) => void): void;
+	/** 0, or the errno (ESRCH: the process or group is gone). */
+	kill(pid: number, signal: number): number;
 	reap(pids: Int32Array): number[];
 	pageOutExecutable(): number;
 };

@@ -288,9 +288,9 @@ export class Supervisor {
 
 					this.info.notifyGarbage = notify.garbage;
 				},
-				onStarted: started => {
+				onStarted: (started, startTime) => {
 					pid = started;
-					this.pidStart = processStartTime(started);
+					this.pidStart = startTime ?? processStartTime(started);
 					this.startOver({type: 'spawned', pid: started});
 				},
 				onSpawnError: message => this.startOver({type: 'spawn-failed', message}),

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
+import {controlHandlers} from '../../src/core/control/handlers.js';
 import {TmError} from '../../src/core/errors.js';
+import type {ConnectionContext} from '../../src/core/ipc/dispatch.js';
 import {Store} from '../../src/store/index.js';
 import {harness, type Harness} from '../helpers/harness.js';
 import {makeSpec} from '../helpers/spec.js';
@@ -46,6 +48,31 @@ describe('persistence', () => {
 		assert.ok(history.runs.length >= 5);
 		assert.ok(history.runs.every(run => run.pidStart !== null && run.endedAt !== null));
 		assert.equal(history.events.length, seen.length);
+		store.close();
+	});
+
+	it('a client is only shown what is written: handlers answer from a settled engine (group commit)', async () => {
+		let store: Store | null = null;
+		const h = harness([makeSpec({argv: ['sleep', '60'], starttimeMs: 0})], {persist: batch => store?.writeBatch(batch)});
+		open.push(h);
+		store = Store.open(path.join(h.dir, 'tm.db'));
+		const handlers = controlHandlers({
+			engine: h.engine,
+			daemon: () => ({pid: process.pid, startedAt: new Date().toISOString(), version: 'test', home: h.dir, config: null}),
+			shutdown: () => {},
+			reload: () => Promise.reject(new Error('no reload here')),
+		});
+		const ctx: ConnectionContext = {id: 1, client: 'test', closed: false, notify: () => true, onClose: () => {}, close: () => {}};
+		const stored = (): string | undefined => store?.loadTasks().find(t => t.id === 'web')?.record.state.kind;
+		// The change is in memory now; its write is due once this pass of the event loop ends.
+		h.task().dispatch({type: 'start'});
+		assert.notEqual(stored(), h.task().record.state.kind, 'not written yet');
+		const status = (await handlers['status']?.({}, ctx)) as {tasks: Array<{name: string; state: string}>};
+		const shown = status.tasks.find(t => t.name === 'web')?.state;
+		assert.equal(stored(), shown, 'what status shows is in the store');
+		await h.waitState('web', 'running');
+		h.task().dispatch({type: 'stop'});
+		await h.waitState('web', 'stopped');
 		store.close();
 	});
 

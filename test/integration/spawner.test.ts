@@ -9,7 +9,8 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {systemClock} from '../../src/core/clock.js';
-import {nativeSpawnProblem} from '../../src/core/process/native-spawn.js';
+import {nativeSpawnProblem, signalProcess} from '../../src/core/process/native-spawn.js';
+import {processStartTime} from '../../src/core/process/proc.js';
 import {spawnTask, type SpawnRequest} from '../../src/core/process/spawner.js';
 import {killPids} from '../helpers/procs.js';
 import {alive, waitFor} from '../helpers/wait.js';
@@ -21,10 +22,10 @@ after(() => {
 	rmSync(dir, {recursive: true, force: true});
 });
 
-type Outcome = {pid: number; stdout: string; stderr: string; notify: string; code: number | null; signal: string | null};
+type Outcome = {pid: number; startTime: string | null; stdout: string; stderr: string; notify: string; code: number | null; signal: string | null};
 
 async function run(argv: string[], extra: Partial<SpawnRequest> = {}, whileRunning?: (pid: number) => void): Promise<Outcome> {
-	const out = {stdout: '', stderr: '', notify: ''};
+	const out = {stdout: '', stderr: '', notify: '', startTime: null as string | null};
 	let pid = 0;
 	const exit = await new Promise<{code: number | null; signal: string | null}>((resolve, reject) => {
 		const started = spawnTask(
@@ -33,8 +34,9 @@ async function run(argv: string[], extra: Partial<SpawnRequest> = {}, whileRunni
 				onStdout: chunk => (out.stdout += chunk.toString()),
 				onStderr: chunk => (out.stderr += chunk.toString()),
 				onNotify: chunk => (out.notify += chunk.toString()),
-				onStarted: started => {
+				onStarted: (started, startTime) => {
 					pid = started;
+					out.startTime = startTime;
 					pids.push(started);
 					whileRunning?.(started);
 				},
@@ -129,6 +131,35 @@ describe('the spawner', () => {
 		assert.equal(outcome.signal, 'SIGTERM');
 		const sleeper = Number(outcome.stdout.trim());
 		await waitFor(() => alive(sleeper), isAlive => !isAlive, {what: `the sleep (pid ${sleeper}) in the group to be gone`});
+	});
+
+	it('reads the start time of each start where it ran, as /proc has it (a pid is never trusted alone)', async t => {
+		if (nativeSpawnProblem() !== null) {
+			t.skip(`node:child_process starts leave it to the supervisor to read /proc (${nativeSpawnProblem()})`);
+			return;
+		}
+
+		for (const umask of [null, 0o022]) {
+			let seen: string | null = null;
+			const outcome = await run(['/bin/sh', '-c', 'read -r line <&3 || true'], {umask}, pid => {
+				seen = processStartTime(pid);
+				process.kill(pid, 'SIGTERM');
+			});
+			assert.match(outcome.startTime ?? '', /^\d+$/, `umask ${umask}: a start time`);
+			assert.equal(outcome.startTime, seen, `umask ${umask}: the one /proc/<pid>/stat says`);
+		}
+	});
+
+	it('signals a process group, and says false without throwing when it is gone', async () => {
+		let signalled: boolean | null = null;
+		const outcome = await run(['/bin/sh', '-c', 'sleep 60 & wait'], {}, pid => {
+			signalled = signalProcess(-pid, 'SIGTERM');
+		});
+		assert.equal(signalled, true);
+		assert.equal(outcome.signal, 'SIGTERM');
+		// The group's last member may be reaped by init a moment after the shell's exit was reported.
+		await waitFor(() => signalProcess(-outcome.pid, 'SIGKILL'), sent => !sent, {what: `group ${outcome.pid} to be gone`});
+		assert.equal(signalProcess(-outcome.pid, 'SIGNOPE'), false);
 	});
 
 	it('delivers every byte written before the exit, then the exit', async () => {

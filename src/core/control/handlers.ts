@@ -61,12 +61,34 @@ function lineDoc(line: LogLine): LogLineDoc {
 	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
 }
 
+/**
+ * Every method but `run` starts from a settled engine (Engine.settle): what earlier callbacks
+ * changed is written before a handler reads or changes anything. `run` only adds, and its
+ * answer waits for the write, so runs that arrive together still share one transaction.
+ */
+function settleFirst(engine: Engine, handlers: Handlers): Handlers {
+	const wrapped: Handlers = {};
+	for (const [method, handler] of Object.entries(handlers)) {
+		if (handler !== undefined) {
+			wrapped[method] =
+				method === 'run'
+					? handler
+					: (params, ctx) => {
+							engine.settle();
+							return handler(params, ctx);
+						};
+		}
+	}
+
+	return wrapped;
+}
+
 export function controlHandlers({engine, daemon, shutdown, reload, host, alerter}: ControlDeps): Handlers {
 	const pick = (params: unknown) => selectTasks(names(params), engine.list());
 	/** Each connection's event subscription, by connection id. */
 	const subscriptions = new Map<number, () => void>();
 	const doc = (tasks: Supervisor[]) => statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon.taskTimeoutMs);
-	return {
+	return settleFirst(engine, {
 		...jobHandlers(engine),
 		status(params) {
 			const wanted = (params as {names?: unknown} | null)?.names;
@@ -210,5 +232,5 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 		},
 
 		alertTest: () => alertTest(alerter ?? null),
-	};
+	});
 }

@@ -2,7 +2,7 @@
  * One task log file on disk: synchronous appends, optional timestamps, size-based rotation.
  */
 
-import {accessSync, closeSync, constants, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
+import {accessSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {TmError} from '../errors.js';
 import type {LogSpec} from '../model.js';
@@ -58,10 +58,10 @@ export class LogFile {
 
 	/**
 	 * Opens `path` for appending, creating it and its parent directories. An existing file is
-	 * kept and its size counts towards `spec.maxSize`. With `createOnFirstWrite`, a file that is
-	 * not there yet is created by the first write (a job that prints nothing leaves no file, and
-	 * creating files is what costs on a journaling file system: ~0.5 ms each here); its folder
-	 * must be writable now.
+	 * kept and its size counts towards `spec.maxSize`. With `createOnFirstWrite`, the file is
+	 * opened (created when it is not there) by the first write, which reads its size then (a job
+	 * that prints nothing leaves no file, and creating files is what costs on a journaling file
+	 * system: ~0.5 ms each here); its folder must be writable now.
 	 * @throws TmError `E_SPAWN` naming the path and the errno when it cannot be opened.
 	 */
 	static open(path: string, spec: LogSpec, now: () => number, createOnFirstWrite = false): LogFile {
@@ -69,14 +69,10 @@ export class LogFile {
 		try {
 			if (createOnFirstWrite) {
 				ensureFolder(dirname(path), true);
-				// existsSync, not a failed open: an ENOENT error object (with its stack) per job costs more.
-				if (!existsSync(path)) {
-					const file = new LogFile(path, spec, now, null, 0);
-					file.#deferred = true;
-					return file;
-				}
-
-				fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
+				// No look at the file now: the first write opens (or creates) it and reads its size.
+				const file = new LogFile(path, spec, now, null, 0);
+				file.#deferred = true;
+				return file;
 			} else {
 				mkdirSync(dirname(path), {recursive: true});
 				fd = openSync(path, 'a', 0o644);

@@ -15,6 +15,8 @@ import {addonProblem, tmAddon} from '../native-addon.js';
 
 export type NativeChild = {
 	pid: number;
+	/** Field 22 of /proc/<pid>/stat, read on the thread that started it; null when unreadable. */
+	startTime: string | null;
 	stdout: net.Socket;
 	stderr: net.Socket;
 	notify: net.Socket;
@@ -73,13 +75,32 @@ function describeError(error: unknown): string {
 	return code === undefined ? message : `${syscall ?? 'spawn'} ${code}: ${message.replace(/^[^:]*: /, '')}`;
 }
 
-function started(fds: [number, number, number, number], onExit: ExitHandler): NativeChild {
-	const [pid, stdout, stderr, notify] = fds;
+/**
+ * Signals a process group (`-pid`) or a process; false when it is gone. Through the addon when it
+ * is there: `process.kill` builds and throws an exception for every group that is already gone,
+ * the common case when a task's leftovers are killed after it exits.
+ */
+export function signalProcess(pid: number, signal: string): boolean {
+	const addon = tmAddon();
+	const number = (os.constants.signals as Record<string, number | undefined>)[signal];
+	if (addon !== null && number !== undefined) {
+		return addon.kill(pid, number) === 0;
+	}
+
+	try {
+		process.kill(pid, signal as NodeJS.Signals);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+function started([pid, stdout, stderr, notify, startTime]: [number, number, number, number, string], onExit: ExitHandler): NativeChild {
 	watch(pid, onExit);
 	// It may have exited already, its SIGCHLD come and gone before its pid was known; reaped once
 	// the caller has wired its pipes (an exit must never come before its start).
 	queueMicrotask(reap);
-	return {pid, stdout: pipe(stdout), stderr: pipe(stderr), notify: pipe(notify)};
+	return {pid, startTime: startTime === '' ? null : startTime, stdout: pipe(stdout), stderr: pipe(stderr), notify: pipe(notify)};
 }
 
 function strings(file: string, argv: string[], env: Record<string, string>, cwd: string): string[] {
@@ -105,7 +126,7 @@ export function nativeSpawn(file: string, argv: string[], env: Record<string, st
 	}
 
 	const pairs = strings(file, argv, env, cwd);
-	let fds: [number, number, number, number];
+	let fds: [number, number, number, number, string];
 	try {
 		fds = native.spawn(file, argv, pairs, cwd);
 	} catch (error) {

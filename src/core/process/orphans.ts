@@ -4,16 +4,13 @@
  * matches the one recorded at spawn, so a reused pid is never touched.
  */
 import type {Clock} from '../clock.js';
+import {signalProcess} from './native-spawn.js';
 import {runningStartTime} from './proc.js';
 
 export type Orphan = {pid: number; pidStart: string | null; stopsignal: string; stoptimeMs: number};
 
 function signalGroup(pid: number, signal: string): void {
-	try {
-		process.kill(-pid, signal as NodeJS.Signals);
-	} catch {
-		// the group is gone
-	}
+	signalProcess(-pid, signal);
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {

@@ -6,25 +6,34 @@ import {accessSync, constants, statSync} from 'node:fs';
 import path from 'node:path';
 import {err, ok, type Result} from '../errors.js';
 
-function executable(file: string): boolean {
+function canExecute(file: string): boolean {
 	try {
 		accessSync(file, constants.X_OK);
-		return statSync(file).isFile();
+		return true;
 	} catch {
 		return false;
 	}
 }
 
+function executable(file: string): boolean {
+	return canExecute(file) && (statSync(file, {throwIfNoEntry: false})?.isFile() ?? false);
+}
+
 export function resolveCommand(command: string, cwd: string, envPath: string | undefined): Result<string, string> {
 	if (command.includes('/')) {
 		const file = path.resolve(cwd, command);
+		let stats;
 		try {
-			statSync(file);
+			stats = statSync(file, {throwIfNoEntry: false});
 		} catch {
+			// EACCES on a folder on the way, ENOTDIR…: what a start would find too.
+		}
+
+		if (stats === undefined) {
 			return err(`command not found: ${file}`);
 		}
 
-		return executable(file) ? ok(file) : err(`command is not an executable file: ${file}`);
+		return stats.isFile() && canExecute(file) ? ok(file) : err(`command is not an executable file: ${file}`);
 	}
 
 	const dirs = (envPath ?? '').split(':').filter(Boolean);

@@ -12,7 +12,7 @@ import {spawn as spawnChild} from 'node:child_process';
 import type {Readable} from 'node:stream';
 import type {Clock, TimerHandle} from '../clock.js';
 import {err, messageOf, ok, type Result} from '../errors.js';
-import {nativeSpawn, nativeSpawnAsync} from './native-spawn.js';
+import {nativeSpawn, nativeSpawnAsync, signalProcess} from './native-spawn.js';
 import {checkWorkingDir, resolveCommand} from './resolve-command.js';
 import {resolveGroup, resolveUser} from './users.js';
 
@@ -29,8 +29,11 @@ export type SpawnCallbacks = {
 	onStdout(chunk: Buffer): void;
 	onStderr(chunk: Buffer): void;
 	onNotify(chunk: Buffer): void;
-	/** The process exists (called during `spawnTask`, or a moment later for a start on a worker thread). */
-	onStarted(pid: number): void;
+	/**
+	 * The process exists (called during `spawnTask`, or a moment later for a start on a worker
+	 * thread), with its start time when the start already read it (else null: read it from /proc).
+	 */
+	onStarted(pid: number, startTime: string | null): void;
 	/** The start failed after `spawnTask` returned (EACCES and the like): no process. */
 	onSpawnError(message: string): void;
 	onExit(code: number | null, signal: string | null): void;
@@ -106,15 +109,6 @@ export function prepare(request: SpawnRequest): Result<{file: string; ids: {uid?
 	return ids.ok ? ok({file: file.value, ids: ids.value}) : ids;
 }
 
-function signalGroup(pid: number, signal: string): boolean {
-	try {
-		process.kill(-pid, signal as NodeJS.Signals);
-		return true;
-	} catch {
-		return false;
-	}
-}
-
 type Streams = {stdout: Readable | null; stderr: Readable | null; notify: Readable | null};
 
 /** Starts the process through node:child_process (the addon is missing, or a user switch is asked). */
@@ -144,6 +138,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 	}
 
 	let pid: number | null = null;
+	let startTime: string | null = null;
 	let exited: {code: number | null; signal: string | null} | null = null;
 	let reported = false;
 	let drainTimer: TimerHandle | null = null;
@@ -164,7 +159,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		exited = {code, signal};
 		if (pid !== null) {
 			// Whatever the task left in its group goes with it; this also closes the pipes it held.
-			signalGroup(pid, 'SIGKILL');
+			signalProcess(-pid, 'SIGKILL');
 		}
 
 		drainTimer = clock.at(clock.now() + drainLimitMs, () => {
@@ -201,7 +196,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		get pid() {
 			return pid;
 		},
-		signal: (signal: string) => (pid === null || exited !== null ? false : signalGroup(pid, signal)),
+		signal: (signal: string) => (pid === null || exited !== null ? false : signalProcess(-pid, signal)),
 	};
 	const {file, ids} = prepared.value;
 	// The addon cannot switch users; node:child_process can. A umask is set around a start, so that one is synchronous.
@@ -216,7 +211,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 					pid = child.pid;
 					streams = child;
 					wire();
-					callbacks.onStarted(child.pid);
+					callbacks.onStarted(child.pid, child.startTime);
 				},
 				onFailed: message => callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${message}`),
 			})
@@ -234,6 +229,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 			({pid, streams} = spawnWithNode(request, file, ids, callbacks, onExit));
 		} else {
 			pid = child.pid;
+			startTime = child.startTime;
 			streams = child;
 		}
 	} catch (error) {
@@ -246,7 +242,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 
 	wire();
 	if (pid !== null) {
-		callbacks.onStarted(pid);
+		callbacks.onStarted(pid, startTime);
 	}
 
 	return ok(handle);

@@ -228,6 +228,8 @@ export class WebServer {
 	}
 
 	async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		// What the page, /metrics and /events show is written first (Engine.settle).
+		this.#options.engine.settle();
 		const url = new URL(request.url ?? '/', 'http://tm.invalid');
 		if (request.method !== 'GET' && request.method !== 'HEAD') {
 			sendText(response, 405, 'the web view is read-only: GET only', {Allow: 'GET, HEAD'});

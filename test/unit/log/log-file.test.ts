@@ -191,6 +191,23 @@ describe('LogFile', () => {
 		assert.deepEqual(rotated(path, 1), ['z'.repeat(50), 'new\n']);
 	});
 
+	it('created at the first write, an existing file is appended to and its size counts (rotation)', () => {
+		const fresh = join(dir, 'deferred-fresh.log');
+		const quiet = LogFile.open(fresh, {maxSize: 20, backups: 1, timestamps: false}, fixedNow, true);
+		quiet.close();
+		assert.ok(!existsSync(fresh), 'nothing written, no file');
+
+		const path = join(dir, 'deferred.log');
+		writeFileSync(path, 'existing\n');
+		const file = LogFile.open(path, {maxSize: 20, backups: 1, timestamps: false}, fixedNow, true);
+		file.write(Buffer.from('abcdefghij\n'));
+		assert.equal(file.size, 20);
+		file.write(Buffer.from('k\n'));
+		file.close();
+		assert.equal(readFileSync(`${path}.1`, 'utf8'), 'existing\nabcdefghij\n');
+		assert.equal(readFileSync(path, 'utf8'), 'k\n');
+	});
+
 	it('timestamps prefix every line once, even a line in three chunks', () => {
 		const path = join(dir, 'ts.log');
 		let t = Date.UTC(2026, 10, 23, 10, 0, 0, 0);
