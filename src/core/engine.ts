@@ -166,9 +166,11 @@ export class Engine {
 	/** Drops jobs that finished before `cut` from the live list (their rows are pruned by the store). */
 	forgetFinishedJobs(cut: Millis): number {
 		let forgotten = 0;
+		// Only queued tasks with dependencies can still need a finished one.
+		const waiting = this.list().filter(other => other.record.state.kind === 'queued' && Object.keys(other.spec.dependsOn).length > 0);
 		for (const task of this.list()) {
 			const {state} = task.record;
-			if (task.spec.kind === 'job' && terminal.has(state.kind) && task.pid === null && state.since < cut && !this.isNeeded(task)) {
+			if (task.spec.kind === 'job' && terminal.has(state.kind) && task.pid === null && state.since < cut && !waiting.some(other => dependsOn(other.spec, task.spec))) {
 				task.dispose();
 				this.tasks.delete(task.id);
 				this.live.delete(task.id);
@@ -180,11 +182,6 @@ export class Engine {
 		}
 
 		return forgotten;
-	}
-
-	/** Whether a queued task still waits on `task` (by id or name). */
-	private isNeeded(task: Supervisor): boolean {
-		return this.list().some(other => other.record.state.kind === 'queued' && dependsOn(other.spec, task.spec));
 	}
 
 	/**
