@@ -1,10 +1,12 @@
 /**
- * `tm status [NAME…] [--json]`: the tasks, their state, pid, uptime, restarts and more.
+ * `tm status [NAME…] [--json]`: the tasks, their state, pid, uptime, CPU and memory (of the
+ * whole process tree, as last sampled), restarts, heartbeat age and what they last said.
  */
 import type {Command} from 'commander';
 import type {TaskStatus} from '../core/ipc/methods.js';
 import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
+import {shortBytes, shortPercent} from '../tui/format.js';
 import {formatDuration, table} from './format.js';
 import {printJson} from './output.js';
 
@@ -24,6 +26,9 @@ export function statusRow(task: TaskStatus, now: number): string[] {
 		task.state,
 		task.pid === null ? '-' : String(task.pid),
 		since(task.startedAt, now),
+		// Not sampled (no process, or not yet): a dash rather than a zero that was never measured.
+		task.pid === null || task.cpu === null ? '-' : `${shortPercent(task.cpu)}%`,
+		task.pid === null || task.memory === null ? '-' : shortBytes(task.memory),
 		String(task.restarts),
 		since(task.heartbeatAt, now),
 		task.status ?? detail,
@@ -37,7 +42,7 @@ export async function runStatus(names: string[], options: GlobalOptions, deps: D
 			printJson(deps.io, doc);
 		} else {
 			const now = Date.now();
-			deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now))));
+			deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'CPU', 'MEM', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now))));
 		}
 
 		return 0;
@@ -47,7 +52,7 @@ export async function runStatus(names: string[], options: GlobalOptions, deps: D
 export function registerStatus(program: Command, deps: Deps, done: (code: number) => void): void {
 	program
 		.command('status')
-		.description('show tasks: state, pid, uptime, restarts, heartbeat')
+		.description('show tasks: state, pid, uptime, cpu, memory, restarts, heartbeat')
 		.argument('[names...]', 'tasks, programs or globs (default: all)')
 		.action(async (names: string[], _options: GlobalOptions, command: Command) => {
 			done(await runStatus(names, command.optsWithGlobals(), deps));

@@ -15,6 +15,34 @@ import {alive, waitFor} from '../../helpers/wait.js';
 after(killAllTm);
 
 describe('tm status/start/stop/restart/down against a real daemon', () => {
+	it('shows CPU and memory of each running task as sampled, and a dash where nothing was measured', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		writeFileSync(path.join(dir, 'tm.yaml'), 'taskmaster:\n  sample_interval: 200ms\nprograms:\n  web:\n    cmd: sleep 1000\n    starttime: 0\n  idle:\n    cmd: sleep 1000\n    autostart: false\n');
+		const daemon = runTm(['up', '--foreground'], {cwd: dir});
+		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
+		const sampled = await waitFor(
+			async () => {
+				const result = await cli('status', '--json');
+				return result.code === 0 ? (JSON.parse(result.out) as StatusDoc) : null;
+			},
+			doc => (doc?.tasks.find(t => t.id === 'web')?.memory ?? null) !== null,
+			{what: 'web to be sampled'},
+		);
+		const web = sampled?.tasks.find(t => t.id === 'web');
+		const table = await cli('status');
+		assert.equal(table.code, 0, table.err);
+		const [header, ...rows] = table.out.trimEnd().split('\n');
+		assert.match(header ?? '', /^NAME +STATE +PID +UPTIME +CPU +MEM +RESTARTS +HEARTBEAT +INFO$/);
+		const cells = (name: string): string[] => rows.find(row => row.startsWith(`${name} `))?.split(/ +/) ?? [];
+		assert.equal(cells('web')[2], String(web?.pid));
+		assert.match(cells('web')[4] ?? '', /^\d+(\.\d)?%$/, table.out);
+		assert.match(cells('web')[5] ?? '', /^\d+(\.\d)?[KMG]$/, table.out);
+		assert.deepEqual(cells('idle').slice(1, 6), ['stopped', '-', '-', '-', '-'], table.out);
+		assert.equal((await cli('down')).code, 0);
+		assert.equal(await daemon.exited, 0);
+	});
+
 	it('drives the daemon over its socket, with JSON documents and exit codes', async () => {
 		const dir = tempDir();
 		const home = path.join(dir, 'home');
