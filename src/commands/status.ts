@@ -6,7 +6,7 @@ import type {Command} from 'commander';
 import type {TaskStatus} from '../core/ipc/methods.js';
 import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
-import {shortBytes, shortPercent} from '../tui/format.js';
+import {shortBytes, shortPercent} from '../core/sizes.js';
 import {formatDuration, table} from './format.js';
 import {printJson} from './output.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import {Store} from '../store/index.js';
 import {createAlerter, type Alerter} from './alerts/index.js';
 import {systemClock, type Clock, type TimerHandle} from './clock.js';
-import {logDefaults} from './config/defaults.js';
+import {logDefaults, programDefaults} from './config/defaults.js';
 import {expandTasks, formatIssue, loadConfigFile} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
 import {messageOf, TmError} from './errors.js';
@@ -20,8 +20,9 @@ import {nativeSpawnProblem} from './process/native-spawn.js';
 import {LogFile} from './log/log-file.js';
 import type {Config} from './model.js';
 import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
-import {bootId as readBootId} from './process/proc.js';
-import {planRecovery, type RecoveredTask} from './recovery.js';
+import {bootId as readBootId, processStartTime} from './process/proc.js';
+import {findTaskProcesses, unrecordedStarts, type TaskProcess} from './process/unrecorded.js';
+import {planRecovery, type RecoveredTask, type RecoveryPlan} from './recovery.js';
 import {Monitor} from './monitor.js';
 import {sampleHost} from './resources/host.js';
 import {ResourceSampler} from './resources/sampler.js';
@@ -203,6 +204,11 @@ function run(options: DaemonOptions, parts: Parts): Daemon {
 		isAlive: run => isOrphanAlive(run),
 	});
 	store.writeBatch({tasks: [], runStarts: [], runEnds: plan.runEnds, events: plan.events});
+	if (options.socketPath !== null) {
+		addUnrecorded(plan, findTaskProcesses(options.socketPath), plan.rebooted ? null : store.getMeta('daemon_start_ticks'), (id, attempt) => store?.hasRun(id, attempt) ?? true);
+	}
+
+	store.setMeta('daemon_start_ticks', processStartTime(process.pid) ?? '');
 	store.setMeta('boot_id', bootId);
 	store.setMeta('daemon_pid', String(process.pid));
 	store.setMeta('daemon_instance', randomUUID());
@@ -371,12 +377,30 @@ function openDaemonLog(options: DaemonOptions, clock: Clock, warn: (message: str
 	}
 }
 
+/**
+ * Processes the last daemon started but never recorded (killed in the pass that started them:
+ * process/unrecorded.ts) join their task's orphans, so they are stopped before it starts again;
+ * those of a task this daemon does not have are stopped with the default signal and time.
+ */
+function addUnrecorded(plan: RecoveryPlan, found: TaskProcess[], previousStart: string | null, hasRun: (taskId: string, attempt: number) => boolean): void {
+	const byId = new Map(plan.tasks.map(item => [item.spec.id, item]));
+	const known = new Set([...plan.tasks.flatMap(item => item.orphans), ...plan.strayOrphans].map(orphan => orphan.pid));
+	for (const process of unrecordedStarts(found, previousStart, hasRun)) {
+		if (!known.has(process.pid)) {
+			const item = byId.get(process.taskId);
+			const stop = item?.spec ?? programDefaults;
+			(item?.orphans ?? plan.strayOrphans).push({pid: process.pid, pidStart: process.pidStart, stopsignal: stop.stopsignal, stoptimeMs: stop.stoptimeMs, unrecorded: true});
+		}
+	}
+}
+
 async function stopOrphans(orphans: Orphan[], clock: Clock, task: Supervisor | null, engine: Engine): Promise<void> {
 	await Promise.all(
 		orphans.map(async orphan => {
 			const how = await stopOrphan(orphan, clock);
 			if (how !== 'not-running') {
-				engine.note(task?.id ?? null, 'orphan-stopped', {pid: orphan.pid, how, reason: `pid ${orphan.pid} left by a previous daemon ${how}`});
+				const what = orphan.unrecorded ? 'started by a previous daemon that died before recording it' : 'left by a previous daemon';
+				engine.note(task?.id ?? null, 'orphan-stopped', {pid: orphan.pid, how, reason: `pid ${orphan.pid} ${what} ${how}`});
 			}
 		}),
 	);

@@ -53,6 +53,7 @@ export type Statements = {
 	closeRun: Statement<[RunCloseSql]>;
 	insertEvent: Statement<[Omit<EventSql, 'id'>]>;
 	openRuns: Statement<[], RunSql>;
+	hasRun: Statement<[string, number], number>;
 	deleteTask: Statement<[string]>;
 	pruneJobs: Statement<[Cut]>;
 	pruneRuns: Statement<[Cut]>;
@@ -76,6 +77,8 @@ export function prepareStatements(db: Database): Statements {
 		closeRun: db.prepare(`UPDATE runs SET ${endSet} WHERE id = @id AND ended_at IS NULL`),
 		insertEvent: db.prepare('INSERT INTO events (task_id, at, type, data) VALUES (@task_id, @at, @type, @data)'),
 		openRuns: db.prepare<[], RunSql>('SELECT * FROM runs WHERE ended_at IS NULL ORDER BY id'),
+		// Walks one task's runs through runs_task.
+		hasRun: db.prepare<[string, number], number>('SELECT 1 FROM runs WHERE task_id = ? AND attempt = ? LIMIT 1').pluck(),
 		deleteTask: db.prepare('DELETE FROM tasks WHERE id = ?'),
 		// Each walks its index from the oldest row and stops at `limit`; runs and events of a pruned job go by cascade.
 		pruneJobs: db.prepare(

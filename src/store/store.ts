@@ -119,6 +119,11 @@ export class Store {
 	}
 
 	/** Runs that have no end recorded, oldest first: after a restart, the processes to look for. */
+	/** Whether a run of `taskId` with this attempt number was ever recorded. */
+	hasRun(taskId: string, attempt: number): boolean {
+		return this.#read(() => this.#statements.hasRun.get(taskId, attempt)) !== undefined;
+	}
+
 	openRuns(): RunRow[] {
 		return this.#read(() => this.#statements.openRuns.all()).map(runFromRow);
 	}

@@ -7,7 +7,14 @@ import type {Clock} from '../clock.js';
 import {signalProcess} from './native-spawn.js';
 import {runningStartTime} from './proc.js';
 
-export type Orphan = {pid: number; pidStart: string | null; stopsignal: string; stoptimeMs: number};
+export type Orphan = {
+	pid: number;
+	pidStart: string | null;
+	stopsignal: string;
+	stoptimeMs: number;
+	/** Found in /proc, not in a run row: started by a daemon that died before recording it (unrecorded.ts). */
+	unrecorded?: boolean;
+};
 
 function signalGroup(pid: number, signal: string): void {
 	signalProcess(-pid, signal);

@@ -4,16 +4,22 @@
  */
 import {readFileSync} from 'node:fs';
 
-/** The state letter and start time (field 22, clock ticks since boot) of a pid, or null. */
-function readStat(pid: number): {state: string; start: string} | null {
+/** The state letter, session id (field 6) and start time (field 22, clock ticks since boot) of a pid, or null. */
+function readStat(pid: number): {state: string; session: number; start: string} | null {
 	try {
 		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
 		// The command name (field 2) may contain spaces and parentheses: fields resume after the last ')'.
 		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-		return {state: fields[0] ?? '?', start: fields[19] ?? ''};
+		return {state: fields[0] ?? '?', session: Number(fields[3]), start: fields[19] ?? ''};
 	} catch {
 		return null;
 	}
+}
+
+/** The start time of a live process (not a zombie) that leads its own session, or null. */
+export function sessionLeaderStartTime(pid: number): string | null {
+	const stat = readStat(pid);
+	return stat === null || stat.state === 'Z' || stat.session !== pid ? null : stat.start;
 }
 
 /** The start time of a pid, even if it has already exited and not yet been reaped. */
