@@ -23,7 +23,7 @@ export async function startInBackground(
 	mkdirSync(home, {recursive: true, mode: 0o700});
 	const output = path.join(home, 'tmd.out');
 	const fd = openSync(output, 'a', 0o600);
-	const child = spawn(deps.self.command, [...deps.self.args, 'up', '--foreground', ...upArgs], {
+	const child = spawn(deps.self.command, [...deps.self.args, 'up', '--foreground', '--output', output, ...upArgs], {
 		cwd: deps.cwd,
 		env: {...deps.env, TM_HOME: home},
 		detached: true,

@@ -3,12 +3,14 @@
  * SIGINT, then stops every task gracefully. Under systemd (`tm startup`) it tells systemd when it
  * is ready and when it stops (systemd.ts), and keeps systemd's variables from its tasks.
  */
-import type {Command} from 'commander';
+import {Option, type Command} from 'commander';
 import {formatIssue, loadConfigFile} from '../core/config/index.js';
 import {startDaemon} from '../core/daemon.js';
 import {RpcClient} from '../core/ipc/client.js';
 import {messageOf, TmError} from '../core/errors.js';
 import {eventHumanLine} from '../core/event-log.js';
+import {logDefaults} from '../core/config/defaults.js';
+import {OutputRotation} from '../core/log/output-rotation.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
 import {startInBackground} from './background.js';
 import type {Deps, GlobalOptions} from './deps.js';
@@ -17,7 +19,7 @@ import {formatPlan} from './reload.js';
 import {notifySystemd, withoutSystemdVariables} from './systemd.js';
 import {configPath} from './validate.js';
 
-export type UpOptions = GlobalOptions & {config?: string; foreground?: boolean};
+export type UpOptions = GlobalOptions & {config?: string; foreground?: boolean; output?: string; outputMaxSize?: string};
 
 /**
  * The daemon's readable lines on stderr: the event lines of one pass of the event loop leave in
@@ -74,7 +76,15 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	}
 
 	const home = resolveHome(options.home, deps.env);
-	const err = batchedErr(deps.io.err);
+	// Started in the background: stderr is tmd.out, rotated like the daemon log.
+	const rotation = options.output === undefined ? null : OutputRotation.of(options.output, 2, {...logDefaults, maxSize: Number(options.outputMaxSize ?? logDefaults.maxSize)});
+	const err = batchedErr(text => {
+		deps.io.err(text);
+		const problem = rotation?.wrote(Buffer.byteLength(text)) ?? null;
+		if (problem !== null) {
+			deps.io.err(`tm: ${problem}\n`);
+		}
+	});
 	const socketPath = resolveSocket(options.socket, home, deps.env);
 	let requestStop: (why: string) => void = () => {};
 	const stopRequested = new Promise<string>(resolve => {
@@ -135,6 +145,9 @@ export function registerUp(program: Command, deps: Deps, done: (code: number) =>
 		.description('start the supervisor')
 		.option('-c, --config <file>', 'config file (default ./tm.yaml)')
 		.option('--foreground', 'stay attached (for systemd and containers)')
+		// Given by a background start: stderr is this file, rotated in place (tests set the size).
+		.addOption(new Option('--output <file>').hideHelp())
+		.addOption(new Option('--output-max-size <bytes>').hideHelp())
 		.action(async (options: UpOptions, command: Command) => {
 			done(await runUp({...command.optsWithGlobals(), ...options}, deps));
 		});

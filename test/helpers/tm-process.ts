@@ -11,11 +11,12 @@ const started = new Set<number>();
 
 export type TmProcess = {child: ChildProcess; pid: number; stdout(): string; stderr(): string; exited: Promise<number | null>};
 
-export function runTm(args: string[], options: {cwd: string; env?: Record<string, string>}): TmProcess {
+/** `output`: a file descriptor for its stdout and stderr (as a background start gives it), instead of pipes. */
+export function runTm(args: string[], options: {cwd: string; env?: Record<string, string>; output?: number}): TmProcess {
 	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), ...args], {
 		cwd: options.cwd,
 		env: {...process.env, TM_HOME: path.join(options.cwd, 'home'), ...options.env},
-		stdio: ['ignore', 'pipe', 'pipe'],
+		stdio: options.output === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', options.output, options.output],
 		detached: true,
 	});
 	const pid = child.pid ?? 0;

@@ -3,7 +3,7 @@
  * lines and readable lines, and on SIGTERM stops every task and exits 0.
  */
 import assert from 'node:assert/strict';
-import {readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {tempDir} from '../../helpers/harness.js';
@@ -13,6 +13,27 @@ import {alive, waitFor} from '../../helpers/wait.js';
 after(killAllTm);
 
 describe('tm up --foreground', () => {
+	it('rotates its own output in place when started in the background (tmd.out: 5 old files kept)', async () => {
+		const dir = tempDir();
+		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  flappy:\n    cmd: "sh -c \'exit 1\'"\n    starttime: 0\n    startretries: 1000\n    backoff: {initial: 10ms, max: 10ms, jitter: 0}\n');
+		const out = path.join(dir, 'tmd.out');
+		const fd = openSync(out, 'a');
+		const daemon = runTm(['up', '--foreground', '--output', out, '--output-max-size', '3000'], {cwd: dir, output: fd});
+		closeSync(fd);
+		// A crash loop writes two event lines every 10 ms or so: 6 files of 3,000 bytes fill within seconds.
+		await waitFor(() => existsSync(`${out}.5`), there => there, {what: `${out}.5`, timeout: 30_000});
+		process.kill(daemon.pid, 'SIGTERM');
+		assert.equal(await daemon.exited, 0);
+		assert.equal(existsSync(`${out}.6`), false, 'five old files, no more');
+		for (const file of [out, ...[1, 2, 3, 4, 5].map(n => `${out}.${n}`)]) {
+			// A pass's lines go out in one write: a file ends past the size by at most that.
+			assert.ok(statSync(file).size < 3000 + 2000, `${file}: ${statSync(file).size} bytes`);
+		}
+
+		assert.match(readFileSync(`${out}.1`, 'utf8'), /flappy (starting|backoff) -> /);
+		assert.match(readFileSync(out, 'utf8'), /tm: all tasks stopped\n$/, 'the last lines are in tmd.out itself');
+	});
+
 	it('supervises the config, logs events, and stops everything on SIGTERM', async () => {
 		const dir = tempDir();
 		writeFileSync(
