@@ -134,7 +134,7 @@ export class Engine {
 	async remove(id: string, reason: string): Promise<void> {
 		const task = this.get(id);
 		task.dispatch({type: 'stop', reason: `${removedReason} (${reason})`});
-		await this.until(() => task.pid === null);
+		await this.until(() => task.down);
 		task.dispose();
 		this.tasks.delete(id);
 		this.live.delete(id);
@@ -149,7 +149,7 @@ export class Engine {
 		const old = this.get(spec.id);
 		const {want} = old.record;
 		old.dispatch({type: 'stop', reason, shutdown: true});
-		await this.until(() => old.pid === null);
+		await this.until(() => old.down);
 		old.dispose();
 		this.queue.delete(spec.id);
 		const task = this.add(spec, {
@@ -289,7 +289,7 @@ export class Engine {
 				task.dispatch({type: 'stop', reason, shutdown});
 			}
 
-			await this.until(() => wave.every(task => task.pid === null));
+			await this.until(() => wave.every(task => task.down));
 		}
 
 		await this.idle();
@@ -303,7 +303,7 @@ export class Engine {
 
 	/** Resolves when no task has a live process. */
 	idle(): Promise<void> {
-		if (this.list().every(task => task.pid === null)) {
+		if (this.list().every(task => task.down)) {
 			return Promise.resolve();
 		}
 
@@ -618,7 +618,7 @@ export class Engine {
 			this.scheduleSoon();
 		}
 
-		if (this.idleWaiters.size > 0 && this.list().every(t => t.pid === null)) {
+		if (this.idleWaiters.size > 0 && this.list().every(t => t.down)) {
 			for (const resolve of this.idleWaiters) {
 				resolve();
 			}

@@ -119,6 +119,14 @@ export class Supervisor {
 		return pidOf(this.record.state);
 	}
 
+	/**
+	 * No process, and none on its way: a start finishing on a worker thread has no pid yet, but a
+	 * process is coming (a stop waits for it, then stops it).
+	 */
+	get down(): boolean {
+		return this.pid === null && !this.starting;
+	}
+
 	/** Handles `event` now, or right after the event being handled. */
 	dispatch(event: TaskEvent): void {
 		this.pending.push(event);

@@ -108,7 +108,8 @@ describe('tm completion', () => {
 		assert.deepEqual(offered.sort(), [...commands.map(c => c.name()), 'help'].sort());
 		assert.deepEqual(complete(['tm', 'st']).sort(), ['start', 'startup', 'status', 'stop']);
 		for (const command of commands) {
-			const flags = command.options.flatMap(option => [option.short, option.long]).filter((flag): flag is string => flag !== undefined);
+			// Hidden options (what a background start passes its daemon) are not offered.
+			const flags = command.options.filter(option => !option.hidden).flatMap(option => [option.short, option.long]).filter((flag): flag is string => flag !== undefined);
 			const options = complete(['tm', command.name(), '-']);
 			for (const flag of [...flags, '--json', '--home', '--socket', '--help']) {
 				assert.ok(options.includes(flag), `tm ${command.name()} - offers ${flag}: ${options.join(' ')}`);

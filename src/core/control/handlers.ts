@@ -121,7 +121,7 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 
 			if (wantsWait(params)) {
 				// Done once down, or once someone else wanted it up again meanwhile.
-				await waitAll(engine, tasks, t => t.pid === null || t.record.want === 'up');
+				await waitAll(engine, tasks, t => t.down || t.record.want === 'up');
 			}
 
 			return {results: tasks.map(t => result(t, () => true))};
