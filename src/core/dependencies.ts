@@ -59,6 +59,15 @@ export function blockedBy<T extends Node>(task: T, tasks: Iterable<T>): string |
 	return null;
 }
 
+/** Whether `task` has any `depends_on` / `--after` at all (most have none, and need no more look). */
+export function hasDependencies(task: TaskSpec): boolean {
+	for (const _key in task.dependsOn) {
+		return true;
+	}
+
+	return false;
+}
+
 /** Whether `task` depends on `other` (on its program, or on it by id or name). */
 export function dependsOn(task: TaskSpec, other: TaskSpec): boolean {
 	return task !== other && (Object.hasOwn(task.dependsOn, other.program) || Object.hasOwn(task.dependsOn, other.id));
@@ -74,7 +83,7 @@ export function stopWaves<T extends {spec: TaskSpec}>(tasks: T[]): T[][] {
 	let left = [...tasks];
 	while (left.length > 0) {
 		// Only a task with dependencies can hold another back (a thousand finished jobs have none).
-		const dependents = left.filter(other => Object.keys(other.spec.dependsOn).length > 0);
+		const dependents = left.filter(other => hasDependencies(other.spec));
 		const wave = left.filter(task => !dependents.some(other => dependsOn(other.spec, task.spec)));
 		if (wave.length === 0) {
 			waves.push(left);

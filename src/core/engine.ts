@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type {Clock, TimerHandle} from './clock.js';
 import {messageOf, TmError} from './errors.js';
-import {blockedBy, dependsOn, stopWaves} from './dependencies.js';
+import {blockedBy, dependsOn, hasDependencies, stopWaves} from './dependencies.js';
 import {describeExit, pidOf} from './machine.js';
 import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {defaultLogPaths} from './paths.js';
@@ -72,7 +72,7 @@ export class Engine {
 	private seq = 0;
 	private published = 0;
 	private queueSeq = 0;
-	/** What this turn changed, not yet written. */
+	/** What this pass of the event loop changed, not yet written. */
 	private pending = {dirty: new Set<string>(), batch: emptyBatch(), notify: [] as Array<[TaskEventRecord, TaskRecord]>};
 	private flushScheduled = false;
 	/** Resolved after the next flush (`saved()`). */
@@ -111,7 +111,6 @@ export class Engine {
 			restored,
 		);
 		this.tasks.set(spec.id, task);
-		this.live.delete(spec.id);
 		this.trackLive(task);
 		this.createdAt.set(spec.id, restored?.createdAt ?? this.deps.clock.now());
 		if (restored) {
@@ -167,7 +166,7 @@ export class Engine {
 	forgetFinishedJobs(cut: Millis): number {
 		let forgotten = 0;
 		// Only queued tasks with dependencies can still need a finished one.
-		const waiting = this.list().filter(other => other.record.state.kind === 'queued' && Object.keys(other.spec.dependsOn).length > 0);
+		const waiting = this.list().filter(other => other.record.state.kind === 'queued' && hasDependencies(other.spec));
 		for (const task of this.list()) {
 			const {state} = task.record;
 			if (task.spec.kind === 'job' && terminal.has(state.kind) && task.pid === null && state.since < cut && !waiting.some(other => dependsOn(other.spec, task.spec))) {
@@ -241,11 +240,7 @@ export class Engine {
 	}
 
 	/**
-	 * Accepts a job: it is queued and written to the store before this returns, so a job whose id
-	 * was given out survives a crash of the daemon.
-	 */
-	/**
-	 * Adds a job and queues it; it is written with the next flush (this turn of the event loop):
+	 * Adds a job and queues it; it is written with the next flush (this pass of the event loop):
 	 * await `saved()` before telling anyone it was accepted. Submissions that arrive together
 	 * share one transaction.
 	 */
@@ -440,7 +435,7 @@ export class Engine {
 			this.queueSeqs.set(task.id, seq);
 			this.queue.add({id: task.id, priority: task.spec.priority ?? 0, seq});
 			this.fresh.add(task.id);
-			if (Object.keys(task.spec.dependsOn).length > 0) {
+			if (hasDependencies(task.spec)) {
 				this.gated.add(task.id);
 			}
 

@@ -72,7 +72,6 @@ function parseObject(text: string, column: string): Result<Record<string, unknow
 	return ok(value as Record<string, unknown>);
 }
 
-/** The SQL row of a task, JSON columns serialised. */
 /** A spec never changes once made (a reload makes a new one): its JSON is made once. */
 const specJson = new WeakMap<object, string>();
 
@@ -86,6 +85,7 @@ function jsonOfSpec(spec: object): string {
 	return json;
 }
 
+/** The SQL row of a task, JSON columns serialised. */
 export function taskToRow(task: TaskRow): TaskSql {
 	const {record, info} = task;
 	return {

@@ -73,11 +73,10 @@ export class LogFile {
 				const file = new LogFile(path, spec, now, null, 0);
 				file.#deferred = true;
 				return file;
-			} else {
-				mkdirSync(dirname(path), {recursive: true});
-				fd = openSync(path, 'a', 0o644);
 			}
 
+			mkdirSync(dirname(path), {recursive: true});
+			fd = openSync(path, 'a', 0o644);
 			const {size} = fstatSync(fd);
 			return new LogFile(path, spec, now, fd, size);
 		} catch (error) {

@@ -10,7 +10,7 @@ import {sessionLeaderStartTime} from './proc.js';
 
 export type TaskProcess = {pid: number; pidStart: string; taskId: string; attempt: number};
 
-const zero = 0;
+const NUL = 0;
 
 /** `TM_*` variables of a process's initial environment, or null when it is not readable. */
 function tmVariables(pid: number, marker: Buffer): Map<string, string> | null {
@@ -28,7 +28,7 @@ function tmVariables(pid: number, marker: Buffer): Map<string, string> | null {
 
 	const variables = new Map<string, string>();
 	for (let start = 0; start < environ.length; ) {
-		let end = environ.indexOf(zero, start);
+		let end = environ.indexOf(NUL, start);
 		end = end === -1 ? environ.length : end;
 		if (environ[start] === 0x54 && environ[start + 1] === 0x4d && environ[start + 2] === 0x5f) {
 			// TM_…
