@@ -14,13 +14,19 @@ import {alive, waitFor} from '../../helpers/wait.js';
 
 after(killAllTm);
 
+/** `tm up --foreground` with `yaml` as its config in a temp dir, and the CLI pointed at its home. */
+function daemonWith(yaml: string) {
+	const dir = tempDir();
+	const home = path.join(dir, 'home');
+	writeFileSync(path.join(dir, 'tm.yaml'), yaml);
+	const daemon = runTm(['up', '--foreground'], {cwd: dir});
+	const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
+	return {dir, home, daemon, cli};
+}
+
 describe('tm status/start/stop/restart/down against a real daemon', () => {
 	it('shows CPU and memory of each running task as sampled, and a dash where nothing was measured', async () => {
-		const dir = tempDir();
-		const home = path.join(dir, 'home');
-		writeFileSync(path.join(dir, 'tm.yaml'), 'taskmaster:\n  sample_interval: 200ms\nprograms:\n  web:\n    cmd: sleep 1000\n    starttime: 0\n  idle:\n    cmd: sleep 1000\n    autostart: false\n');
-		const daemon = runTm(['up', '--foreground'], {cwd: dir});
-		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
+		const {daemon, cli} = daemonWith('taskmaster:\n  sample_interval: 200ms\nprograms:\n  web:\n    cmd: sleep 1000\n    starttime: 0\n  idle:\n    cmd: sleep 1000\n    autostart: false\n');
 		const sampled = await waitFor(
 			async () => {
 				const result = await cli('status', '--json');
@@ -44,11 +50,7 @@ describe('tm status/start/stop/restart/down against a real daemon', () => {
 	});
 
 	it('drives the daemon over its socket, with JSON documents and exit codes', async () => {
-		const dir = tempDir();
-		const home = path.join(dir, 'home');
-		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  web:\n    cmd: sleep 1000\n    starttime: 0\n    numprocs: 2\n  idle:\n    cmd: sleep 1000\n    autostart: false\n    starttime: 0\n');
-		const daemon = runTm(['up', '--foreground'], {cwd: dir});
-		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
+		const {dir, home, daemon, cli} = daemonWith('programs:\n  web:\n    cmd: sleep 1000\n    starttime: 0\n    numprocs: 2\n  idle:\n    cmd: sleep 1000\n    autostart: false\n    starttime: 0\n');
 		const status = async () => JSON.parse((await cli('status', '--json')).out) as StatusDoc;
 		await waitFor(async () => (await cli('status', '--json')).code, code => code === 0, {what: 'the daemon to answer'});
 
