@@ -35,7 +35,7 @@ function makeTask(index: number): TaskRow {
 		kind: 'service',
 		program,
 		spec: makeSpec({id, program, name: program}),
-		record: {state: {kind: 'running', since: 0, reason: 'ready', pid: 1000 + index}, want: 'up', restarts: 0, attempt: 1, failures: 0, crashes: 0, upSince: 0},
+		record: {state: {kind: 'running', since: 0, reason: 'ready', pid: 1000 + index}, cause: 'none', want: 'up', restarts: 0, attempt: 1, failures: 0, crashes: 0, upSince: 0},
 		info: {progress: null, progressText: null, status: null, checkpoint: null, heartbeatAt: null},
 		priority: 999,
 		queueSeq: index,

@@ -71,6 +71,11 @@ const tasks = Array.from({length: 1000}, (_, i) => ({
 	nextRunAt: null,
 	watchdogMs: i % 2 === 0 ? 30_000 : null,
 	want: 'up' as const,
+	cause: 'none' as const,
+	failures: 0,
+	maxRetries: 3,
+	lastExit: null,
+	checkpointBytes: 0,
 }));
 
 const frames = 200;

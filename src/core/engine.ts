@@ -10,8 +10,10 @@ import path from 'node:path';
 import type {Clock, TimerHandle} from './clock.js';
 import {messageOf, TmError} from './errors.js';
 import {blockedBy, dependsOn, hasDependencies, stopWaves} from './dependencies.js';
+import {taskDoc} from './documents.js';
+import type {TaskStatus} from './ipc/methods.js';
 import {describeExit, pidOf} from './machine.js';
-import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
+import {removedReason, type Cause, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {defaultLogPaths} from './paths.js';
 import type {Batch, NewEvent, Persist, TaskRow} from './ports.js';
 import {slotStates, TaskQueue, type Candidate, type Verdict} from './scheduler.js';
@@ -29,6 +31,9 @@ export type TaskEventRecord = {
 	restarts: number;
 	attempt: number;
 	exit: string | null;
+	cause: Cause;
+	/** The task's document right after the change. */
+	task: TaskStatus;
 };
 
 export type EngineDeps = {
@@ -603,6 +608,8 @@ export class Engine {
 				restarts: after.restarts,
 				attempt: after.attempt,
 				exit: lastExit && after.state.kind !== before.state.kind ? describeExit(lastExit) : null,
+				cause: after.cause,
+				task: taskDoc(task, this.config.daemon.taskTimeoutMs),
 			};
 			batch.events.push(toEventRow(event));
 			this.pending.notify.push([event, after]);
@@ -646,6 +653,6 @@ function toEventRow(event: TaskEventRecord): NewEvent {
 		taskId: event.taskId,
 		at: event.at,
 		type: event.type,
-		data: {from: event.from, to: event.to, reason: event.reason, pid: event.pid, restarts: event.restarts, attempt: event.attempt, exit: event.exit},
+		data: {from: event.from, to: event.to, reason: event.reason, pid: event.pid, restarts: event.restarts, attempt: event.attempt, exit: event.exit, cause: event.cause},
 	};
 }

@@ -102,6 +102,7 @@ export function pidOf(state: TaskState): number | null {
 export function initialRecord(now: Millis, reason = 'not started'): TaskRecord {
 	return {
 		state: {kind: 'stopped', since: now, reason, lastExit: null},
+		cause: 'none',
 		want: 'down',
 		restarts: 0,
 		attempt: 0,

@@ -188,12 +188,72 @@ export const stateKinds: readonly StateKind[] = [
 /** The reason prefix of a task stopped because its program left the config (recovery starts such a row afresh). */
 export const removedReason = 'removed from the config';
 
+/**
+ * Why the last transition happened, as a stable word (SPEC §10) beside the human `reason`:
+ * scripts and clients read this, never the reason text. Decided by the machine.
+ */
+export type Cause =
+	/** A person asked (start, stop, restart, pause, resume, retry, signal). */
+	| 'requested'
+	/** The config asked: autostart at daemon start, or a reload added or changed it. */
+	| 'config'
+	/** A job was submitted (`tm run`). */
+	| 'submitted'
+	/** A `schedule:` time came. */
+	| 'schedule'
+	/** The daemon came back and restored the task as it was. */
+	| 'restored'
+	/** The daemon is going away (the task keeps what was wanted). */
+	| 'shutdown'
+	/** The scheduler gave it a slot. */
+	| 'admitted'
+	/** Waiting for a slot (`max_running`). */
+	| 'capacity'
+	/** Waiting for, or failed by, what it depends on (`depends_on`, `--after`). */
+	| 'dependency'
+	/** The process started. */
+	| 'spawned'
+	/** The process could not be started. */
+	| 'spawn_failed'
+	/** READY=1 or the ready line. */
+	| 'ready'
+	/** It did not get ready within `starttime`. */
+	| 'timeout'
+	/** The backoff delay passed: the next attempt. */
+	| 'backoff_over'
+	/** Stop took longer than `stoptime`: SIGKILL. */
+	| 'kill'
+	/** The process exited by itself with a code. */
+	| 'exit'
+	/** The process was killed by a signal it was not asked to stop with. */
+	| 'signal'
+	/** The liveness checks (SPEC §5). */
+	| 'watchdog'
+	| 'max_runtime'
+	| 'max_memory'
+	| 'stuck'
+	/** A higher-priority task took its slot. */
+	| 'evicted'
+	/** A job was cancelled (`tm cancel`). */
+	| 'cancelled'
+	/** Its program left the config. */
+	| 'removed'
+	/** A process a previous daemon left was found and stopped. */
+	| 'orphan'
+	/** Nothing happened yet. */
+	| 'none';
+
+/** A liveness check that failed (the `fault` event's kind). */
+export type FaultCause = 'watchdog' | 'max_runtime' | 'max_memory' | 'stuck';
+
 /** States in which the task has a live process (and so holds a slot). */
 export const liveStates: ReadonlySet<StateKind> = new Set(['starting', 'running', 'stopping', 'paused']);
 
 /** Everything the machine decides on: the state plus the counters that survive runs. */
 export type TaskRecord = {
 	state: TaskState;
+	/** Why the last transition happened (the machine decides it with the transition). */
+	cause: Cause;
 	want: Want;
 	/** Respawns after the first, automatic or asked for. Only grows. */
 	restarts: number;

@@ -3,7 +3,7 @@
  * that does not parse comes back as a `RowProblem` naming it, so one bad row never stops a load.
  */
 import {err, ok, type Result} from '../core/errors.js';
-import {stateKinds, type StateKind, type TaskKind, type TaskSpec, type TaskState, type Want} from '../core/model.js';
+import {stateKinds, type Cause, type StateKind, type TaskKind, type TaskSpec, type TaskState, type Want} from '../core/model.js';
 import type {EventRow, NewEvent, RunRow, RunStart, TaskRow} from './types.js';
 
 /** A `tasks` row as SQLite stores it. */
@@ -95,7 +95,8 @@ export function taskToRow(task: TaskRow): TaskSql {
 		spec: jsonOfSpec(task.spec),
 		want: record.want,
 		state_kind: record.state.kind,
-		state: JSON.stringify(record.state),
+		// The cause of the last transition travels in the state's JSON (no column of its own).
+		state: JSON.stringify({...record.state, cause: record.cause}),
 		restarts: record.restarts,
 		attempt: record.attempt,
 		failures: record.failures,
@@ -151,7 +152,8 @@ export function rowToTask(row: TaskSql): Result<TaskRow, RowProblem> {
 		program: row.program,
 		spec: spec.value as TaskSpec,
 		record: {
-			state: state.value as TaskState,
+			state: stateOf(state.value),
+			cause: typeof state.value['cause'] === 'string' ? (state.value['cause'] as Cause) : 'none',
 			want: row.want as Want,
 			restarts: row.restarts,
 			attempt: row.attempt,
@@ -220,4 +222,10 @@ export function eventFromRow(row: EventSql): Result<EventRow, RowProblem> {
 	}
 
 	return ok({id: row.id, taskId: row.task_id, at: row.at, type: row.type, data: data.value});
+}
+
+/** The state without the `cause` stored beside it. */
+function stateOf(value: Record<string, unknown>): TaskState {
+	const {cause: _cause, ...state} = value;
+	return state as TaskState;
 }

@@ -2,7 +2,7 @@
  * A complete TaskStatus document (SPEC §6) for tests that build status documents by hand: a
  * running service with nothing sampled, changed by `fields`.
  */
-import type {TaskStatus} from '../../src/core/ipc/methods.js';
+import type {EventDoc, TaskStatus} from '../../src/core/ipc/methods.js';
 
 export function taskStatus(id: string, fields: Partial<TaskStatus> = {}): TaskStatus {
 	return {
@@ -29,6 +29,20 @@ export function taskStatus(id: string, fields: Partial<TaskStatus> = {}): TaskSt
 		nextRunAt: null,
 		watchdogMs: null,
 		want: 'up',
+		cause: 'none',
+		failures: 0,
+		maxRetries: 3,
+		lastExit: null,
+		checkpointBytes: 0,
 		...fields,
 	};
+}
+
+/** A complete event document for `taskId` going `from` → `to`, its task document to match, changed by `fields`. */
+export function eventDoc(seq: number, fields: Partial<EventDoc> & {taskId: string}): EventDoc {
+	const from = fields.from ?? 'running';
+	const to = fields.to ?? 'backoff';
+	const base = {seq, at: new Date(seq * 1000).toISOString(), type: 'state', from, to, reason: 'test', pid: null, restarts: 0, attempt: 1, exit: null, cause: 'none' as const};
+	const merged = {...base, ...fields};
+	return {...merged, task: fields.task ?? taskStatus(fields.taskId, {state: to as TaskStatus['state'], reason: merged.reason, pid: merged.pid, restarts: merged.restarts, attempt: merged.attempt, cause: merged.cause})};
 }

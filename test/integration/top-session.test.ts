@@ -12,7 +12,7 @@ import type {EventDoc, LogLineDoc, StatusDoc, TaskStatus} from '../../src/core/i
 import {RpcServer, type ConnectionContext, type Handlers} from '../../src/core/ipc/server.js';
 import {Session, summarize} from '../../src/tui/session.js';
 import {tempDir} from '../helpers/harness.js';
-import {taskStatus} from '../helpers/task-status.js';
+import {eventDoc, taskStatus} from '../helpers/task-status.js';
 import {waitFor} from '../helpers/wait.js';
 
 function task(name: string, fields: Partial<TaskStatus> = {}): TaskStatus {
@@ -107,7 +107,7 @@ class FakeDaemon {
 
 	event(fields: Partial<EventDoc> & {taskId: string; to: string}): void {
 		this.seq++;
-		const event: EventDoc = {seq: this.seq, at: new Date().toISOString(), type: 'state', from: 'running', reason: 'test', pid: 200, restarts: 1, attempt: 2, exit: null, ...fields};
+		const event: EventDoc = eventDoc(this.seq, {at: new Date().toISOString(), from: 'running', reason: 'test', pid: 200, restarts: 1, attempt: 2, ...fields});
 		for (const ctx of this.subscribers) {
 			ctx.notify('event', event);
 		}

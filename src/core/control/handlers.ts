@@ -4,17 +4,16 @@
  */
 import {alertTest, type Alerter} from '../alerts/index.js';
 import {parseSignal} from '../config/units.js';
-import type {Engine, TaskEventRecord} from '../engine.js';
+import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
-import type {DaemonDoc, EventDoc, HostDoc, LogLineDoc, ReloadResult, TaskActionResult} from '../ipc/methods.js';
+import type {DaemonDoc, HostDoc, ReloadResult, TaskActionResult} from '../ipc/methods.js';
 import type {Handlers} from '../ipc/dispatch.js';
 import {RpcError, rpcErrorCodes} from '../ipc/protocol.js';
-import type {LogLine} from '../log/line-ring.js';
 import type {StateKind} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
 import {jobHandlers} from './job-handlers.js';
 import {selectTasks} from './select.js';
-import {statusDoc} from './status-doc.js';
+import {eventDoc, lineDoc, statusDoc} from '../documents.js';
 
 export type ControlDeps = {
 	engine: Engine;
@@ -51,14 +50,6 @@ function result(task: Supervisor, ok: (kind: StateKind) => boolean): TaskActionR
 	return ok(state.kind)
 		? {name: task.id, ok: true, state: state.kind}
 		: {name: task.id, ok: false, state: state.kind, error: state.reason};
-}
-
-export function eventDoc(event: TaskEventRecord): EventDoc {
-	return {...event, at: new Date(event.at).toISOString()};
-}
-
-function lineDoc(line: LogLine): LogLineDoc {
-	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
 }
 
 /**

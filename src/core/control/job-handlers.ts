@@ -6,13 +6,13 @@ import {randomUUID} from 'node:crypto';
 import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
 import type {Handlers} from '../ipc/dispatch.js';
-import type {RunParams, TaskActionResult, TaskDetail} from '../ipc/methods.js';
+import type {RunParams, TaskActionResult} from '../ipc/methods.js';
 import {RpcError, rpcErrorCodes} from '../ipc/protocol.js';
 import {jobSpec} from '../jobs.js';
 import {stateKinds, type StateKind} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
 import {selectTasks} from './select.js';
-import {taskStatus} from './status-doc.js';
+import {detailDoc, taskDoc} from '../documents.js';
 
 const finished: ReadonlySet<StateKind> = new Set(['completed', 'failed', 'fatal', 'stopped']);
 
@@ -48,33 +48,6 @@ function newJobId(engine: Engine): string {
 			return id;
 		}
 	}
-}
-
-export function detail(task: Supervisor, heartbeatIntervalMs: number, taskTimeoutMs: number): TaskDetail {
-	const {spec, record, info} = task;
-	const lastExit = 'lastExit' in record.state ? record.state.lastExit : null;
-	return {
-		...taskStatus(task, taskTimeoutMs),
-		cmd: spec.cmd,
-		argv: spec.argv,
-		cwd: spec.workingdir,
-		user: spec.user,
-		autorestart: spec.autorestart,
-		exitcodes: spec.exitcodes,
-		maxRetries: spec.kind === 'job' ? spec.retries : spec.startretries,
-		failures: record.failures,
-		stopsignal: spec.stopsignal,
-		stoptimeMs: spec.stoptimeMs,
-		watchdogMs: spec.watchdogMs,
-		heartbeatIntervalMs,
-		maxRuntimeMs: spec.maxRuntimeMs,
-		maxMemory: spec.maxMemory,
-		lastExit: lastExit && {code: lastExit.code, signal: lastExit.signal, at: new Date(lastExit.at).toISOString()},
-		checkpointBytes: info.checkpoint === null ? 0 : Buffer.byteLength(info.checkpoint),
-		logs: task.logPaths,
-		dependsOn: {...spec.dependsOn},
-		schedule: spec.schedule,
-	};
 }
 
 export function jobHandlers(engine: Engine): Handlers {
@@ -122,7 +95,7 @@ export function jobHandlers(engine: Engine): Handlers {
 			}
 
 			const wanted = new Set(states ?? stateKinds);
-			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskStatus(task, engine.config.daemon.taskTimeoutMs))};
+			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskDoc(task, engine.config.daemon.taskTimeoutMs))};
 		},
 
 		cancel(params) {
@@ -186,7 +159,7 @@ export function jobHandlers(engine: Engine): Handlers {
 		},
 
 		describe(params) {
-			return detail(one(params), engine.config.daemon.heartbeatIntervalMs, engine.config.daemon.taskTimeoutMs);
+			return detailDoc(one(params), engine.config.daemon.heartbeatIntervalMs, engine.config.daemon.taskTimeoutMs);
 		},
 	};
 }

@@ -3,7 +3,7 @@
  * results, and the notifications the daemon pushes. Types only; the documents are part of the
  * contract, so fields may be added but never renamed.
  */
-import type {StateKind, TaskKind, Want} from '../model.js';
+import type {Cause, StateKind, TaskKind, Want} from '../model.js';
 
 /** `params` of a method that takes none. `{}` (or no params at all) on the wire. */
 export type EmptyParams = Record<string, never>;
@@ -27,6 +27,8 @@ export type TaskStatus = {
 	kind: TaskKind;
 	state: StateKind;
 	reason: string;
+	/** Why the last transition happened, as a stable word (docs/cli-json.md): read this, never `reason`. */
+	cause: Cause;
 	pid: number | null;
 	startedAt: string | null;
 	restarts: number;
@@ -53,6 +55,12 @@ export type TaskStatus = {
 	/** The watchdog in force (ms), or null: the dashboard colours heartbeat age against it. */
 	watchdogMs: number | null;
 	want: Want;
+	/** Consecutive starts that failed, and how many may (startretries for programs, retries for jobs). */
+	failures: number;
+	maxRetries: number;
+	lastExit: {code: number | null; signal: string | null; at: string} | null;
+	/** Size of the last CHECKPOINT= data, 0 when none. */
+	checkpointBytes: number;
 };
 
 /** The machine the daemon runs on, sampled on the daemon's own timer (null until the first sample). */
@@ -70,7 +78,10 @@ export type HostDoc = {
 /** The answer of `status` and the snapshot of `subscribe`. */
 export type StatusDoc = {daemon: DaemonDoc; tasks: TaskStatus[]; host?: HostDoc | null};
 
-/** Everything about one task that the dashboard's detail view and `tm status NAME --json` show. */
+/**
+ * Everything about one task that the dashboard's detail view and `tm status NAME --json` show:
+ * the task document plus what only changes with the config (so a client asks for it once).
+ */
 export type TaskDetail = TaskStatus & {
 	cmd: string;
 	argv: string[];
@@ -78,17 +89,11 @@ export type TaskDetail = TaskStatus & {
 	user: string | null;
 	autorestart: 'always' | 'never' | 'unexpected';
 	exitcodes: number[];
-	/** startretries for programs, retries for jobs. */
-	maxRetries: number;
-	failures: number;
 	stopsignal: string;
 	stoptimeMs: number;
-	watchdogMs: number | null;
 	heartbeatIntervalMs: number;
 	maxRuntimeMs: number | null;
 	maxMemory: number | null;
-	lastExit: {code: number | null; signal: string | null; at: string} | null;
-	checkpointBytes: number;
 	logs: {stdout: string; stderr: string};
 	/** Program dependencies (`depends_on`) or a job's `--after`, with the condition each waits for. */
 	dependsOn: Record<string, string>;
@@ -202,12 +207,24 @@ export type EventDoc = {
 	attempt: number;
 	/** `exit 1`, `SIGKILL`, … when the change was an exit, else null. */
 	exit: string | null;
+	/** Why it happened, as a stable word (the same as `task.cause`). */
+	cause: Cause;
+	/** The task's whole document right after the change: a client paints from this alone. */
+	task: TaskStatus;
 };
+
+/**
+ * Documents that changed without a transition (cpu, memory, heartbeat, progress, a reload's new
+ * spec), pushed to subscribers at most once per second, and tasks that are gone.
+ */
+export type TasksUpdate = {tasks: TaskStatus[]; removed: string[]; host: HostDoc | null; at: string};
 
 /** Every notification the daemon pushes, with its params. */
 export type Notifications = {
 	/** After `subscribe`. */
 	event: EventDoc;
+	/** After `subscribe`: documents that changed without an event, and tasks that left. */
+	tasks: TasksUpdate;
 	/** After `logs` with `follow`. */
 	log: {taskId: string; line: LogLineDoc};
 	/** This many notifications were dropped because the client read too slowly. */

@@ -9,7 +9,7 @@ import type {Clock} from '../clock.js';
 import type {Engine, TaskEventRecord} from '../engine.js';
 import type {TaskStatus} from '../ipc/methods.js';
 import {stateKinds, type Millis, type StateKind, type TaskKind} from '../model.js';
-import {taskStatus} from '../control/status-doc.js';
+import {taskDoc} from '../documents.js';
 
 export type MetricsSource = {
 	engine: Engine;
@@ -60,7 +60,7 @@ export class Metrics {
 	}
 
 	async render(): Promise<string> {
-		this.#tasks = this.#source.engine.list().map(task => taskStatus(task, this.#source.engine.config.daemon.taskTimeoutMs));
+		this.#tasks = this.#source.engine.list().map(task => taskDoc(task, this.#source.engine.config.daemon.taskTimeoutMs));
 		try {
 			return await this.registry.metrics();
 		} finally {

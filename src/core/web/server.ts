@@ -10,12 +10,11 @@ import type {AlerterStats} from '../alerts/index.js';
 import type {Clock, TimerHandle} from '../clock.js';
 import {parseHttp} from '../config/daemon.js';
 import {selectTasks} from '../control/select.js';
-import {eventDoc} from '../control/handlers.js';
-import {statusDoc, taskStatus} from '../control/status-doc.js';
+import {eventDoc, lineDoc, statusDoc, taskDoc} from '../documents.js';
 import type {Engine, TaskEventRecord} from '../engine.js';
 import {messageOf, TmError} from '../errors.js';
 import {eventJsonLine} from '../event-log.js';
-import type {DaemonDoc, EventDoc, HostDoc, LogLineDoc} from '../ipc/methods.js';
+import type {DaemonDoc, EventDoc, HostDoc} from '../ipc/methods.js';
 import type {LogLine} from '../log/line-ring.js';
 import type {Millis} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
@@ -55,8 +54,6 @@ const defaultLines = 200;
 const maxLines = 5000;
 
 type Route = (request: IncomingMessage, response: ServerResponse, url: URL, rest: string) => void | Promise<void>;
-
-const lineDoc = (line: LogLine): LogLineDoc => ({seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text});
 
 function linesParam(query: URLSearchParams): number {
 	const n = Number(query.get('lines') ?? defaultLines);
@@ -571,7 +568,7 @@ export class WebServer {
 		}
 
 		const rows = new Map(this.#options.engine.list().map(task => {
-			const row = taskStatus(task, this.#options.engine.config.daemon.taskTimeoutMs);
+			const row = taskDoc(task, this.#options.engine.config.daemon.taskTimeoutMs);
 			return [row.id, {row, json: JSON.stringify(row)}] as const;
 		}));
 		const changed = [...rows.values()].filter(({row, json}) => this.#taskRows.get(row.id) !== json).map(({row}) => row);

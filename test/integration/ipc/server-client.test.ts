@@ -7,7 +7,9 @@ import {TmError} from '../../../src/core/errors.js';
 import {RpcClient} from '../../../src/core/ipc/client.js';
 import {RpcError, rpcErrorCodes, tmErrorCodes, type StatusDoc} from '../../../src/core/ipc/protocol.js';
 import {RpcServer, type ConnectionContext, type Handlers} from '../../../src/core/ipc/server.js';
+import type {EventDoc} from '../../../src/core/ipc/methods.js';
 import {RawClient} from '../../helpers/raw-client.js';
+import {eventDoc} from '../../helpers/task-status.js';
 import {waitFor} from '../../helpers/wait.js';
 
 const status: StatusDoc = {
@@ -49,8 +51,8 @@ const handlers: Handlers = {
 	},
 };
 
-function event(seq: number) {
-	return {seq, at: '2026-01-01T00:00:00.000Z', taskId: 'web', type: 'state', from: 'queued', to: 'starting', reason: 'admitted', pid: null, restarts: 0, attempt: 1, exit: null};
+function event(seq: number): EventDoc {
+	return eventDoc(seq, {at: '2026-01-01T00:00:00.000Z', taskId: 'web', from: 'queued', to: 'starting', reason: 'admitted'});
 }
 
 const root = mkdtempSync('/tmp/tmipc-');

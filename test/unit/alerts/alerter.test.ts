@@ -9,6 +9,7 @@ import type {Alert} from '../../../src/core/alerts/rules.js';
 import {ManualClock} from '../../../src/core/clock.js';
 import type {TaskEventRecord} from '../../../src/core/engine.js';
 import type {StateKind} from '../../../src/core/model.js';
+import {taskStatus} from '../../helpers/task-status.js';
 
 /** Lets the promises of a send settle. */
 const settle = () => new Promise(resolve => setImmediate(resolve));
@@ -80,6 +81,8 @@ const event = (taskId: string, from: StateKind, to: StateKind, at: number, reaso
 	restarts: 0,
 	attempt: 1,
 	exit: null,
+	cause: 'exit',
+	task: taskStatus(taskId, {state: to, reason}),
 });
 
 describe('alerter', () => {

@@ -3,12 +3,13 @@ import {describe, it} from 'node:test';
 import {AlertRules} from '../../../src/core/alerts/rules.js';
 import type {TaskEventRecord} from '../../../src/core/engine.js';
 import type {StateKind} from '../../../src/core/model.js';
+import {taskStatus} from '../../helpers/task-status.js';
 
 const spec = {batchMs: 60_000, crashLoop: {restarts: 5, withinMs: 10 * 60_000}};
 let seq = 0;
 
 function event(taskId: string, from: StateKind, to: StateKind, at: number, reason = 'exit 1', attempt = 1): TaskEventRecord {
-	return {seq: ++seq, at, taskId, type: 'state', from, to, reason, pid: null, restarts: 0, attempt, exit: null};
+	return {seq: ++seq, at, taskId, type: 'state', from, to, reason, pid: null, restarts: 0, attempt, exit: null, cause: 'exit', task: taskStatus(taskId, {state: to, reason, attempt})};
 }
 
 /** One crash of a running task: running → backoff → queued → starting → running. */

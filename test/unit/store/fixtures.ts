@@ -66,6 +66,7 @@ export function makeTask(id: string, overrides: Partial<TaskRow> = {}): TaskRow 
 		record: {
 			state: {kind: 'running', since: 1000, reason: 'ready', pid: 100},
 			want: 'up',
+			cause: 'none',
 			restarts: 2,
 			attempt: 3,
 			failures: 0,

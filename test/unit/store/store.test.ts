@@ -23,7 +23,7 @@ function tasksInEveryState(): TaskRow[] {
 		makeTask(`task-${state.kind}`, {
 			kind: index % 2 === 0 ? 'job' : 'service',
 			queueSeq: everyState.length - index,
-			record: {state, want: index % 3 === 0 ? 'down' : 'up', restarts: index, attempt: index + 1, failures: index % 2, crashes: 0, upSince: index % 2 === 0 ? null : 1000 + index},
+			record: {state, cause: 'none', want: index % 3 === 0 ? 'down' : 'up', restarts: index, attempt: index + 1, failures: index % 2, crashes: 0, upSince: index % 2 === 0 ? null : 1000 + index},
 			info:
 				index % 2 === 0
 					? {progress: null, progressText: null, status: null, checkpoint: null, heartbeatAt: null}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {EventDoc} from '../../../src/core/ipc/methods.js';
 import {EventJournal} from '../../../src/core/web/journal.js';
+import {taskStatus} from '../../helpers/task-status.js';
 
 const doc = (seq: number): EventDoc => ({
 	seq,
@@ -15,6 +16,8 @@ const doc = (seq: number): EventDoc => ({
 	restarts: seq,
 	attempt: 1,
 	exit: null,
+	cause: 'exit',
+	task: taskStatus('web', {state: 'backoff', restarts: seq}),
 });
 
 describe('event journal', () => {

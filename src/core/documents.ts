@@ -1,0 +1,83 @@
+/**
+ * The read model: every document a client sees (SPEC §6) is built here and nowhere else: a
+ * task, its detail, an event (which carries the task's whole document), a log line, the
+ * status document. UIs paint from these; none patches a document or parses a reason.
+ */
+import type {TaskEventRecord} from './engine.js';
+import type {EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskStatus} from './ipc/methods.js';
+import {watchdogOf} from './liveness.js';
+import type {LogLine} from './log/line-ring.js';
+import type {Supervisor} from './supervisor.js';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** One task's document; `taskTimeoutMs` is the daemon's default watchdog for tasks that send heartbeats. */
+export function taskDoc(task: Supervisor, taskTimeoutMs: number): TaskStatus {
+	const {record, spec, info} = task;
+	const {state} = record;
+	const lastExit = 'lastExit' in state ? state.lastExit : null;
+	return {
+		id: spec.id,
+		name: spec.kind === 'job' ? spec.name : spec.id,
+		program: spec.program,
+		kind: spec.kind,
+		state: state.kind,
+		reason: state.reason,
+		cause: record.cause,
+		pid: task.pid,
+		startedAt: state.kind === 'running' || state.kind === 'paused' ? iso(record.upSince ?? state.since) : null,
+		restarts: record.restarts,
+		attempt: record.attempt,
+		exitCode: lastExit?.code ?? null,
+		cpu: task.run?.cpu ?? null,
+		memory: task.run?.rss ?? null,
+		cpuSeconds: task.run?.cpuSeconds ?? null,
+		heartbeatAt: iso(info.heartbeatAt),
+		progress: info.progress,
+		progressText: info.progressText,
+		status: info.status,
+		priority: spec.priority ?? 0,
+		backoffUntil: state.kind === 'backoff' ? iso(state.until) : null,
+		nextRunAt: iso(task.nextRunAt),
+		watchdogMs: task.run ? watchdogOf(spec, task.run, taskTimeoutMs) : spec.watchdogMs,
+		want: record.want,
+		failures: record.failures,
+		maxRetries: spec.kind === 'job' ? spec.retries : spec.startretries,
+		lastExit: lastExit && {code: lastExit.code, signal: lastExit.signal, at: new Date(lastExit.at).toISOString()},
+		checkpointBytes: info.checkpoint === null ? 0 : Buffer.byteLength(info.checkpoint),
+	};
+}
+
+export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[], host: HostDoc | null, taskTimeoutMs: number): StatusDoc {
+	return {daemon, tasks: tasks.map(task => taskDoc(task, taskTimeoutMs)), host};
+}
+
+/** Everything about one task: its document plus what changes only with the config. */
+export function detailDoc(task: Supervisor, heartbeatIntervalMs: number, taskTimeoutMs: number): TaskDetail {
+	const {spec} = task;
+	return {
+		...taskDoc(task, taskTimeoutMs),
+		cmd: spec.cmd,
+		argv: spec.argv,
+		cwd: spec.workingdir,
+		user: spec.user,
+		autorestart: spec.autorestart,
+		exitcodes: spec.exitcodes,
+		stopsignal: spec.stopsignal,
+		stoptimeMs: spec.stoptimeMs,
+		heartbeatIntervalMs,
+		maxRuntimeMs: spec.maxRuntimeMs,
+		maxMemory: spec.maxMemory,
+		logs: task.logPaths,
+		dependsOn: {...spec.dependsOn},
+		schedule: spec.schedule,
+	};
+}
+
+export function eventDoc(event: TaskEventRecord): EventDoc {
+	return {...event, at: new Date(event.at).toISOString()};
+}
+
+export function lineDoc(line: LogLine): LogLineDoc {
+	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
+}
