@@ -14,7 +14,7 @@ import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';
 import {killAllTm, runTm} from '../helpers/tm-process.js';
 import {alive, waitFor} from '../helpers/wait.js';
-import {smtpSink, type SmtpSink} from '../unit/alerts/smtp-sink.js';
+import {smtpSink, type SmtpSink} from '../helpers/smtp-sink.js';
 
 after(killAllTm);
 

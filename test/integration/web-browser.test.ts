@@ -8,7 +8,7 @@ import {existsSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
 import {chromium, type Browser, type Page} from 'playwright-core';
 import {waitFor} from '../helpers/wait.js';
-import {tickerCmd, webDaemon, type WebDaemon} from '../unit/web/web-daemon.js';
+import {tickerCmd, webDaemon, type WebDaemon} from '../helpers/web-daemon.js';
 
 const executablePath = '/usr/bin/chromium';
 const skip = existsSync(executablePath) ? false : `${executablePath} is not installed (apt-get install chromium); browser test skipped`;

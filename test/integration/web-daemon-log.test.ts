@@ -9,7 +9,7 @@ import {describe, it} from 'node:test';
 import {logDefaults} from '../../src/core/config/defaults.js';
 import {daemonLog} from '../helpers/tm-process.js';
 import {waitFor} from '../helpers/wait.js';
-import {webDaemon} from '../unit/web/web-daemon.js';
+import {webDaemon} from '../helpers/web-daemon.js';
 
 describe('daemon log', () => {
 	it('writes every event as a JSON line, rotates at 10 MiB keeping the old file, and /logs follows the new one', async () => {

@@ -14,10 +14,10 @@ import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';
 import {makeSpec} from '../helpers/spec.js';
 import {waitFor} from '../helpers/wait.js';
-import {parsePrometheusText, promtoolCheck} from '../unit/web/prom-text.js';
+import {parsePrometheusText, promtoolCheck} from '../helpers/prom-text.js';
 import {maxStreams} from '../../src/core/web/server.js';
-import {SseClient} from '../unit/web/sse-client.js';
-import {tickerCmd, webDaemon, type WebDaemon} from '../unit/web/web-daemon.js';
+import {SseClient} from '../helpers/sse-client.js';
+import {tickerCmd, webDaemon, type WebDaemon} from '../helpers/web-daemon.js';
 
 const config = `taskmaster:
   logfile: ./tmd.log

@@ -6,7 +6,7 @@ import {after, describe, it} from 'node:test';
 import {openReadonlyStore} from '../../../src/store/readonly.js';
 import {Store} from '../../../src/store/store.js';
 import {alive, waitFor} from '../../helpers/wait.js';
-import {tempHome} from '../../unit/store/fixtures.js';
+import {tempHome} from '../../helpers/store-fixtures.js';
 
 const home = tempHome();
 const children: ChildProcess[] = [];
@@ -21,7 +21,7 @@ after(() => {
 });
 
 const storeModule = fileURLToPath(new URL('../../../src/store/store.ts', import.meta.url));
-const fixturesModule = fileURLToPath(new URL('../../unit/store/fixtures.ts', import.meta.url));
+const fixturesModule = fileURLToPath(new URL('../../helpers/store-fixtures.ts', import.meta.url));
 
 /**
  * A daemon stand-in: writes batch n = 1, 2, 3… as fast as it can, each holding the task (updatedAt

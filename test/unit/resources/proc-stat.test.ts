@@ -3,7 +3,7 @@ import {execFileSync} from 'node:child_process';
 import {describe, it} from 'node:test';
 import {parseAuxv, readKernelConstants} from '../../../src/core/resources/proc-scan.js';
 import {parseStat} from '../../../src/core/resources/proc-stat.js';
-import {statLine} from './fake-proc.js';
+import {statLine} from '../../helpers/fake-proc.js';
 
 describe('parseStat', () => {
 	it('reads a real line from Linux 6.x', () => {

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, it} from 'node:test';
 import {ResourceSampler} from '../../../src/core/resources/sampler.js';
-import {FakeProc} from './fake-proc.js';
+import {FakeProc} from '../../helpers/fake-proc.js';
 
 let dir = '';
 let proc: FakeProc;

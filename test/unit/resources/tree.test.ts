@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {parseStat, type ProcStat} from '../../../src/core/resources/proc-stat.js';
 import {indexProcesses, treeOf} from '../../../src/core/resources/tree.js';
-import {statLine, type FakeProcess} from './fake-proc.js';
+import {statLine, type FakeProcess} from '../../helpers/fake-proc.js';
 
 function stats(...processes: FakeProcess[]): ProcStat[] {
 	return processes.map((p) => parseStat(statLine(p)) as ProcStat);

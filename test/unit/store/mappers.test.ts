@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {eventFromRow, eventToRow, rowToTask, runFromRow, runStartToRow, taskToRow, type TaskSql} from '../../../src/store/mappers.js';
-import {everyState, makeEvent, makeRunStart, makeTask} from './fixtures.js';
+import {everyState, makeEvent, makeRunStart, makeTask} from '../../helpers/store-fixtures.js';
 
 const badTask = (patch: Partial<TaskSql>) => rowToTask({...taskToRow(makeTask('web')), ...patch});
 

@@ -6,7 +6,7 @@ import type {Database} from 'better-sqlite3';
 import {openDatabase} from '../../../src/store/db.js';
 import {LATEST_VERSION, migrate, migrations, schemaVersion, TM_APPLICATION_ID} from '../../../src/store/migrations.js';
 import {Store} from '../../../src/store/store.js';
-import {tempHome} from './fixtures.js';
+import {tempHome} from '../../helpers/store-fixtures.js';
 
 const home = tempHome();
 after(home.cleanup);

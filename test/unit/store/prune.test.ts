@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {Store} from '../../../src/store/store.js';
 import type {Batch} from '../../../src/store/types.js';
-import {makeEvent, makeRunStart, makeTask, storePerTest} from './fixtures.js';
+import {makeEvent, makeRunStart, makeTask, storePerTest} from '../../helpers/store-fixtures.js';
 
 let store: Store;
 storePerTest(opened => {

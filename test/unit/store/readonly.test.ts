@@ -3,7 +3,7 @@ import {after, describe, it} from 'node:test';
 import {openReadonlyStore} from '../../../src/store/readonly.js';
 import {Store} from '../../../src/store/store.js';
 import type {Batch} from '../../../src/store/types.js';
-import {makeEvent, makeRunStart, makeTask, snapshot, tempHome} from './fixtures.js';
+import {makeEvent, makeRunStart, makeTask, snapshot, tempHome} from '../../helpers/store-fixtures.js';
 
 const home = tempHome();
 after(home.cleanup);

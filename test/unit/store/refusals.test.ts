@@ -7,7 +7,7 @@ import {openDatabase} from '../../../src/store/db.js';
 import {LATEST_VERSION} from '../../../src/store/migrations.js';
 import {openReadonlyStore} from '../../../src/store/readonly.js';
 import {Store} from '../../../src/store/store.js';
-import {makeEvent, makeTask, pinAndSnapshot, snapshot, tempHome} from './fixtures.js';
+import {makeEvent, makeTask, pinAndSnapshot, snapshot, tempHome} from '../../helpers/store-fixtures.js';
 
 const home = tempHome();
 after(home.cleanup);

@@ -6,7 +6,7 @@ import {TmError} from '../../../src/core/errors.js';
 import type {RowProblem} from '../../../src/store/mappers.js';
 import type {Store} from '../../../src/store/store.js';
 import type {Batch, TaskRow} from '../../../src/store/types.js';
-import {everyState, makeEvent, makeRunStart, makeTask, storePerTest} from './fixtures.js';
+import {everyState, makeEvent, makeRunStart, makeTask, storePerTest} from '../../helpers/store-fixtures.js';
 
 let store: Store;
 let folder = '';

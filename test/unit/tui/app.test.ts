@@ -11,7 +11,7 @@ import {LogFeed, type LiveData} from '../../../src/tui/live.js';
 import type {Effect} from '../../../src/tui/state.js';
 import {createTheme} from '../../../src/tui/theme.js';
 import {waitFor} from '../../helpers/wait.js';
-import {lines, liveData, renderAt, task, tick} from './fixtures.js';
+import {lines, liveData, renderAt, task, tick} from '../../helpers/dashboard-fixtures.js';
 
 afterEach(() => cleanup());
 

@@ -13,7 +13,7 @@ import {LogFeed, type LiveData} from '../../../src/tui/live.js';
 import {initialState, type UiState} from '../../../src/tui/state.js';
 import {createTheme} from '../../../src/tui/theme.js';
 import {compileFilter, visibleTasks} from '../../../src/tui/view.js';
-import {ago, detail, lines, liveData, NOW, numbered, renderAt, task} from './fixtures.js';
+import {ago, detail, lines, liveData, NOW, numbered, renderAt, task} from '../../helpers/dashboard-fixtures.js';
 
 afterEach(() => cleanup());
 // Ink's chalk turns styles off when the test runner's stdout is not a terminal.

@@ -20,7 +20,7 @@ const {LogFeed} = await import('../../../src/tui/live.js');
 const {initialState} = await import('../../../src/tui/state.js');
 const {createTheme} = await import('../../../src/tui/theme.js');
 const {compileFilter, visibleTasks} = await import('../../../src/tui/view.js');
-const {liveData, NOW, numbered} = await import('./fixtures.js');
+const {liveData, NOW, numbered} = await import('../../helpers/dashboard-fixtures.js');
 
 type FakeNode = {nodeName: string; nodeValue?: string; childNodes?: FakeNode[]; style?: {textWrap?: string}; yogaNode?: {setMeasureFunc(f: () => unknown): void}; measure?: () => unknown};
 

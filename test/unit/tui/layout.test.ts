@@ -3,7 +3,7 @@ import {describe, it} from 'node:test';
 import {fitColumns, headerText, heartbeatLevel, rowSegments, tinyAge} from '../../../src/tui/columns.js';
 import {computeLayout, logPage, scrollOffset, tablePage, type LayoutInput} from '../../../src/tui/layout.js';
 import {createTheme} from '../../../src/tui/theme.js';
-import {ago, detail, NOW, task} from './fixtures.js';
+import {ago, detail, NOW, task} from '../../helpers/dashboard-fixtures.js';
 
 const at = (cols: number, rows: number, more: Partial<LayoutInput> = {}) =>
 	computeLayout({cols, rows, showLogs: null, zoom: false, focus: 'table', detail: false, ...more});

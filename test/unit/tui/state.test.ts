@@ -16,7 +16,7 @@ import {
 	type UiState,
 } from '../../../src/tui/state.js';
 import {compileFilter, visibleTasks} from '../../../src/tui/view.js';
-import {contextFor, NOW, numbered, task} from './fixtures.js';
+import {contextFor, NOW, numbered, task} from '../../helpers/dashboard-fixtures.js';
 
 const keymap = compileKeymap();
 

@@ -4,7 +4,7 @@ import {cleanLine, countdown, fit, progressBar, shortBytes, shortDuration, short
 import {logWindow, LogRing} from '../../../src/tui/log-ring.js';
 import {createTheme, localeIsUtf8, themeOptionsFromEnv} from '../../../src/tui/theme.js';
 import {compileFilter, countStates, visibleTasks} from '../../../src/tui/view.js';
-import {ago, NOW, task} from './fixtures.js';
+import {ago, NOW, task} from '../../helpers/dashboard-fixtures.js';
 
 const tasks = [
 	task('web:10', {cpu: 5, state: 'running'}),

@@ -3,7 +3,7 @@ import {EventEmitter} from 'node:events';
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {describe, it} from 'node:test';
 import {lastEventId, maxBacklogBytes, maxBurstBytes, SseStream} from '../../../src/core/web/sse.js';
-import {parsePrometheusText} from './prom-text.js';
+import {parsePrometheusText} from '../../helpers/prom-text.js';
 
 /** Enough of a ServerResponse: records what is written; `writableLength` is what the peer has not read. */
 function fakeResponse() {

@@ -4,11 +4,11 @@
  */
 import {rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {loadConfigText} from '../../../src/core/config/index.js';
-import {startDaemon, type Daemon} from '../../../src/core/daemon.js';
-import type {TaskEventRecord} from '../../../src/core/engine.js';
-import {tempDir} from '../../helpers/harness.js';
-import {waitFor} from '../../helpers/wait.js';
+import {loadConfigText} from '../../src/core/config/index.js';
+import {startDaemon, type Daemon} from '../../src/core/daemon.js';
+import type {TaskEventRecord} from '../../src/core/engine.js';
+import {tempDir} from './harness.js';
+import {waitFor} from './wait.js';
 
 export type WebDaemon = {
 	daemon: Daemon;

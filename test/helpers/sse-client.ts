@@ -3,7 +3,7 @@
  * they arrive (per the EventSource rules: `id`, `event`, `data`, comments), and waits for them.
  */
 import {request, type IncomingHttpHeaders} from 'node:http';
-import {waitFor} from '../../helpers/wait.js';
+import {waitFor} from './wait.js';
 
 export type Frame = {id: string | null; event: string; data: string};
 

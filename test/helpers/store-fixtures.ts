@@ -7,10 +7,10 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync} fro
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, afterEach, beforeEach} from 'node:test';
-import type {ExitInfo, TaskState} from '../../../src/core/model.js';
-import {Store} from '../../../src/store/store.js';
-import type {NewEvent, RunStart, TaskRow} from '../../../src/store/types.js';
-import {makeSpec} from '../../helpers/spec.js';
+import type {ExitInfo, TaskState} from '../../src/core/model.js';
+import {Store} from '../../src/store/store.js';
+import type {NewEvent, RunStart, TaskRow} from '../../src/store/types.js';
+import {makeSpec} from './spec.js';
 
 /** A fresh temp folder and a function that removes it. */
 export function tempHome(): {dir: string; file: string; cleanup: () => void} {

@@ -6,12 +6,12 @@ import type {ReactElement} from 'react';
 import {createElement} from 'react';
 import {Text} from 'ink';
 import {render} from 'ink-testing-library';
-import type {StatusDoc, TaskDetail, TaskStatus} from '../../../src/core/ipc/methods.js';
-import {LiveData, LogFeed} from '../../../src/tui/live.js';
-import {reduceContextOf, layoutOf} from '../../../src/tui/components/Dashboard.js';
-import type {ReduceContext, UiState} from '../../../src/tui/state.js';
-import {compileFilter, visibleTasks} from '../../../src/tui/view.js';
-import {taskStatus} from '../../helpers/task-status.js';
+import type {StatusDoc, TaskDetail, TaskStatus} from '../../src/core/ipc/methods.js';
+import {LiveData, LogFeed} from '../../src/tui/live.js';
+import {reduceContextOf, layoutOf} from '../../src/tui/components/Dashboard.js';
+import type {ReduceContext, UiState} from '../../src/tui/state.js';
+import {compileFilter, visibleTasks} from '../../src/tui/view.js';
+import {taskStatus} from './task-status.js';
 
 export const NOW = Date.parse('2026-11-23T10:00:00.000Z');
 export const ago = (ms: number): string => new Date(NOW - ms).toISOString();
