@@ -41,7 +41,7 @@ export async function startInBackground(
 		try {
 			const client = await RpcClient.connect(socket, {client: 'tm-up', timeoutMs: 1000});
 			const daemonPid = client.server.pid;
-			client.close();
+			void client.close();
 			if (daemonPid === pid) {
 				return {pid, socket, output};
 			}

@@ -26,7 +26,7 @@ export async function withClient(
 		try {
 			return await work(client);
 		} finally {
-			client.close();
+			void client.close();
 		}
 	} catch (error) {
 		return reportError(deps.io, options.json, error, details);

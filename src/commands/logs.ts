@@ -43,7 +43,7 @@ export async function runLogs(name: string, options: LogsOptions, deps: Deps): P
 		}
 
 		if (!options.follow) {
-			connection.close();
+			void connection.close();
 			return 0;
 		}
 
@@ -57,7 +57,7 @@ export async function runLogs(name: string, options: LogsOptions, deps: Deps): P
 		return 0;
 	} catch (error) {
 		// An unknown name, a bad option: the connection must not keep the process alive.
-		client?.close();
+		void client?.close();
 		return reportError(deps.io, options.json, error, {name});
 	}
 }
