@@ -42,7 +42,11 @@ export function exitCodeFor(code: TmErrorCode): number {
 			return 4;
 		}
 
-		default: {
+		case 'E_DAEMON_RUNNING':
+		case 'E_SPAWN':
+		case 'E_STORE':
+		case 'E_PROTOCOL':
+		case 'E_INTERNAL': {
 			return 1;
 		}
 	}
