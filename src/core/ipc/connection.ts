@@ -1,11 +1,12 @@
 /**
  * One client connection on the daemon's side: reading frames, answering them through the
- * dispatcher, and writing with bounded memory whatever the client does (sends garbage, never
- * reads, goes away mid-request).
+ * dispatcher, and closing cleanly whatever the client does (sends garbage, never reads, goes
+ * away mid-request). Writing with bounded memory is the outbox's (`outbox.ts`).
  */
 import type {Socket} from 'node:net';
 import type {Clock, TimerHandle} from '../clock.js';
 import type {ConnectionContext, Dispatch, DispatchTarget} from './dispatch.js';
+import {Outbox} from './outbox.js';
 import {
 	clip,
 	describeBytes,
@@ -39,52 +40,6 @@ export type ConnectionOptions = {
 	onClosed: (connection: Connection) => void;
 };
 
-/**
- * Outgoing lines waiting for the socket to drain. A plain array with a moving head, so taking
- * from the front is O(1).
- */
-class LineQueue {
-	#items: string[] = [];
-	#head = 0;
-	/** Characters held, for the byte bound (UTF-16 units; close enough to bytes for a bound). */
-	chars = 0;
-
-	get length(): number {
-		return this.#items.length - this.#head;
-	}
-
-	push(line: string): void {
-		this.#items.push(line);
-		this.chars += line.length;
-	}
-
-	shift(): string | undefined {
-		if (this.#head >= this.#items.length) {
-			return undefined;
-		}
-
-		const line = this.#items[this.#head]!;
-		this.#items[this.#head] = '';
-		this.#head++;
-		this.chars -= line.length;
-		if (this.#head === this.#items.length) {
-			this.#items = [];
-			this.#head = 0;
-		} else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-			this.#items = this.#items.slice(this.#head);
-			this.#head = 0;
-		}
-
-		return line;
-	}
-
-	clear(): void {
-		this.#items = [];
-		this.#head = 0;
-		this.chars = 0;
-	}
-}
-
 /** The serialised form of a response; one that cannot be encoded becomes -32603. */
 function responseJson(response: Response): string {
 	try {
@@ -104,10 +59,7 @@ function responseJson(response: Response): string {
 /**
  * One accepted socket. Reading pauses while the client is not reading its answers (the socket's
  * buffer is full) or too many of its requests are in flight, so a client cannot make the daemon
- * queue without bound by pipelining. Responses are always queued; notifications beyond
- * `maxQueuedMessages` / `maxQueuedBytes` are dropped and counted, and a `dropped` notification
- * follows once the queue has drained. A queue past four times those bounds closes the
- * connection.
+ * queue without bound by pipelining.
  */
 export class Connection {
 	readonly id: number;
@@ -118,14 +70,10 @@ export class Connection {
 	readonly #limits: ConnectionLimits;
 	readonly #onClosed: (connection: Connection) => void;
 	readonly #decoder: LineDecoder;
-	readonly #queue = new LineQueue();
+	readonly #outbox: Outbox;
 	readonly #target: DispatchTarget;
 	#closeListeners: Array<() => void> = [];
 	#client: string | null = null;
-	#corked = false;
-	/** socket.write returned false: queue until 'drain'. */
-	#blocked = false;
-	#dropped = 0;
 	#inFlight = 0;
 	#paused = false;
 	/** No more input is read: closing, or the client ended its side. */
@@ -144,6 +92,14 @@ export class Connection {
 		this.#limits = options.limits;
 		this.#onClosed = options.onClosed;
 		this.#decoder = new LineDecoder(options.limits.maxLineBytes);
+		this.#outbox = new Outbox(options.socket, options.limits, {
+			blocked: () => this.#updateReading(),
+			drained: () => {
+				this.#updateReading();
+				this.#maybeEnd();
+			},
+			overflow: () => this.destroy(),
+		});
 
 		const client = (): string | null => this.#client;
 		const closed = (): boolean => this.#closed;
@@ -175,7 +131,7 @@ export class Connection {
 		const socket = this.#socket;
 		socket.on('data', (chunk: Buffer) => this.#onData(chunk));
 		socket.on('end', () => this.#onEnd());
-		socket.on('drain', () => this.#flush());
+		socket.on('drain', () => this.#outbox.flush());
 		// 'close' always follows an error; nothing else to do with it.
 		socket.on('error', () => {});
 		socket.on('close', () => this.#onClose());
@@ -188,7 +144,7 @@ export class Connection {
 
 	/** Messages waiting for the client to read. */
 	get queuedMessages(): number {
-		return this.#queue.length;
+		return this.#outbox.queued;
 	}
 
 	/**
@@ -333,78 +289,13 @@ export class Connection {
 		return this.#write(line, 'notification');
 	}
 
-	/** Writes or queues one line; false when it was dropped. */
+	/** Writes or queues one line; false when it was dropped or the connection is done. */
 	#write(line: string, kind: 'response' | 'notification'): boolean {
 		if (this.#closed || this.#ended) {
 			return false;
 		}
 
-		if (!this.#blocked && this.#queue.length === 0 && this.#dropped === 0) {
-			this.#corkForThisTurn();
-			if (!this.#socket.write(line)) {
-				this.#blocked = true;
-				this.#updateReading();
-			}
-
-			return true;
-		}
-
-		const {maxQueuedMessages, maxQueuedBytes} = this.#limits;
-		const queue = this.#queue;
-		// Once dropping starts it goes on until the queue has drained and `dropped` went out, so
-		// the client sees exactly where the gap is.
-		const full = queue.length >= maxQueuedMessages || queue.chars + line.length > maxQueuedBytes;
-		if (kind === 'notification' && (this.#dropped > 0 || full)) {
-			this.#dropped++;
-			return false;
-		}
-
-		queue.push(line);
-		if (queue.length > 4 * maxQueuedMessages || queue.chars > 4 * maxQueuedBytes) {
-			// Responses are never dropped; a client this far behind is cut off instead.
-			this.destroy();
-			return false;
-		}
-
-		return true;
-	}
-
-	/**
-	 * Frames written in one turn of the event loop (a batch of events, the answers to a burst of
-	 * requests) leave in one writev instead of one write each.
-	 */
-	#corkForThisTurn(): void {
-		if (!this.#corked) {
-			this.#corked = true;
-			this.#socket.cork();
-			queueMicrotask(() => {
-				this.#corked = false;
-				this.#socket.uncork();
-			});
-		}
-	}
-
-	/** Writes the queue until the socket is full again; then the `dropped` count. */
-	#flush(): void {
-		this.#blocked = false;
-		for (let line = this.#queue.shift(); line !== undefined; line = this.#queue.shift()) {
-			if (!this.#socket.write(line)) {
-				this.#blocked = true;
-				return;
-			}
-		}
-
-		if (this.#dropped > 0) {
-			const count = this.#dropped;
-			this.#dropped = 0;
-			if (!this.#socket.write(encode(notification('dropped', {count})))) {
-				this.#blocked = true;
-				return;
-			}
-		}
-
-		this.#updateReading();
-		this.#maybeEnd();
+		return this.#outbox.write(line, kind);
 	}
 
 	#updateReading(): void {
@@ -414,7 +305,7 @@ export class Connection {
 
 		// Not paused for `#inputDone`: input is then read and thrown away, so the client's end of
 		// the stream is seen and the socket can close as soon as both sides are done.
-		const pause = this.#blocked || this.#inFlight >= this.#limits.maxInFlight;
+		const pause = this.#outbox.blocked || this.#inFlight >= this.#limits.maxInFlight;
 		if (pause && !this.#paused) {
 			this.#paused = true;
 			this.#socket.pause();
@@ -426,7 +317,7 @@ export class Connection {
 
 	/** Ends the socket once closing and nothing is in flight or queued. */
 	#maybeEnd(): void {
-		if (!this.#closing || this.#ended || this.#closed || this.#inFlight > 0 || this.#blocked || this.#queue.length > 0) {
+		if (!this.#closing || this.#ended || this.#closed || this.#inFlight > 0 || this.#outbox.blocked || this.#outbox.queued > 0) {
 			return;
 		}
 
@@ -451,7 +342,7 @@ export class Connection {
 		this.#closed = true;
 		this.#graceTimer?.cancel();
 		this.#graceTimer = null;
-		this.#queue.clear();
+		this.#outbox.clear();
 		this.#decoder.reset();
 		const listeners = this.#closeListeners;
 		this.#closeListeners = [];
