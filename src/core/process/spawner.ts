@@ -131,72 +131,97 @@ function spawnWithNode(request: SpawnRequest, file: string, ids: {uid?: number; 
 	return {pid, streams: {stdout: child.stdout, stderr: child.stderr, notify: (child.stdio[3] as Readable | null | undefined) ?? null}};
 }
 
+/**
+ * The one exit report of a process: once the main process has exited and every pipe has closed
+ * (so every byte came first), or `drainLimitMs` after the exit when a pipe stays open.
+ */
+class ExitGate {
+	#pid: number | null = null;
+	#exited: {code: number | null; signal: string | null} | null = null;
+	#streams: Streams = {stdout: null, stderr: null, notify: null};
+	#open = 0;
+	#reported = false;
+	#drainTimer: TimerHandle | null = null;
+	readonly #callbacks: SpawnCallbacks;
+	readonly #clock: Clock;
+
+	constructor(callbacks: SpawnCallbacks, clock: Clock) {
+		this.#callbacks = callbacks;
+		this.#clock = clock;
+	}
+
+	get pid(): number | null {
+		return this.#pid;
+	}
+
+	get exited(): boolean {
+		return this.#exited !== null;
+	}
+
+	/** The process exists: its pipes' bytes go to the callbacks, and each one's close is counted. */
+	wire(pid: number | null, streams: Streams): void {
+		this.#pid = pid;
+		this.#streams = streams;
+		const pipes: Array<[Readable | null, (chunk: Buffer) => void]> = [
+			[streams.stdout, chunk => this.#callbacks.onStdout(chunk)],
+			[streams.stderr, chunk => this.#callbacks.onStderr(chunk)],
+			[streams.notify, chunk => this.#callbacks.onNotify(chunk)],
+		];
+		for (const [stream, onData] of pipes) {
+			if (stream !== null) {
+				this.#open++;
+				stream.on('data', onData);
+				stream.on('error', () => {});
+				stream.on('close', () => {
+					this.#open--;
+					this.#report();
+				});
+			}
+		}
+	}
+
+	readonly onExit: ExitHandler = (code, signal) => {
+		this.#exited = {code, signal};
+		if (this.#pid !== null) {
+			// Whatever the task left in its group goes with it; this also closes the pipes it held.
+			signalProcess(-this.#pid, 'SIGKILL');
+		}
+
+		this.#drainTimer = this.#clock.at(this.#clock.now() + drainLimitMs, () => {
+			for (const stream of [this.#streams.stdout, this.#streams.stderr, this.#streams.notify]) {
+				stream?.destroy();
+			}
+
+			this.#open = 0;
+			this.#report();
+		});
+		this.#report();
+	};
+
+	#report(): void {
+		if (this.#reported || this.#exited === null || this.#open > 0) {
+			return;
+		}
+
+		this.#reported = true;
+		this.#drainTimer?.cancel();
+		this.#callbacks.onExit(this.#exited.code, this.#exited.signal);
+	}
+}
+
 export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, clock: Clock): Result<TaskProcess, string> {
 	const prepared = prepare(request);
 	if (!prepared.ok) {
 		return prepared;
 	}
 
-	let pid: number | null = null;
-	let startTime: string | null = null;
-	let exited: {code: number | null; signal: string | null} | null = null;
-	let reported = false;
-	let drainTimer: TimerHandle | null = null;
-	let open = 0;
-	let streams: Streams = {stdout: null, stderr: null, notify: null};
-
-	const report = (): void => {
-		if (reported || exited === null || open > 0) {
-			return;
-		}
-
-		reported = true;
-		drainTimer?.cancel();
-		callbacks.onExit(exited.code, exited.signal);
-	};
-
-	const onExit: ExitHandler = (code, signal) => {
-		exited = {code, signal};
-		if (pid !== null) {
-			// Whatever the task left in its group goes with it; this also closes the pipes it held.
-			signalProcess(-pid, 'SIGKILL');
-		}
-
-		drainTimer = clock.at(clock.now() + drainLimitMs, () => {
-			for (const stream of [streams.stdout, streams.stderr, streams.notify]) {
-				stream?.destroy();
-			}
-
-			open = 0;
-			report();
-		});
-		report();
-	};
-
-	const wire = (): void => {
-		const pipes: Array<[Readable | null, (chunk: Buffer) => void]> = [
-			[streams.stdout, chunk => callbacks.onStdout(chunk)],
-			[streams.stderr, chunk => callbacks.onStderr(chunk)],
-			[streams.notify, chunk => callbacks.onNotify(chunk)],
-		];
-		for (const [stream, onData] of pipes) {
-			if (stream !== null) {
-				open++;
-				stream.on('data', onData);
-				stream.on('error', () => {});
-				stream.on('close', () => {
-					open--;
-					report();
-				});
-			}
-		}
-	};
-
+	const gate = new ExitGate(callbacks, clock);
+	const onExit = gate.onExit;
 	const handle: TaskProcess = {
 		get pid() {
-			return pid;
+			return gate.pid;
 		},
-		signal: (signal: string) => (pid === null || exited !== null ? false : signalProcess(-pid, signal)),
+		signal: (signal: string) => (gate.pid === null || gate.exited ? false : signalProcess(-gate.pid, signal)),
 	};
 	const {file, ids} = prepared.value;
 	// The addon cannot switch users; node:child_process can. A umask is set around a start, so that one is synchronous.
@@ -208,9 +233,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 			nativeSpawnAsync(file, request.argv, request.env, request.cwd, {
 				onExit,
 				onStarted(child) {
-					pid = child.pid;
-					streams = child;
-					wire();
+					gate.wire(child.pid, child);
 					callbacks.onStarted(child.pid, child.startTime);
 				},
 				onFailed: message => callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${message}`),
@@ -222,16 +245,14 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		return err(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
 	}
 
+	let started: {pid: number | null; startTime: string | null; streams: Streams};
 	const previousUmask = request.umask === null ? null : process.umask(request.umask);
 	try {
 		const child = native ? nativeSpawn(file, request.argv, request.env, request.cwd, onExit) : null;
-		if (child === null) {
-			({pid, streams} = spawnWithNode(request, file, ids, callbacks, onExit));
-		} else {
-			pid = child.pid;
-			startTime = child.startTime;
-			streams = child;
-		}
+		started =
+			child === null
+				? {...spawnWithNode(request, file, ids, callbacks, onExit), startTime: null}
+				: {pid: child.pid, startTime: child.startTime, streams: child};
 	} catch (error) {
 		return err(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
 	} finally {
@@ -240,9 +261,9 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		}
 	}
 
-	wire();
-	if (pid !== null) {
-		callbacks.onStarted(pid, startTime);
+	gate.wire(started.pid, started.streams);
+	if (started.pid !== null) {
+		callbacks.onStarted(started.pid, started.startTime);
 	}
 
 	return ok(handle);
