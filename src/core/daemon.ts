@@ -13,6 +13,7 @@ import {systemClock, type Clock, type TimerHandle} from './clock.js';
 import {logDefaults, programDefaults} from './config/defaults.js';
 import {expandTasks, formatIssue, loadConfigFile} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
+import {Feed} from './feed/feed.js';
 import {messageOf, TmError} from './errors.js';
 import {daemonJsonLine, eventJsonLine} from './event-log.js';
 import {StartupPages} from './memory.js';
@@ -114,6 +115,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		home: options.home,
 		config: options.config.file,
 	});
+	const feed = new Feed({engine, clock, daemon: daemonDoc, host: () => monitor?.host ?? null});
 	// The daemon log opens later (in run); alerts reach it through this sink.
 	const sink = {log: (_line: string): void => {}};
 	let web: WebServer | null = null;
@@ -132,6 +134,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 					clock,
 					handlers: controlHandlers({
 						engine,
+						feed,
 						daemon: daemonDoc,
 						shutdown: () => options.onShutdownRequest?.(),
 						reload: dryRun => reload(dryRun),
@@ -154,7 +157,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		throw error;
 	}
 
-	const daemon = run(options, {clock, warn, engine, store, server, bootId, startedAt, web, alerter, sink});
+	const daemon = run(options, {clock, warn, engine, feed, store, server, bootId, startedAt, web, alerter, sink});
 	reload = dryRun => daemon.reload(dryRun);
 	monitor = daemon.monitor;
 	return daemon;
@@ -164,6 +167,7 @@ type Parts = {
 	clock: Clock;
 	warn: (message: string) => void;
 	engine: Engine;
+	feed: Feed;
 	store: Store;
 	server: RpcServer | null;
 	bootId: string;
@@ -174,7 +178,7 @@ type Parts = {
 };
 
 function run(options: DaemonOptions, parts: Parts): Daemon {
-	const {clock, warn, engine, store, server, bootId, startedAt, web, alerter} = parts;
+	const {clock, warn, engine, feed, store, server, bootId, startedAt, web, alerter} = parts;
 	const logfile = openDaemonLog(options, clock, warn);
 	const writeLog = (line: string): void => {
 		try {
@@ -302,6 +306,7 @@ function run(options: DaemonOptions, parts: Parts): Daemon {
 			await engine.stopAll(reason);
 			await server?.close();
 			await web?.close();
+			feed.close();
 			await flushAlerts(alerter, clock);
 			writeLog(daemonJsonLine(clock.now(), 'daemon stopped'));
 			logfile?.close();

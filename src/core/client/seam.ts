@@ -24,14 +24,17 @@ export type FeedSink = {
 	tasks(update: TasksUpdate): void;
 };
 
-/** What a log follower hears: the tail first, then each line, and how many it missed. */
+/**
+ * What a log follower hears: the tail first (with `after`, the lines after it, or the tail and
+ * `gap: true` when those are no longer all kept), then each line, and how many it missed.
+ */
 export type LogSink = {
-	tail(lines: LogLineDoc[]): void;
+	tail(lines: LogLineDoc[], gap: boolean): void;
 	line(line: LogLineDoc): void;
 	dropped(count: number): void;
 };
 
-export type LogFollowParams = {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'};
+export type LogFollowParams = {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'; after?: number};
 
 /** A stream a client opened; `close` ends it (idempotent). */
 export type Subscription = {close(): Promise<void>};

@@ -5,6 +5,8 @@
 import {alertTest, type Alerter} from '../alerts/index.js';
 import {parseSignal} from '../config/units.js';
 import type {Engine} from '../engine.js';
+import type {Feed} from '../feed/feed.js';
+import type {LogLine} from '../log/line-ring.js';
 import {TmError} from '../errors.js';
 import type {DaemonDoc, HostDoc, ReloadResult, TaskActionResult} from '../ipc/methods.js';
 import type {Handlers} from '../ipc/dispatch.js';
@@ -13,10 +15,12 @@ import type {StateKind} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
 import {jobHandlers} from './job-handlers.js';
 import {selectTasks} from './select.js';
-import {eventDoc, lineDoc, statusDoc} from '../documents.js';
+import {lineDoc, statusDoc} from '../documents.js';
 
 export type ControlDeps = {
 	engine: Engine;
+	/** The read model as a stream (subscribe). */
+	feed: Feed;
 	daemon(): DaemonDoc;
 	/** Stops every task and the daemon; the response is sent first. */
 	shutdown(): void;
@@ -74,7 +78,7 @@ function settleFirst(engine: Engine, handlers: Handlers): Handlers {
 	return wrapped;
 }
 
-export function controlHandlers({engine, daemon, shutdown, reload, host, alerter}: ControlDeps): Handlers {
+export function controlHandlers({engine, feed, daemon, shutdown, reload, host, alerter}: ControlDeps): Handlers {
 	const pick = (params: unknown) => selectTasks(names(params), engine.list());
 	/** Each connection's event subscription, by connection id. */
 	const subscriptions = new Map<number, () => void>();
@@ -154,7 +158,7 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 		},
 
 		logs(params, ctx) {
-			const p = (params ?? {}) as {name?: unknown; lines?: unknown; stream?: unknown; follow?: unknown};
+			const p = (params ?? {}) as {name?: unknown; lines?: unknown; stream?: unknown; follow?: unknown; after?: unknown};
 			if (typeof p.name !== 'string') {
 				throw new RpcError(rpcErrorCodes.invalidParams, 'params.name must be a task name');
 			}
@@ -172,6 +176,10 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 				throw new RpcError(rpcErrorCodes.invalidParams, 'params.lines must be a whole number ≥ 0');
 			}
 
+			if (p.after !== undefined && !(typeof p.after === 'number' && Number.isInteger(p.after) && p.after >= 0)) {
+				throw new RpcError(rpcErrorCodes.invalidParams, 'params.after must be a line number ≥ 0');
+			}
+
 			if (p.follow !== undefined && typeof p.follow !== 'boolean') {
 				throw new RpcError(rpcErrorCodes.invalidParams, 'params.follow must be true or false');
 			}
@@ -187,6 +195,18 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 				ctx.onClose(off);
 			}
 
+			const wanted = (line: LogLine): boolean => stream === undefined || line.stream === stream;
+			if (p.after !== undefined) {
+				const after = p.after;
+				const missed = after > task.log.lastSeq ? null : task.log.since(after);
+				// Whole when nothing was lost in between: the first line kept is the one after `after`.
+				if (missed !== null && (missed.length === 0 || missed[0]?.seq === after + 1)) {
+					return {lines: missed.filter(wanted).map(line => lineDoc(line)), gap: false, lastSeq: task.log.lastSeq};
+				}
+
+				return {lines: task.log.tail(lines, stream).map(line => lineDoc(line)), gap: true, lastSeq: task.log.lastSeq};
+			}
+
 			return {lines: task.log.tail(lines, stream).map(line => lineDoc(line))};
 		},
 
@@ -195,8 +215,12 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 			const previous = subscriptions.get(ctx.id);
 			previous?.();
 			// Snapshot and listener in the same synchronous turn: no gap and no duplicate.
-			const off = engine.on(event => {
-				ctx.notify('event', eventDoc(event));
+			const off = feed.on(item => {
+				if (item.type === 'event') {
+					ctx.notify('event', item.event);
+				} else {
+					ctx.notify('tasks', item.update);
+				}
 			});
 			subscriptions.set(ctx.id, off);
 			if (!previous) {
@@ -205,7 +229,8 @@ export function controlHandlers({engine, daemon, shutdown, reload, host, alerter
 					subscriptions.delete(ctx.id);
 				});
 			}
-			return {...doc(engine.list()), lastSeq: engine.lastSeq};
+
+			return feed.snapshot();
 		},
 
 		reload(params) {

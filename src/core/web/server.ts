@@ -20,7 +20,7 @@ import type {Millis} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
 import {authorize, cookieHeader} from './auth.js';
 import {tailLines} from './file-tail.js';
-import {EventJournal} from './journal.js';
+import {EventJournal} from '../feed/journal.js';
 import type {Metrics, MetricsSource} from './metrics.js';
 import {appCss, appJs, pageHtml} from './page.js';
 import {lastEventId, maxBurstBytes, SseStream} from './sse.js';
