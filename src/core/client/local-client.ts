@@ -141,7 +141,7 @@ export class LocalClient implements TmClient {
 		connection.on('dropped', ({count}) => sink.dropped(count));
 		try {
 			const doc = (await this.#request(connection, 'logs', {...params, follow: true})) as Methods['logs']['result'];
-			last = doc.lines.at(-1)?.seq ?? 0;
+			last = doc.lines.at(-1)?.seq ?? doc.lastSeq ?? 0;
 			sink.tail(doc.lines, doc.gap === true);
 			for (const line of early) {
 				deliver(line);

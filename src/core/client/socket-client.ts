@@ -57,7 +57,7 @@ export class SocketClient implements TmClient {
 		rpc.on('dropped', ({count}) => sink.dropped(count));
 		try {
 			const doc = await rpc.call('logs', {...params, follow: true});
-			last = doc.lines.at(-1)?.seq ?? 0;
+			last = doc.lines.at(-1)?.seq ?? doc.lastSeq ?? 0;
 			sink.tail(doc.lines, doc.gap === true);
 			for (const line of early) {
 				deliver(line);
