@@ -14,6 +14,7 @@ import {logDefaults, programDefaults} from './config/defaults.js';
 import {expandTasks, formatIssue, loadConfigFile} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
 import {Feed} from './feed/feed.js';
+import {defaultJournalSize} from './feed/journal.js';
 import {messageOf, TmError} from './errors.js';
 import {daemonJsonLine, eventJsonLine} from './event-log.js';
 import {StartupPages} from './memory.js';
@@ -115,7 +116,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		home: options.home,
 		config: options.config.file,
 	});
-	const feed = new Feed({engine, clock, daemon: daemonDoc, host: () => monitor?.host ?? null});
+	// Only the web view resumes readers from a seq: the events are kept only when it is on.
+	const feed = new Feed({engine, clock, daemon: daemonDoc, host: () => monitor?.host ?? null, journalSize: options.config.daemon.http === null ? 0 : defaultJournalSize});
 	// The daemon log opens later (in run); alerts reach it through this sink.
 	const sink = {log: (_line: string): void => {}};
 	let web: WebServer | null = null;
@@ -414,7 +416,8 @@ async function stopOrphans(orphans: Orphan[], clock: Clock, task: Supervisor | n
 function act(item: RecoveredTask, task: Supervisor, engine: Engine): void {
 	switch (item.then) {
 		case 'start': {
-			task.dispatch({type: 'start', reason: item.record.want === 'up' && item.record.attempt > 0 ? 'restored' : 'autostart'});
+			const restored = item.record.want === 'up' && item.record.attempt > 0;
+			task.dispatch({type: 'start', reason: restored ? 'restored' : 'autostart', cause: restored ? 'restored' : 'config'});
 			break;
 		}
 

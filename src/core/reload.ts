@@ -98,7 +98,7 @@ export async function applyReload(engine: Engine, next: Config, plan: ReloadPlan
 		for (const spec of specs.values()) {
 			engine.add(spec);
 			if (spec.autostart && spec.schedule === null) {
-				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added'});
+				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added', cause: 'config'});
 			}
 		}
 	}
@@ -107,7 +107,7 @@ export async function applyReload(engine: Engine, next: Config, plan: ReloadPlan
 		for (const spec of programTasks(programs.get(name)!)) {
 			engine.add(spec);
 			if (spec.autostart && spec.schedule === null) {
-				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added'});
+				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added', cause: 'config'});
 			}
 		}
 	}

@@ -18,6 +18,7 @@ import {parsePrometheusText, promtoolCheck} from '../unit/web/prom-text.js';
 import {maxStreams} from '../../src/core/web/server.js';
 import {SseClient} from '../unit/web/sse-client.js';
 import {tickerCmd, webDaemon, type WebDaemon} from '../unit/web/web-daemon.js';
+import {systemClock} from '../../src/core/clock.js';
 
 const config = `taskmaster:
   logfile: ./tmd.log
@@ -43,8 +44,10 @@ describe('web view', () => {
 		return client;
 	};
 
+	/** How far the daemon's clock is held back (the metrics test needs an old heartbeat). */
+	let lag = 0;
 	before(async () => {
-		web = await webDaemon(config, {socket: true});
+		web = await webDaemon(config, {socket: true, clock: {now: () => systemClock.now() - lag, at: (at, callback) => systemClock.at(at + lag, callback)}});
 		await web.waitState('ticker', 'running');
 		await web.waitState('idle', 'running');
 	});
@@ -91,8 +94,10 @@ describe('web view', () => {
 		}
 
 		await waitFor(() => web.daemon.engine.list().filter(task => task.record.state.kind === 'completed').length, n => n === 30, {what: '30 jobs completed'});
-		web.daemon.engine.get('idle').info.heartbeatAt = Date.now() - 5000;
-		web.daemon.engine.get('idle').info.progress = 42;
+		// A heartbeat 5 s ago: sent while the daemon's clock is held 5 s back.
+		lag = 5000;
+		web.daemon.engine.get('idle').receive(['WATCHDOG=1', 'PROGRESS=42']);
+		lag = 0;
 		const response = await fetch(`${web.url}/metrics`);
 		assert.equal(response.status, 200);
 		assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -189,7 +194,7 @@ describe('web view', () => {
 		assert.equal(frame?.id, String(snapshot.lastSeq));
 		assert.equal(snapshot.lastSeq, web.daemon.engine.lastSeq);
 		assert.deepEqual(snapshot.tasks.map(t => t.id).slice(0, 3), ['ticker', 'idle', 'off']);
-		web.daemon.engine.get('idle').info.progress = 77;
+		web.daemon.engine.get('idle').receive(['PROGRESS=77']);
 		const rows = await page.waitFrames(f => f.some(x => x.event === 'tasks' && x.data.includes('"progress":77')), 'the changed row');
 		const changed = rows.filter(x => x.event === 'tasks').map(x => JSON.parse(x.data) as {tasks: Array<{id: string}>});
 		assert.ok(changed.every(c => c.tasks.every(task => task.id === 'idle' || c === changed[0])), 'only changed rows after the first tick');

@@ -20,7 +20,10 @@ export type FeedDeps = {
 	host(): HostDoc | null;
 	/** How often changed documents go out while anyone listens. */
 	tickMs?: number;
-	/** Events kept for readers that come back (default 10,000). */
+	/**
+	 * Events kept for readers that come back with the last seq they saw (the web view's
+	 * `Last-Event-ID`); 0 keeps none (socket subscribers take a new snapshot instead).
+	 */
 	journalSize?: number;
 };
 
@@ -30,19 +33,20 @@ export class Feed {
 	readonly #deps: FeedDeps;
 	readonly #listeners = new Set<(item: FeedItem) => void>();
 	readonly #journal: EventJournal;
-	/** What every listener last got of each task, as JSON: only changes go out. */
-	#sent = new Map<string, string>();
+	/** What every listener last got of each task (its document, or that as JSON): only changes go out. */
+	#sent = new Map<string, TaskStatus | string>();
 	#tick: TimerHandle | null = null;
 	readonly #off: () => void;
 
 	constructor(deps: FeedDeps) {
 		this.#deps = deps;
-		this.#journal = new EventJournal(deps.journalSize, deps.engine.lastSeq);
+		this.#journal = new EventJournal(deps.journalSize ?? 0, deps.engine.lastSeq);
 		this.#off = deps.engine.on(event => {
 			const doc = eventDoc(event);
 			this.#journal.push(doc);
 			if (this.#listeners.size > 0) {
-				this.#sent.set(doc.taskId, JSON.stringify(doc.task));
+				// Compared as JSON at the next tick only: no work per event.
+				this.#sent.set(doc.taskId, doc.task);
 				this.#emit({type: 'event', event: doc});
 			}
 		});
@@ -130,7 +134,8 @@ export class Feed {
 		for (const doc of docs) {
 			const json = JSON.stringify(doc);
 			now.set(doc.id, json);
-			if (this.#sent.get(doc.id) !== json) {
+			const sent = this.#sent.get(doc.id);
+			if ((typeof sent === 'string' ? sent : JSON.stringify(sent)) !== json) {
 				changed.push(doc);
 			}
 		}

@@ -6,6 +6,7 @@
 import type {Socket} from 'node:net';
 import type {Clock, TimerHandle} from '../clock.js';
 import type {ConnectionContext, Dispatch, DispatchTarget} from './dispatch.js';
+import {encodeNotification} from './encoded.js';
 import {
 	clip,
 	describeBytes,
@@ -325,7 +326,7 @@ export class Connection {
 
 		let line: string;
 		try {
-			line = encode(notification(method, params));
+			line = encodeNotification(method, params);
 		} catch {
 			return false;
 		}

@@ -34,9 +34,9 @@ const events: Record<string, TaskEvent> = {
 	pause: {type: 'pause'},
 	resume: {type: 'resume'},
 	evict: {type: 'evict', reason: 'evicted by backup (priority 90 > 10)'},
-	fault: {type: 'fault', reason: 'watchdog: no heartbeat for 30s'},
+	fault: {type: 'fault', reason: 'watchdog: no heartbeat for 30s', cause: 'watchdog'},
 	retry: {type: 'retry'},
-	wait: {type: 'wait', reason: 'waiting for db (ready): db starting'},
+	wait: {type: 'wait', reason: 'waiting for db (ready): db starting', cause: 'dependency'},
 };
 
 /**
@@ -248,7 +248,7 @@ describe('transition: scenarios', () => {
 
 	it('a fault stops the task and then applies the restart policy as a failure', () => {
 		const s = makeSpec({starttimeMs: 0, autorestart: 'unexpected'});
-		let r = transition(started(s), {type: 'fault', reason: 'watchdog: no heartbeat for 30s'}, s, t0).record;
+		let r = transition(started(s), {type: 'fault', reason: 'watchdog: no heartbeat for 30s', cause: 'watchdog'}, s, t0).record;
 		assert.equal(r.state.kind, 'stopping');
 		r = transition(r, {type: 'exited', pid: 100, code: 0, signal: null}, s, t0).record;
 		assert.equal(r.state.kind, 'backoff');
