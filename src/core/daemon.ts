@@ -20,8 +20,9 @@ import {daemonJsonLine, eventJsonLine} from './event-log.js';
 import {StartupPages} from './memory.js';
 import {nativeSpawnProblem} from './process/native-spawn.js';
 import {LogFile} from './log/log-file.js';
-import type {Config} from './model.js';
-import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
+import type {Config, TaskSpec} from './model.js';
+import {isOrphanAlive, type Orphan} from './process/orphans.js';
+import {defaultLogPaths} from './paths.js';
 import {bootId as readBootId, processStartTime} from './process/proc.js';
 import {findTaskProcesses, unrecordedStarts, type TaskProcess} from './process/unrecorded.js';
 import {planRecovery, type RecoveredTask, type RecoveryPlan} from './recovery.js';
@@ -33,7 +34,7 @@ import {controlHandlers} from './control/handlers.js';
 import type {ReloadResult} from './ipc/methods.js';
 import {RpcServer} from './ipc/server.js';
 import {applyReload, planReload} from './reload.js';
-import type {Supervisor} from './supervisor.js';
+import {Supervisor} from './supervisor.js';
 import {version} from './version.js';
 import type {WebServer} from './web/server.js';
 
@@ -229,10 +230,10 @@ function run(options: DaemonOptions, parts: Parts): Daemon {
 	const recovered = Promise.all([
 		...plan.tasks.map(async item => {
 			const task = engine.add(item.spec, item);
-			await stopOrphans(item.orphans, clock, task, engine);
+			await stopOrphans(item.orphans, clock, task, engine, options.home, item.then !== 'none');
 			act(item, task, engine);
 		}),
-		stopOrphans(plan.strayOrphans, clock, null, engine),
+		stopOrphans(plan.strayOrphans, clock, null, engine, options.home),
 	]).then(() => undefined);
 
 	let pruneTimer: TimerHandle | null = null;
@@ -401,19 +402,47 @@ function addUnrecorded(plan: RecoveryPlan, found: TaskProcess[], previousStart: 
 	}
 }
 
-async function stopOrphans(orphans: Orphan[], clock: Clock, task: Supervisor | null, engine: Engine): Promise<void> {
+/**
+ * Processes a previous daemon left are restored as their task in `stopping` (Supervisor.adopt):
+ * the machine's one escalation stops them. Those of a task this daemon does not have get a
+ * supervisor of their own for that, never listed.
+ */
+async function stopOrphans(orphans: Orphan[], clock: Clock, task: Supervisor | null, engine: Engine, home: string, comesBack = false): Promise<void> {
+	const groups = task === null ? orphans.map(orphan => [orphan]) : orphans.length > 0 ? [orphans] : [];
 	await Promise.all(
-		orphans.map(async orphan => {
-			const how = await stopOrphan(orphan, clock);
+		groups.map(async group => {
+			const owner = task ?? straySupervisor(group[0]!, clock, home);
+			const alive = group.filter(orphan => isOrphanAlive(orphan));
+			const reason = `pid ${group.map(o => o.pid).join(', ')} ${describeOrphan(group[0]!)}`;
+			const how = await owner.adopt(group, reason, comesBack ? 'restart' : 'stopped');
+			if (task === null) {
+				owner.dispose();
+			}
+
 			if (how !== 'not-running') {
-				const what = orphan.unrecorded ? 'started by a previous daemon that died before recording it' : 'left by a previous daemon';
-				engine.note(task?.id ?? null, 'orphan-stopped', {pid: orphan.pid, how, reason: `pid ${orphan.pid} ${what} ${how}`});
+				for (const orphan of alive) {
+					engine.note(task?.id ?? null, 'orphan-stopped', {pid: orphan.pid, how, reason: `pid ${orphan.pid} ${describeOrphan(orphan)} ${how}`});
+				}
 			}
 		}),
 	);
 }
 
+function describeOrphan(orphan: Orphan): string {
+	return orphan.unrecorded ? 'started by a previous daemon that died before recording it' : 'left by a previous daemon';
+}
+
+/** A supervisor for a process whose task is gone from the config: it only ever stops it. */
+function straySupervisor(orphan: Orphan, clock: Clock, home: string): Supervisor {
+	const id = `orphan-${orphan.pid}`;
+	const spec: TaskSpec = {...programDefaults, id, kind: 'service', program: id, instance: 0, retries: 0, name: id, cmd: '', argv: [], stopsignal: orphan.stopsignal, stoptimeMs: orphan.stoptimeMs};
+	const logs = defaultLogPaths(home, id);
+	return new Supervisor(spec, {clock, random: Math.random, baseEnv: {}, defaultCwd: home, stdoutPath: logs.stdout, stderrPath: logs.stderr, socketPath: null, onChange: () => {}, onEnqueue: () => {}});
+}
+
 function act(item: RecoveredTask, task: Supervisor, engine: Engine): void {
+	// A task whose leftover process was stopped is queued again or stopped now, whatever the plan restored it as.
+	const {kind} = task.record.state;
 	switch (item.then) {
 		case 'start': {
 			const restored = item.record.want === 'up' && item.record.attempt > 0;
@@ -422,12 +451,22 @@ function act(item: RecoveredTask, task: Supervisor, engine: Engine): void {
 		}
 
 		case 'enqueue': {
-			engine.requeue(task);
+			if (kind === 'queued') {
+				engine.requeue(task);
+			} else {
+				task.dispatch({type: 'start', reason: item.record.state.reason, cause: 'restored'});
+			}
+
 			break;
 		}
 
 		case 'arm-timer': {
-			task.resumeTimer();
+			if (kind === 'backoff') {
+				task.resumeTimer();
+			} else {
+				task.dispatch({type: 'start', reason: item.record.state.reason, cause: 'restored'});
+			}
+
 			break;
 		}
 

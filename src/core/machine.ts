@@ -50,6 +50,12 @@ export type TaskEvent =
 	| {type: 'evict'; reason: string}
 	/** A liveness check failed (watchdog, max_runtime, max_memory, stuck): stop, then apply the restart policy. */
 	| {type: 'fault'; reason: string; cause: FaultCause}
+	/**
+	 * A process a previous daemon left running was found for this task: stop it (the stop signal,
+	 * SIGKILL at stoptime) before anything else. `want` is kept; with `then: 'restart'` the task
+	 * is queued again once it is gone (attempt and counters carry on).
+	 */
+	| {type: 'adopt'; pid: number; reason: string; then: 'stopped' | 'restart'}
 	/** Still queued, for this reason (a slot, or a dependency not met yet, or failed). */
 	| {type: 'wait'; reason: string; cause: 'capacity' | 'dependency'};
 
@@ -158,6 +164,10 @@ function causeOf(event: TaskEvent): Cause {
 
 		case 'evict': {
 			return 'evicted';
+		}
+
+		case 'adopt': {
+			return 'orphan';
 		}
 
 		case 'fault':
@@ -494,6 +504,10 @@ export function transition(
 		case 'evict': {
 			const pid = pidOf(state);
 			return pid !== null && state.kind !== 'stopping' ? stopping(pid, event.reason, 'requeue') : unchanged(record);
+		}
+
+		case 'adopt': {
+			return pidOf(state) === null ? stopping(event.pid, event.reason, event.then) : unchanged(record);
 		}
 
 		case 'retry': {

@@ -12,7 +12,9 @@ import {maxNotifyLine, NotifyParser, parseNotifyLine, type NotifyMessage} from '
 import type {Mark} from './actions.js';
 import {newRun, withCpuSample, type RunFacts} from './liveness.js';
 import {TaskLog} from './log/task-log.js';
-import {processStartTime} from './process/proc.js';
+import {signalProcess} from './process/native-spawn.js';
+import {AdoptedProcess, isOrphanAlive, type Orphan} from './process/orphans.js';
+import {processStartTime, runningStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
 
 /** What the task reported about itself on the notify channel. */
@@ -71,7 +73,7 @@ export class Supervisor {
 	/** Attempts ever admitted (only grows): an action's wait tells a new attempt from the old one. */
 	#admitted = 0;
 	readonly #log: TaskLog;
-	#process: TaskProcess | null = null;
+	#process: TaskProcess | AdoptedProcess | null = null;
 	#timer: {at: Millis; handle: TimerHandle} | null = null;
 	readonly #pending: Array<{event: TaskEvent; handled?: (mark: Mark) => void}> = [];
 	#busy = false;
@@ -141,6 +143,37 @@ export class Supervisor {
 		if (this.#run !== null) {
 			this.#run = withCpuSample(this.#spec, this.#run, sample, this.#deps.clock.now());
 		}
+	}
+
+	/**
+	 * Intent: processes a previous daemon left running for this task. The machine stops them as
+	 * it stops its own (`adopt`: stop signal, SIGKILL at stoptime), then the task is `stopped` or,
+	 * with `then: 'restart'`, queued again; resolves with how they ended.
+	 */
+	adopt(orphans: Orphan[], reason: string, then: 'stopped' | 'restart' = 'stopped'): Promise<'not-running' | 'stopped' | 'killed'> {
+		const alive = orphans.filter(orphan => isOrphanAlive(orphan));
+		for (const orphan of orphans) {
+			// Its leader is gone: what it left in its group goes too (a free pid leads no one else's group).
+			if (!alive.includes(orphan) && runningStartTime(orphan.pid) === null) {
+				signalProcess(-orphan.pid, 'SIGKILL');
+			}
+		}
+
+		if (alive.length === 0) {
+			return Promise.resolve('not-running');
+		}
+
+		return new Promise(resolve => {
+			const adopted = new AdoptedProcess(alive, this.#deps.clock, () => {
+				this.#process = null;
+				this.dispatch({type: 'exited', pid: alive[0]!.pid, code: null, signal: adopted.killed ? 'SIGKILL' : null});
+				resolve(adopted.killed ? 'killed' : 'stopped');
+			});
+			this.#process = adopted;
+			// Recorded as a run of its own while it is stopped: a daemon that dies meanwhile finds it again.
+			this.#pidStart = alive[0]!.pidStart;
+			this.dispatch({type: 'adopt', pid: alive[0]!.pid, reason, then});
+		});
 	}
 
 	/** Intent: the schedule says when this task runs next (null: not scheduled). */
@@ -453,6 +486,10 @@ export class Supervisor {
 
 	/** Cancels the timer; the process (if any) is left to whoever calls this. */
 	dispose(): void {
+		if (this.#process instanceof AdoptedProcess) {
+			this.#process.close();
+		}
+
 		this.#timer?.handle.cancel();
 		this.#timer = null;
 		this.#log.close();
