@@ -111,6 +111,10 @@ export class LocalClient implements TmClient {
 		const transport = {
 			call: (method: 'subscribe', params: Record<string, never>) => this.#request(connection, method, params) as Promise<Methods['subscribe']['result']>,
 			on: connection.on.bind(connection),
+			onClose: (listener: () => void) => {
+				connection.context.onClose(listener);
+				return () => {};
+			},
 		};
 		return openFeed(transport, sink).then(
 			feed => ({
@@ -118,6 +122,7 @@ export class LocalClient implements TmClient {
 					await feed.close();
 					this.#drop(connection);
 				},
+				ended: feed.ended,
 			}),
 			(error: unknown) => {
 				this.#drop(connection);
@@ -156,6 +161,7 @@ export class LocalClient implements TmClient {
 				this.#drop(connection);
 				return Promise.resolve();
 			},
+			ended: new Promise<void>(resolve => connection.context.onClose(resolve)),
 		};
 	}
 

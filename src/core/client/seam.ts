@@ -36,8 +36,8 @@ export type LogSink = {
 
 export type LogFollowParams = {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'; after?: number};
 
-/** A stream a client opened; `close` ends it (idempotent). */
-export type Subscription = {close(): Promise<void>};
+/** A stream a client opened; `close` ends it (idempotent); `ended` resolves once it is over, whichever side ended it. */
+export type Subscription = {close(): Promise<void>; ended: Promise<void>};
 
 export interface TmClient {
 	/** Where this client is connected, for messages (`/run/tm.sock`, `ssh://web1`). */

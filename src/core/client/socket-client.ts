@@ -67,7 +67,8 @@ export class SocketClient implements TmClient {
 			throw error;
 		}
 
-		return {close: () => rpc.close()};
+		const ended = new Promise<void>(resolve => rpc.onClose(() => resolve()));
+		return {close: () => rpc.close(), ended};
 	}
 
 	onClose(listener: (error: TmError | null) => void): () => void {
