@@ -15,7 +15,7 @@ import {tempDir} from '../helpers/harness.js';
 import {makeSpec} from '../helpers/spec.js';
 import {waitFor} from '../helpers/wait.js';
 import {parsePrometheusText, promtoolCheck} from '../unit/web/prom-text.js';
-import {maxStreams} from '../../src/core/web/server.js';
+import {maxStreams} from '../../src/core/web/streams.js';
 import {SseClient} from '../unit/web/sse-client.js';
 import {tickerCmd, webDaemon, type WebDaemon} from '../unit/web/web-daemon.js';
 
