@@ -14,6 +14,7 @@ import {logDefaults, programDefaults} from './config/defaults.js';
 import {expandTasks, formatIssue, loadConfigFile} from './config/index.js';
 import {Engine, type TaskEventRecord} from './engine.js';
 import {Feed} from './feed/feed.js';
+import {LocalClient} from './client/local-client.js';
 import {defaultJournalSize} from './feed/journal.js';
 import {messageOf, TmError} from './errors.js';
 import {daemonJsonLine, eventJsonLine} from './event-log.js';
@@ -128,31 +129,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		log: (message, data) => sink.log(daemonJsonLine(clock.now(), message, data)),
 		webUrl: () => web?.url ?? null,
 	});
+	const handlers = controlHandlers({
+		engine,
+		feed,
+		daemon: daemonDoc,
+		shutdown: () => options.onShutdownRequest?.(),
+		reload: dryRun => reload(dryRun),
+		host: () => monitor?.host ?? null,
+		alerter,
+	});
 	const server =
 		options.socketPath === null
 			? null
-			: new RpcServer({
-					socketPath: options.socketPath,
-					version,
-					clock,
-					handlers: controlHandlers({
-						engine,
-						feed,
-						daemon: daemonDoc,
-						shutdown: () => options.onShutdownRequest?.(),
-						reload: dryRun => reload(dryRun),
-						host: () => monitor?.host ?? null,
-						alerter,
-					}),
-					onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`),
-				});
+			: new RpcServer({socketPath: options.socketPath, version, clock, handlers, onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`)});
 	await server?.listen();
 	try {
 		const {http, httpToken: token} = options.config.daemon;
 		const logfile = daemonLogPath(options);
 		const alerts = () => alerter?.stats() ?? null;
 		// Loaded only when configured: without it the daemon never loads node:http and the page (about 1 MiB of RSS).
-		web = http === null ? null : await (await import('./web/server.js')).WebServer.start({engine, clock, address: http, token, daemon: daemonDoc, startedAt, version, logfile, alerts, host: () => monitor?.host ?? null, onWarning: warn});
+		if (http !== null) {
+			const {WebServer} = await import('./web/server.js');
+			const client = new LocalClient({handlers, version, pid: process.pid, client: 'web view'});
+			web = await WebServer.start({engine, feed, client, clock, address: http, token, startedAt, version, logfile, alerts, onWarning: warn});
+		}
+
 		store = Store.open(databasePath(options.home));
 	} catch (error) {
 		await web?.close();

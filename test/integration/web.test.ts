@@ -221,7 +221,7 @@ describe('web view', () => {
 		assert.ok(frames.filter(f => f.event === 'message').every(f => f.id === String((JSON.parse(f.data) as EventDoc).seq)));
 
 		// Without a transition: progress changes, and the next tick carries idle's new document.
-		web.daemon.engine.get('idle').info.progress = 55;
+		web.daemon.engine.get('idle').receive(['PROGRESS=55']);
 		await page.waitFrames(f => f.some(x => x.event === 'tasks' && x.data.includes('"progress":55')), 'the changed document');
 		const update = page.named<TasksUpdate>('tasks').find(u => u.tasks.some(t => t.id === 'idle' && t.progress === 55));
 		assert.ok(update, 'idle\'s new document');
