@@ -147,7 +147,7 @@ export class LocalClient implements TmClient {
 		try {
 			const doc = (await this.#request(connection, 'logs', {...params, follow: true})) as Methods['logs']['result'];
 			last = doc.lines.at(-1)?.seq ?? doc.lastSeq ?? 0;
-			sink.tail(doc.lines, doc.gap === true);
+			sink.tail(doc.lines, doc.gap === true, doc.lastSeq ?? doc.lines.at(-1)?.seq ?? null);
 			for (const line of early) {
 				deliver(line);
 			}

@@ -26,10 +26,11 @@ export type FeedSink = {
 
 /**
  * What a log follower hears: the tail first (with `after`, the lines after it, or the tail and
- * `gap: true` when those are no longer all kept), then each line, and how many it missed.
+ * `gap: true` when those are no longer all kept) with the log's last seq, then each line, and
+ * how many it missed.
  */
 export type LogSink = {
-	tail(lines: LogLineDoc[], gap: boolean): void;
+	tail(lines: LogLineDoc[], gap: boolean, lastSeq: number | null): void;
 	line(line: LogLineDoc): void;
 	dropped(count: number): void;
 };

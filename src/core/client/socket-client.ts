@@ -58,7 +58,7 @@ export class SocketClient implements TmClient {
 		try {
 			const doc = await rpc.call('logs', {...params, follow: true});
 			last = doc.lines.at(-1)?.seq ?? doc.lastSeq ?? 0;
-			sink.tail(doc.lines, doc.gap === true);
+			sink.tail(doc.lines, doc.gap === true, doc.lastSeq ?? doc.lines.at(-1)?.seq ?? null);
 			for (const line of early) {
 				deliver(line);
 			}

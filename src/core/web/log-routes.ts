@@ -81,9 +81,9 @@ export async function taskLogStream({client, streams}: LogRouteDeps, exchange: E
 	const send = (line: LogLineDoc): void => void stream.send({id: line.seq, data: line});
 	try {
 		const following = await client.followLogs(params, {
-			tail(lines, gap) {
+			tail(lines, gap, lastSeq) {
 				if (gap && last !== null) {
-					stream.send({event: 'reset', data: {why: `log lines after ${last} are no longer kept`, lastSeq: lines.at(-1)?.seq ?? null}});
+					stream.send({event: 'reset', data: {why: `log lines after ${last} are no longer kept`, lastSeq}});
 				}
 
 				lines.forEach(send);
