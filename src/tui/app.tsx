@@ -12,7 +12,8 @@ import {compileKeymap, type CompiledKeymap} from './keymap.js';
 import {parseKeys} from './keys.js';
 import {scrollOffset, tablePage} from './layout.js';
 import type {LiveData, LogFeed} from './live.js';
-import {clearMessage, initialState, reduceKey, selectedIndex, withMessage, type Effect, type UiState} from './state.js';
+import {reduceKey} from './reducer.js';
+import {clearMessage, initialState, selectedIndex, withMessage, type Effect, type UiState} from './state.js';
 import type {Theme} from './theme.js';
 import {compileFilter, visibleTasks} from './view.js';
 
