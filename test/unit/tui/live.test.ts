@@ -110,6 +110,10 @@ class FakeTransport implements FeedTransport {
 		return () => set.delete(listener as (params: never) => void);
 	}
 
+	onClose(): () => void {
+		return () => {};
+	}
+
 	push<N extends keyof Notifications>(name: N, params: Notifications[N]): void {
 		for (const listener of this.listeners.get(name) ?? []) {
 			(listener as (p: Notifications[N]) => void)(params);
