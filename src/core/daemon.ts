@@ -18,6 +18,7 @@ import {daemonJsonLine, eventJsonLine} from './event-log.js';
 import {StartupPages} from './memory.js';
 import {nativeSpawnProblem} from './process/native-spawn.js';
 import {LogFile} from './log/log-file.js';
+import {databasePath} from './paths.js';
 import type {Config} from './model.js';
 import {isOrphanAlive, stopOrphan, type Orphan} from './process/orphans.js';
 import {bootId as readBootId, processStartTime} from './process/proc.js';
@@ -74,10 +75,6 @@ const daemonLogSpec = {...logDefaults, timestamps: false};
 /** How long shutdown waits for alert mails still waiting to go out. */
 const alertFlushMs = 10_000;
 const pruneBatch = 500;
-
-export function databasePath(home: string): string {
-	return path.join(home, 'tm.db');
-}
 
 /**
  * Starts supervising. The control socket is claimed first, so a second daemon on the same home
