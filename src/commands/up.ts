@@ -5,7 +5,7 @@
  */
 import {Option, type Command} from 'commander';
 import {formatIssue, loadConfigFile} from '../core/config/index.js';
-import {startDaemon} from '../core/daemon.js';
+import {startDaemon} from '../core/daemon/index.js';
 import {RpcClient} from '../core/ipc/client.js';
 import {messageOf, TmError} from '../core/errors.js';
 import {eventHumanLine} from '../core/event-log.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import {describe, it} from 'node:test';
 import {ManualClock} from '../../src/core/clock.js';
 import {loadConfigText} from '../../src/core/config/index.js';
-import {startDaemon} from '../../src/core/daemon.js';
+import {startDaemon} from '../../src/core/daemon/index.js';
 import {initialRecord} from '../../src/core/machine.js';
 import {databasePath} from '../../src/core/paths.js';
 import type {TaskRow} from '../../src/core/ports.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import Database from 'better-sqlite3';
 import {loadConfigText} from '../../src/core/config/index.js';
-import {startDaemon} from '../../src/core/daemon.js';
+import {startDaemon} from '../../src/core/daemon/index.js';
 import {databasePath} from '../../src/core/paths.js';
 import {tempDir} from '../helpers/harness.js';
 import {makeSpec} from '../helpers/spec.js';
