@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {commands, commandsFor} from '../../src/commands/program.js';
 import {envAssignment, execArg, renderUnit, stopTimeoutSec, unitPath, type UnitSpec} from '../../src/commands/startup.js';
-import {withoutSystemdVariables} from '../../src/commands/systemd.js';
+import {withoutSystemdVariables} from '../../src/core/daemon/systemd.js';
 import {loadConfigText} from '../../src/core/config/load.js';
 import type {Config} from '../../src/core/model.js';
 import {addonFolders} from '../../src/core/addons.js';
