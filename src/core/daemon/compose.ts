@@ -102,6 +102,7 @@ function makeParts(options: DaemonOptions): Parts {
 	const bootId = readBootId(options.env);
 	const startedAt = clock.now();
 	const about = (): DaemonDoc => ({pid: process.pid, startedAt: new Date(startedAt).toISOString(), version, home: options.home, config: options.config.file});
+	// Before anything that logs.
 	const log = DaemonLog.open(options.config.daemon.logfile, options.cwd, clock, warn);
 	const database = new Database(databasePath(options.home));
 	const engine = new Engine(options.config, [], {
@@ -115,6 +116,7 @@ function makeParts(options: DaemonOptions): Parts {
 		persist: batch => database.writeBatch(batch),
 		onWarning: warn,
 	});
+	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
 	const web = new WebView(options.config.daemon.http);
 	const alerter = createAlerter(options.config.daemon, {clock, warn, log: (message, data) => log.note(message, data), webUrl: () => web.url});
 	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn});
