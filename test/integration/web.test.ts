@@ -8,7 +8,7 @@ import {createServer} from 'node:net';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {loadConfigText} from '../../src/core/config/index.js';
-import {startDaemon} from '../../src/core/daemon.js';
+import {startDaemon} from '../../src/core/daemon/index.js';
 import type {EventDoc, LogLineDoc, StatusDoc, TasksUpdate} from '../../src/core/ipc/methods.js';
 import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';

@@ -6,7 +6,7 @@ import {rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {Clock} from '../../../src/core/clock.js';
 import {loadConfigText} from '../../../src/core/config/index.js';
-import {startDaemon, type Daemon} from '../../../src/core/daemon.js';
+import {startDaemon, type Daemon} from '../../../src/core/daemon/index.js';
 import type {TaskEventRecord} from '../../../src/core/engine.js';
 import {tempDir} from '../../helpers/harness.js';
 import {waitFor} from '../../helpers/wait.js';

@@ -4,9 +4,9 @@
  * programs start (when `autostart`), removed ones stop and leave, changed ones restart with the
  * new spec, unchanged ones are not touched: same process, same pid.
  */
-import {programTasks} from './config/expand.js';
-import type {Engine} from './engine.js';
-import type {Config, DaemonSpec, ProgramSpec} from './model.js';
+import {programTasks} from '../config/expand.js';
+import type {Engine} from '../engine.js';
+import type {Config, DaemonSpec, ProgramSpec} from '../model.js';
 
 export type ReloadPlan = {
 	added: string[];
