@@ -2,7 +2,8 @@
 // single-binary-node24.md are the recipes):
 //   1. the pinned Node 24 and better-sqlite3 compiled for it, GC stress checked (scripts/runtime.mjs)
 //   2. esbuild: bin/tm.ts -> dist/tm.cjs, one CommonJS file (sea-compat plugin for Ink and yoga);
-//      commands stay lazy: `tm --version` evaluates only the command line itself
+//      commands stay lazy: `tm --version` evaluates only the command line itself; the web page's
+//      files are inlined (__TM_PAGE__)
 //   3. Ink probe: the dashboard's libraries bundle and render in the embedded Node
 //   4. the SEA blob (the bundle, its V8 code cache, the addon as an asset), made by that Node
 //   5. a stripped copy of that Node with the blob injected (postject), checked, renamed to dist/tm
@@ -107,6 +108,12 @@ function checkEager(meta) {
 	}
 }
 
+/** The web view's page (src/core/web/assets.ts): its files go into the bundle, as nothing is read from disk there. */
+function webPage() {
+	const dir = path.join(root, 'src/core/web/page');
+	return Object.fromEntries(['index.html', 'app.css', 'app.js'].map(file => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
+}
+
 async function main() {
 	const version = checkVersions();
 	const runtime = await step('runtime', () => ensureRuntime(log));
@@ -127,7 +134,7 @@ async function main() {
 	const addonBytes = fs.readFileSync(addon);
 	const addonHash = crypto.createHash('sha256').update(addonBytes).update(fs.readFileSync(spawnAddon)).update(runtime.abi).digest('hex').slice(0, 16);
 	const main = path.join(dist, 'tm.cjs');
-	const meta = await step('bundle', () => bundle('bin/tm.ts', main, runtime, {__TM_ADDON_HASH__: JSON.stringify(addonHash)}));
+	const meta = await step('bundle', () => bundle('bin/tm.ts', main, runtime, {__TM_ADDON_HASH__: JSON.stringify(addonHash), __TM_PAGE__: JSON.stringify(webPage())}));
 	fs.writeFileSync(path.join(dist, 'meta.json'), JSON.stringify(meta));
 	checkEager(meta);
 	log(`dist/tm.cjs ${(fs.statSync(main).size / 1024).toFixed(0)} KiB, addon ${addonHash}`);

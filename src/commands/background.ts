@@ -7,7 +7,7 @@ import {spawn} from 'node:child_process';
 import {mkdirSync, openSync, closeSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
-import {RpcClient} from '../core/ipc/client.js';
+import {SocketClient} from '../core/client/socket-client.js';
 import {TmError} from '../core/errors.js';
 import type {Deps} from './deps.js';
 
@@ -39,7 +39,7 @@ export async function startInBackground(
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		try {
-			const client = await RpcClient.connect(socket, {client: 'tm-up', timeoutMs: 1000});
+			const client = await SocketClient.connect(socket, {client: 'tm-up', timeoutMs: 1000});
 			const daemonPid = client.server.pid;
 			void client.close();
 			if (daemonPid === pid) {

@@ -1,14 +1,16 @@
 /**
- * How a command reaches the daemon: the socket from --socket, TM_SOCKET or the home folder.
+ * How a command reaches the daemon: through the client seam (core/client/seam.ts), today over
+ * the socket from --socket, TM_SOCKET or the home folder.
  */
-import {RpcClient} from '../core/ipc/client.js';
+import type {TmClient} from '../core/client/seam.js';
+import {SocketClient} from '../core/client/socket-client.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {reportError} from './output.js';
 
-export async function connect(options: GlobalOptions, deps: Deps, timeoutMs?: number): Promise<RpcClient> {
+export async function connect(options: GlobalOptions, deps: Deps, timeoutMs?: number): Promise<TmClient> {
 	const home = resolveHome(options.home, deps.env);
-	return RpcClient.connect(resolveSocket(options.socket, home, deps.env), {client: 'tm-cli', timeoutMs});
+	return SocketClient.connect(resolveSocket(options.socket, home, deps.env), {client: 'tm-cli', timeoutMs});
 }
 
 /**
@@ -18,7 +20,7 @@ export async function connect(options: GlobalOptions, deps: Deps, timeoutMs?: nu
 export async function withClient(
 	options: GlobalOptions,
 	deps: Deps,
-	work: (client: RpcClient) => Promise<number>,
+	work: (client: TmClient) => Promise<number>,
 	details?: Record<string, unknown>,
 ): Promise<number> {
 	try {

@@ -3,9 +3,8 @@
  * straight from the database (read-only), so it works with the daemon down.
  */
 import type {Command} from 'commander';
-import {databasePath} from '../core/daemon.js';
 import {TmError} from '../core/errors.js';
-import {resolveHome} from '../core/paths.js';
+import {databasePath, resolveHome} from '../core/paths.js';
 import {openReadonlyStore} from '../store/readonly.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';

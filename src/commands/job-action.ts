@@ -8,7 +8,7 @@
  */
 import type {Command} from 'commander';
 import type {TaskActionResult} from '../core/ipc/methods.js';
-import type {RpcClient} from '../core/ipc/client.js';
+import type {TmClient} from '../core/client/seam.js';
 import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson} from './output.js';
@@ -20,7 +20,7 @@ export type JobActionOptions = GlobalOptions & {wait?: boolean};
 const finished = new Set(['completed', 'failed', 'fatal', 'stopped']);
 
 /** Waits for every accepted cancel to reach a final state, and reports that state. */
-async function settle(client: RpcClient, results: TaskActionResult[]): Promise<TaskActionResult[]> {
+async function settle(client: TmClient, results: TaskActionResult[]): Promise<TaskActionResult[]> {
 	return Promise.all(
 		results.map(async result => {
 			if (!result.ok || finished.has(result.state)) {

@@ -29,30 +29,23 @@ export async function runLogs(name: string, options: LogsOptions, deps: Deps): P
 
 	let client: Awaited<ReturnType<typeof connect>> | null = null;
 	try {
-		const connection = await connect(options, deps);
-		client = connection;
-		const ended = new Promise<void>(resolve => connection.onClose(() => resolve()));
-		const follow: LogLineDoc[] = [];
-		let live = false;
-		connection.on('log', ({line}) => (live ? print(line) : follow.push(line)));
-		const doc = await connection.call('logs', {name, lines, stream, follow: Boolean(options.follow)});
-		if (options.json && !options.follow) {
-			printJson(deps.io, doc);
-		} else {
-			doc.lines.forEach(print);
-		}
-
+		client = await connect(options, deps);
 		if (!options.follow) {
-			void connection.close();
+			const doc = await client.call('logs', {name, lines, stream});
+			if (options.json) {
+				printJson(deps.io, doc);
+			} else {
+				doc.lines.forEach(print);
+			}
+
+			await client.close();
 			return 0;
 		}
 
-		// Lines that arrived while the tail was on its way, without repeating any.
-		const last = doc.lines.at(-1)?.seq ?? -1;
-		follow.filter(line => line.seq > last).forEach(print);
-		live = true;
-		const off = deps.onSignal(['SIGINT', 'SIGTERM'], () => connection.close());
-		await ended;
+		const following = await client.followLogs({name, lines, stream}, {tail: tail => tail.forEach(print), line: print, dropped: () => {}});
+		await client.close();
+		const off = deps.onSignal(['SIGINT', 'SIGTERM'], () => void following.close());
+		await following.ended;
 		off();
 		return 0;
 	} catch (error) {

@@ -6,7 +6,7 @@
  * tm stops every task with its own stopsignal and stoptime before it exits. When tm itself dies,
  * its tasks are left running; systemd restarts tm (`Restart=on-failure`), which recognises them
  * (pid, start time, boot id) and stops them by process group before starting them again.
- * Readiness: `Type=notify` when systemd-notify is installed (see systemd.ts), else `Type=exec`.
+ * Readiness: `Type=notify` when systemd-notify is installed (see core/daemon/systemd.ts), else `Type=exec`.
  */
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, writeFileSync} from 'node:fs';
@@ -20,7 +20,7 @@ import {resolveHome} from '../core/paths.js';
 import {version} from '../core/version.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
-import {findSystemdNotify} from './systemd.js';
+import {findSystemdNotify} from '../core/daemon/systemd.js';
 import {configPath} from './validate.js';
 
 export type StartupOptions = GlobalOptions & {config?: string; user?: boolean; install?: boolean; name?: string};

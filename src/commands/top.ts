@@ -4,6 +4,7 @@
  * commands never load React at all.
  */
 import type {Command} from 'commander';
+import {SocketClient} from '../core/client/socket-client.js';
 import {parseDuration} from '../core/config/units.js';
 import {TmError} from '../core/errors.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
@@ -39,9 +40,9 @@ export async function runTop(options: TopOptions, deps: Deps, streams: TopStream
 
 	try {
 		const {runDashboard} = await import('../tui/run-dashboard.js');
-		const home = resolveHome(options.home, deps.env);
+		const socketPath = resolveSocket(options.socket, resolveHome(options.home, deps.env), deps.env);
 		return await runDashboard({
-			socketPath: resolveSocket(options.socket, home, deps.env),
+			connect: () => SocketClient.connect(socketPath, {client: 'tm-top', timeoutMs: 3000}),
 			intervalMs: interval.value,
 			lowBandwidth: Boolean(options.lowBandwidth),
 			env: deps.env,
@@ -57,7 +58,7 @@ export function registerTop(program: Command, deps: Deps, done: (code: number) =
 	program
 		.command('top')
 		.description('full-screen dashboard: tasks, heartbeats, retries, progress and logs, live')
-		.option('--interval <duration>', 'refresh cpu, memory and ages every (default 1s)')
+		.option('--interval <duration>', 'move ages and countdowns on every (default 1s)')
 		.option('--low-bandwidth', 'fewer frames, slower log refresh, no colour (slow SSH links)')
 		.action(async (options: TopOptions, command: Command) => {
 			done(await runTop({...command.optsWithGlobals(), ...options}, deps));

@@ -1,57 +1,21 @@
 /**
- * `tm up --foreground [-c FILE]`: runs the supervisor attached to this terminal until SIGTERM or
- * SIGINT, then stops every task gracefully. Under systemd (`tm startup`) it tells systemd when it
- * is ready and when it stops (systemd.ts), and keeps systemd's variables from its tasks.
+ * `tm up [-c FILE]`: starts the daemon in the background and waits until it answers, or says it
+ * is already running. `tm up --foreground`: this process is the daemon (core/daemon/shell.ts),
+ * attached to this terminal until SIGTERM, SIGINT or `tm down`.
  */
 import {Option, type Command} from 'commander';
 import {formatIssue, loadConfigFile} from '../core/config/index.js';
-import {startDaemon} from '../core/daemon.js';
-import {RpcClient} from '../core/ipc/client.js';
-import {messageOf, TmError} from '../core/errors.js';
-import {eventHumanLine} from '../core/event-log.js';
+import {SocketClient} from '../core/client/socket-client.js';
 import {logDefaults} from '../core/config/defaults.js';
-import {OutputRotation} from '../core/log/output-rotation.js';
+import {startShell} from '../core/daemon/shell.js';
+import {TmError} from '../core/errors.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
 import {startInBackground} from './background.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
-import {formatPlan} from './reload.js';
-import {notifySystemd, withoutSystemdVariables} from './systemd.js';
 import {configPath} from './validate.js';
 
 export type UpOptions = GlobalOptions & {config?: string; foreground?: boolean; output?: string; outputMaxSize?: string};
-
-/**
- * The daemon's readable lines on stderr: the event lines of one pass of the event loop leave in
- * one write (a burst of jobs is hundreds of lines, and each write to a file or pipe is a system
- * call); any other line goes at once, after those, so the order stays.
- */
-function batchedErr(write: (text: string) => void): {line(text: string): void; now(text: string): void} {
-	let pending = '';
-	const flush = (): void => {
-		if (pending !== '') {
-			const text = pending;
-			pending = '';
-			write(text);
-		}
-	};
-
-	return {
-		line(text) {
-			if (pending === '') {
-				setImmediate(flush);
-			}
-
-			pending += text;
-		},
-		now(text) {
-			flush();
-			if (text !== '') {
-				write(text);
-			}
-		},
-	};
-}
 
 export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	if (!options.foreground) {
@@ -76,66 +40,25 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	}
 
 	const home = resolveHome(options.home, deps.env);
-	// Started in the background: stderr is tmd.out, rotated like the daemon log.
-	const rotation = options.output === undefined ? null : OutputRotation.of(options.output, 2, {...logDefaults, maxSize: Number(options.outputMaxSize ?? logDefaults.maxSize)});
-	const err = batchedErr(text => {
-		deps.io.err(text);
-		const problem = rotation?.wrote(Buffer.byteLength(text)) ?? null;
-		if (problem !== null) {
-			deps.io.err(`tm: ${problem}\n`);
-		}
-	});
-	const socketPath = resolveSocket(options.socket, home, deps.env);
-	let requestStop: (why: string) => void = () => {};
-	const stopRequested = new Promise<string>(resolve => {
-		requestStop = resolve;
-	});
-	const off = deps.onSignal(['SIGTERM', 'SIGINT'], signal => requestStop(signal));
-	let daemon;
+	let shell;
 	try {
-		daemon = await startDaemon({
+		shell = await startShell({
 			config: loaded.value,
+			file,
 			home,
+			socketPath: resolveSocket(options.socket, home, deps.env),
 			cwd: deps.cwd,
-			env: withoutSystemdVariables(deps.env),
-			socketPath,
-			onEvent: event => err.line(eventHumanLine(event)),
-			onWarning: message => err.now(`tm: ${message}\n`),
-			onShutdownRequest: () => requestStop('tm down'),
+			env: deps.env,
+			err: text => deps.io.err(text),
+			onSignal: (signals, handler) => deps.onSignal(signals, handler),
+			// Started in the background: stderr is tmd.out, rotated like the daemon log.
+			output: options.output === undefined ? null : {file: options.output, maxSize: Number(options.outputMaxSize ?? logDefaults.maxSize)},
 		});
 	} catch (error) {
-		off();
-		err.now('');
 		return reportError(deps.io, options.json, error);
 	}
 
-	const tasks = daemon.engine.list().length;
-	err.now(`tm: supervising ${tasks} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`);
-	const warnIf = (problem: string | null): void => {
-		if (problem !== null) {
-			err.now(`tm: ${problem}\n`);
-		}
-	};
-
-	const offHup = deps.onSignal(['SIGHUP'], () => {
-		daemon.reload().then(
-			plan => err.now(`tm: SIGHUP: ${formatPlan(plan).trimEnd().replaceAll('\n', '; ')}\n`),
-			(error: unknown) => err.now(`tm: SIGHUP: reload refused: ${messageOf(error)}\n`),
-		);
-	});
-	// Task timers do not hold the event loop open; the daemon does, until it is told to stop.
-	const keepAlive = setInterval(() => {}, 1 << 30);
-	const ready = notifySystemd(deps.env, ['--ready', `--pid=${process.pid}`, `--status=supervising ${tasks} tasks from ${file}`]).then(warnIf);
-	const why = await stopRequested;
-	off();
-	offHup();
-	err.now(`tm: ${why}: stopping every task\n`);
-	await ready;
-	const stopping = notifySystemd(deps.env, ['--status=stopping every task', 'STOPPING=1']).then(warnIf);
-	await daemon.shutdown(`daemon stopping (${why})`);
-	await stopping;
-	clearInterval(keepAlive);
-	err.now('tm: all tasks stopped\n');
+	await shell.stopped;
 	return 0;
 }
 
@@ -158,7 +81,7 @@ async function runBackground(options: UpOptions, deps: Deps): Promise<number> {
 	const home = resolveHome(options.home, deps.env);
 	const socket = resolveSocket(options.socket, home, deps.env);
 	try {
-		const client = await RpcClient.connect(socket, {client: 'tm-up', timeoutMs: 2000});
+		const client = await SocketClient.connect(socket, {client: 'tm-up', timeoutMs: 2000});
 		const status = await client.call('status', {});
 		client.close();
 		const asked = options.config ? configPath(options.config, deps) : null;

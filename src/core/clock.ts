@@ -77,3 +77,12 @@ export class ManualClock implements Clock {
 		return pending.length === 0 ? null : Math.min(...pending);
 	}
 }
+
+/**
+ * Holds the process open until the returned function is called: the clock's own timers do not
+ * (a task's timer must never keep an exiting daemon alive), the daemon's shell does.
+ */
+export function holdOpen(): () => void {
+	const timer = setInterval(() => {}, 1 << 30);
+	return () => clearInterval(timer);
+}

@@ -3,7 +3,7 @@
  * task, its detail, an event (which carries the task's whole document), a log line, the
  * status document. UIs paint from these; none patches a document or parses a reason.
  */
-import type {TaskEventRecord} from './engine.js';
+import type {TaskEventRecord} from './task-event.js';
 import type {EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskStatus} from './ipc/methods.js';
 import {watchdogOf} from './liveness.js';
 import type {LogLine} from './log/line-ring.js';

@@ -17,6 +17,7 @@ export function eventJsonLine(event: TaskEventRecord): string {
 		restarts: event.restarts,
 		attempt: event.attempt,
 		exit: event.exit,
+		cause: event.cause,
 	})}\n`;
 }
 

@@ -3,7 +3,7 @@
  * the stuck detector. Pure: given what was observed of the current run, the reason to stop it
  * (as a `fault`), or null. Paused time counts against none of them.
  */
-import type {Millis, StateKind, TaskSpec} from './model.js';
+import type {FaultCause, Millis, StateKind, TaskSpec} from './model.js';
 
 /** What is known of the current run. Times are the injected clock's. */
 export type RunFacts = {
@@ -68,7 +68,10 @@ export function watchdogOf(spec: TaskSpec, run: RunFacts, taskTimeoutMs: number)
 }
 
 /** Why the task must be stopped now, or null. Only a starting or running task is checked. */
-export function livenessFault(spec: TaskSpec, state: StateKind, run: RunFacts, taskTimeoutMs: number, now: Millis): string | null {
+/** A failed check: which, and the reason in words. */
+export type Fault = {cause: FaultCause; reason: string};
+
+export function livenessFault(spec: TaskSpec, state: StateKind, run: RunFacts, taskTimeoutMs: number, now: Millis): Fault | null {
 	if (state !== 'running' && state !== 'starting') {
 		return null;
 	}
@@ -77,22 +80,22 @@ export function livenessFault(spec: TaskSpec, state: StateKind, run: RunFacts, t
 	if (watchdog !== null) {
 		const since = Math.max(run.heartbeatAt ?? run.startedAt, run.resumedAt ?? run.startedAt);
 		if (now - since >= watchdog) {
-			return `watchdog: no heartbeat for ${shortDuration(watchdog)}`;
+			return {cause: 'watchdog', reason: `watchdog: no heartbeat for ${shortDuration(watchdog)}`};
 		}
 	}
 
 	if (spec.maxRuntimeMs !== null && now - run.startedAt - run.pausedMs >= spec.maxRuntimeMs) {
-		return `max_runtime ${shortDuration(spec.maxRuntimeMs)}`;
+		return {cause: 'max_runtime', reason: `max_runtime ${shortDuration(spec.maxRuntimeMs)}`};
 	}
 
 	if (spec.maxMemory !== null && run.rss !== null && run.rss > spec.maxMemory) {
-		return `max_memory: ${shortSize(run.rss)} over ${shortSize(spec.maxMemory)}`;
+		return {cause: 'max_memory', reason: `max_memory: ${shortSize(run.rss)} over ${shortSize(spec.maxMemory)}`};
 	}
 
 	if (spec.stuck !== null && run.lowCpuSince !== null) {
 		const quietSince = Math.max(run.lowCpuSince, run.outputAt ?? 0, run.heartbeatAt ?? 0, run.resumedAt ?? 0, run.startedAt);
 		if (now - quietSince >= spec.stuck.forMs) {
-			return `stuck: ${Math.round(run.cpu ?? 0)}% cpu, no output or heartbeat for ${shortDuration(spec.stuck.forMs)}`;
+			return {cause: 'stuck', reason: `stuck: ${Math.round(run.cpu ?? 0)}% cpu, no output or heartbeat for ${shortDuration(spec.stuck.forMs)}`};
 		}
 	}
 

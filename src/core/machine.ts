@@ -21,19 +21,19 @@
  */
 import {backoffDelay} from './backoff.js';
 import {configDuration} from './durations.js';
-import type {ExitInfo, Millis, TaskRecord, TaskSpec, TaskState} from './model.js';
+import type {Cause, ExitInfo, FaultCause, Millis, TaskRecord, TaskSpec, TaskState} from './model.js';
 
 export type TaskEvent =
-	/** A person or the config wants it up (autostart, `tm start`). */
-	| {type: 'start'; reason?: string}
+	/** A person or the config wants it up (autostart, `tm start`); `cause` says which (default `requested`). */
+	| {type: 'start'; reason?: string; cause?: Cause}
 	/** `tm retry`: a failed task gets its retries back and runs again as the next attempt. */
 	| {type: 'retry'; reason?: string}
 	/**
 	 * A person or the config wants it down. With `shutdown`, the daemon is going away: the task
 	 * stops but keeps its `want`, so it comes back when the daemon does.
 	 */
-	| {type: 'stop'; reason?: string; shutdown?: boolean}
-	| {type: 'restart'; reason?: string}
+	| {type: 'stop'; reason?: string; shutdown?: boolean; cause?: Cause}
+	| {type: 'restart'; reason?: string; cause?: Cause}
 	/** The scheduler granted a slot (capacity and dependencies allow it). */
 	| {type: 'admit'}
 	| {type: 'spawned'; pid: number}
@@ -49,9 +49,15 @@ export type TaskEvent =
 	/** Give the slot to someone else: stop gracefully and queue again. */
 	| {type: 'evict'; reason: string}
 	/** A liveness check failed (watchdog, max_runtime, max_memory, stuck): stop, then apply the restart policy. */
-	| {type: 'fault'; reason: string}
-	/** Still queued, for this reason (a dependency not met yet, or failed). */
-	| {type: 'wait'; reason: string};
+	| {type: 'fault'; reason: string; cause: FaultCause}
+	/**
+	 * A process a previous daemon left running was found for this task: stop it (the stop signal,
+	 * SIGKILL at stoptime) before anything else. `want` is kept; with `then: 'restart'` the task
+	 * is queued again once it is gone (attempt and counters carry on).
+	 */
+	| {type: 'adopt'; pid: number; reason: string; then: 'stopped' | 'restart'}
+	/** Still queued, for this reason (a slot, or a dependency not met yet, or failed). */
+	| {type: 'wait'; reason: string; cause: 'capacity' | 'dependency'};
 
 export type Effect =
 	| {type: 'spawn'}
@@ -120,6 +126,57 @@ export function describeExit(exit: Pick<ExitInfo, 'code' | 'signal'>): string {
 
 const unchanged = (record: TaskRecord): Transition => ({record, effects: []});
 
+/** What a change made by `event` is caused by, unless the transition says otherwise. */
+function causeOf(event: TaskEvent): Cause {
+	switch (event.type) {
+		case 'start':
+		case 'stop':
+		case 'restart': {
+			return event.cause ?? (event.type === 'stop' && event.shutdown ? 'shutdown' : 'requested');
+		}
+
+		case 'retry':
+		case 'pause':
+		case 'resume': {
+			return 'requested';
+		}
+
+		case 'admit': {
+			return 'admitted';
+		}
+
+		case 'spawned':
+		case 'timer': {
+			return 'spawned';
+		}
+
+		case 'spawn-failed': {
+			return 'spawn_failed';
+		}
+
+		case 'ready': {
+			return 'ready';
+		}
+
+		case 'exited': {
+			return event.signal === null ? 'exit' : 'signal';
+		}
+
+		case 'evict': {
+			return 'evicted';
+		}
+
+		case 'adopt': {
+			return 'orphan';
+		}
+
+		case 'fault':
+		case 'wait': {
+			return event.cause;
+		}
+	}
+}
+
 /**
  * Decides what happens to a task when `event` occurs at `now`. `random` ∈ [0, 1) is drawn by the
  * runtime and only used for backoff jitter, so the function stays deterministic.
@@ -132,8 +189,9 @@ export function transition(
 	random = 0.5,
 ): Transition {
 	const {state} = record;
+	const cause = causeOf(event);
 	const to = (next: TaskState, changes: Partial<TaskRecord> = {}, effects: Effect[] = []): Transition => ({
-		record: {...record, ...changes, state: next},
+		record: {...record, cause, ...changes, state: next},
 		effects,
 	});
 
@@ -162,36 +220,36 @@ export function transition(
 	};
 
 	/** A start that did not reach `running`: retry with backoff, or give up. */
-	const failedStart = (reason: string, lastExit: ExitInfo | null): Transition => {
+	const failedStart = (reason: string, lastExit: ExitInfo | null, why: Cause = cause): Transition => {
 		const failures = record.failures + 1;
 		const limit = spec.kind === 'job' ? spec.retries : spec.startretries;
 		if (failures > limit) {
 			const kind = spec.kind === 'job' ? 'failed' : 'fatal';
 			const tries = failures === 1 ? '1 try' : `${failures} tries`;
-			return to({kind, since: now, reason: `${reason}; gave up after ${tries}`, lastExit}, {failures, upSince: null});
+			return to({kind, since: now, reason: `${reason}; gave up after ${tries}`, lastExit}, {failures, upSince: null, cause: why});
 		}
 
 		const delay = backoffDelay(spec.backoff, failures, random);
 		return to(
 			{kind: 'backoff', since: now, reason: `${reason}; retry ${failures}/${limit} in ${configDuration(delay)}`, until: now + delay, lastExit},
-			{failures, upSince: null},
+			{failures, upSince: null, cause: why},
 		);
 	};
 
 	/** A run that had started ended: the restart policy decides. */
-	const ended = (exit: ExitInfo, cause: string | null): Transition => {
-		const text = cause ?? describeExit(exit);
-		const expected = cause === null && exit.signal === null && exit.code !== null && spec.exitcodes.includes(exit.code);
+	const ended = (exit: ExitInfo, fault: string | null, why: Cause = cause): Transition => {
+		const text = fault ?? describeExit(exit);
+		const expected = fault === null && exit.signal === null && exit.code !== null && spec.exitcodes.includes(exit.code);
 		if (spec.kind === 'job') {
 			return expected
-				? to({kind: 'completed', since: now, reason: text, lastExit: exit}, {upSince: null})
-				: failedStart(text, exit);
+				? to({kind: 'completed', since: now, reason: text, lastExit: exit}, {upSince: null, cause: why})
+				: failedStart(text, exit, why);
 		}
 
 		if (spec.autorestart === 'never' || (spec.autorestart === 'unexpected' && expected)) {
 			return expected
-				? to({kind: 'completed', since: now, reason: text, lastExit: exit}, {upSince: null})
-				: to({kind: 'failed', since: now, reason: `${text} (autorestart: false)`, lastExit: exit}, {upSince: null});
+				? to({kind: 'completed', since: now, reason: text, lastExit: exit}, {upSince: null, cause: why})
+				: to({kind: 'failed', since: now, reason: `${text} (autorestart: false)`, lastExit: exit}, {upSince: null, cause: why});
 		}
 
 		const stable = record.upSince !== null && now - record.upSince >= spec.backoff.resetAfterMs;
@@ -199,7 +257,7 @@ export function transition(
 		const delay = backoffDelay(spec.backoff, crashes, random);
 		return to(
 			{kind: 'backoff', since: now, reason: `${text}; restart in ${configDuration(delay)}`, until: now + delay, lastExit: exit},
-			{crashes, upSince: null},
+			{crashes, upSince: null, cause: why},
 		);
 	};
 
@@ -361,15 +419,16 @@ export function transition(
 						);
 					}
 
-					return stopping(state.pid, `not ready after ${configDuration(spec.starttimeMs)}`, 'fail-start');
+					return stopping(state.pid, `not ready after ${configDuration(spec.starttimeMs)}`, 'fail-start', {cause: 'timeout'});
 				}
 
 				case 'backoff': {
-					return queue(`retrying (attempt ${record.attempt + 1})`);
+					return queue(`retrying (attempt ${record.attempt + 1})`, {cause: 'backoff_over'});
 				}
 
 				case 'stopping': {
-					return to({...state, killAt: null, reason: `${state.reason}; SIGKILL after ${configDuration(spec.stoptimeMs)}`}, {}, [
+					// The escalation keeps the cause of the stop it finishes.
+					return to({...state, killAt: null, reason: `${state.reason}; SIGKILL after ${configDuration(spec.stoptimeMs)}`}, {cause: record.cause}, [
 						{type: 'signal', signal: 'SIGKILL'},
 					]);
 				}
@@ -399,23 +458,23 @@ export function transition(
 				case 'stopping': {
 					switch (state.then) {
 						case 'stopped': {
-							return to({kind: 'stopped', since: now, reason: state.reason, lastExit: exit}, {upSince: null});
+							return to({kind: 'stopped', since: now, reason: state.reason, lastExit: exit}, {upSince: null, cause: record.cause});
 						}
 
 						case 'restart': {
-							return queue(state.reason, {upSince: null});
+							return queue(state.reason, {upSince: null, cause: record.cause});
 						}
 
 						case 'requeue': {
-							return queue(state.reason, {upSince: null, attempt: Math.max(0, record.attempt - 1)});
+							return queue(state.reason, {upSince: null, attempt: Math.max(0, record.attempt - 1), cause: record.cause});
 						}
 
 						case 'fail-start': {
-							return failedStart(state.reason, exit);
+							return failedStart(state.reason, exit, record.cause);
 						}
 
 						case 'crash': {
-							return ended(exit, state.reason);
+							return ended(exit, state.reason, record.cause);
 						}
 					}
 
@@ -445,6 +504,10 @@ export function transition(
 		case 'evict': {
 			const pid = pidOf(state);
 			return pid !== null && state.kind !== 'stopping' ? stopping(pid, event.reason, 'requeue') : unchanged(record);
+		}
+
+		case 'adopt': {
+			return pidOf(state) === null ? stopping(event.pid, event.reason, event.then) : unchanged(record);
 		}
 
 		case 'retry': {

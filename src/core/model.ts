@@ -221,8 +221,6 @@ export type Cause =
 	| 'timeout'
 	/** The backoff delay passed: the next attempt. */
 	| 'backoff_over'
-	/** Stop took longer than `stoptime`: SIGKILL. */
-	| 'kill'
 	/** The process exited by itself with a code. */
 	| 'exit'
 	/** The process was killed by a signal it was not asked to stop with. */

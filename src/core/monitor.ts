@@ -8,7 +8,7 @@ import type {Clock, TimerHandle} from './clock.js';
 import type {Engine} from './engine.js';
 import {messageOf} from './errors.js';
 import type {HostDoc} from './ipc/methods.js';
-import {livenessFault, withCpuSample} from './liveness.js';
+import {livenessFault} from './liveness.js';
 import type {TreeSample} from './resources/sampler.js';
 
 /** What the monitor needs of the resource sampler (`resources/sampler.ts`). */
@@ -53,12 +53,11 @@ export class Monitor {
 		const live = engine.list().filter(task => task.pid !== null && task.run !== null);
 		const roots = live.map(task => task.pid ?? 0);
 		const samples = await sampler.sample(roots, clock.now());
-		const now = clock.now();
 		live.forEach((task, i) => {
 			// Only a task still on the process it was sampled as (it may have restarted meanwhile).
 			const sample = task.pid === roots[i] ? samples.get(roots[i] ?? 0) : undefined;
-			if (sample && task.run) {
-				task.run = withCpuSample(task.spec, task.run, {cpu: sample.cpuPercent, rss: sample.rss, cpuSeconds: sample.cpuSeconds}, now);
+			if (sample) {
+				task.sampled({cpu: sample.cpuPercent, rss: sample.rss, cpuSeconds: sample.cpuSeconds});
 			}
 		});
 
@@ -83,7 +82,7 @@ export class Monitor {
 
 			const fault = livenessFault(task.spec, task.record.state.kind, task.run, engine.config.daemon.taskTimeoutMs, clock.now());
 			if (fault !== null) {
-				task.dispatch({type: 'fault', reason: fault});
+				task.dispatch({type: 'fault', reason: fault.reason, cause: fault.cause});
 			}
 		}
 	}

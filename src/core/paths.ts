@@ -26,6 +26,11 @@ export function resolveSocket(explicit: string | undefined, home: string, env: E
 	return path.resolve(explicit ?? env['TM_SOCKET'] ?? path.join(home, 'tm.sock'));
 }
 
+/** The daemon's database, `$TM_HOME/tm.db`: written by the daemon, read by `tm history` with the daemon down. */
+export function databasePath(home: string): string {
+	return path.join(home, 'tm.db');
+}
+
 /** The default log files of a task: `$TM_HOME/logs/<task>.out.log` and `.err.log`. */
 export function defaultLogPaths(home: string, taskId: string): {stdout: string; stderr: string} {
 	const base = taskId.replaceAll('/', '_');

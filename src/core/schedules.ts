@@ -54,9 +54,7 @@ export class Schedules {
 		}
 
 		const task = this.engine.list().find(t => t.id === id);
-		if (task) {
-			task.nextRunAt = at;
-		}
+		task?.scheduled(at);
 
 		this.timers.set(
 			id,
@@ -77,7 +75,7 @@ export class Schedules {
 		if (task.pid !== null || kind === 'queued' || kind === 'backoff') {
 			this.engine.note(id, 'schedule-skipped', {reason: `schedule ${expression}: the previous run is still ${kind}; skipped`});
 		} else {
-			task.dispatch({type: 'start', reason: `schedule ${expression}`});
+			task.dispatch({type: 'start', reason: `schedule ${expression}`, cause: 'schedule'});
 		}
 
 		this.arm(id, expression);

@@ -9,9 +9,12 @@ import {messageOf} from './errors.js';
 import {deadlineOf, initialRecord, pidOf, transition, type Effect, type TaskEvent} from './machine.js';
 import type {Millis, TaskRecord, TaskSpec} from './model.js';
 import {maxNotifyLine, NotifyParser, parseNotifyLine, type NotifyMessage} from './notify.js';
-import {newRun, type RunFacts} from './liveness.js';
+import type {Mark} from './actions.js';
+import {newRun, withCpuSample, type RunFacts} from './liveness.js';
 import {TaskLog} from './log/task-log.js';
-import {processStartTime} from './process/proc.js';
+import {signalProcess} from './process/native-spawn.js';
+import {AdoptedProcess, isOrphanAlive, type Orphan} from './process/orphans.js';
+import {processStartTime, runningStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
 
 /** What the task reported about itself on the notify channel. */
@@ -45,7 +48,8 @@ export type SupervisorDeps = {
 	onChange(change: Change): void;
 	/** The task wants a slot; the scheduler answers with `admit` now or later. */
 	onEnqueue(task: Supervisor): void;
-	onNotify?(task: Supervisor, message: NotifyMessage): void;
+	/** The task's document changed without a transition (a notify message, a new schedule time). */
+	onTouch?(task: Supervisor): void;
 };
 
 export const emptyInfo = (): TaskInfo => ({
@@ -58,32 +62,33 @@ export const emptyInfo = (): TaskInfo => ({
 });
 
 export class Supervisor {
-	record: TaskRecord;
-	readonly info: TaskInfo;
+	#record: TaskRecord;
+	readonly #info: TaskInfo;
 	/** Start time of the current process (from /proc), recorded with its run. */
-	pidStart: string | null = null;
+	#pidStart: string | null = null;
 	/** What is known of the current run (null without a process), for the liveness checks. */
-	run: RunFacts | null = null;
+	#run: RunFacts | null = null;
 	/** When a scheduled program runs next, or null. */
-	nextRunAt: Millis | null = null;
-	readonly log: TaskLog;
-	private process: TaskProcess | null = null;
-	private timer: {at: Millis; handle: TimerHandle} | null = null;
-	private readonly pending: TaskEvent[] = [];
-	private busy = false;
+	#nextRunAt: Millis | null = null;
+	/** Attempts ever admitted (only grows): an action's wait tells a new attempt from the old one. */
+	#admitted = 0;
+	readonly #log: TaskLog;
+	#process: TaskProcess | AdoptedProcess | null = null;
+	#timer: {at: Millis; handle: TimerHandle} | null = null;
+	readonly #pending: Array<{event: TaskEvent; handled?: (mark: Mark) => void}> = [];
+	#busy = false;
 	/** A start is in flight (spawnTask called, neither onStarted nor onSpawnError yet). */
-	private starting = false;
-
-	spec: TaskSpec;
-	private readonly deps: SupervisorDeps;
+	#starting = false;
+	readonly #spec: TaskSpec;
+	readonly #deps: SupervisorDeps;
 
 	constructor(spec: TaskSpec, deps: SupervisorDeps, restored?: {record: TaskRecord; info: Partial<TaskInfo>}) {
-		this.spec = spec;
-		this.deps = deps;
-		this.record = restored?.record ?? initialRecord(deps.clock.now());
-		this.info = {...emptyInfo(), ...restored?.info};
+		this.#spec = spec;
+		this.#deps = deps;
+		this.#record = restored?.record ?? initialRecord(deps.clock.now());
+		this.#info = {...emptyInfo(), ...restored?.info};
 		// A job's log files appear with its first output: a job that prints nothing costs no file creation.
-		this.log = new TaskLog({
+		this.#log = new TaskLog({
 			stdoutPath: deps.stdoutPath,
 			stderrPath: deps.stderrPath,
 			spec: spec.log,
@@ -92,31 +97,110 @@ export class Supervisor {
 		});
 		if (spec.ready.kind === 'line') {
 			const pattern = new RegExp(spec.ready.pattern);
-			this.log.onLine(line => {
-				if (this.record.state.kind === 'starting' && pattern.test(line.text)) {
+			this.#log.onLine(line => {
+				if (this.#record.state.kind === 'starting' && pattern.test(line.text)) {
 					this.dispatch({type: 'ready'});
 				}
 			});
 		}
 	}
 
+	get record(): TaskRecord {
+		return this.#record;
+	}
+
+	get spec(): TaskSpec {
+		return this.#spec;
+	}
+
+	get info(): Readonly<TaskInfo> {
+		return this.#info;
+	}
+
+	get pidStart(): string | null {
+		return this.#pidStart;
+	}
+
+	get run(): Readonly<RunFacts> | null {
+		return this.#run;
+	}
+
+	get nextRunAt(): Millis | null {
+		return this.#nextRunAt;
+	}
+
+	get log(): TaskLog {
+		return this.#log;
+	}
+
+	/** The task as an action's wait compares it (see actions.ts). */
+	get mark(): Mark {
+		return {record: this.#record, admitted: this.#admitted};
+	}
+
+	/** Intent: a sample of the process tree came (cpu, memory), for the stuck detector and the documents. */
+	sampled(sample: {cpu: number; rss: number; cpuSeconds: number}): void {
+		if (this.#run !== null) {
+			this.#run = withCpuSample(this.#spec, this.#run, sample, this.#deps.clock.now());
+		}
+	}
+
+	/**
+	 * Intent: processes a previous daemon left running for this task. The machine stops them as
+	 * it stops its own (`adopt`: stop signal, SIGKILL at stoptime), then the task is `stopped` or,
+	 * with `then: 'restart'`, queued again; resolves with how they ended.
+	 */
+	adopt(orphans: Orphan[], reason: string, then: 'stopped' | 'restart' = 'stopped'): Promise<'not-running' | 'stopped' | 'killed'> {
+		const alive = orphans.filter(orphan => isOrphanAlive(orphan));
+		for (const orphan of orphans) {
+			// Its leader is gone: what it left in its group goes too (a free pid leads no one else's group).
+			if (!alive.includes(orphan) && runningStartTime(orphan.pid) === null) {
+				signalProcess(-orphan.pid, 'SIGKILL');
+			}
+		}
+
+		if (alive.length === 0) {
+			return Promise.resolve('not-running');
+		}
+
+		return new Promise(resolve => {
+			const adopted = new AdoptedProcess(alive, this.#deps.clock, () => {
+				this.#process = null;
+				this.dispatch({type: 'exited', pid: alive[0]!.pid, code: null, signal: adopted.killed ? 'SIGKILL' : null});
+				resolve(adopted.killed ? 'killed' : 'stopped');
+			});
+			this.#process = adopted;
+			// Recorded as a run of its own while it is stopped: a daemon that dies meanwhile finds it again.
+			this.#pidStart = alive[0]!.pidStart;
+			this.dispatch({type: 'adopt', pid: alive[0]!.pid, reason, then});
+		});
+	}
+
+	/** Intent: the schedule says when this task runs next (null: not scheduled). */
+	scheduled(at: Millis | null): void {
+		if (this.#nextRunAt !== at) {
+			this.#nextRunAt = at;
+			this.#deps.onTouch?.(this);
+		}
+	}
+
 	get id(): string {
-		return this.spec.id;
+		return this.#spec.id;
 	}
 
 	private sawOutput(): void {
-		if (this.run) {
-			this.run.outputAt = this.deps.clock.now();
+		if (this.#run) {
+			this.#run = {...this.#run, outputAt: this.#deps.clock.now()};
 		}
 	}
 
 	/** Where the task's output goes. */
 	get logPaths(): {stdout: string; stderr: string} {
-		return {stdout: this.deps.stdoutPath, stderr: this.deps.stderrPath};
+		return {stdout: this.#deps.stdoutPath, stderr: this.#deps.stderrPath};
 	}
 
 	get pid(): number | null {
-		return pidOf(this.record.state);
+		return pidOf(this.#record.state);
 	}
 
 	/**
@@ -124,52 +208,69 @@ export class Supervisor {
 	 * process is coming (a stop waits for it, then stops it).
 	 */
 	get down(): boolean {
-		return this.pid === null && !this.starting;
+		return this.pid === null && !this.#starting;
 	}
 
-	/** Handles `event` now, or right after the event being handled. */
+	/** Handles `event` now, or right after the event being handled (or the start in flight). */
 	dispatch(event: TaskEvent): void {
-		this.pending.push(event);
+		this.#pending.push({event});
 		this.drain();
+	}
+
+	/**
+	 * Like `dispatch`, and resolves with the task as the machine left it right after handling
+	 * `event`: what an action's wait starts from (a start in flight holds events, so the state when
+	 * the request came is not the one the request was applied to).
+	 */
+	request(event: TaskEvent): Promise<Mark> {
+		return new Promise(resolve => {
+			this.#pending.push({event, handled: resolve});
+			this.drain();
+		});
 	}
 
 	/** Handles pending events in order; while a start is in flight they wait for its outcome. */
 	private drain(): void {
-		if (this.busy) {
+		if (this.#busy) {
 			return;
 		}
 
-		this.busy = true;
+		this.#busy = true;
 		try {
-			while (!this.starting) {
-				const next = this.pending.shift();
+			while (!this.#starting) {
+				const next = this.#pending.shift();
 				if (next === undefined) {
 					break;
 				}
 
-				this.handle(next);
+				this.handle(next.event);
+				next.handled?.(this.mark);
 			}
 		} finally {
-			this.busy = false;
+			this.#busy = false;
 		}
 	}
 
 	/** The start in flight is over: its outcome goes before anything that came meanwhile. */
 	private startOver(outcome: TaskEvent): void {
-		this.starting = false;
-		this.pending.unshift(outcome);
+		this.#starting = false;
+		this.#pending.unshift({event: outcome});
 		this.drain();
 	}
 
 	private handle(event: TaskEvent): void {
-		const before = this.record;
-		const now = this.deps.clock.now();
-		const {record, effects} = transition(before, event, this.spec, now, this.deps.random());
-		this.record = record;
+		const before = this.#record;
+		const now = this.#deps.clock.now();
+		const {record, effects} = transition(before, event, this.#spec, now, this.#deps.random());
+		this.#record = record;
+		if (record.state.kind === 'starting' && before.state.kind !== 'starting') {
+			this.#admitted++;
+		}
+
 		this.track(before, record, now);
 		this.armTimer();
 		if (record !== before) {
-			this.deps.onChange({task: this, event, before, after: record});
+			this.#deps.onChange({task: this, event, before, after: record});
 		}
 
 		for (const effect of effects) {
@@ -181,18 +282,18 @@ export class Supervisor {
 	private track(before: TaskRecord, after: TaskRecord, now: Millis): void {
 		const pid = pidOf(after.state);
 		if (pid === null) {
-			this.run = null;
+			this.#run = null;
 			return;
 		}
 
-		if (pid !== pidOf(before.state) || this.run === null) {
-			this.run = newRun(now);
+		if (pid !== pidOf(before.state) || this.#run === null) {
+			this.#run = newRun(now);
 		}
 
 		if (after.state.kind === 'paused' && before.state.kind !== 'paused') {
-			this.run = {...this.run, pausedAt: now};
-		} else if (before.state.kind === 'paused' && after.state.kind !== 'paused' && this.run.pausedAt !== null) {
-			this.run = {...this.run, pausedMs: this.run.pausedMs + (now - this.run.pausedAt), pausedAt: null, resumedAt: now};
+			this.#run = {...this.#run, pausedAt: now};
+		} else if (before.state.kind === 'paused' && after.state.kind !== 'paused' && this.#run.pausedAt !== null) {
+			this.#run = {...this.#run, pausedMs: this.#run.pausedMs + (now - this.#run.pausedAt), pausedAt: null, resumedAt: now};
 		}
 	}
 
@@ -204,31 +305,31 @@ export class Supervisor {
 			}
 
 			case 'signal': {
-				this.process?.signal(effect.signal);
+				this.#process?.signal(effect.signal);
 				break;
 			}
 
 			case 'enqueue': {
-				this.deps.onEnqueue(this);
+				this.#deps.onEnqueue(this);
 				break;
 			}
 		}
 	}
 
 	private armTimer(): void {
-		const at = deadlineOf(this.record.state);
-		if (this.timer?.at === at) {
+		const at = deadlineOf(this.#record.state);
+		if (this.#timer?.at === at) {
 			return;
 		}
 
-		this.timer?.handle.cancel();
-		this.timer =
+		this.#timer?.handle.cancel();
+		this.#timer =
 			at === null
 				? null
 				: {
 						at,
-						handle: this.deps.clock.at(at, () => {
-							this.timer = null;
+						handle: this.#deps.clock.at(at, () => {
+							this.#timer = null;
 							this.dispatch({type: 'timer'});
 						}),
 					};
@@ -236,23 +337,23 @@ export class Supervisor {
 
 	private environment(): Record<string, string> {
 		const env: Record<string, string> = {
-			...this.deps.baseEnv,
-			...this.spec.env,
-			TM_TASK_ID: this.spec.id,
-			TM_TASK_NAME: this.spec.kind === 'job' ? this.spec.name : this.spec.id,
-			TM_ATTEMPT: String(this.record.attempt),
+			...this.#deps.baseEnv,
+			...this.#spec.env,
+			TM_TASK_ID: this.#spec.id,
+			TM_TASK_NAME: this.#spec.kind === 'job' ? this.#spec.name : this.#spec.id,
+			TM_ATTEMPT: String(this.#record.attempt),
 			TM_NOTIFY_FD: '3',
 		};
-		if (this.deps.socketPath) {
-			env['TM_SOCKET'] = this.deps.socketPath;
+		if (this.#deps.socketPath) {
+			env['TM_SOCKET'] = this.#deps.socketPath;
 		}
 
-		if (this.spec.watchdogMs !== null) {
-			env['TM_WATCHDOG_MS'] = String(this.spec.watchdogMs);
+		if (this.#spec.watchdogMs !== null) {
+			env['TM_WATCHDOG_MS'] = String(this.#spec.watchdogMs);
 		}
 
-		if (this.info.checkpoint !== null) {
-			env['TM_CHECKPOINT'] = this.info.checkpoint;
+		if (this.#info.checkpoint !== null) {
+			env['TM_CHECKPOINT'] = this.#info.checkpoint;
 		}
 
 		return env;
@@ -260,7 +361,7 @@ export class Supervisor {
 
 	private spawn(): void {
 		try {
-			this.log.open();
+			this.#log.open();
 		} catch (error) {
 			this.dispatch({type: 'spawn-failed', message: messageOf(error)});
 			return;
@@ -268,25 +369,25 @@ export class Supervisor {
 
 		const notify = new NotifyParser();
 		let pid: number | null = null;
-		this.pidStart = null;
+		this.#pidStart = null;
 		// A start may finish on a worker thread: events that come before it wait (see drain).
-		this.starting = true;
+		this.#starting = true;
 		const result = spawnTask(
 			{
-				argv: this.spec.argv,
+				argv: this.#spec.argv,
 				env: this.environment(),
-				cwd: this.spec.workingdir ?? this.deps.defaultCwd,
-				umask: this.spec.umask,
-				user: this.spec.user,
-				group: this.spec.group,
+				cwd: this.#spec.workingdir ?? this.#deps.defaultCwd,
+				umask: this.#spec.umask,
+				user: this.#spec.user,
+				group: this.#spec.group,
 			},
 			{
 				onStdout: chunk => {
-					this.log.stdout(chunk);
+					this.#log.stdout(chunk);
 					this.sawOutput();
 				},
 				onStderr: chunk => {
-					this.log.stderr(chunk);
+					this.#log.stderr(chunk);
 					this.sawOutput();
 				},
 				onNotify: chunk => {
@@ -294,32 +395,32 @@ export class Supervisor {
 						this.notified(message);
 					}
 
-					this.info.notifyGarbage = notify.garbage;
+					this.#info.notifyGarbage = notify.garbage;
 				},
 				onStarted: (started, startTime) => {
 					pid = started;
-					this.pidStart = startTime ?? processStartTime(started);
+					this.#pidStart = startTime ?? processStartTime(started);
 					this.startOver({type: 'spawned', pid: started});
 				},
 				onSpawnError: message => this.startOver({type: 'spawn-failed', message}),
 				onExit: (code, signal) => {
-					this.log.flush();
-					this.process = null;
+					this.#log.flush();
+					this.#process = null;
 					this.dispatch({type: 'exited', pid: pid ?? -1, code, signal});
 				},
 			},
-			this.deps.clock,
+			this.#deps.clock,
 		);
 		if (!result.ok) {
 			this.startOver({type: 'spawn-failed', message: result.error});
 			return;
 		}
 
-		this.process = result.value;
+		this.#process = result.value;
 	}
 
 	private notified(message: NotifyMessage): void {
-		const now = this.deps.clock.now();
+		const now = this.#deps.clock.now();
 		switch (message.type) {
 			case 'ready': {
 				this.dispatch({type: 'ready'});
@@ -327,32 +428,32 @@ export class Supervisor {
 			}
 
 			case 'heartbeat': {
-				this.info.heartbeatAt = now;
-				if (this.run) {
-					this.run = {...this.run, heartbeatAt: now};
+				this.#info.heartbeatAt = now;
+				if (this.#run) {
+					this.#run = {...this.#run, heartbeatAt: now};
 				}
 
 				break;
 			}
 
 			case 'progress': {
-				this.info.progress = message.percent;
-				this.info.progressText = message.text;
+				this.#info.progress = message.percent;
+				this.#info.progressText = message.text;
 				break;
 			}
 
 			case 'status': {
-				this.info.status = message.text;
+				this.#info.status = message.text;
 				break;
 			}
 
 			case 'checkpoint': {
-				this.info.checkpoint = message.data;
+				this.#info.checkpoint = message.data;
 				break;
 			}
 		}
 
-		this.deps.onNotify?.(this, message);
+		this.#deps.onTouch?.(this);
 	}
 
 	/**
@@ -375,7 +476,7 @@ export class Supervisor {
 
 	/** Sends a signal to the task's process group (`tm signal`); false when nothing runs. */
 	signal(signal: string): boolean {
-		return this.process?.signal(signal) ?? false;
+		return this.#process?.signal(signal) ?? false;
 	}
 
 	/** Arms the timer of a restored state (a backoff that was running when the daemon stopped). */
@@ -385,8 +486,12 @@ export class Supervisor {
 
 	/** Cancels the timer; the process (if any) is left to whoever calls this. */
 	dispose(): void {
-		this.timer?.handle.cancel();
-		this.timer = null;
-		this.log.close();
+		if (this.#process instanceof AdoptedProcess) {
+			this.#process.close();
+		}
+
+		this.#timer?.handle.cancel();
+		this.#timer = null;
+		this.#log.close();
 	}
 }

@@ -1,33 +1,40 @@
 // @jsxRuntime automatic
 // @jsxImportSource react
 /**
- * The live dashboard: the session's data, the terminal's size and keys, the reducer. Keys are
- * read from stdin directly (see keys.ts) and run through the reducer in order, however many
- * arrive in one read; effects go to the session.
+ * The live dashboard: the session's data, the terminal's size, keys through the reducer
+ * (`use-keys.ts`). Effects go to the session, and so does what the screen shows that the daemon
+ * is to be asked about (the selected task's log, the detail on screen).
  */
-import {useStdin, useStdout} from 'ink';
-import {useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore} from 'react';
-import {Dashboard, layoutOf, reduceContextOf} from './components/Dashboard.js';
+import {useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore} from 'react';
+import {after, systemClock, type Clock} from './clock.js';
+import {Dashboard, layoutOf} from './components/Dashboard.js';
+import type {Details} from './details.js';
 import {compileKeymap, type CompiledKeymap} from './keymap.js';
-import {parseKeys} from './keys.js';
-import {scrollOffset, tablePage} from './layout.js';
-import type {LiveData, LogFeed} from './live.js';
-import {clearMessage, initialState, reduceKey, selectedIndex, withMessage, type Effect, type UiState} from './state.js';
+import type {LiveData} from './live.js';
+import type {LogFeed} from './log-feed.js';
+import {clearMessage, initialState, selectedIndex, withMessage, type Effect, type UiState} from './state.js';
 import type {Theme} from './theme.js';
+import {useKeys} from './use-keys.js';
+import {useTerminalSize} from './use-terminal-size.js';
 import {compileFilter, visibleTasks} from './view.js';
 
 /** What the dashboard needs from the daemon side (a `Session`, or a fake in tests). */
 export type SessionLike = {
 	readonly data: LiveData;
 	readonly logs: LogFeed;
+	readonly details: Pick<Details, 'current' | 'subscribe' | 'getVersion'>;
+	/** The selected task, whose log to follow. */
 	follow(taskId: string | null): void;
-	setVisible(ids: string[], detailOf: string | null, allMetrics?: boolean): void;
+	/** The task whose detail is on screen. */
+	showDetail(taskId: string | null): void;
 	perform(effect: Effect): Promise<void>;
 };
 
 export type AppProps = {
 	session: SessionLike;
 	theme: Theme;
+	/** Timers (messages, resizes) run on it; tests pass a manual one. */
+	clock?: Clock;
 	keymap?: CompiledKeymap;
 	/** Called once when the person quits. */
 	onQuit: () => void;
@@ -49,59 +56,26 @@ export type AppProps = {
 /** From this area on (160x40) the log pane refreshes at its slower rate. */
 export const largeArea = 160 * 40;
 
-/** The terminal's size, following resizes (Ink 6 has no useWindowSize). */
-function useTerminalSize(fixed: {cols: number; rows: number} | undefined): {cols: number; rows: number} {
-	const {stdout} = useStdout();
-	const read = useCallback(() => ({cols: stdout.columns || 80, rows: stdout.rows || 24}), [stdout]);
-	const [size, setSize] = useState(read);
-	useEffect(() => {
-		if (fixed) {
-			return;
-		}
-
-		let timer: NodeJS.Timeout | null = null;
-		const onResize = (): void => {
-			if (timer !== null) {
-				clearTimeout(timer);
-			}
-
-			timer = setTimeout(() => {
-				timer = null;
-				setSize(previous => {
-					const next = read();
-					return next.cols === previous.cols && next.rows === previous.rows ? previous : next;
-				});
-			}, 30);
-		};
-
-		stdout.on('resize', onResize);
-		return () => {
-			stdout.off('resize', onResize);
-			if (timer !== null) {
-				clearTimeout(timer);
-			}
-		};
-	}, [stdout, read, fixed]);
-	return fixed ?? size;
-}
-
-export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSize, onNotice, messageMs = 5000, onKey, logFlushMs}: AppProps) {
+export function App({session, theme, clock = systemClock, keymap: givenKeymap, onQuit, size: fixedSize, onNotice, messageMs = 5000, onKey, logFlushMs}: AppProps) {
 	const keymap = useMemo(() => givenKeymap ?? compileKeymap(), [givenKeymap]);
-	const {cols, rows} = useTerminalSize(fixedSize);
-	const {data, logs} = session;
+	const {cols, rows} = useTerminalSize(fixedSize, clock);
+	const {data, logs, details} = session;
 	const dataVersion = useSyncExternalStore(data.subscribe, data.getVersion);
 	useSyncExternalStore(logs.subscribe, logs.getVersion);
+	useSyncExternalStore(details.subscribe, details.getVersion);
 	const [ui, setUi] = useState<UiState>(initialState);
 	const uiRef = useRef(ui);
 	uiRef.current = ui;
+	const commit = useCallback((next: UiState) => {
+		uiRef.current = next;
+		setUi(next);
+	}, []);
 
 	const filter = useMemo(() => compileFilter(ui.filter), [ui.filter]);
 	// The tasks change with dataVersion (the store is mutable).
 	const view = useMemo(() => visibleTasks(data.tasks.values(), filter, ui.sort, data.now), [dataVersion, filter, ui.sort, data]);
-
-	// Everything the key handler needs, always current (the stdin listener is registered once).
-	const live = useRef({view, cols, rows});
-	live.current = {view, cols, rows};
+	const screen = useRef({view, cols, rows});
+	screen.current = {view, cols, rows};
 
 	const quitRef = useRef(onQuit);
 	quitRef.current = onQuit;
@@ -117,57 +91,12 @@ export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSiz
 		},
 		[session],
 	);
-
-	const {stdin, setRawMode, isRawModeSupported} = useStdin();
-	// A layout effect: keys are read from the first frame on (passive effects can run late).
-	useLayoutEffect(() => {
-		if (isRawModeSupported) {
-			setRawMode(true);
-		}
-
-		const onData = (chunk: Buffer | string): void => {
-			let state = uiRef.current;
-			const effects: Effect[] = [];
-			const names: string[] = [];
-			for (const key of parseKeys(String(chunk))) {
-				// Recomputed per key: a key may change the filter or the sort, and so the rows.
-				const {cols: c, rows: r} = live.current;
-				const rowsNow =
-					state.filter === uiRef.current.filter && state.sort === uiRef.current.sort
-						? live.current.view
-						: visibleTasks(data.tasks.values(), compileFilter(state.filter), state.sort, data.now);
-				const ctx = reduceContextOf(layoutOf(c, r, state), state, rowsNow, logs);
-				const result = reduceKey(state, key, ctx, keymap);
-				state = result.state;
-				effects.push(...result.effects);
-				names.push(key.name);
-			}
-
-			uiRef.current = state;
-			setUi(state);
-			run(effects);
-			for (const name of names) {
-				onKey?.(name);
-			}
-		};
-
-		stdin.on('data', onData);
-		return () => {
-			stdin.off('data', onData);
-			if (isRawModeSupported) {
-				setRawMode(false);
-			}
-		};
-	}, [stdin, setRawMode, isRawModeSupported, keymap, run, data, logs, onKey]);
+	useKeys({ui: uiRef, commit, screen, data, logs, keymap, run, onKey});
 
 	// Notices from the session (what an action did) go to the footer.
 	useEffect(() => {
-		onNotice?.((text, error) => {
-			const next = withMessage(uiRef.current, text, error);
-			uiRef.current = next;
-			setUi(next);
-		});
-	}, [onNotice]);
+		onNotice?.((text, error) => commit(withMessage(uiRef.current, text, error)));
+	}, [onNotice, commit]);
 
 	// A message stays for a while, then the key hints come back.
 	const messageId = ui.message?.id;
@@ -176,13 +105,9 @@ export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSiz
 			return;
 		}
 
-		const timer = setTimeout(() => {
-			const next = clearMessage(uiRef.current, messageId);
-			uiRef.current = next;
-			setUi(next);
-		}, messageMs);
-		return () => clearTimeout(timer);
-	}, [messageId, messageMs]);
+		const timer = after(clock, messageMs, () => commit(clearMessage(uiRef.current, messageId)));
+		return () => timer.cancel();
+	}, [messageId, messageMs, clock, commit]);
 
 	const large = cols * rows >= largeArea;
 	const flushNormal = logFlushMs?.normal ?? 100;
@@ -191,7 +116,7 @@ export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSiz
 		logs.setMinGap(large ? flushLarge : flushNormal);
 	}, [logs, large, flushNormal, flushLarge]);
 
-	// The selected task's log is followed; the rows on screen get their details.
+	// The selected task's log is followed; the detail on screen is described.
 	const layout = layoutOf(cols, rows, ui);
 	const index = selectedIndex(ui, view);
 	const selectedId = index >= 0 ? (view[index]?.id ?? null) : null;
@@ -199,15 +124,12 @@ export function App({session, theme, keymap: givenKeymap, onQuit, size: fixedSiz
 		session.follow(selectedId);
 	}, [session, selectedId]);
 
-	const page = layout.kind === 'small' ? 0 : tablePage(layout);
-	const offset = scrollOffset(ui.offset, Math.max(0, index), page, view.length);
-	const onScreen = view.slice(offset, offset + page).map(task => task.id);
-	const detailOpen = layout.kind === 'wide' || ui.detail ? selectedId : null;
-	const visibleKey = onScreen.join('\n');
-	const allMetrics = ui.sort.key === 'cpu' || ui.sort.key === 'memory';
+	const detailOpen = layout.kind !== 'small' && layout.detail !== null ? selectedId : null;
 	useEffect(() => {
-		session.setVisible(visibleKey === '' ? [] : visibleKey.split('\n'), detailOpen, allMetrics);
-	}, [session, visibleKey, detailOpen, allMetrics]);
+		session.showDetail(detailOpen);
+	}, [session, detailOpen]);
 
-	return <Dashboard cols={cols} rows={rows} ui={ui} data={data} logs={logs} view={view} filterError={filter.error} theme={theme} keymap={keymap} />;
+	return (
+		<Dashboard cols={cols} rows={rows} ui={ui} data={data} logs={logs} detail={details.current} view={view} filterError={filter.error} theme={theme} keymap={keymap} />
+	);
 }

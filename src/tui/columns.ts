@@ -3,7 +3,7 @@
  * how each cell of a task is written. A row is a few pre-padded text segments, so Ink lays out
  * one text node per row instead of one box per cell.
  */
-import type {TaskDetail, TaskStatus} from '../core/ipc/methods.js';
+import type {TaskStatus} from '../core/ipc/methods.js';
 import {ageOf, countdown, fit, NONE, progressBar, shortBytes, shortDuration, shortPercent} from './format.js';
 import type {Hue, Theme} from './theme.js';
 import type {Sort, SortKey} from './view.js';
@@ -13,7 +13,7 @@ export type ColumnId = 'state' | 'pid' | 'uptime' | 'cpu' | 'mem' | 'rst' | 'nex
 /** A piece of a row with one style. */
 export type Segment = {text: string; hue?: Hue; bold?: boolean; dim?: boolean};
 
-export type CellContext = {now: number; theme: Theme; detail: TaskDetail | undefined};
+export type CellContext = {now: number; theme: Theme};
 
 type ColumnSpec = {
 	id: ColumnId;
@@ -51,8 +51,8 @@ export function tinyAge(ms: number): string {
 const liveStates = new Set(['running', 'starting', 'paused', 'stopping']);
 
 /** Whether the task is going through failed starts: its count against the limit is shown. */
-function retrying(task: TaskStatus, detail: TaskDetail | undefined): detail is TaskDetail {
-	return detail !== undefined && detail.failures > 0 && (task.state === 'backoff' || task.state === 'starting' || task.state === 'queued');
+function retrying(task: TaskStatus): boolean {
+	return task.failures > 0 && (task.state === 'backoff' || task.state === 'starting' || task.state === 'queued');
 }
 
 /**
@@ -96,8 +96,7 @@ const columnSpecs: readonly ColumnSpec[] = [
 		width: 5,
 		align: 'right',
 		sort: 'restarts',
-		cell: (task, {detail, theme}) =>
-			retrying(task, detail) ? {text: `${detail.failures}/${detail.maxRetries}`, hue: theme.hue('yellow')} : {text: String(task.restarts)},
+		cell: (task, {theme}) => (retrying(task) ? {text: `${task.failures}/${task.maxRetries}`, hue: theme.hue('yellow')} : {text: String(task.restarts)}),
 	},
 	{
 		id: 'next',
@@ -120,13 +119,13 @@ const columnSpecs: readonly ColumnSpec[] = [
 		title: 'HB',
 		width: 4,
 		align: 'right',
-		cell: (task, {now, detail, theme}) => {
+		cell: (task, {now, theme}) => {
 			const age = liveStates.has(task.state) ? ageOf(task.heartbeatAt, now) : null;
 			if (age === null) {
 				return {text: NONE, dim: true};
 			}
 
-			const level = heartbeatLevel(age, task.watchdogMs ?? detail?.watchdogMs);
+			const level = heartbeatLevel(age, task.watchdogMs);
 			const text = tinyAge(age);
 			switch (level) {
 				case 'overdue': {

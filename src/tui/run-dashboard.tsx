@@ -6,15 +6,18 @@
  * Ctrl-C, SIGTERM/SIGHUP/SIGINT, an error in the dashboard, or the process exiting.
  */
 import {render} from 'ink';
+import type {Connector} from '../core/client/seam.js';
 import {TmError} from '../core/errors.js';
 import {App} from './app.js';
+import {systemClock, type Clock} from './clock.js';
 import {Profiler} from './profile.js';
 import {Session} from './session.js';
 import {createTheme, themeOptionsFromEnv} from './theme.js';
 
 export type DashboardOptions = {
-	socketPath: string;
-	/** `--interval`: how often cpu, memory and heartbeats are refreshed. */
+	/** Opens a client to the daemon (again after it went away). */
+	connect: Connector;
+	/** `--interval`: how often ages and countdowns on screen move on. */
 	intervalMs: number;
 	/** `--low-bandwidth`: fewer frames, slower log flushes, no colour. */
 	lowBandwidth: boolean;
@@ -24,6 +27,7 @@ export type DashboardOptions = {
 	stderr: NodeJS.WriteStream;
 	/** Registers a process signal handler; returns a function that removes it. */
 	onSignal(signals: NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void): () => void;
+	clock?: Clock;
 };
 
 /** Enter the alternate screen (once: re-sending it per frame makes some terminals strobe). */
@@ -31,20 +35,15 @@ export const enterScreen = '\u001B[?1049h\u001B[H';
 /** Show the cursor, leave the alternate screen, reset attributes. */
 export const leaveScreen = '\u001B[0m\u001B[?25h\u001B[?1049l';
 
-/** Runs the dashboard until the person quits. Throws before touching the terminal when the daemon cannot be reached. */
-export async function runDashboard(options: DashboardOptions): Promise<number> {
-	const {stdin, stdout, stderr, env} = options;
-	if (!stdout.isTTY || !stdin.isTTY) {
-		throw new TmError('E_USAGE', 'tm top needs a terminal (stdin and stdout must be a TTY); `tm status` prints the same table');
-	}
-
-	let notice: ((text: string, error: boolean) => void) | null = null;
+/** Connects and takes the first snapshot; a failure leaves nothing open. */
+async function startSession(options: DashboardOptions, clock: Clock, onNotice: (text: string, error: boolean) => void): Promise<Session> {
 	const session = new Session({
-		socketPath: options.socketPath,
+		connect: options.connect,
+		clock,
 		intervalMs: options.intervalMs,
 		logFlushMs: options.lowBandwidth ? 500 : 100,
 		dataGapMs: options.lowBandwidth ? 250 : 50,
-		onNotice: (text, error) => notice?.(text, error),
+		onNotice,
 	});
 	try {
 		await session.start();
@@ -53,11 +52,13 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 		throw error;
 	}
 
-	const profiler = env['TM_TOP_PROFILE'] ? new Profiler(env['TM_TOP_PROFILE']) : null;
-	profiler?.wrap(stdout);
+	return session;
+}
 
+/** Gives the terminal back as it was: raw mode off, the main screen back (once, whichever way out calls it first). */
+function terminalRestorer(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): () => void {
 	let restored = false;
-	const restore = (): void => {
+	return () => {
 		if (restored) {
 			return;
 		}
@@ -77,7 +78,21 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 			// the terminal is gone
 		}
 	};
+}
 
+/** Runs the dashboard until the person quits. Throws before touching the terminal when the daemon cannot be reached. */
+export async function runDashboard(options: DashboardOptions): Promise<number> {
+	const {stdin, stdout, stderr, env} = options;
+	if (!stdout.isTTY || !stdin.isTTY) {
+		throw new TmError('E_USAGE', 'tm top needs a terminal (stdin and stdout must be a TTY); `tm status` prints the same table');
+	}
+
+	let notice: ((text: string, error: boolean) => void) | null = null;
+	const clock = options.clock ?? systemClock;
+	const session = await startSession(options, clock, (text, error) => notice?.(text, error));
+	const profiler = env['TM_TOP_PROFILE'] ? new Profiler(env['TM_TOP_PROFILE']) : null;
+	profiler?.wrap(stdout);
+	const restore = terminalRestorer(stdin, stdout);
 	let finish: (code: number) => void = () => {};
 	const finished = new Promise<number>(resolve => {
 		finish = resolve;
@@ -99,6 +114,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 		<App
 			session={session}
 			theme={theme}
+			clock={clock}
 			onQuit={() => finish(0)}
 			onNotice={listener => {
 				notice = listener;

@@ -4,8 +4,9 @@
  */
 import {rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
+import type {Clock} from '../../src/core/clock.js';
 import {loadConfigText} from '../../src/core/config/index.js';
-import {startDaemon, type Daemon} from '../../src/core/daemon.js';
+import {startDaemon, type Daemon} from '../../src/core/daemon/index.js';
 import type {TaskEventRecord} from '../../src/core/engine.js';
 import {tempDir} from './harness.js';
 import {waitFor} from './wait.js';
@@ -24,7 +25,7 @@ export type WebDaemon = {
  * `yaml` is the whole config. Unless it sets `http:`, the view listens on 127.0.0.1 and a port
  * the system picks (port 0, which only a config built in code can ask for).
  */
-export async function webDaemon(yaml: string, options: {socket?: boolean; before?(dir: string): void} = {}): Promise<WebDaemon> {
+export async function webDaemon(yaml: string, options: {socket?: boolean; before?(dir: string): void; clock?: Clock} = {}): Promise<WebDaemon> {
 	const dir = tempDir('tm-web-');
 	options.before?.(dir);
 	const home = path.join(dir, 'home');
@@ -45,6 +46,7 @@ export async function webDaemon(yaml: string, options: {socket?: boolean; before
 		cwd: dir,
 		env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin'},
 		socketPath: options.socket ? path.join(home, 'tm.sock') : null,
+		clock: options.clock,
 		onEvent: event => {
 			events.push(event);
 			if (event.pid !== null) {

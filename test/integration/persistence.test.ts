@@ -12,6 +12,8 @@ import {Store} from '../../src/store/index.js';
 import {harness, type Harness} from '../helpers/harness.js';
 import {makeSpec} from '../helpers/spec.js';
 import {waitFor} from '../helpers/wait.js';
+import {Feed} from '../../src/core/feed/feed.js';
+import {systemClock} from '../../src/core/clock.js';
 
 const open: Harness[] = [];
 after(async () => {
@@ -56,9 +58,12 @@ describe('persistence', () => {
 		const h = harness([makeSpec({argv: ['sleep', '60'], starttimeMs: 0})], {persist: batch => store?.writeBatch(batch)});
 		open.push(h);
 		store = Store.open(path.join(h.dir, 'tm.db'));
+		const daemon = () => ({pid: process.pid, startedAt: new Date().toISOString(), version: 'test', home: h.dir, config: null});
+		const feed = new Feed({engine: h.engine, clock: systemClock, daemon, host: () => null});
 		const handlers = controlHandlers({
 			engine: h.engine,
-			daemon: () => ({pid: process.pid, startedAt: new Date().toISOString(), version: 'test', home: h.dir, config: null}),
+			feed,
+			daemon,
 			shutdown: () => {},
 			reload: () => Promise.reject(new Error('no reload here')),
 		});

@@ -8,7 +8,7 @@ import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {loadConfigText} from '../../src/core/config/index.js';
-import {startDaemon} from '../../src/core/daemon.js';
+import {startDaemon} from '../../src/core/daemon/index.js';
 import {openReadonlyStore} from '../../src/store/readonly.js';
 import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';

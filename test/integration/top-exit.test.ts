@@ -36,7 +36,7 @@ async function fakeDaemon(): Promise<string> {
 		socketPath,
 		version: 'test',
 		clock: systemClock,
-		handlers: {subscribe: () => ({...doc, lastSeq: 0}), status: () => doc},
+		handlers: {subscribe: () => ({...doc, lastSeq: 0})},
 	});
 	await server.listen();
 	servers.push(server);
@@ -53,19 +53,25 @@ function child(socketPath: string, how: 'quit' | 'sigterm' | 'crash'): Promise<{
 	const script = `
 import {EventEmitter} from 'node:events';
 import {runDashboard} from ${JSON.stringify(path.join(root, 'src/tui/run-dashboard.tsx'))};
-class Tty extends EventEmitter { isTTY = true; columns = 80; rows = 24; written = ''; write(s) { this.written += s; return true; } }
+import {SocketClient} from ${JSON.stringify(path.join(root, 'src/core/client/socket-client.ts'))};
+let painted = () => {};
+class Tty extends EventEmitter { isTTY = true; columns = 80; rows = 24; written = ''; write(s) { this.written += s; if (this.written.includes('no tasks')) painted(); return true; } }
 class Keys extends EventEmitter { isTTY = true; raw = false; setRawMode(on) { this.raw = on; return this; } setEncoding() {} ref() {} unref() {} pause() {} resume() {} read() { return null; } }
 const stdout = new Tty();
 const stdin = new Keys();
 let term = () => {};
 const how = ${JSON.stringify(how)};
-setTimeout(() => {
-	if (how === 'quit') stdin.emit('data', 'q');
-	if (how === 'sigterm') term();
-	if (how === 'crash') throw new Error('boom inside the dashboard');
-}, 500);
+// Once the first frame is drawn (the table says it has no tasks), the way out under test.
+painted = () => {
+	painted = () => {};
+	setImmediate(() => {
+		if (how === 'quit') stdin.emit('data', 'q');
+		if (how === 'sigterm') term();
+		if (how === 'crash') throw new Error('boom inside the dashboard');
+	});
+};
 const code = await runDashboard({
-	socketPath: ${JSON.stringify(socketPath)},
+	connect: () => SocketClient.connect(${JSON.stringify(socketPath)}),
 	intervalMs: 1000,
 	lowBandwidth: false,
 	env: {LANG: 'C.UTF-8'},

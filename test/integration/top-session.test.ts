@@ -1,16 +1,21 @@
 /**
- * The dashboard's session against a scripted daemon on a real socket: snapshot then events,
- * polls, the selected task's log, actions and their notices, methods the daemon does not know
- * yet, and coming back by itself after the daemon went away.
+ * The dashboard's session against a scripted daemon on a real socket, on a manual clock:
+ * snapshot then events and updates (and nothing asked for them), the selected task's log,
+ * actions and their notices, `describe` once per opened detail, methods the daemon does not
+ * know yet, and coming back by itself after the daemon went away.
  */
 import assert from 'node:assert/strict';
 import {rmSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
+import {SocketClient} from '../../src/core/client/socket-client.js';
 import {systemClock} from '../../src/core/clock.js';
-import type {EventDoc, LogLineDoc, StatusDoc, TaskStatus} from '../../src/core/ipc/methods.js';
+import type {EventDoc, LogLineDoc, StatusDoc, TaskStatus, TasksUpdate} from '../../src/core/ipc/methods.js';
 import {RpcServer, type ConnectionContext, type Handlers} from '../../src/core/ipc/server.js';
-import {Session, summarize} from '../../src/tui/session.js';
+import {summarize} from '../../src/tui/actions.js';
+import {ManualClock} from '../../src/tui/clock.js';
+import type {DetailState} from '../../src/tui/details.js';
+import {Session} from '../../src/tui/session.js';
 import {tempDir} from '../helpers/harness.js';
 import {eventDoc, taskStatus} from '../helpers/task-status.js';
 import {waitFor} from '../helpers/wait.js';
@@ -113,6 +118,13 @@ class FakeDaemon {
 		}
 	}
 
+	update(fields: Partial<TasksUpdate>): void {
+		const update: TasksUpdate = {tasks: [], removed: [], host: null, at: new Date().toISOString(), ...fields};
+		for (const ctx of this.subscribers) {
+			ctx.notify('tasks', update);
+		}
+	}
+
 	line(name: string, seq: number, text: string, stream: LogLineDoc['stream'] = 'stdout'): void {
 		for (const follower of this.followers.filter(f => f.name === name && !f.ctx.closed)) {
 			follower.ctx.notify('log', {taskId: name, line: {seq, at: new Date().toISOString(), stream, text}});
@@ -137,14 +149,18 @@ function scratch(): string {
 	return dir;
 }
 
-async function setup(describes = false): Promise<{daemon: FakeDaemon; session: Session; notices: Array<{text: string; error: boolean}>}> {
+type Setup = {daemon: FakeDaemon; session: Session; clock: ManualClock; notices: Array<{text: string; error: boolean}>};
+
+async function setup(describes = false): Promise<Setup> {
 	const daemon = new FakeDaemon(scratch());
 	daemon.describes = describes;
 	daemons.push(daemon);
 	await daemon.listen();
 	const notices: Array<{text: string; error: boolean}> = [];
+	const clock = new ManualClock();
 	const session = new Session({
-		socketPath: daemon.socketPath,
+		connect: () => SocketClient.connect(daemon.socketPath, {client: 'tm-top'}),
+		clock,
 		intervalMs: 200,
 		logFlushMs: 10,
 		followDelayMs: 10,
@@ -153,11 +169,23 @@ async function setup(describes = false): Promise<{daemon: FakeDaemon; session: S
 	});
 	sessions.push(session);
 	await session.start();
-	return {daemon, session, notices};
+	return {daemon, session, clock, notices};
+}
+
+/** Moves the clock on until `accept` holds for what `probe` sees (retries and pauses run on it). */
+function advanceUntil<T>(clock: ManualClock, probe: () => T, accept: (value: T) => boolean, what: string): Promise<T> {
+	return waitFor(
+		() => {
+			clock.advance(100);
+			return probe();
+		},
+		accept,
+		{what},
+	);
 }
 
 describe('tm top session', () => {
-	it('takes the snapshot, applies events, and polls status', async () => {
+	it('takes the snapshot, applies events and updates, and asks the daemon nothing for them', async () => {
 		const {daemon, session} = await setup();
 		assert.deepEqual([...session.data.tasks.keys()], ['web', 'worker']);
 		assert.equal(session.data.connection.status, 'connected');
@@ -168,15 +196,20 @@ describe('tm top session', () => {
 		// A stale event (seq not above the snapshot's) changes nothing.
 		daemon.seq = 0;
 		daemon.event({taskId: 'worker', to: 'fatal'});
-		daemon.tasks = [task('web', {cpu: 12.5}), task('worker'), task('j-1', {kind: 'job'})];
-		await waitFor(() => session.data.tasks.get('j-1')?.kind, kind => kind === 'job', {what: 'a poll with the new task'});
+		daemon.update({tasks: [task('web', {cpu: 12.5}), task('j-1', {kind: 'job'})]});
+		await waitFor(() => session.data.tasks.get('j-1')?.kind, kind => kind === 'job', {what: 'an update with the new task'});
 		assert.equal(session.data.tasks.get('web')?.cpu, 12.5);
 		assert.equal(session.data.tasks.get('worker')?.state, 'running');
+		daemon.update({removed: ['j-1']});
+		await waitFor(() => session.data.tasks.has('j-1'), has => !has, {what: 'the job gone'});
+		assert.deepEqual(daemon.calls, [], 'no status poll, no describe');
 	});
 
 	it('follows the selected task’s log, and switching tasks starts over', async () => {
-		const {daemon, session} = await setup();
+		const {daemon, session, clock} = await setup();
 		session.follow('web');
+		assert.equal(daemon.followers.length, 0, 'not before the pause');
+		clock.advance(10);
 		await waitFor(() => session.logs.status, status => status === 'following', {what: 'following web'});
 		daemon.line('web', 2, 'one');
 		daemon.line('web', 3, 'two', 'stderr');
@@ -191,6 +224,7 @@ describe('tm top session', () => {
 		);
 		session.follow('worker');
 		assert.equal(session.logs.ring.size, 0, 'the old task’s lines are gone at once');
+		clock.advance(10);
 		await waitFor(() => session.logs.status, status => status === 'following', {what: 'following worker'});
 		assert.equal(session.logs.taskId, 'worker');
 		assert.equal(session.logs.ring.at(session.logs.ring.first)?.text, 'worker says hi');
@@ -199,26 +233,28 @@ describe('tm top session', () => {
 	});
 
 	it('carries out actions and reports them; a method the daemon lacks is said, not thrown', async () => {
-		const {daemon, session, notices} = await setup();
+		const {daemon, session, clock, notices} = await setup();
 		await session.perform({kind: 'act', verb: 'restart', names: ['web']});
 		assert.deepEqual(daemon.calls.find(c => c.method === 'restart')?.params, {names: ['web'], wait: true});
 		assert.deepEqual(notices.at(-1), {text: 'restarted web: running', error: false});
 		await session.perform({kind: 'act', verb: 'pause', names: ['web']});
 		assert.deepEqual(notices.at(-1), {text: 'pause: this daemon does not support it yet', error: true});
-		session.setVisible(['web', 'worker'], 'web');
-		await waitFor(() => session.data.describeSupported, supported => supported === false, {what: 'describe found missing'});
+		session.showDetail('web');
+		clock.advance(10);
+		await waitFor(() => session.details.current?.status, status => status === 'unsupported', {what: 'describe found missing'});
 	});
 
 	it('shows the daemon gone and comes back by itself when it returns', async () => {
-		const {daemon, session} = await setup();
+		const {daemon, session, clock} = await setup();
 		session.follow('web');
+		clock.advance(10);
 		await waitFor(() => session.logs.status, status => status === 'following', {what: 'following web'});
 		await daemon.close();
 		await waitFor(() => session.data.connection.status, status => status === 'disconnected', {what: 'disconnected'});
-		await waitFor(() => session.data.connection.attempts, attempts => attempts >= 1, {what: 'retrying'});
+		await advanceUntil(clock, () => session.data.connection.attempts, attempts => attempts >= 1, 'retrying');
 		daemon.tasks = [task('web', {restarts: 7})];
 		await daemon.listen();
-		await waitFor(() => session.data.connection.status, status => status === 'connected', {what: 'connected again'});
+		await advanceUntil(clock, () => session.data.connection.status, status => status === 'connected', 'connected again');
 		assert.equal(session.data.tasks.get('web')?.restarts, 7);
 		assert.equal(session.data.tasks.has('worker'), false);
 		await waitFor(() => session.logs.status, status => status === 'following', {what: 'following web again'});
@@ -227,7 +263,8 @@ describe('tm top session', () => {
 	});
 
 	it('fails to start when no daemon answers', async () => {
-		const session = new Session({socketPath: path.join(scratch(), 'none.sock'), intervalMs: 1000});
+		const socketPath = path.join(scratch(), 'none.sock');
+		const session = new Session({connect: () => SocketClient.connect(socketPath), intervalMs: 1000});
 		sessions.push(session);
 		await assert.rejects(session.start(), (error: Error & {code?: string}) => error.code === 'E_DAEMON_NOT_RUNNING');
 	});
@@ -254,38 +291,41 @@ describe('summarize', () => {
 	});
 });
 
-describe('tm top session polling', () => {
-	it('polls only the rows on screen, and every task every few polls or while sorting by cpu', async () => {
-		const {daemon, session} = await setup();
-		daemon.calls = [];
-		session.setVisible(['web'], null);
-		const asked = () => daemon.calls.filter(c => c.method === 'status').map(c => c.params);
-		await waitFor(asked, calls => calls.length >= 6, {what: 'six polls', timeout: 5000});
-		const kinds = asked().map(params => (params === null ? 'all' : 'some'));
-		assert.ok(kinds.includes('some'), kinds.join());
-		assert.ok(kinds.slice(0, 5).includes('all'), `a full poll within five: ${kinds.join()}`);
-		daemon.calls = [];
-		session.setVisible(['web'], null, true);
-		await waitFor(asked, calls => calls.length >= 3, {what: 'three polls', timeout: 5000});
-		assert.deepEqual(asked().map(params => (params === null ? 'all' : 'some')), ['all', 'all', 'all']);
+describe('tm top session time', () => {
+	it('moves the ages on every interval of its clock, asking the daemon nothing', async () => {
+		const {daemon, session, clock} = await setup();
+		const before = session.data.now;
+		clock.advance(199);
+		assert.equal(session.data.now, before);
+		clock.advance(1);
+		assert.equal(session.data.now, before + 200);
+		clock.advance(1000);
+		assert.equal(session.data.now, before + 1200);
+		assert.deepEqual(daemon.calls, []);
 	});
 });
 
 describe('tm top session details', () => {
-	it('describes the tasks on screen once, and again after an event for them', async () => {
-		const {daemon, session} = await setup(true);
+	it('describes a task once when its detail opens, not for its events, and again when it opens again', async () => {
+		const {daemon, session, clock} = await setup(true);
 		const described = () => daemon.calls.filter(c => c.method === 'describe').map(c => c.params);
-		session.setVisible(['web', 'worker'], null);
-		await waitFor(() => session.data.details.size, size => size === 2, {what: 'two details'});
-		assert.equal(session.data.describeSupported, true);
-		assert.equal(session.data.details.get('web')?.watchdogMs, 30_000);
-		// Polls go on; nothing changed, so nobody is described again.
-		const polls = daemon.calls.filter(c => c.method === 'status').length;
-		await waitFor(() => daemon.calls.filter(c => c.method === 'status').length, count => count >= polls + 2, {what: 'two more polls'});
-		assert.deepEqual(described().sort(), ['web', 'worker']);
-		daemon.tasks = [task('web', {restarts: 2}), task('worker')];
-		daemon.event({taskId: 'web', to: 'backoff', restarts: 2});
-		await waitFor(() => session.data.details.get('web')?.failures, failures => failures === 2, {what: 'web described again'});
-		assert.deepEqual(described().filter(name => name === 'worker'), ['worker']);
+		const shown = (): DetailState | null => session.details.current;
+		session.showDetail('web');
+		assert.equal(shown()?.status, 'loading');
+		clock.advance(10);
+		const ready = await waitFor(shown, state => state?.status === 'ready', {what: 'web described'});
+		assert.equal(ready?.status === 'ready' ? ready.detail.cmd : null, 'sleep 1');
+		// Its failures change with an event: the document says so, nobody asks again.
+		daemon.event({taskId: 'web', to: 'backoff', task: task('web', {state: 'backoff', failures: 2})});
+		await waitFor(() => session.data.tasks.get('web')?.failures, failures => failures === 2, {what: 'the event applied'});
+		assert.deepEqual(described(), ['web']);
+		// Scrolling past worker within the pause asks nothing for it.
+		session.showDetail(null);
+		session.showDetail('worker');
+		session.showDetail('web');
+		clock.advance(10);
+		await waitFor(described, names => names.length === 2, {what: 'web described again'});
+		assert.deepEqual(described(), ['web', 'web']);
+		assert.equal(daemon.calls.filter(c => c.method === 'status').length, 0);
 	});
 });

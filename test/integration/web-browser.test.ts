@@ -1,12 +1,14 @@
 /**
  * The web page in a real headless browser (Debian's chromium driven by playwright-core): the
- * task list, a state change shown without a reload, a task's log lines as they arrive, and the
- * daemon log at /logs. Skipped, saying why, where /usr/bin/chromium is not installed.
+ * task list, a state change shown without a reload (painted from the event alone), a task's log
+ * lines as they arrive, and the daemon log at /logs. Skipped, saying why, where
+ * /usr/bin/chromium is not installed.
  */
 import assert from 'node:assert/strict';
 import {existsSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
 import {chromium, type Browser, type Page} from 'playwright-core';
+import {tm} from '../helpers/cli.js';
 import {waitFor} from '../helpers/wait.js';
 import {tickerCmd, webDaemon, type WebDaemon} from '../helpers/web-daemon.js';
 
@@ -47,7 +49,7 @@ describe('the web page in a real browser', {skip}, () => {
 	const logLines = (): Promise<string[]> => page.$$eval('#log-lines .line', lines => lines.map(line => line.lastChild?.textContent ?? ''));
 
 	before(async () => {
-		web = await webDaemon(config);
+		web = await webDaemon(config, {socket: true});
 		await web.waitState('ticker', 'running');
 		await web.waitState('idle', 'running');
 		browser = await chromium.launch({executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']});
@@ -126,5 +128,40 @@ describe('the web page in a real browser', {skip}, () => {
 		await page.goto(`${web.url}/logs/ticker`);
 		await waitFor(logLines, lines => lines.length > 0, {what: 'log lines', timeout});
 		assert.equal(await page.textContent('#log-title'), 'ticker');
+	});
+
+	it('paints a transition from its event alone: tm stop and tm start through the socket', async () => {
+		// A second page that never hears `tasks` updates: only the snapshot and the events can change its rows.
+		const eventsOnly = await browser.newPage();
+		eventsOnly.setDefaultTimeout(timeout);
+		await eventsOnly.addInitScript({
+			content: `const add = EventSource.prototype.addEventListener;
+EventSource.prototype.addEventListener = function (type, listener, options) {
+  if (type !== 'tasks') add.call(this, type, listener, options);
+};`,
+		});
+		try {
+			await eventsOnly.goto(`${web.url}/`);
+			await eventsOnly.locator('#conn', {hasText: /^live$/}).waitFor();
+			const row = (id: string) => eventsOnly.$eval(`#tasks tbody tr[data-id="${id}"]`, tr => ['state', 'pid', 'restarts', 'reason'].map(name => tr.querySelector(`.${name}`)?.textContent ?? ''));
+			const shows = (id: string, kind: string) => eventsOnly.locator(`#tasks tbody tr[data-id="${id}"] .state`, {hasText: new RegExp(`^${kind}$`)}).waitFor();
+			const cli = (...args: string[]) => tm([...args, '--home', web.home], {cwd: web.dir, env: {HOME: web.dir}});
+			await shows('idle', 'running');
+
+			const stop = await cli('stop', 'idle');
+			assert.equal(stop.code, 0, stop.err);
+			await shows('idle', 'stopped');
+			const stopped = web.events.findLast(e => e.taskId === 'idle' && e.to === 'stopped')?.task;
+			assert.deepEqual(await row('idle'), ['stopped', '', String(stopped?.restarts), stopped?.reason]);
+
+			const start = await cli('start', 'idle');
+			assert.equal(start.code, 0, start.err);
+			await shows('idle', 'running');
+			const running = web.events.findLast(e => e.taskId === 'idle' && e.to === 'running')?.task;
+			assert.deepEqual(await row('idle'), ['running', String(running?.pid), String(running?.restarts), running?.reason]);
+			assert.equal(running?.pid, web.daemon.engine.get('idle').pid);
+		} finally {
+			await eventsOnly.close();
+		}
 	});
 });

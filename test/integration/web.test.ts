@@ -3,21 +3,22 @@
  * Last-Event-ID), the log views, the token, and the refusal of an unguarded public address.
  */
 import assert from 'node:assert/strict';
-import {existsSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {loadConfigText} from '../../src/core/config/index.js';
-import {startDaemon} from '../../src/core/daemon.js';
-import type {EventDoc, LogLineDoc, StatusDoc} from '../../src/core/ipc/methods.js';
+import {startDaemon} from '../../src/core/daemon/index.js';
+import type {EventDoc, LogLineDoc, StatusDoc, TasksUpdate} from '../../src/core/ipc/methods.js';
 import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';
 import {makeSpec} from '../helpers/spec.js';
 import {waitFor} from '../helpers/wait.js';
 import {parsePrometheusText, promtoolCheck} from '../helpers/prom-text.js';
-import {maxStreams} from '../../src/core/web/server.js';
+import {maxStreams} from '../../src/core/web/streams.js';
 import {SseClient} from '../helpers/sse-client.js';
 import {tickerCmd, webDaemon, type WebDaemon} from '../helpers/web-daemon.js';
+import {systemClock} from '../../src/core/clock.js';
 
 const config = `taskmaster:
   logfile: ./tmd.log
@@ -43,8 +44,10 @@ describe('web view', () => {
 		return client;
 	};
 
+	/** How far the daemon's clock is held back (the metrics test needs an old heartbeat). */
+	let lag = 0;
 	before(async () => {
-		web = await webDaemon(config, {socket: true});
+		web = await webDaemon(config, {socket: true, clock: {now: () => systemClock.now() - lag, at: (at, callback) => systemClock.at(at + lag, callback)}});
 		await web.waitState('ticker', 'running');
 		await web.waitState('idle', 'running');
 	});
@@ -91,8 +94,10 @@ describe('web view', () => {
 		}
 
 		await waitFor(() => web.daemon.engine.list().filter(task => task.record.state.kind === 'completed').length, n => n === 30, {what: '30 jobs completed'});
-		web.daemon.engine.get('idle').info.heartbeatAt = Date.now() - 5000;
-		web.daemon.engine.get('idle').info.progress = 42;
+		// A heartbeat 5 s ago: sent while the daemon's clock is held 5 s back.
+		lag = 5000;
+		web.daemon.engine.get('idle').receive(['WATCHDOG=1', 'PROGRESS=42']);
+		lag = 0;
 		const response = await fetch(`${web.url}/metrics`);
 		assert.equal(response.status, 200);
 		assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -189,10 +194,62 @@ describe('web view', () => {
 		assert.equal(frame?.id, String(snapshot.lastSeq));
 		assert.equal(snapshot.lastSeq, web.daemon.engine.lastSeq);
 		assert.deepEqual(snapshot.tasks.map(t => t.id).slice(0, 3), ['ticker', 'idle', 'off']);
-		web.daemon.engine.get('idle').info.progress = 77;
+		web.daemon.engine.get('idle').receive(['PROGRESS=77']);
 		const rows = await page.waitFrames(f => f.some(x => x.event === 'tasks' && x.data.includes('"progress":77')), 'the changed row');
 		const changed = rows.filter(x => x.event === 'tasks').map(x => JSON.parse(x.data) as {tasks: Array<{id: string}>});
 		assert.ok(changed.every(c => c.tasks.every(task => task.id === 'idle' || c === changed[0])), 'only changed rows after the first tick');
+	});
+
+	it('/events?snapshot=1&tasks=1 carries each transition with the task\'s whole document, and the documents that changed without one', async () => {
+		const page = await open('/events?snapshot=1&tasks=1');
+		const [first] = await page.waitFrames(f => f.length >= 1, 'the snapshot');
+		const snapshot = JSON.parse(first?.data ?? '{}') as StatusDoc & {lastSeq: number};
+		const idleBefore = snapshot.tasks.find(t => t.id === 'idle');
+		await restartIdle();
+		const frames = await page.waitFrames(f => f.some(x => x.event === 'message' && (JSON.parse(x.data) as EventDoc).to === 'running'), 'the restart');
+		const events = page.events<EventDoc>();
+		assert.ok(events.every(e => e.seq > snapshot.lastSeq && e.taskId === 'idle'), 'only what came after the snapshot');
+		for (const event of events) {
+			const record = web.events.find(e => e.seq === event.seq);
+			assert.deepEqual(event.task, record?.task, `event ${event.seq} carries the document the engine made`);
+			assert.deepEqual([event.task.id, event.task.state, event.task.pid, event.task.restarts, event.task.cause], [event.taskId, event.to, event.pid, event.restarts, event.cause]);
+		}
+
+		const running = events.at(-1)?.task;
+		assert.equal(running?.state, 'running');
+		assert.equal(running?.restarts, (idleBefore?.restarts ?? 0) + 1);
+		assert.ok(frames.filter(f => f.event === 'message').every(f => f.id === String((JSON.parse(f.data) as EventDoc).seq)));
+
+		// Without a transition: progress changes, and the next tick carries idle's new document.
+		web.daemon.engine.get('idle').receive(['PROGRESS=55']);
+		await page.waitFrames(f => f.some(x => x.event === 'tasks' && x.data.includes('"progress":55')), 'the changed document');
+		const update = page.named<TasksUpdate>('tasks').find(u => u.tasks.some(t => t.id === 'idle' && t.progress === 55));
+		assert.ok(update, 'idle\'s new document');
+		assert.ok(!update.tasks.some(t => t.id === 'off'), 'not a stopped task whose document did not change');
+		assert.deepEqual(update.removed, []);
+		assert.match(update.at, /^\d{4}-\d\d-\d\dT/);
+		const status = (await (await fetch(`${web.url}/api/status`)).json()) as StatusDoc;
+		assert.equal(status.tasks.find(t => t.id === 'idle')?.progress, 55, 'the same document /api/status gives');
+	});
+
+	it('serves the page, its script and its stylesheet: the files of src/core/web/page with their types', async () => {
+		const dir = path.resolve(import.meta.dirname, '../../src/core/web/page');
+		for (const [pathname, file, type] of [
+			['/', 'index.html', 'text/html; charset=utf-8'],
+			['/app.js', 'app.js', 'text/javascript; charset=utf-8'],
+			['/app.css', 'app.css', 'text/css; charset=utf-8'],
+		] as const) {
+			const response = await fetch(`${web.url}${pathname}`);
+			assert.equal(response.status, 200, pathname);
+			assert.equal(response.headers.get('content-type'), type, pathname);
+			assert.match(response.headers.get('content-security-policy') ?? '', /script-src 'self'; style-src 'self'/, pathname);
+			assert.equal(await response.text(), readFileSync(path.join(dir, file), 'utf8'), `${pathname} is ${file}`);
+		}
+
+		const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+		assert.match(html, /<script src="\/app\.js"><\/script>/);
+		assert.match(html, /<link rel="stylesheet" href="\/app\.css">/);
+		assert.doesNotMatch(html, /<script>|<style>|\son\w+=/, 'nothing inline: the CSP allows only the files');
 	});
 
 	it('shows a task log as text (and follows it), and streams it as SSE resumable by line seq', async () => {

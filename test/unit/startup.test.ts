@@ -3,13 +3,35 @@
  * what a command line loads (lazy commands), and where the single executable puts its addon.
  */
 import assert from 'node:assert/strict';
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
 import {describe, it} from 'node:test';
 import {commands, commandsFor} from '../../src/commands/program.js';
 import {envAssignment, execArg, renderUnit, stopTimeoutSec, unitPath, type UnitSpec} from '../../src/commands/startup.js';
-import {withoutSystemdVariables} from '../../src/commands/systemd.js';
+import {withoutSystemdVariables} from '../../src/core/daemon/systemd.js';
 import {loadConfigText} from '../../src/core/config/load.js';
 import type {Config} from '../../src/core/model.js';
 import {addonFolders} from '../../src/core/addons.js';
+
+/** The modules of this repository that loading `file` loads: relative imports, static or `import()`, not `import type`. */
+function loadedWith(file: string): Set<string> {
+	const seen = new Set<string>();
+	const visit = (current: string): void => {
+		if (seen.has(current)) {
+			return;
+		}
+
+		seen.add(current);
+		const code = readFileSync(current, 'utf8').replaceAll(/^(?:import|export) type [^;]+;/gm, '');
+		for (const [, specifier = ''] of code.matchAll(/(?:from|import\()\s*'(\.[^']+)\.js'/g)) {
+			const base = path.resolve(path.dirname(current), specifier);
+			visit(existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.tsx`);
+		}
+	};
+
+	visit(path.resolve(import.meta.dirname, '../../src', file));
+	return seen;
+}
 
 function config(text: string): Config {
 	const result = loadConfigText(text, '/srv/app/tm.yaml');
@@ -118,6 +140,15 @@ describe('what a command line loads', () => {
 		assert.deepEqual(names(['--help']), all);
 		assert.deepEqual(names(['help', 'up']), all);
 		assert.deepEqual(names(['stauts']), all);
+	});
+
+	it('tm history reads tm.db without loading the daemon', () => {
+		const loaded = [...loadedWith('commands/history.ts')].map(file => path.relative(path.resolve(import.meta.dirname, '../..'), file));
+		assert.ok(loaded.includes('src/store/readonly.ts'), loaded.join(', '));
+		assert.deepEqual(
+			loaded.filter(file => file.startsWith('src/core/daemon/') || file === 'src/core/engine.ts'),
+			[],
+		);
 	});
 
 	it('every command entry loads a register function', async () => {

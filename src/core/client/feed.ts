@@ -11,6 +11,8 @@ import type {FeedSink, SnapshotDoc, Subscription} from './seam.js';
 export type FeedTransport = {
 	call(method: 'subscribe', params: Record<string, never>): Promise<SnapshotDoc>;
 	on<N extends keyof Notifications>(name: N, listener: (params: Notifications[N]) => void): () => void;
+	/** Called once when the connection ends. */
+	onClose(listener: () => void): () => void;
 };
 
 /** Subscribes on `transport`; resolves once the first snapshot has gone to `sink`. */
@@ -19,6 +21,10 @@ export async function openFeed(transport: FeedTransport, sink: FeedSink): Promis
 	let early: Array<{kind: 'event'; event: EventDoc} | {kind: 'tasks'; update: TasksUpdate}> = [];
 	let closed = false;
 	let resnapshot: Promise<void> | null = null;
+	let end = (): void => {};
+	const ended = new Promise<void>(resolve => {
+		end = resolve;
+	});
 
 	const deliver = (event: EventDoc): void => {
 		if (lastSeq !== null && event.seq > lastSeq) {
@@ -71,6 +77,10 @@ export async function openFeed(transport: FeedTransport, sink: FeedSink): Promis
 				sink.tasks(update);
 			}
 		}),
+		transport.onClose(() => {
+			closed = true;
+			end();
+		}),
 		transport.on('dropped', () => {
 			// Something was missed: the whole picture again, once at a time.
 			if (!closed && resnapshot === null) {
@@ -99,7 +109,9 @@ export async function openFeed(transport: FeedTransport, sink: FeedSink): Promis
 				off();
 			}
 
+			end();
 			return Promise.resolve();
 		},
+		ended,
 	};
 }

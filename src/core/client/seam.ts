@@ -24,17 +24,21 @@ export type FeedSink = {
 	tasks(update: TasksUpdate): void;
 };
 
-/** What a log follower hears: the tail first, then each line, and how many it missed. */
+/**
+ * What a log follower hears: the tail first (with `after`, the lines after it, or the tail and
+ * `gap: true` when those are no longer all kept) with the log's last seq, then each line, and
+ * how many it missed.
+ */
 export type LogSink = {
-	tail(lines: LogLineDoc[]): void;
+	tail(lines: LogLineDoc[], gap: boolean, lastSeq: number | null): void;
 	line(line: LogLineDoc): void;
 	dropped(count: number): void;
 };
 
-export type LogFollowParams = {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'};
+export type LogFollowParams = {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'; after?: number};
 
-/** A stream a client opened; `close` ends it (idempotent). */
-export type Subscription = {close(): Promise<void>};
+/** A stream a client opened; `close` ends it (idempotent); `ended` resolves once it is over, whichever side ended it. */
+export type Subscription = {close(): Promise<void>; ended: Promise<void>};
 
 export interface TmClient {
 	/** Where this client is connected, for messages (`/run/tm.sock`, `ssh://web1`). */

@@ -57,8 +57,8 @@ export class SocketClient implements TmClient {
 		rpc.on('dropped', ({count}) => sink.dropped(count));
 		try {
 			const doc = await rpc.call('logs', {...params, follow: true});
-			last = doc.lines.at(-1)?.seq ?? 0;
-			sink.tail(doc.lines);
+			last = doc.lines.at(-1)?.seq ?? doc.lastSeq ?? 0;
+			sink.tail(doc.lines, doc.gap === true, doc.lastSeq ?? doc.lines.at(-1)?.seq ?? null);
 			for (const line of early) {
 				deliver(line);
 			}
@@ -67,7 +67,8 @@ export class SocketClient implements TmClient {
 			throw error;
 		}
 
-		return {close: () => rpc.close()};
+		const ended = new Promise<void>(resolve => rpc.onClose(() => resolve()));
+		return {close: () => rpc.close(), ended};
 	}
 
 	onClose(listener: (error: TmError | null) => void): () => void {

@@ -6,7 +6,7 @@ import {connect, type Socket} from 'node:net';
 import {systemClock, type Clock, type TimerHandle} from '../clock.js';
 import {messageOf, TmError} from '../errors.js';
 import type {MethodName, Methods, NotificationName, Notifications} from './methods.js';
-import {encode, LineDecoder, protocolVersion, tmErrorOf, type RpcErrorObject} from './protocol.js';
+import {encode, isRecord, LineDecoder, protocolVersion, tmErrorOf, type RpcErrorObject} from './protocol.js';
 import {checkSocketPath} from './socket-file.js';
 
 /** Options of {@link RpcClient.connect}. */
@@ -44,10 +44,6 @@ function unreachable(socketPath: string, error: unknown): TmError {
 				? `cannot reach the tm daemon: permission denied on ${socketPath}`
 				: `cannot reach the tm daemon on ${socketPath}: ${messageOf(error)}`;
 	return new TmError('E_DAEMON_NOT_RUNNING', message, {cause: error});
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isErrorObject(value: unknown): value is RpcErrorObject {

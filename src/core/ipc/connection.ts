@@ -6,14 +6,13 @@
 import type {Socket} from 'node:net';
 import type {Clock, TimerHandle} from '../clock.js';
 import type {ConnectionContext, Dispatch, DispatchTarget} from './dispatch.js';
+import {encodeNotification} from './encoded.js';
 import {Outbox} from './outbox.js';
 import {
 	clip,
 	describeBytes,
-	encode,
 	errorResponse,
 	LineDecoder,
-	notification,
 	rpcErrorCodes,
 	validateRequest,
 	type Response,
@@ -281,7 +280,7 @@ export class Connection {
 
 		let line: string;
 		try {
-			line = encode(notification(method, params));
+			line = encodeNotification(method, params);
 		} catch {
 			return false;
 		}

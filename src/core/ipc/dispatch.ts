@@ -8,6 +8,7 @@ import {
 	clip,
 	errorObjectOf,
 	errorResponse,
+	isRecord,
 	isRequest,
 	protocolVersion,
 	RpcError,
@@ -82,10 +83,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 		value !== null &&
 		typeof (value as {then?: unknown}).then === 'function'
 	);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The built-in `hello`: checks the protocol number and records the client's name. */

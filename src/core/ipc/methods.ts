@@ -179,8 +179,9 @@ export type Methods = {
 	notify: {params: {task: string; lines: string[]}; result: {ok: true}};
 	/** The last lines; with `follow`, `log` notifications follow. */
 	logs: {
-		params: {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'; follow?: boolean};
-		result: {lines: LogLineDoc[]};
+		/** `after`: the lines after this seq (a reader coming back); when they are no longer all kept, the tail and `gap: true`. */
+		params: {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'; follow?: boolean; after?: number};
+		result: {lines: LogLineDoc[]; gap?: boolean; lastSeq?: number};
 	};
 	/** A snapshot, then `event` notifications with `seq` greater than `lastSeq`. */
 	subscribe: {params: EmptyParams; result: StatusDoc & {lastSeq: number}};

@@ -1,9 +1,11 @@
 /**
- * Stopping processes a previous daemon left running: by process group, with the task's stop
- * signal, then SIGKILL after its stoptime. A pid is only signalled while its start time still
- * matches the one recorded at spawn, so a reused pid is never touched.
+ * Processes a previous daemon left running, as a process handle a Supervisor can hold: the
+ * machine stops them like its own (stop signal to each process group, SIGKILL at stoptime), and
+ * this handle tells it when they are gone. Not our children, so no SIGCHLD: whether they still
+ * run is read from /proc. A pid is only signalled while its start time still matches the one
+ * recorded at spawn, so a reused pid is never touched.
  */
-import type {Clock} from '../clock.js';
+import type {Clock, TimerHandle} from '../clock.js';
 import {signalProcess} from './native-spawn.js';
 import {runningStartTime} from './proc.js';
 
@@ -16,13 +18,8 @@ export type Orphan = {
 	unrecorded?: boolean;
 };
 
-function signalGroup(pid: number, signal: string): void {
-	signalProcess(-pid, signal);
-}
-
-function sleep(clock: Clock, ms: number): Promise<void> {
-	return new Promise(resolve => clock.at(clock.now() + ms, resolve));
-}
+/** How often an orphan is looked for in /proc while it is being stopped. */
+const pollMs = 20;
 
 /** True while the recorded process still runs (same pid, same start time). */
 export function isOrphanAlive(orphan: Pick<Orphan, 'pid' | 'pidStart'>): boolean {
@@ -31,33 +28,63 @@ export function isOrphanAlive(orphan: Pick<Orphan, 'pid' | 'pidStart'>): boolean
 }
 
 /**
- * Stops an orphan and resolves with how it ended. When the main process is already gone, any
- * processes left in its group are killed (a free pid cannot lead anyone else's group).
+ * The orphans of one task as one process: `signal` reaches every group still led by its
+ * recorded process; `onGone` is called once none runs, after what was left in their groups is
+ * killed (a free pid cannot lead anyone else's group).
  */
-export async function stopOrphan(orphan: Orphan, clock: Clock): Promise<'not-running' | 'stopped' | 'killed'> {
-	if (!isOrphanAlive(orphan)) {
-		if (runningStartTime(orphan.pid) === null) {
-			signalGroup(orphan.pid, 'SIGKILL');
+export class AdoptedProcess {
+	readonly #orphans: Orphan[];
+	readonly #clock: Clock;
+	readonly #onGone: () => void;
+	#timer: TimerHandle | null = null;
+	#killed = false;
+
+	constructor(orphans: Orphan[], clock: Clock, onGone: () => void) {
+		this.#orphans = orphans;
+		this.#clock = clock;
+		this.#onGone = onGone;
+		this.#watch();
+	}
+
+	/** The process the task's state names (the first orphan's). */
+	get pid(): number | null {
+		return this.#orphans[0]?.pid ?? null;
+	}
+
+	/** Whether SIGKILL had to be sent. */
+	get killed(): boolean {
+		return this.#killed;
+	}
+
+	signal(signal: string): boolean {
+		this.#killed ||= signal === 'SIGKILL';
+		const alive = this.#orphans.filter(orphan => isOrphanAlive(orphan));
+		for (const orphan of alive) {
+			signalProcess(-orphan.pid, signal);
 		}
 
-		return 'not-running';
+		return alive.length > 0;
 	}
 
-	signalGroup(orphan.pid, orphan.stopsignal);
-	const deadline = clock.now() + orphan.stoptimeMs;
-	while (isOrphanAlive(orphan) && clock.now() < deadline) {
-		await sleep(clock, 20);
+	/** Stops watching (the daemon is going away). */
+	close(): void {
+		this.#timer?.cancel();
+		this.#timer = null;
 	}
 
-	if (!isOrphanAlive(orphan)) {
-		signalGroup(orphan.pid, 'SIGKILL');
-		return 'stopped';
-	}
+	#watch(): void {
+		this.#timer = this.#clock.at(this.#clock.now() + pollMs, () => {
+			this.#timer = null;
+			if (this.#orphans.some(orphan => isOrphanAlive(orphan))) {
+				this.#watch();
+				return;
+			}
 
-	signalGroup(orphan.pid, 'SIGKILL');
-	while (isOrphanAlive(orphan)) {
-		await sleep(clock, 20);
-	}
+			for (const orphan of this.#orphans) {
+				signalProcess(-orphan.pid, 'SIGKILL');
+			}
 
-	return 'killed';
+			this.#onGone();
+		});
+	}
 }

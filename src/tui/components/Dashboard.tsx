@@ -11,8 +11,11 @@ import type {TaskStatus} from '../../core/ipc/methods.js';
 import {boundTextMeasure} from '../ink-measure.js';
 import type {CompiledKeymap, Context} from '../keymap.js';
 import {computeLayout, logPage, logsShown, minCols, minRows, scrollOffset, tablePage, type Layout} from '../layout.js';
-import type {LiveData, LogFeed} from '../live.js';
-import {keyContext, logEnd, selectedIndex, type ReduceContext, type UiState} from '../state.js';
+import type {DetailState} from '../details.js';
+import type {LiveData} from '../live.js';
+import type {LogFeed} from '../log-feed.js';
+import {logEnd} from '../log-scroll.js';
+import {keyContext, selectedIndex, type ReduceContext, type UiState} from '../state.js';
 import type {Theme} from '../theme.js';
 import {Detail} from './Detail.js';
 import {Footer} from './Footer.js';
@@ -27,6 +30,8 @@ export type DashboardProps = {
 	ui: UiState;
 	data: LiveData;
 	logs: LogFeed;
+	/** What `describe` said of the task whose detail is open (null: not asked, or none open). */
+	detail?: DetailState | null;
 	/** The table's rows: filtered and sorted. */
 	view: readonly TaskStatus[];
 	filterError: string | null;
@@ -73,7 +78,7 @@ export function Dashboard(props: DashboardProps) {
 	);
 }
 
-function Screen({cols, rows, ui, data, logs, view, filterError, theme, keymap}: DashboardProps) {
+function Screen({cols, rows, ui, data, logs, detail: described = null, view, filterError, theme, keymap}: DashboardProps) {
 	const layout = layoutOf(cols, rows, ui);
 	if (layout.kind === 'small') {
 		return <TooSmall cols={cols} rows={rows} />;
@@ -108,8 +113,7 @@ function Screen({cols, rows, ui, data, logs, view, filterError, theme, keymap}: 
 	const detail = layout.detail ? (
 		<Detail
 			task={selected}
-			detail={selected ? data.details.get(selected.id) : undefined}
-			describeSupported={data.describeSupported}
+			detail={described}
 			now={data.now}
 			width={layout.detail.width}
 			height={layout.detail.height}

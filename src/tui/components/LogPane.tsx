@@ -7,7 +7,7 @@
 import {Box} from 'ink';
 import type {Segment} from '../columns.js';
 import {cleanLine, fit} from '../format.js';
-import type {LogFeed} from '../live.js';
+import type {LogFeed} from '../log-feed.js';
 import {logWindow} from '../log-ring.js';
 import type {LogView} from '../state.js';
 import type {Theme} from '../theme.js';

@@ -38,7 +38,7 @@ export function Table({rows, selected, offset, width, height, sort, data, theme,
 			{shown.length === 0 ? <TextLine text={`  ${empty}`} dim /> : null}
 			{shown.map((task, i) => {
 				const isSelected = offset + i === selected;
-				const segments = rowSegments(task, table, {now: data.now, theme, detail: data.details.get(task.id)}, isSelected);
+				const segments = rowSegments(task, table, {now: data.now, theme}, isSelected);
 				// The selected row: inverse plus the '>' marker, so it shows without colour too.
 				// Keyed by position: scrolling updates rows instead of mounting new ones.
 				return <Line key={i} segments={isSelected ? segments.map(s => ({text: s.text, bold: s.bold})) : segments} inverse={isSelected} />;

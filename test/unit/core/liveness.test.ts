@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {livenessFault, newRun, withCpuSample} from '../../../src/core/liveness.js';
+import {livenessFault as faultOf, newRun, withCpuSample} from '../../../src/core/liveness.js';
+
+/** The reason of the failed check, or null; each reason's cause is checked with it. */
+function livenessFault(...args: Parameters<typeof faultOf>): string | null {
+	const fault = faultOf(...args);
+	if (fault !== null) {
+		assert.ok(fault.reason.startsWith(fault.cause), `${fault.cause}: ${fault.reason}`);
+	}
+
+	return fault?.reason ?? null;
+}
 import {makeSpec} from '../../helpers/spec.js';
 
 const t0 = 1_000_000;

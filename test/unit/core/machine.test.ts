@@ -34,9 +34,10 @@ const events: Record<string, TaskEvent> = {
 	pause: {type: 'pause'},
 	resume: {type: 'resume'},
 	evict: {type: 'evict', reason: 'evicted by backup (priority 90 > 10)'},
-	fault: {type: 'fault', reason: 'watchdog: no heartbeat for 30s'},
+	fault: {type: 'fault', reason: 'watchdog: no heartbeat for 30s', cause: 'watchdog'},
 	retry: {type: 'retry'},
-	wait: {type: 'wait', reason: 'waiting for db (ready): db starting'},
+	wait: {type: 'wait', reason: 'waiting for db (ready): db starting', cause: 'dependency'},
+	adopt: {type: 'adopt', pid: 300, reason: 'pid 300 left by a previous daemon', then: 'stopped'},
 };
 
 /**
@@ -44,16 +45,16 @@ const events: Record<string, TaskEvent> = {
  * (`enqueue`, `spawn`, or a signal name), in order. A blank effect list means none.
  */
 const table: Record<StateKind, Record<string, string>> = {
-	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped', retry: 'stopped', wait: 'stopped'},
-	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued', retry: 'queued', wait: 'queued'},
-	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'starting', wait: 'starting'},
-	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'running', wait: 'running'},
-	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff', retry: 'backoff', wait: 'backoff'},
-	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping', retry: 'stopping', wait: 'stopping'},
-	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT', retry: 'paused', wait: 'paused'},
-	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed', retry: 'completed', wait: 'completed'},
-	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed', retry: 'queued enqueue', wait: 'failed'},
-	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal', retry: 'queued enqueue', wait: 'fatal'},
+	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped', retry: 'stopped', wait: 'stopped', adopt: 'stopping SIGTERM'},
+	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued', retry: 'queued', wait: 'queued', adopt: 'stopping SIGTERM'},
+	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'starting', wait: 'starting', adopt: 'starting'},
+	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'running', wait: 'running', adopt: 'running'},
+	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff', retry: 'backoff', wait: 'backoff', adopt: 'stopping SIGTERM'},
+	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping', retry: 'stopping', wait: 'stopping', adopt: 'stopping'},
+	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT', retry: 'paused', wait: 'paused', adopt: 'paused'},
+	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed', retry: 'completed', wait: 'completed', adopt: 'stopping SIGTERM'},
+	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed', retry: 'queued enqueue', wait: 'failed', adopt: 'stopping SIGTERM'},
+	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal', retry: 'queued enqueue', wait: 'fatal', adopt: 'stopping SIGTERM'},
 };
 
 function record(state: TaskState, changes: Partial<TaskRecord> = {}): TaskRecord {
@@ -248,7 +249,7 @@ describe('transition: scenarios', () => {
 
 	it('a fault stops the task and then applies the restart policy as a failure', () => {
 		const s = makeSpec({starttimeMs: 0, autorestart: 'unexpected'});
-		let r = transition(started(s), {type: 'fault', reason: 'watchdog: no heartbeat for 30s'}, s, t0).record;
+		let r = transition(started(s), {type: 'fault', reason: 'watchdog: no heartbeat for 30s', cause: 'watchdog'}, s, t0).record;
 		assert.equal(r.state.kind, 'stopping');
 		r = transition(r, {type: 'exited', pid: 100, code: 0, signal: null}, s, t0).record;
 		assert.equal(r.state.kind, 'backoff');

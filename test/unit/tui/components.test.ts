@@ -9,7 +9,9 @@ import {createElement} from 'react';
 import type {TaskStatus} from '../../../src/core/ipc/methods.js';
 import {Dashboard, type DashboardProps} from '../../../src/tui/components/Dashboard.js';
 import {compileKeymap} from '../../../src/tui/keymap.js';
-import {LogFeed, type LiveData} from '../../../src/tui/live.js';
+import type {DetailState} from '../../../src/tui/details.js';
+import type {LiveData} from '../../../src/tui/live.js';
+import {LogFeed} from '../../../src/tui/log-feed.js';
 import {initialState, type UiState} from '../../../src/tui/state.js';
 import {createTheme} from '../../../src/tui/theme.js';
 import {compileFilter, visibleTasks} from '../../../src/tui/view.js';
@@ -35,10 +37,15 @@ function draw(
 	cols: number,
 	rows: number,
 	data: LiveData,
-	{ui = initialState, logs = new LogFeed(0), theme = colour}: {ui?: UiState; logs?: LogFeed; theme?: DashboardProps['theme']} = {},
+	{
+		ui = initialState,
+		logs = new LogFeed(0),
+		theme = colour,
+		detail: described = null,
+	}: {ui?: UiState; logs?: LogFeed; theme?: DashboardProps['theme']; detail?: DetailState | null} = {},
 ) {
 	const view = visibleTasks(data.tasks.values(), compileFilter(ui.filter), ui.sort, NOW);
-	const props: DashboardProps = {cols, rows, ui, data, logs, view, filterError: null, theme, keymap};
+	const props: DashboardProps = {cols, rows, ui, data, logs, detail: described, view, filterError: null, theme, keymap};
 	const screen = renderAt(createElement(Dashboard, props), cols, rows);
 	return {screen, text: lines(screen.lastFrame()), raw: screen.lastFrame() ?? ''};
 }
@@ -121,24 +128,24 @@ describe('Dashboard at 80x24', () => {
 		assert.equal(draw(80, 24, liveData(sample), {ui}).text[22], 'Restart web:0? y/N · a: all 2 matching web');
 	});
 
-	it('shows the detail view on Enter', () => {
-		const data = liveData(sample);
-		const web0 = sample[0]!;
-		data.details.set(
-			'web:0',
-			detail(web0, {
-				watchdogMs: 30_000,
-				failures: 1,
-				lastExit: {code: 1, signal: null, at: ago(90_000)},
-				checkpointBytes: 2048,
-				dependsOn: {db: 'ready'},
-			}),
-		);
-		const {text} = draw(80, 24, data, {ui: {...initialState, selected: 'web:0', detail: true}});
+	it('shows the detail view on Enter: the live part from the task’s document, the config’s from describe', () => {
+		// The document says what changes with events; describe's copy of those fields is stale on purpose.
+		const web0 = {
+			...sample[0]!,
+			watchdogMs: 30_000,
+			failures: 1,
+			lastExit: {code: 1, signal: null, at: ago(90_000)},
+			checkpointBytes: 2048,
+			cause: 'spawned' as const,
+		};
+		const data = liveData([web0, ...sample.slice(1)]);
+		const described: DetailState = {taskId: 'web:0', status: 'ready', detail: detail(sample[0]!, {dependsOn: {db: 'ready'}})};
+		const {text} = draw(80, 24, data, {ui: {...initialState, selected: 'web:0', detail: true}, detail: described});
 		const body = text.join('\n');
 		assert.match(text[1]!, /^─ detail web:0 ─+$/);
 		for (const expected of [
 			/state +running started/,
+			/cause +spawned/,
 			/command +sleep 1000/,
 			/cwd +\/srv\/app · user –/,
 			/restart +unexpected · exit codes 0 · stop SIGTERM then KILL after 10s/,
@@ -154,11 +161,15 @@ describe('Dashboard at 80x24', () => {
 		}
 	});
 
-	it('says so in the detail when the daemon does not answer describe', () => {
+	it('says so in the detail when the daemon does not answer describe, and shows the document meanwhile', () => {
 		const data = liveData(sample);
-		data.describeSupported = false;
-		const {text} = draw(80, 24, data, {ui: {...initialState, detail: true}});
+		const ui: UiState = {...initialState, selected: 'web:0', detail: true};
+		const {text} = draw(80, 24, data, {ui, detail: {taskId: 'web:0', status: 'unsupported'}});
 		assert.match(text.join('\n'), /does not answer `describe` yet/);
+		assert.match(text.join('\n'), /retries +0\/3 failed starts · 2 restarts/);
+		const loading = draw(80, 24, data, {ui, detail: {taskId: 'web:1', status: 'ready', detail: detail(sample[1]!)}});
+		assert.match(loading.text.join('\n'), /loading…/, 'another task’s answer is not shown as this one’s');
+		assert.doesNotMatch(loading.text.join('\n'), /command/);
 	});
 
 	it('lists the keys of the focused pane in the help overlay', () => {
@@ -180,9 +191,9 @@ describe('Dashboard at 80x24', () => {
 describe('Dashboard at other sizes', () => {
 	it('200x60: table left with every column, detail and logs right', () => {
 		const data = liveData(numbered(1000, i => ({status: i === 0 ? 'warming cache' : null})));
-		data.details.set('worker-0000', detail(data.tasks.get('worker-0000')!));
+		const described: DetailState = {taskId: 'worker-0000', status: 'ready', detail: detail(data.tasks.get('worker-0000')!)};
 		const logs = feedOf('worker-0000', [['booting', 'stdout']]);
-		const {text} = draw(200, 60, data, {logs});
+		const {text} = draw(200, 60, data, {logs, detail: described});
 		assert.equal(text.length, 59);
 		assert.match(text[1]!, /NAME▲ +STATE +PID UPTIME CPU% +MEM +RST NEXT +HB PROGRESS +PRI INFO +│ ─ detail worker-0000 ─+$/);
 		assert.match(text[2]!, /^>● worker-0000 .* warming cache +│ state +running started/);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import type {TaskStatus} from '../../../src/core/ipc/methods.js';
 import {fitColumns, headerText, heartbeatLevel, rowSegments, tinyAge} from '../../../src/tui/columns.js';
 import {computeLayout, logPage, scrollOffset, tablePage, type LayoutInput} from '../../../src/tui/layout.js';
 import {createTheme} from '../../../src/tui/theme.js';
-import {ago, detail, NOW, task} from '../../helpers/dashboard-fixtures.js';
+import {ago, NOW, task} from '../../helpers/dashboard-fixtures.js';
 
 const at = (cols: number, rows: number, more: Partial<LayoutInput> = {}) =>
 	computeLayout({cols, rows, showLogs: null, zoom: false, focus: 'table', detail: false, ...more});
@@ -99,7 +100,7 @@ describe('columns', () => {
 		});
 		for (const width of [60, 80, 100, 116, 200]) {
 			const table = fitColumns(width);
-			const text = rowSegments(busy, table, {now: NOW, theme, detail: undefined}, true)
+			const text = rowSegments(busy, table, {now: NOW, theme}, true)
 				.map(s => s.text)
 				.join('');
 			assert.equal(text.length, width, `row at ${width}`);
@@ -111,11 +112,11 @@ describe('columns', () => {
 		const theme = createTheme({color: false, unicode: false});
 		const failing = task('web', {state: 'backoff', restarts: 4, backoffUntil: new Date(NOW + 12_300).toISOString()});
 		const table = fitColumns(80);
-		const cells = (d: ReturnType<typeof detail> | undefined) =>
-			Object.fromEntries(table.columns.map((c, i) => [c.id, rowSegments(failing, table, {now: NOW, theme, detail: d}, false)[i + 3]!.text.trim()]));
-		assert.equal(cells(undefined)['rst'], '4');
-		assert.equal(cells(detail(failing, {failures: 2, maxRetries: 3}))['rst'], '2/3');
-		assert.equal(cells(undefined)['next'], '13s');
+		const cells = (t: TaskStatus) => Object.fromEntries(table.columns.map((c, i) => [c.id, rowSegments(t, table, {now: NOW, theme}, false)[i + 3]!.text.trim()]));
+		assert.equal(cells(failing)['rst'], '4');
+		assert.equal(cells({...failing, failures: 2, maxRetries: 3})['rst'], '2/3', 'from the task’s document alone');
+		assert.equal(cells({...failing, state: 'running', failures: 2, maxRetries: 3})['rst'], '4', 'a running task shows its restarts');
+		assert.equal(cells(failing)['next'], '13s');
 	});
 
 	it('colour the heartbeat against the watchdog, with a mark when there is no colour', () => {
@@ -123,14 +124,13 @@ describe('columns', () => {
 		assert.equal(heartbeatLevel(5000, 30_000), 'ok');
 		assert.equal(heartbeatLevel(15_000, 30_000), 'late');
 		assert.equal(heartbeatLevel(31_000, 30_000), 'overdue');
-		const late = task('w', {heartbeatAt: ago(45_000)});
-		const d = detail(late, {watchdogMs: 30_000});
+		const late = task('w', {heartbeatAt: ago(45_000), watchdogMs: 30_000});
 		const table = fitColumns(80);
 		const hb = table.columns.findIndex(c => c.id === 'hb') + 3;
-		const mono = rowSegments(late, table, {now: NOW, theme: createTheme({color: false, unicode: true}), detail: d}, false)[hb]!;
+		const mono = rowSegments(late, table, {now: NOW, theme: createTheme({color: false, unicode: true})}, false)[hb]!;
 		assert.equal(mono.text.trim(), '45s!');
 		assert.equal(mono.hue, undefined);
-		const colour = rowSegments(late, table, {now: NOW, theme: createTheme({color: true, unicode: true}), detail: d}, false)[hb]!;
+		const colour = rowSegments(late, table, {now: NOW, theme: createTheme({color: true, unicode: true})}, false)[hb]!;
 		assert.equal(colour.text.trim(), '45s');
 		assert.equal(colour.hue, 'red');
 	});
@@ -138,7 +138,7 @@ describe('columns', () => {
 	it('take the watchdog from the task list when the daemon sends it, and show the next scheduled run', () => {
 		const theme = createTheme({color: true, unicode: true});
 		const table = fitColumns(80);
-		const cell = (t: ReturnType<typeof task>, id: string) => rowSegments(t, table, {now: NOW, theme, detail: undefined}, false)[table.columns.findIndex(c => c.id === id) + 3]!;
+		const cell = (t: ReturnType<typeof task>, id: string) => rowSegments(t, table, {now: NOW, theme}, false)[table.columns.findIndex(c => c.id === id) + 3]!;
 		const late = task('w', {heartbeatAt: ago(20_000), watchdogMs: 30_000});
 		assert.equal(cell(late, 'hb').hue, 'yellow');
 		const scheduled = task('nightly', {state: 'queued', pid: null, nextRunAt: new Date(NOW + 125_000).toISOString()});

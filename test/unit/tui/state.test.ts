@@ -3,18 +3,10 @@ import {describe, it} from 'node:test';
 import type {TaskStatus} from '../../../src/core/ipc/methods.js';
 import {compileKeymap} from '../../../src/tui/keymap.js';
 import {parseKeys} from '../../../src/tui/keys.js';
-import {LogFeed} from '../../../src/tui/live.js';
-import {
-	clearMessage,
-	initialState,
-	keyContext,
-	logEnd,
-	reduceKey,
-	selectedTask,
-	withMessage,
-	type Effect,
-	type UiState,
-} from '../../../src/tui/state.js';
+import {LogFeed} from '../../../src/tui/log-feed.js';
+import {logEnd} from '../../../src/tui/log-scroll.js';
+import {reduceKey} from '../../../src/tui/reducer.js';
+import {clearMessage, initialState, keyContext, selectedTask, withMessage, type Effect, type UiState} from '../../../src/tui/state.js';
 import {compileFilter, visibleTasks} from '../../../src/tui/view.js';
 import {contextFor, NOW, numbered, task} from '../../helpers/dashboard-fixtures.js';
 

@@ -4,9 +4,9 @@
  * programs start (when `autostart`), removed ones stop and leave, changed ones restart with the
  * new spec, unchanged ones are not touched: same process, same pid.
  */
-import {programTasks} from './config/expand.js';
-import type {Engine} from './engine.js';
-import type {Config, DaemonSpec, ProgramSpec} from './model.js';
+import {programTasks} from '../config/expand.js';
+import type {Engine} from '../engine.js';
+import type {Config, DaemonSpec, ProgramSpec} from '../model.js';
 
 export type ReloadPlan = {
 	added: string[];
@@ -98,7 +98,7 @@ export async function applyReload(engine: Engine, next: Config, plan: ReloadPlan
 		for (const spec of specs.values()) {
 			engine.add(spec);
 			if (spec.autostart && spec.schedule === null) {
-				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added'});
+				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added', cause: 'config'});
 			}
 		}
 	}
@@ -107,7 +107,7 @@ export async function applyReload(engine: Engine, next: Config, plan: ReloadPlan
 		for (const spec of programTasks(programs.get(name)!)) {
 			engine.add(spec);
 			if (spec.autostart && spec.schedule === null) {
-				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added'});
+				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added', cause: 'config'});
 			}
 		}
 	}

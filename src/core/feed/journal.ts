@@ -18,7 +18,7 @@ export class EventJournal {
 
 	/** @param lastSeq The engine's last published seq when the journal starts listening. */
 	constructor(capacity = defaultJournalSize, lastSeq = 0) {
-		this.#slots = new Array<EventDoc | undefined>(Math.max(1, Math.floor(capacity)));
+		this.#slots = new Array<EventDoc | undefined>(Math.max(0, Math.floor(capacity)));
 		this.#lastSeq = lastSeq;
 	}
 
@@ -32,6 +32,11 @@ export class EventJournal {
 	}
 
 	push(event: EventDoc): void {
+		if (this.#slots.length === 0) {
+			this.#lastSeq = event.seq;
+			return;
+		}
+
 		this.#slots[this.#next] = event;
 		this.#next = (this.#next + 1) % this.#slots.length;
 		this.#size = Math.min(this.#size + 1, this.#slots.length);
@@ -41,6 +46,10 @@ export class EventJournal {
 	/** The last `n` events, oldest first. */
 	tail(n: number): EventDoc[] {
 		const count = Math.max(0, Math.min(Math.floor(n), this.#size));
+		if (count === 0) {
+			return [];
+		}
+
 		const out: EventDoc[] = [];
 		const capacity = this.#slots.length;
 		for (let i = count; i > 0; i--) {

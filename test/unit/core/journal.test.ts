@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {EventDoc} from '../../../src/core/ipc/methods.js';
-import {EventJournal} from '../../../src/core/web/journal.js';
+import {EventJournal} from '../../../src/core/feed/journal.js';
 import {taskStatus} from '../../helpers/task-status.js';
 
 const doc = (seq: number): EventDoc => ({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {loadConfigText} from '../../../src/core/config/index.js';
-import type {Config} from '../../../src/core/model.js';
-import {planReload} from '../../../src/core/reload.js';
+import {loadConfigText} from '../../../../src/core/config/index.js';
+import type {Config} from '../../../../src/core/model.js';
+import {planReload} from '../../../../src/core/daemon/reload-plan.js';
 
 function config(yaml: string): Config {
 	const loaded = loadConfigText(yaml, '/etc/tm/tm.yaml');

@@ -1,0 +1,168 @@
+/**
+ * The queue of tasks waiting for a slot and the runner of the admission plan (admission.ts):
+ * who waited since when (their place survives a restart), who has dependencies to check, who
+ * has not been told why they wait. Runs at most once per microtask turn, and just before a write
+ * (so a freed slot and the task taking it share one transaction).
+ */
+import {lookahead, planAdmission, type Holder} from './admission.js';
+import {blockedBy, hasDependencies} from './dependencies.js';
+import {TaskQueue, type Candidate, type Verdict} from './scheduler.js';
+import type {Supervisor} from './supervisor.js';
+
+export type AdmitterDeps = {
+	task(id: string): Supervisor | undefined;
+	tasks(): Iterable<Supervisor>;
+	/** The tasks holding a slot now. */
+	holders(): Iterable<Supervisor>;
+	/** `max_running` as it is now, or null. */
+	capacity(): number | null;
+	/** The task's row changed (its place in the queue). */
+	touch(id: string): void;
+};
+
+export class Admitter {
+	readonly #deps: AdmitterDeps;
+	readonly #queue = new TaskQueue();
+	readonly #seqs = new Map<string, number>();
+	#nextSeq = 0;
+	/** Queued tasks with dependencies: the ones whose standing can change without a slot freeing. */
+	readonly #gated = new Set<string>();
+	/** Queued since the last run: they have not been told why they wait yet. */
+	readonly #fresh = new Set<string>();
+	/** The capacity changed: every queued task's reason is told again. */
+	#refreshAll = false;
+	#queued = false;
+
+	constructor(deps: AdmitterDeps) {
+		this.#deps = deps;
+	}
+
+	get size(): number {
+		return this.#queue.size;
+	}
+
+	/** The task's place in the queue (0 when it never waited). */
+	seqOf(id: string): number {
+		return this.#seqs.get(id) ?? 0;
+	}
+
+	/** A restored task keeps the place it had. */
+	restore(id: string, seq: number): void {
+		this.#seqs.set(id, seq);
+		this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
+	}
+
+	/** The task leaves the queue (stopped, replaced); with `forget`, its place too. */
+	drop(id: string, forget = false): void {
+		this.#queue.delete(id);
+		if (forget) {
+			this.#seqs.delete(id);
+		}
+	}
+
+	/** The task wants a slot; with `keepPlace`, at the place it had. */
+	enqueue(task: Supervisor, keepPlace = false): void {
+		if (!this.#queue.has(task.id)) {
+			const seq = keepPlace ? (this.#seqs.get(task.id) ?? this.#nextSeq++) : this.#nextSeq++;
+			this.#seqs.set(task.id, seq);
+			this.#queue.add({id: task.id, priority: task.spec.priority ?? 0, seq});
+			this.#fresh.add(task.id);
+			if (hasDependencies(task.spec)) {
+				this.#gated.add(task.id);
+			}
+
+			this.#deps.touch(task.id);
+		}
+
+		this.soon();
+	}
+
+	/** The capacity changed: everyone waiting is told again. */
+	capacityChanged(): void {
+		this.#refreshAll = true;
+		this.soon();
+	}
+
+	/** Runs the plan later in this turn (once, however many changes ask). */
+	soon(): void {
+		if (!this.#queued) {
+			this.#queued = true;
+			queueMicrotask(() => this.runPending());
+		}
+	}
+
+	/** Runs the plan now if one is due. */
+	runPending(): void {
+		if (this.#queued) {
+			this.#queued = false;
+			this.#run();
+		}
+	}
+
+	#run(): void {
+		const capacity = this.#deps.capacity();
+		const blocked = this.#blocked();
+		const holders = [...this.#deps.holders()].map(holderOf);
+		const judge = (candidate: Candidate): Verdict => {
+			if (this.#deps.task(candidate.id)?.record.state.kind !== 'queued') {
+				return 'drop';
+			}
+
+			return blocked.has(candidate.id) ? 'skip' : 'take';
+		};
+		const count = lookahead(holders, capacity, this.#queue.size);
+		const waiting = count > 0 ? this.#queue.best(count, judge) : [];
+		// Newcomers, gated tasks (their dependencies may have moved) and, after a capacity change, everyone.
+		const ids = this.#refreshAll ? [...this.#queue.ids()] : [...new Set([...this.#fresh, ...this.#gated])];
+		const tell = ids.filter(id => this.#isWaiting(id)).map(id => ({id, blockedBy: blocked.get(id) ?? null}));
+		const plan = planAdmission({waiting, holders, capacity, tell});
+		for (const id of plan.start) {
+			this.#queue.delete(id);
+			this.#deps.task(id)?.dispatch({type: 'admit'});
+		}
+
+		for (const {id, reason, cause} of plan.wait) {
+			const task = this.#deps.task(id);
+			// A reason it already has is no news (and no work: 1,000 queued jobs ask on every change).
+			if (task?.record.state.kind === 'queued' && task.record.state.reason !== reason) {
+				task.dispatch({type: 'wait', reason, cause});
+			}
+		}
+
+		for (const {id, reason} of plan.evict) {
+			this.#deps.task(id)?.dispatch({type: 'evict', reason});
+		}
+
+		this.#fresh.clear();
+		this.#refreshAll = false;
+	}
+
+	#isWaiting(id: string): boolean {
+		return this.#queue.has(id) && this.#deps.task(id)?.record.state.kind === 'queued';
+	}
+
+	/** Gated tasks whose dependencies are not met, with what they wait for. */
+	#blocked(): Map<string, string> {
+		const blocked = new Map<string, string>();
+		for (const id of this.#gated) {
+			const task = this.#deps.task(id);
+			if (!task || !this.#isWaiting(id)) {
+				this.#gated.delete(id);
+				continue;
+			}
+
+			const why = blockedBy(task, this.#deps.tasks());
+			if (why !== null) {
+				blocked.set(id, why);
+			}
+		}
+
+		return blocked;
+	}
+}
+
+function holderOf(task: Supervisor): Holder {
+	const {state} = task.record;
+	const stopping = state.kind === 'stopping';
+	return {id: task.id, priority: task.spec.priority, stopping, freeing: stopping && state.then !== 'restart', since: state.since};
+}

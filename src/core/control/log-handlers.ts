@@ -1,0 +1,51 @@
+/**
+ * `logs`: a task's last lines, the lines after a seq (a reader coming back), and with `follow`
+ * each new line as a `log` notification until the connection closes.
+ */
+import {lineDoc} from '../documents.js';
+import type {Engine} from '../engine.js';
+import {TmError} from '../errors.js';
+import type {Methods} from '../ipc/methods.js';
+import type {LogLine} from '../log/line-ring.js';
+import type {TypedHandlers} from './define.js';
+import {selectTasks} from './select.js';
+
+const defaultLines = 20;
+const maxLines = 10_000;
+
+export function logHandlers(engine: Engine): TypedHandlers {
+	return {
+		logs(params, ctx) {
+			const [task] = selectTasks([params.name], engine.list());
+			if (!task) {
+				throw new TmError('E_UNKNOWN_TASK', `no such task: ${params.name}`);
+			}
+
+			const stream = params.stream === 'both' ? undefined : params.stream;
+			const wanted = (line: LogLine): boolean => stream === undefined || line.stream === stream;
+			const lines = Math.min(params.lines ?? defaultLines, maxLines);
+			if (params.follow === true) {
+				const off = task.log.onLine(line => {
+					if (wanted(line)) {
+						ctx.notify('log', {taskId: task.id, line: lineDoc(line)});
+					}
+				});
+				ctx.onClose(off);
+			}
+
+			const tail = (): Methods['logs']['result']['lines'] => task.log.tail(lines, stream).map(line => lineDoc(line));
+			const {after} = params;
+			if (after === undefined) {
+				return {lines: tail()};
+			}
+
+			const missed = after > task.log.lastSeq ? null : task.log.since(after);
+			// Whole when nothing was lost in between: the first line kept is the one after `after`.
+			if (missed !== null && (missed.length === 0 || missed[0]?.seq === after + 1)) {
+				return {lines: missed.filter(wanted).map(line => lineDoc(line)), gap: false, lastSeq: task.log.lastSeq};
+			}
+
+			return {lines: tail(), gap: true, lastSeq: task.log.lastSeq};
+		},
+	};
+}

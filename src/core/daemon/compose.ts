@@ -1,0 +1,213 @@
+/**
+ * The composition root: the daemon's start order, written once. Every part is made first, each
+ * after what it needs (`makeParts`: no process, socket or tm.db is touched); then the control
+ * socket is claimed, the web view listens and tm.db opens (`claim`); then the daemon runs
+ * (`run`): events are heard, what the last daemon left is recovered, housekeeping starts.
+ *
+ * The socket is claimed before tm.db opens, so a second daemon on the same home fails
+ * (E_DAEMON_RUNNING) before it touches tm.db or any process; but what the socket answers needs
+ * the engine, so the engine is made before tm.db opens and writes through database.ts.
+ */
+import {mkdirSync} from 'node:fs';
+import {createAlerter, type Alerter} from '../alerts/index.js';
+import {systemClock, type Clock} from '../clock.js';
+import {LocalClient} from '../client/local-client.js';
+import {controlHandlers} from '../control/handlers.js';
+import {Engine, type TaskEventRecord} from '../engine.js';
+import {messageOf} from '../errors.js';
+import {Feed} from '../feed/feed.js';
+import {defaultJournalSize} from '../feed/journal.js';
+import type {Handlers} from '../ipc/dispatch.js';
+import type {DaemonDoc, ReloadResult} from '../ipc/methods.js';
+import {RpcServer} from '../ipc/server.js';
+import type {Config} from '../model.js';
+import type {Monitor} from '../monitor.js';
+import {databasePath} from '../paths.js';
+import {nativeSpawnProblem} from '../process/native-spawn.js';
+import {bootId as readBootId} from '../process/proc.js';
+import {version} from '../version.js';
+import type {WebServer} from '../web/server.js';
+// eslint-disable-next-line no-restricted-imports -- the composition root wires the store in
+import type {Store} from '../../store/index.js';
+import {DaemonLog} from './daemon-log.js';
+import {Database} from './database.js';
+import {Housekeeping} from './housekeeping.js';
+import {planStart, resume} from './recover.js';
+import {Reloads} from './reload.js';
+import {stopDaemon} from './shutdown.js';
+import {WebView} from './web-view.js';
+
+export type DaemonOptions = {
+	config: Config;
+	home: string;
+	cwd: string;
+	env: Record<string, string | undefined>;
+	socketPath: string | null;
+	clock?: Clock;
+	random?: () => number;
+	/** Called with every event after it is saved and logged. */
+	onEvent?(event: TaskEventRecord): void;
+	/** Problems the daemon hits outside any task (an unwritable daemon log, a full disk, …). */
+	onWarning?(message: string): void;
+	/** A client asked the daemon to stop (`tm down`). */
+	onShutdownRequest?(): void;
+};
+
+export type Daemon = {
+	engine: Engine;
+	store: Store;
+	startedAt: number;
+	bootId: string;
+	/** Resolves once every process left by a previous daemon has been dealt with. */
+	recovered: Promise<void>;
+	/** The sampling and liveness loop. */
+	monitor: Monitor;
+	/** Re-reads the config file and applies the difference (or only plans it, with `dryRun`). */
+	reload(dryRun?: boolean): Promise<ReloadResult>;
+	shutdown(reason?: string): Promise<void>;
+	/** The web view, when `taskmaster.http` is set. */
+	web: WebServer | null;
+	/** Mail alerts, when `taskmaster.email` is set. */
+	alerter: Alerter | null;
+};
+
+/** The parts, in the order they are made. */
+type Parts = {
+	options: DaemonOptions;
+	clock: Clock;
+	warn: (message: string) => void;
+	bootId: string;
+	startedAt: number;
+	about: () => DaemonDoc;
+	log: DaemonLog;
+	database: Database;
+	engine: Engine;
+	feed: Feed;
+	handlers: Handlers;
+	web: WebView;
+	alerter: Alerter | null;
+	housekeeping: Housekeeping;
+	reloads: Reloads;
+	server: RpcServer | null;
+};
+
+/**
+ * Starts supervising. Throws E_DAEMON_RUNNING when another daemon answers on the socket, and
+ * a TmError (E_STORE) when the database cannot be used.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+	const parts = makeParts(options);
+	const store = await claim(parts);
+	return run(parts, store);
+}
+
+function makeParts(options: DaemonOptions): Parts {
+	const clock = options.clock ?? systemClock;
+	const warn = (message: string): void => options.onWarning?.(message);
+	mkdirSync(options.home, {recursive: true, mode: 0o700});
+	const bootId = readBootId(options.env);
+	const startedAt = clock.now();
+	const about = (): DaemonDoc => ({pid: process.pid, startedAt: new Date(startedAt).toISOString(), version, home: options.home, config: options.config.file});
+	// Before anything that logs.
+	const log = DaemonLog.open(options.config.daemon.logfile, options.cwd, clock, warn);
+	const database = new Database(databasePath(options.home));
+	const engine = new Engine(options.config, [], {
+		clock,
+		random: options.random ?? Math.random,
+		home: options.home,
+		baseEnv: Object.fromEntries(Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+		cwd: options.cwd,
+		socketPath: options.socketPath,
+		bootId,
+		persist: batch => database.writeBatch(batch),
+		onWarning: warn,
+	});
+	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
+	const web = new WebView(options.config.daemon.http);
+	const alerter = createAlerter(options.config.daemon, {clock, warn, log: (message, data) => log.note(message, data), webUrl: () => web.url});
+	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn});
+	// Only the web view resumes readers from a seq: the events are kept only when it is on.
+	const journalSize = options.config.daemon.http === null ? 0 : defaultJournalSize;
+	const feed = new Feed({engine, clock, daemon: about, host: () => housekeeping.host, journalSize});
+	const reloads = new Reloads({engine, clock, log, onApplied: () => housekeeping.settled()});
+	const handlers = controlHandlers({
+		engine,
+		feed,
+		daemon: about,
+		shutdown: () => options.onShutdownRequest?.(),
+		reload: dryRun => reloads.reload(dryRun),
+		host: () => housekeeping.host,
+		alerter,
+	});
+	const server =
+		options.socketPath === null
+			? null
+			: new RpcServer({socketPath: options.socketPath, version, clock, handlers, onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`)});
+	return {options, clock, warn, bootId, startedAt, about, log, database, engine, feed, handlers, web, alerter, housekeeping, reloads, server};
+}
+
+/** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
+async function claim(parts: Parts): Promise<Store> {
+	const {options, server, web, database, log, engine, feed, handlers, clock, startedAt, alerter, warn} = parts;
+	try {
+		await server?.listen();
+		// The web view asks what a socket client asks, of the same handlers, in process.
+		await web.start(() => ({
+			engine,
+			feed,
+			client: new LocalClient({handlers, version, pid: process.pid, client: 'web view'}),
+			clock,
+			token: options.config.daemon.httpToken,
+			startedAt,
+			version,
+			logfile: log.path,
+			alerts: () => alerter?.stats() ?? null,
+			onWarning: warn,
+		}));
+		return database.open();
+	} catch (error) {
+		await web.close();
+		await server?.close();
+		log.close();
+		throw error;
+	}
+}
+
+/** The socket and tm.db are ours: events are heard, recovery runs, housekeeping starts. */
+function run(parts: Parts, store: Store): Daemon {
+	const {options, clock, bootId, startedAt, log, engine, feed, web, alerter, housekeeping, reloads, server} = parts;
+	engine.on(event => {
+		log.event(event);
+		alerter?.observe(event);
+		options.onEvent?.(event);
+	});
+	const plan = planStart({store, config: options.config, socketPath: options.socketPath, bootId, startedAt});
+	log.note('daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId, spawn: spawnMode()}, startedAt);
+	if (web.url !== null) {
+		log.note('web view listening', {url: web.url}, startedAt);
+	}
+
+	const recovered = resume(plan, engine, clock, options.home);
+	housekeeping.start(store, startedAt);
+	void recovered.then(() => housekeeping.settled());
+	reloads.begin(recovered);
+	const running = {clock, housekeeping, recovered, engine, feed, server, web, alerter, log, store};
+	return {
+		engine,
+		store,
+		startedAt,
+		bootId,
+		recovered,
+		monitor: housekeeping.monitor,
+		reload: dryRun => reloads.reload(dryRun),
+		shutdown: (reason = 'daemon shutting down') => stopDaemon(running, reason),
+		web: web.server,
+		alerter,
+	};
+}
+
+/** How tasks are started: tm's addon, or node:child_process and why. */
+function spawnMode(): string {
+	const problem = nativeSpawnProblem();
+	return problem === null ? 'posix_spawn' : `node:child_process (${problem})`;
+}

@@ -1,0 +1,150 @@
+/**
+ * The read model as a stream, for every reader in the daemon (socket subscribers, the web view):
+ * each transition as an event carrying the task's whole document, and, once a second while
+ * anyone listens, the documents that changed without a transition (cpu, memory, heartbeat,
+ * progress, a schedule) and the tasks that went away. The last events are kept, so a reader
+ * that comes back with the last seq it saw gets what it missed.
+ */
+import type {Clock, TimerHandle} from '../clock.js';
+import {eventDoc, statusDoc, taskDoc} from '../documents.js';
+import type {Engine} from '../engine.js';
+import type {DaemonDoc, EventDoc, HostDoc, StatusDoc, TaskStatus, TasksUpdate} from '../ipc/methods.js';
+import {EventJournal, type Replay} from './journal.js';
+
+export type FeedItem = {type: 'event'; event: EventDoc} | {type: 'tasks'; update: TasksUpdate};
+
+export type FeedDeps = {
+	engine: Engine;
+	clock: Clock;
+	daemon(): DaemonDoc;
+	host(): HostDoc | null;
+	/** How often changed documents go out while anyone listens. */
+	tickMs?: number;
+	/**
+	 * Events kept for readers that come back with the last seq they saw (the web view's
+	 * `Last-Event-ID`); 0 keeps none (socket subscribers take a new snapshot instead).
+	 */
+	journalSize?: number;
+};
+
+export const feedTickMs = 1000;
+
+export class Feed {
+	readonly #deps: FeedDeps;
+	readonly #listeners = new Set<(item: FeedItem) => void>();
+	readonly #journal: EventJournal;
+	/** What every listener last got of each task (its document, or that as JSON): only changes go out. */
+	#sent = new Map<string, TaskStatus | string>();
+	#tick: TimerHandle | null = null;
+	readonly #off: () => void;
+
+	constructor(deps: FeedDeps) {
+		this.#deps = deps;
+		this.#journal = new EventJournal(deps.journalSize ?? 0, deps.engine.lastSeq);
+		this.#off = deps.engine.on(event => {
+			const doc = eventDoc(event);
+			this.#journal.push(doc);
+			if (this.#listeners.size > 0) {
+				// Compared as JSON at the next tick only: no work per event.
+				this.#sent.set(doc.taskId, doc.task);
+				this.#emit({type: 'event', event: doc});
+			}
+		});
+	}
+
+	/** The seq of the last event published. */
+	get lastSeq(): number {
+		return this.#journal.lastSeq;
+	}
+
+	/**
+	 * The whole picture now, and the seq it is current to. Taken in the same synchronous turn as
+	 * `on`, a reader gets no gap and no duplicate. The engine is settled first (nothing shown
+	 * that the store could lose).
+	 */
+	snapshot(): StatusDoc & {lastSeq: number} {
+		const {engine} = this.#deps;
+		engine.settle();
+		return {...statusDoc(this.#deps.daemon(), engine.list(), this.#deps.host(), engine.config.daemon.taskTimeoutMs), lastSeq: this.lastSeq};
+	}
+
+	/** Events after `seq`, or why they cannot all be given. */
+	since(seq: number): Replay {
+		return this.#journal.since(seq);
+	}
+
+	/** The last `n` events, oldest first. */
+	tail(n: number): EventDoc[] {
+		return this.#journal.tail(n);
+	}
+
+	on(listener: (item: FeedItem) => void): () => void {
+		if (this.#listeners.size === 0) {
+			// Nobody listened: what was sent before is stale.
+			this.#sent = new Map(this.#docs().map(doc => [doc.id, JSON.stringify(doc)]));
+		}
+
+		this.#listeners.add(listener);
+		this.#arm();
+		return () => {
+			this.#listeners.delete(listener);
+		};
+	}
+
+	close(): void {
+		this.#off();
+		this.#tick?.cancel();
+		this.#tick = null;
+		this.#listeners.clear();
+	}
+
+	#docs(): TaskStatus[] {
+		const {engine} = this.#deps;
+		const timeout = engine.config.daemon.taskTimeoutMs;
+		return engine.list().map(task => taskDoc(task, timeout));
+	}
+
+	#emit(item: FeedItem): void {
+		for (const listener of [...this.#listeners]) {
+			listener(item);
+		}
+	}
+
+	#arm(): void {
+		if (this.#tick !== null || this.#listeners.size === 0) {
+			return;
+		}
+
+		const {clock} = this.#deps;
+		this.#tick = clock.at(clock.now() + (this.#deps.tickMs ?? feedTickMs), () => {
+			this.#tick = null;
+			if (this.#listeners.size > 0) {
+				this.#pushChanges();
+				this.#arm();
+			}
+		});
+	}
+
+	/** Sends the documents that changed since the last tick, and the tasks that left. */
+	#pushChanges(): void {
+		this.#deps.engine.settle();
+		const docs = this.#docs();
+		const now = new Map<string, string>();
+		const changed: TaskStatus[] = [];
+		for (const doc of docs) {
+			const json = JSON.stringify(doc);
+			now.set(doc.id, json);
+			const sent = this.#sent.get(doc.id);
+			if ((typeof sent === 'string' ? sent : JSON.stringify(sent)) !== json) {
+				changed.push(doc);
+			}
+		}
+
+		const removed = [...this.#sent.keys()].filter(id => !now.has(id));
+		this.#sent = now;
+		if (changed.length > 0 || removed.length > 0) {
+			const at = new Date(this.#deps.clock.now()).toISOString();
+			this.#emit({type: 'tasks', update: {tasks: changed, removed, host: this.#deps.host(), at}});
+		}
+	}
+}

@@ -1,0 +1,160 @@
+/**
+ * Group commit: what one pass of the event loop changed (task rows, run starts and ends, events)
+ * is written in one transaction at the end of that pass, and only then are listeners told. A
+ * failed write (a full disk) is kept, merged with later changes and retried every second while
+ * supervision goes on; a write that can never succeed (a constraint) is dropped with a warning.
+ */
+import type {Clock, TimerHandle} from './clock.js';
+import {messageOf} from './errors.js';
+import type {Batch, Persist, TaskRow} from './ports.js';
+
+const retryWritesMs = 1000;
+
+export type WriteJournalDeps = {
+	clock: Clock;
+	persist?: Persist;
+	onWarning?(message: string): void;
+	/** The row of a task as it is now (null: it is gone). */
+	row(id: string): TaskRow | null;
+	/** Runs just before a write: a queue move that is due joins the same transaction. */
+	beforeWrite(): void;
+	/** Runs after each write, written or kept to retry: listeners hear of what it held. */
+	afterWrite(): void;
+};
+
+export class WriteJournal {
+	readonly #deps: WriteJournalDeps;
+	#dirty = new Set<string>();
+	#batch: Batch = emptyBatch();
+	#scheduled = false;
+	/** Resolved after the next flush (`saved()`). */
+	#savedWaiters: Array<() => void> = [];
+	/** Batches whose write failed, merged, waiting for a retry. */
+	#unsaved: {tasks: Map<string, TaskRow>; batch: Batch} | null = null;
+	#retryTimer: TimerHandle | null = null;
+
+	constructor(deps: WriteJournalDeps) {
+		this.#deps = deps;
+	}
+
+	/** What this pass records besides task rows (runs, events): push onto it. */
+	get batch(): Batch {
+		return this.#batch;
+	}
+
+	/** The task's row changed: it is written with this pass. */
+	touch(id: string): void {
+		this.#dirty.add(id);
+		this.schedule();
+	}
+
+	/** Something was pushed onto `batch`: make sure this pass writes. */
+	schedule(): void {
+		if (!this.#scheduled) {
+			this.#scheduled = true;
+			setImmediate(() => {
+				if (this.#scheduled) {
+					this.flush();
+				}
+			});
+		}
+	}
+
+	/** Resolves once everything changed so far has been through a flush (written, or kept to retry). */
+	saved(): Promise<void> {
+		this.schedule();
+		return new Promise(resolve => {
+			this.#savedWaiters.push(resolve);
+		});
+	}
+
+	/** Writes what is pending, if anything is scheduled. */
+	settle(): void {
+		if (this.#scheduled) {
+			this.flush();
+		}
+	}
+
+	/** Writes what is pending now (normally once per pass of the event loop). */
+	flush(): void {
+		this.#deps.beforeWrite();
+		this.#scheduled = false;
+		const saved = this.#savedWaiters;
+		this.#savedWaiters = [];
+		try {
+			this.#write();
+		} finally {
+			for (const resolve of saved) {
+				resolve();
+			}
+		}
+	}
+
+	/** Stops retrying (the daemon is going away; what is pending was just flushed). */
+	close(): void {
+		this.#retryTimer?.cancel();
+		this.#retryTimer = null;
+	}
+
+	#write(): void {
+		const dirty = this.#dirty;
+		const batch = this.#batch;
+		this.#dirty = new Set();
+		this.#batch = emptyBatch();
+		const rows = new Map(this.#unsaved?.tasks ?? []);
+		for (const id of dirty) {
+			const row = this.#deps.row(id);
+			if (row !== null) {
+				rows.set(id, row);
+			}
+		}
+
+		const merged = this.#unsaved ? concatBatches(this.#unsaved.batch, batch) : batch;
+		const empty = rows.size === 0 && merged.events.length === 0 && merged.runStarts.length === 0 && merged.runEnds.length === 0;
+		if (this.#deps.persist && !empty) {
+			this.#persist(rows, merged);
+		}
+
+		this.#deps.afterWrite();
+	}
+
+	#persist(rows: Map<string, TaskRow>, merged: Batch): void {
+		try {
+			this.#deps.persist?.({...merged, tasks: [...rows.values()]});
+			this.#unsaved = null;
+		} catch (error) {
+			if (permanent(error)) {
+				// Retrying cannot help (a constraint the batch breaks): say so and move on.
+				this.#unsaved = null;
+				this.#deps.onWarning?.(`state change dropped, it cannot be saved: ${messageOf(error)}`);
+				return;
+			}
+
+			this.#unsaved = {tasks: rows, batch: merged};
+			this.#deps.onWarning?.(`state not saved, retrying in ${retryWritesMs / 1000}s: ${messageOf(error)}`);
+			const {clock} = this.#deps;
+			this.#retryTimer ??= clock.at(clock.now() + retryWritesMs, () => {
+				this.#retryTimer = null;
+				this.flush();
+			});
+		}
+	}
+}
+
+function permanent(error: unknown): boolean {
+	const cause = (error as {cause?: {code?: unknown}}).cause;
+	return typeof cause?.code === 'string' && cause.code.startsWith('SQLITE_CONSTRAINT');
+}
+
+function emptyBatch(): Batch {
+	return {tasks: [], runStarts: [], runEnds: [], events: []};
+}
+
+function concatBatches(a: Batch, b: Batch): Batch {
+	return {
+		tasks: [],
+		runStarts: [...a.runStarts, ...b.runStarts],
+		runEnds: [...a.runEnds, ...b.runEnds],
+		events: [...a.events, ...b.events],
+	};
+}
