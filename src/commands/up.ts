@@ -83,7 +83,7 @@ async function runBackground(options: UpOptions, deps: Deps): Promise<number> {
 	try {
 		const client = await SocketClient.connect(socket, {client: 'tm-up', timeoutMs: 2000});
 		const status = await client.call('status', {});
-		client.close();
+		void client.close();
 		const asked = options.config ? configPath(options.config, deps) : null;
 		const other = asked !== null && asked !== status.daemon.config;
 		const message = other

@@ -83,7 +83,13 @@ export function deadlineOf(state: TaskState): Millis | null {
 			return state.killAt;
 		}
 
-		default: {
+		case 'queued':
+		case 'running':
+		case 'paused':
+		case 'stopped':
+		case 'completed':
+		case 'failed':
+		case 'fatal': {
 			return null;
 		}
 	}
@@ -99,7 +105,12 @@ export function pidOf(state: TaskState): number | null {
 			return state.pid;
 		}
 
-		default: {
+		case 'queued':
+		case 'backoff':
+		case 'stopped':
+		case 'completed':
+		case 'failed':
+		case 'fatal': {
 			return null;
 		}
 	}
@@ -433,10 +444,18 @@ export function transition(
 					]);
 				}
 
-				default: {
+				case 'queued':
+				case 'running':
+				case 'paused':
+				case 'stopped':
+				case 'completed':
+				case 'failed':
+				case 'fatal': {
 					return unchanged(record);
 				}
 			}
+
+			return unreachable(state);
 		}
 
 		case 'exited': {
@@ -481,10 +500,17 @@ export function transition(
 					return unreachable(state.then);
 				}
 
-				default: {
+				case 'queued':
+				case 'backoff':
+				case 'stopped':
+				case 'completed':
+				case 'failed':
+				case 'fatal': {
 					return unchanged(record);
 				}
 			}
+
+			return unreachable(state);
 		}
 
 		case 'pause': {

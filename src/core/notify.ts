@@ -87,3 +87,11 @@ export class NotifyParser {
 		return messages;
 	}
 }
+
+/** The valid messages among `lines` (sent over the socket: `tm heartbeat`); too long or malformed ones are left out. */
+export function parseNotifyLines(lines: string[]): NotifyMessage[] {
+	return lines.flatMap(line => {
+		const message = line.length <= maxNotifyLine ? parseNotifyLine(line) : null;
+		return message === null ? [] : [message];
+	});
+}

@@ -181,7 +181,11 @@ function recoverRecord(
 			return {record: stored, then: fresh ? 'start' : 'none', note: fresh ? `${why}: starting ${spec.id} afresh` : null};
 		}
 
-		default: {
+		// The live states were handled above.
+		case 'starting':
+		case 'running':
+		case 'paused':
+		case 'stopping': {
 			return {record: stored, then: 'none', note: null};
 		}
 	}

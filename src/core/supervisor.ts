@@ -8,24 +8,16 @@ import type {Clock, TimerHandle} from './clock.js';
 import {messageOf} from './errors.js';
 import {deadlineOf, initialRecord, pidOf, transition, type Effect, type TaskEvent} from './machine.js';
 import type {Millis, TaskRecord, TaskSpec} from './model.js';
-import {maxNotifyLine, NotifyParser, parseNotifyLine, type NotifyMessage} from './notify.js';
+import {NotifyParser, parseNotifyLines, type NotifyMessage} from './notify.js';
 import type {Mark} from './actions.js';
-import {newRun, withCpuSample, type RunFacts} from './liveness.js';
+import {withCpuSample, type RunFacts} from './liveness.js';
 import {TaskLog} from './log/task-log.js';
-import {signalProcess} from './process/native-spawn.js';
-import {AdoptedProcess, isOrphanAlive, type Orphan} from './process/orphans.js';
-import {processStartTime, runningStartTime} from './process/proc.js';
+import {AdoptedProcess, stillRunning, type Orphan} from './process/orphans.js';
+import {processStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
+import {emptyInfo, infoAfter, runAfter, taskEnvironment, type TaskInfo} from './task-facts.js';
 
-/** What the task reported about itself on the notify channel. */
-export type TaskInfo = {
-	heartbeatAt: Millis | null;
-	progress: number | null;
-	progressText: string | null;
-	status: string | null;
-	checkpoint: string | null;
-	notifyGarbage: number;
-};
+export type {TaskInfo} from './task-facts.js';
 
 export type Change = {
 	task: Supervisor;
@@ -52,18 +44,9 @@ export type SupervisorDeps = {
 	onTouch?(task: Supervisor): void;
 };
 
-export const emptyInfo = (): TaskInfo => ({
-	heartbeatAt: null,
-	progress: null,
-	progressText: null,
-	status: null,
-	checkpoint: null,
-	notifyGarbage: 0,
-});
-
 export class Supervisor {
 	#record: TaskRecord;
-	readonly #info: TaskInfo;
+	#info: TaskInfo;
 	/** Start time of the current process (from /proc), recorded with its run. */
 	#pidStart: string | null = null;
 	/** What is known of the current run (null without a process), for the liveness checks. */
@@ -151,14 +134,7 @@ export class Supervisor {
 	 * with `then: 'restart'`, queued again; resolves with how they ended.
 	 */
 	adopt(orphans: Orphan[], reason: string, then: 'stopped' | 'restart' = 'stopped'): Promise<'not-running' | 'stopped' | 'killed'> {
-		const alive = orphans.filter(orphan => isOrphanAlive(orphan));
-		for (const orphan of orphans) {
-			// Its leader is gone: what it left in its group goes too (a free pid leads no one else's group).
-			if (!alive.includes(orphan) && runningStartTime(orphan.pid) === null) {
-				signalProcess(-orphan.pid, 'SIGKILL');
-			}
-		}
-
+		const alive = stillRunning(orphans);
 		if (alive.length === 0) {
 			return Promise.resolve('not-running');
 		}
@@ -188,7 +164,8 @@ export class Supervisor {
 		return this.#spec.id;
 	}
 
-	private sawOutput(): void {
+	#output(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
+		this.#log[stream](chunk);
 		if (this.#run) {
 			this.#run = {...this.#run, outputAt: this.#deps.clock.now()};
 		}
@@ -267,7 +244,7 @@ export class Supervisor {
 			this.#admitted++;
 		}
 
-		this.track(before, record, now);
+		this.#run = runAfter(this.#run, before, record, now);
 		this.armTimer();
 		if (record !== before) {
 			this.#deps.onChange({task: this, event, before, after: record});
@@ -275,25 +252,6 @@ export class Supervisor {
 
 		for (const effect of effects) {
 			this.execute(effect);
-		}
-	}
-
-	/** Keeps the current run's facts for the liveness checks: a new pid is a new run; pauses are timed. */
-	private track(before: TaskRecord, after: TaskRecord, now: Millis): void {
-		const pid = pidOf(after.state);
-		if (pid === null) {
-			this.#run = null;
-			return;
-		}
-
-		if (pid !== pidOf(before.state) || this.#run === null) {
-			this.#run = newRun(now);
-		}
-
-		if (after.state.kind === 'paused' && before.state.kind !== 'paused') {
-			this.#run = {...this.#run, pausedAt: now};
-		} else if (before.state.kind === 'paused' && after.state.kind !== 'paused' && this.#run.pausedAt !== null) {
-			this.#run = {...this.#run, pausedMs: this.#run.pausedMs + (now - this.#run.pausedAt), pausedAt: null, resumedAt: now};
 		}
 	}
 
@@ -335,30 +293,6 @@ export class Supervisor {
 					};
 	}
 
-	private environment(): Record<string, string> {
-		const env: Record<string, string> = {
-			...this.#deps.baseEnv,
-			...this.#spec.env,
-			TM_TASK_ID: this.#spec.id,
-			TM_TASK_NAME: this.#spec.kind === 'job' ? this.#spec.name : this.#spec.id,
-			TM_ATTEMPT: String(this.#record.attempt),
-			TM_NOTIFY_FD: '3',
-		};
-		if (this.#deps.socketPath) {
-			env['TM_SOCKET'] = this.#deps.socketPath;
-		}
-
-		if (this.#spec.watchdogMs !== null) {
-			env['TM_WATCHDOG_MS'] = String(this.#spec.watchdogMs);
-		}
-
-		if (this.#info.checkpoint !== null) {
-			env['TM_CHECKPOINT'] = this.#info.checkpoint;
-		}
-
-		return env;
-	}
-
 	private spawn(): void {
 		try {
 			this.#log.open();
@@ -375,27 +309,23 @@ export class Supervisor {
 		const result = spawnTask(
 			{
 				argv: this.#spec.argv,
-				env: this.environment(),
+				env: taskEnvironment(this.#spec, this.#record.attempt, this.#info.checkpoint, this.#deps.baseEnv, this.#deps.socketPath),
 				cwd: this.#spec.workingdir ?? this.#deps.defaultCwd,
 				umask: this.#spec.umask,
 				user: this.#spec.user,
 				group: this.#spec.group,
 			},
 			{
-				onStdout: chunk => {
-					this.#log.stdout(chunk);
-					this.sawOutput();
-				},
-				onStderr: chunk => {
-					this.#log.stderr(chunk);
-					this.sawOutput();
-				},
+				onStdout: chunk => this.#output(chunk, 'stdout'),
+				onStderr: chunk => this.#output(chunk, 'stderr'),
 				onNotify: chunk => {
 					for (const message of notify.push(chunk)) {
 						this.notified(message);
 					}
 
-					this.#info.notifyGarbage = notify.garbage;
+					if (this.#info.notifyGarbage !== notify.garbage) {
+						this.#info = {...this.#info, notifyGarbage: notify.garbage};
+					}
 				},
 				onStarted: (started, startTime) => {
 					pid = started;
@@ -421,38 +351,13 @@ export class Supervisor {
 
 	private notified(message: NotifyMessage): void {
 		const now = this.#deps.clock.now();
-		switch (message.type) {
-			case 'ready': {
-				this.dispatch({type: 'ready'});
-				break;
-			}
-
-			case 'heartbeat': {
-				this.#info.heartbeatAt = now;
-				if (this.#run) {
-					this.#run = {...this.#run, heartbeatAt: now};
-				}
-
-				break;
-			}
-
-			case 'progress': {
-				this.#info.progress = message.percent;
-				this.#info.progressText = message.text;
-				break;
-			}
-
-			case 'status': {
-				this.#info.status = message.text;
-				break;
-			}
-
-			case 'checkpoint': {
-				this.#info.checkpoint = message.data;
-				break;
-			}
+		if (message.type === 'ready') {
+			this.dispatch({type: 'ready'});
+		} else if (message.type === 'heartbeat' && this.#run) {
+			this.#run = {...this.#run, heartbeatAt: now};
 		}
 
+		this.#info = infoAfter(this.#info, message, now);
 		this.#deps.onTouch?.(this);
 	}
 
@@ -461,17 +366,12 @@ export class Supervisor {
 	 * Returns how many were not valid messages (those change nothing).
 	 */
 	receive(lines: string[]): number {
-		let bad = 0;
-		for (const line of lines) {
-			const message = line.length <= maxNotifyLine ? parseNotifyLine(line) : null;
-			if (message) {
-				this.notified(message);
-			} else {
-				bad++;
-			}
+		const messages = parseNotifyLines(lines);
+		for (const message of messages) {
+			this.notified(message);
 		}
 
-		return bad;
+		return lines.length - messages.length;
 	}
 
 	/** Sends a signal to the task's process group (`tm signal`); false when nothing runs. */

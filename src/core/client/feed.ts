@@ -15,103 +15,105 @@ export type FeedTransport = {
 	onClose(listener: () => void): () => void;
 };
 
+type Held = {kind: 'event'; event: EventDoc} | {kind: 'tasks'; update: TasksUpdate};
+
+/** One subscription's sequencing: what the sink has seen, and what waits for a snapshot. */
+class Sequencer {
+	readonly #transport: FeedTransport;
+	readonly #sink: FeedSink;
+	/** The seq the sink is current to; null while a snapshot is on its way. */
+	#lastSeq: number | null = null;
+	#held: Held[] = [];
+	#resnapshot: Promise<void> | null = null;
+	closed = false;
+
+	constructor(transport: FeedTransport, sink: FeedSink) {
+		this.#transport = transport;
+		this.#sink = sink;
+	}
+
+	async snapshot(): Promise<void> {
+		this.#lastSeq = null;
+		this.#held = [];
+		const doc = await this.#transport.call('subscribe', {});
+		if (this.closed) {
+			return;
+		}
+
+		this.#lastSeq = doc.lastSeq;
+		this.#sink.snapshot(doc);
+		const held = this.#held;
+		this.#held = [];
+		for (const item of held) {
+			this.#take(item);
+		}
+	}
+
+	take(item: Held): void {
+		if (this.closed) {
+			return;
+		}
+
+		if (this.#lastSeq === null) {
+			this.#held.push(item);
+		} else {
+			this.#take(item);
+		}
+	}
+
+	/** Something was missed: the whole picture again, once at a time. */
+	dropped(): void {
+		if (!this.closed && this.#resnapshot === null) {
+			this.#resnapshot = this.snapshot()
+				.catch(() => undefined)
+				.finally(() => {
+					this.#resnapshot = null;
+				});
+		}
+	}
+
+	#take(item: Held): void {
+		if (item.kind === 'tasks') {
+			this.#sink.tasks(item.update);
+		} else if (this.#lastSeq !== null && item.event.seq > this.#lastSeq) {
+			this.#lastSeq = item.event.seq;
+			this.#sink.event(item.event);
+		}
+	}
+}
+
 /** Subscribes on `transport`; resolves once the first snapshot has gone to `sink`. */
 export async function openFeed(transport: FeedTransport, sink: FeedSink): Promise<Subscription> {
-	let lastSeq: number | null = null;
-	let early: Array<{kind: 'event'; event: EventDoc} | {kind: 'tasks'; update: TasksUpdate}> = [];
-	let closed = false;
-	let resnapshot: Promise<void> | null = null;
+	const sequencer = new Sequencer(transport, sink);
 	let end = (): void => {};
 	const ended = new Promise<void>(resolve => {
 		end = resolve;
 	});
-
-	const deliver = (event: EventDoc): void => {
-		if (lastSeq !== null && event.seq > lastSeq) {
-			lastSeq = event.seq;
-			sink.event(event);
-		}
-	};
-
-	const snapshot = async (): Promise<void> => {
-		lastSeq = null;
-		early = [];
-		const doc = await transport.call('subscribe', {});
-		if (closed) {
-			return;
-		}
-
-		lastSeq = doc.lastSeq;
-		sink.snapshot(doc);
-		const held = early;
-		early = [];
-		for (const item of held) {
-			if (item.kind === 'event') {
-				deliver(item.event);
-			} else {
-				sink.tasks(item.update);
-			}
-		}
-	};
-
 	const offs = [
-		transport.on('event', event => {
-			if (closed) {
-				return;
-			}
-
-			if (lastSeq === null) {
-				early.push({kind: 'event', event});
-			} else {
-				deliver(event);
-			}
-		}),
-		transport.on('tasks', update => {
-			if (closed) {
-				return;
-			}
-
-			if (lastSeq === null) {
-				early.push({kind: 'tasks', update});
-			} else {
-				sink.tasks(update);
-			}
-		}),
+		transport.on('event', event => sequencer.take({kind: 'event', event})),
+		transport.on('tasks', update => sequencer.take({kind: 'tasks', update})),
+		transport.on('dropped', () => sequencer.dropped()),
 		transport.onClose(() => {
-			closed = true;
+			sequencer.closed = true;
 			end();
 		}),
-		transport.on('dropped', () => {
-			// Something was missed: the whole picture again, once at a time.
-			if (!closed && resnapshot === null) {
-				resnapshot = snapshot()
-					.catch(() => undefined)
-					.finally(() => {
-						resnapshot = null;
-					});
-			}
-		}),
 	];
-	try {
-		await snapshot();
-	} catch (error) {
+	const close = (): Promise<void> => {
+		sequencer.closed = true;
 		for (const off of offs) {
 			off();
 		}
 
+		end();
+		return Promise.resolve();
+	};
+
+	try {
+		await sequencer.snapshot();
+	} catch (error) {
+		await close();
 		throw error;
 	}
 
-	return {
-		close() {
-			closed = true;
-			for (const off of offs) {
-				off();
-			}
-
-			end();
-			return Promise.resolve();
-		},
-		ended,
-	};
+	return {close, ended};
 }

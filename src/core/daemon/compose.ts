@@ -27,7 +27,6 @@ import {nativeSpawnProblem} from '../process/native-spawn.js';
 import {bootId as readBootId} from '../process/proc.js';
 import {version} from '../version.js';
 import type {WebServer} from '../web/server.js';
-// eslint-disable-next-line no-restricted-imports -- the composition root wires the store in
 import type {Store} from '../../store/index.js';
 import {DaemonLog} from './daemon-log.js';
 import {Database} from './database.js';

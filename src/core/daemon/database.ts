@@ -6,7 +6,6 @@
  * that comes anyway (a `run` sent while the web view starts) is refused, and the engine keeps it
  * and writes it at its next retry.
  */
-// eslint-disable-next-line no-restricted-imports -- the composition root wires the store in
 import {Store} from '../../store/index.js';
 import {TmError} from '../errors.js';
 import type {Batch} from '../ports.js';

@@ -28,6 +28,21 @@ export function isOrphanAlive(orphan: Pick<Orphan, 'pid' | 'pidStart'>): boolean
 }
 
 /**
+ * The orphans that still run. Of those whose leader is gone, what is left in their group is
+ * killed (a free pid leads no one else's group).
+ */
+export function stillRunning(orphans: Orphan[]): Orphan[] {
+	const alive = orphans.filter(orphan => isOrphanAlive(orphan));
+	for (const orphan of orphans) {
+		if (!alive.includes(orphan) && runningStartTime(orphan.pid) === null) {
+			signalProcess(-orphan.pid, 'SIGKILL');
+		}
+	}
+
+	return alive;
+}
+
+/**
  * The orphans of one task as one process: `signal` reaches every group still led by its
  * recorded process; `onGone` is called once none runs, after what was left in their groups is
  * killed (a free pid cannot lead anyone else's group).

@@ -1,0 +1,95 @@
+/**
+ * What a Supervisor knows of its task besides the machine's record, as pure steps: what the task
+ * reported about itself (notify messages), the facts of the current run the liveness checks read,
+ * and the environment a start gets.
+ */
+import {newRun, type RunFacts} from './liveness.js';
+import {pidOf} from './machine.js';
+import type {Millis, TaskRecord, TaskSpec} from './model.js';
+import type {NotifyMessage} from './notify.js';
+
+/** What the task reported about itself on the notify channel. */
+export type TaskInfo = {
+	heartbeatAt: Millis | null;
+	progress: number | null;
+	progressText: string | null;
+	status: string | null;
+	checkpoint: string | null;
+	notifyGarbage: number;
+};
+
+export const emptyInfo = (): TaskInfo => ({
+	heartbeatAt: null,
+	progress: null,
+	progressText: null,
+	status: null,
+	checkpoint: null,
+	notifyGarbage: 0,
+});
+
+/** The info after a notify message (`ready` is the machine's, not the info's). */
+export function infoAfter(info: TaskInfo, message: NotifyMessage, now: Millis): TaskInfo {
+	switch (message.type) {
+		case 'heartbeat': {
+			return {...info, heartbeatAt: now};
+		}
+
+		case 'progress': {
+			return {...info, progress: message.percent, progressText: message.text};
+		}
+
+		case 'status': {
+			return {...info, status: message.text};
+		}
+
+		case 'checkpoint': {
+			return {...info, checkpoint: message.data};
+		}
+
+		case 'ready': {
+			return info;
+		}
+	}
+}
+
+/** The current run's facts after a transition: a new pid is a new run; pauses are timed. */
+export function runAfter(run: RunFacts | null, before: TaskRecord, after: TaskRecord, now: Millis): RunFacts | null {
+	const pid = pidOf(after.state);
+	if (pid === null) {
+		return null;
+	}
+
+	let next = pid !== pidOf(before.state) || run === null ? newRun(now) : run;
+	if (after.state.kind === 'paused' && before.state.kind !== 'paused') {
+		next = {...next, pausedAt: now};
+	} else if (before.state.kind === 'paused' && after.state.kind !== 'paused' && next.pausedAt !== null) {
+		next = {...next, pausedMs: next.pausedMs + (now - next.pausedAt), pausedAt: null, resumedAt: now};
+	}
+
+	return next;
+}
+
+/** What a start of the task gets in its environment. */
+export function taskEnvironment(spec: TaskSpec, attempt: number, checkpoint: string | null, baseEnv: Record<string, string>, socketPath: string | null): Record<string, string> {
+	const env: Record<string, string> = {
+		...baseEnv,
+		...spec.env,
+		TM_TASK_ID: spec.id,
+		TM_TASK_NAME: spec.kind === 'job' ? spec.name : spec.id,
+		TM_ATTEMPT: String(attempt),
+		TM_NOTIFY_FD: '3',
+	};
+	if (socketPath) {
+		env['TM_SOCKET'] = socketPath;
+	}
+
+	if (spec.watchdogMs !== null) {
+		env['TM_WATCHDOG_MS'] = String(spec.watchdogMs);
+	}
+
+	if (checkpoint !== null) {
+		env['TM_CHECKPOINT'] = checkpoint;
+	}
+
+	return env;
+}
