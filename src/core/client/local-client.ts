@@ -5,9 +5,10 @@
  */
 import {TmError} from '../errors.js';
 import {createDispatch, type ConnectionContext, type Dispatch, type Handlers} from '../ipc/dispatch.js';
-import type {LogLineDoc, Methods, NotificationName, Notifications} from '../ipc/methods.js';
+import type {Methods, NotificationName, Notifications} from '../ipc/methods.js';
 import {tmErrorOf, type Response} from '../ipc/protocol.js';
 import {openFeed} from './feed.js';
+import {startFollow} from './follow.js';
 import type {CallMethod, FeedSink, LogFollowParams, LogSink, Subscription, TmClient} from './seam.js';
 
 type Listener = (params: never) => void;
@@ -133,24 +134,9 @@ export class LocalClient implements TmClient {
 
 	async followLogs(params: LogFollowParams, sink: LogSink): Promise<Subscription> {
 		const connection = this.#connection();
-		let last: number | null = null;
-		const early: LogLineDoc[] = [];
-		const deliver = (line: LogLineDoc): void => {
-			if (last !== null && line.seq > last) {
-				last = line.seq;
-				sink.line(line);
-			}
-		};
-
-		connection.on('log', ({line}) => (last === null ? early.push(line) : deliver(line)));
-		connection.on('dropped', ({count}) => sink.dropped(count));
+		const logs = async (p: Methods['logs']['params']): Promise<Methods['logs']['result']> => (await this.#request(connection, 'logs', p)) as Methods['logs']['result'];
 		try {
-			const doc = (await this.#request(connection, 'logs', {...params, follow: true})) as Methods['logs']['result'];
-			last = doc.lines.at(-1)?.seq ?? doc.lastSeq ?? 0;
-			sink.tail(doc.lines, doc.gap === true, doc.lastSeq ?? doc.lines.at(-1)?.seq ?? null);
-			for (const line of early) {
-				deliver(line);
-			}
+			await startFollow({logs, on: connection.on.bind(connection)}, params, sink);
 		} catch (error) {
 			this.#drop(connection);
 			throw error;

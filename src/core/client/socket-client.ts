@@ -4,8 +4,9 @@
  */
 import type {TmError} from '../errors.js';
 import {RpcClient, type RpcClientOptions} from '../ipc/client.js';
-import type {LogLineDoc, Methods} from '../ipc/methods.js';
+import type {Methods} from '../ipc/methods.js';
 import {openFeed} from './feed.js';
+import {startFollow} from './follow.js';
 import type {CallMethod, FeedSink, LogFollowParams, LogSink, Subscription, TmClient} from './seam.js';
 
 export class SocketClient implements TmClient {
@@ -44,24 +45,8 @@ export class SocketClient implements TmClient {
 
 	async followLogs(params: LogFollowParams, sink: LogSink): Promise<Subscription> {
 		const rpc = await RpcClient.connect(this.#rpc.socketPath, this.#options);
-		let last: number | null = null;
-		const early: LogLineDoc[] = [];
-		const deliver = (line: LogLineDoc): void => {
-			if (last !== null && line.seq > last) {
-				last = line.seq;
-				sink.line(line);
-			}
-		};
-
-		rpc.on('log', ({line}) => (last === null ? early.push(line) : deliver(line)));
-		rpc.on('dropped', ({count}) => sink.dropped(count));
 		try {
-			const doc = await rpc.call('logs', {...params, follow: true});
-			last = doc.lines.at(-1)?.seq ?? doc.lastSeq ?? 0;
-			sink.tail(doc.lines, doc.gap === true, doc.lastSeq ?? doc.lines.at(-1)?.seq ?? null);
-			for (const line of early) {
-				deliver(line);
-			}
+			await startFollow({logs: p => rpc.call('logs', p), on: rpc.on.bind(rpc)}, params, sink);
 		} catch (error) {
 			await rpc.close();
 			throw error;

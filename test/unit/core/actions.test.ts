@@ -4,22 +4,9 @@ import {settled, succeeded, type Mark, type WaitedAction} from '../../../src/cor
 import {initialRecord, pidOf, transition, type TaskEvent} from '../../../src/core/machine.js';
 import type {StateKind, TaskRecord, TaskState} from '../../../src/core/model.js';
 import {makeSpec} from '../../helpers/spec.js';
+import {samples, t0} from '../../helpers/states.js';
 
-const t0 = 1_000_000;
 const spec = makeSpec({starttimeMs: 1000});
-
-const samples: Record<StateKind, TaskState> = {
-	stopped: {kind: 'stopped', since: t0, reason: 'not started', lastExit: null},
-	queued: {kind: 'queued', since: t0, reason: 'start requested'},
-	starting: {kind: 'starting', since: t0, reason: 'starting', pid: 100, readyBy: t0 + 1000},
-	running: {kind: 'running', since: t0, reason: 'started', pid: 100},
-	backoff: {kind: 'backoff', since: t0, reason: 'exit 1', until: t0 + 1000, lastExit: {code: 1, signal: null, at: t0}},
-	stopping: {kind: 'stopping', since: t0, reason: 'stopped by request', pid: 100, killAt: t0 + 10_000, then: 'stopped'},
-	paused: {kind: 'paused', since: t0, reason: 'paused by request', pid: 100, runningSince: t0},
-	completed: {kind: 'completed', since: t0, reason: 'exit 0', lastExit: {code: 0, signal: null, at: t0}},
-	failed: {kind: 'failed', since: t0, reason: 'exit 1', lastExit: {code: 1, signal: null, at: t0}},
-	fatal: {kind: 'fatal', since: t0, reason: 'exit 1', lastExit: {code: 1, signal: null, at: t0}},
-};
 
 /** What the world does next to a task left alone: slots free, processes start and stop as asked. */
 function nextFact(state: TaskState, pid: number): TaskEvent | null {
