@@ -5,6 +5,8 @@
  * keys), run the dashboard, and give the terminal back as it was on every way out: `q`,
  * Ctrl-C, SIGTERM/SIGHUP/SIGINT, an error in the dashboard, or the process exiting.
  */
+// Must stay the first import: it has to run before Ink is evaluated.
+import './terminal-mode.js';
 import {render} from 'ink';
 import type {Connector} from '../core/client/seam.js';
 import {TmError} from '../core/errors.js';

@@ -1,7 +1,8 @@
 /**
  * Every way out of `tm top` gives the terminal back: `q`, SIGTERM and a crash inside the
  * dashboard, each in a child process whose "terminal" records what was written to it, against
- * a scripted daemon. The real terminal is checked by top.test.ts (tmux).
+ * a scripted daemon, with CI=true inherited (as in a CI runner's debug shell) so the dashboard
+ * must paint anyway. The real terminal is checked by top.test.ts (tmux).
  */
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
@@ -84,7 +85,7 @@ const code = await runDashboard({
 clearInterval(pressing);
 process.stdout.write('\\n' + JSON.stringify({code, written: stdout.written.slice(-40), entered: stdout.written.startsWith('\\u001b[?1049h'), raw: stdin.raw}) + '\\n');
 `;
-	const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']});
+	const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, CI: 'true'}});
 	let stdout = '';
 	let stderr = '';
 	proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
