@@ -17,6 +17,9 @@
  *   kill(pid, signal)           -> 0, or the errno (no exception: a group that is gone is common)
  *   reap(Int32Array pids)       -> [pid, code, signal, ...] for each pid that has exited
  *                                  (code -1 when killed by a signal; signal 0 when it exited)
+ *   setChildSubreaper()         -> 0, or the errno: prctl(PR_SET_CHILD_SUBREAPER), so processes a task
+ *                                  leaves behind (a double fork) are re-parented to the daemon, which
+ *                                  can then reap them and stop them with their task
  *   pageOutExecutable()         -> bytes of the executable's read-only mappings handed back to the
  *                                  kernel with MADV_PAGEOUT (-errno when /proc is not readable)
  */
@@ -32,6 +35,7 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -442,6 +446,13 @@ static napi_value Reap(napi_env env, napi_callback_info info) {
 	return result;
 }
 
+static napi_value SetChildSubreaper(napi_env env, napi_callback_info info) {
+	(void)info;
+	napi_value result;
+	napi_create_int32(env, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : errno, &result);
+	return result;
+}
+
 /*
  * The pages of the executable that start-up read (Node's snapshot, the bundle and its code cache,
  * code run once) stay mapped, and counted in the RSS, until memory runs short. Those mappings are
@@ -484,7 +495,9 @@ static napi_value PageOutExecutable(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-	napi_value spawn, spawnAsync, reap, pageOut, killer;
+	napi_value spawn, spawnAsync, reap, pageOut, killer, subreaper;
+	napi_create_function(env, "setChildSubreaper", NAPI_AUTO_LENGTH, SetChildSubreaper, NULL, &subreaper);
+	napi_set_named_property(env, exports, "setChildSubreaper", subreaper);
 	napi_create_function(env, "kill", NAPI_AUTO_LENGTH, Kill, NULL, &killer);
 	napi_set_named_property(env, exports, "kill", killer);
 	napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, Spawn, NULL, &spawn);

@@ -41,7 +41,8 @@ export type TaskEvent =
 	/** READY=1 on the notify fd, or the ready line matched. */
 	| {type: 'ready'}
 	/** The process exited and its pipes are drained. */
-	| {type: 'exited'; pid: number; code: number | null; signal: string | null}
+	/** `daemonized`: processes it left in sessions of their own, which were killed with it. */
+	| {type: 'exited'; pid: number; code: number | null; signal: string | null; daemonized?: number[]}
 	/** The state's deadline (`deadlineOf`) may have passed. */
 	| {type: 'timer'}
 	| {type: 'pause'}
@@ -170,7 +171,7 @@ function causeOf(event: TaskEvent): Cause {
 		}
 
 		case 'exited': {
-			return event.signal === null ? 'exit' : 'signal';
+			return event.daemonized === undefined ? (event.signal === null ? 'exit' : 'signal') : 'daemonized';
 		}
 
 		case 'evict': {
@@ -464,14 +465,19 @@ export function transition(
 			}
 
 			const exit: ExitInfo = {code: event.code, signal: event.signal, at: now};
+			// A program that forks into the background escapes supervision: a failure, whatever its code.
+			const escaped =
+				event.daemonized === undefined
+					? null
+					: `${describeExit(exit)}, leaving pid ${event.daemonized.join(', ')} in the background (it daemonized); tm stopped ${event.daemonized.length === 1 ? 'it' : 'them'}: run the program in the foreground (its foreground flag, e.g. nginx -g 'daemon off;')`;
 			switch (state.kind) {
 				case 'starting': {
-					return failedStart(`${describeExit(exit)} before starttime`, exit);
+					return failedStart(escaped ?? `${describeExit(exit)} before starttime`, exit);
 				}
 
 				case 'running':
 				case 'paused': {
-					return ended(exit, null);
+					return ended(exit, escaped);
 				}
 
 				case 'stopping': {

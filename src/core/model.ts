@@ -225,6 +225,8 @@ export type Cause =
 	| 'exit'
 	/** The process was killed by a signal it was not asked to stop with. */
 	| 'signal'
+	/** The process exited leaving processes in sessions of their own (it forked into the background). */
+	| 'daemonized'
 	/** The liveness checks (SPEC §5). */
 	| 'watchdog'
 	| 'max_runtime'

@@ -18,6 +18,8 @@ export type TmAddon = {
 	/** 0, or the errno (ESRCH: the process or group is gone). */
 	kill(pid: number, signal: number): number;
 	reap(pids: Int32Array): number[];
+	/** prctl(PR_SET_CHILD_SUBREAPER): 0, or the errno. */
+	setChildSubreaper(): number;
 	pageOutExecutable(): number;
 };
 

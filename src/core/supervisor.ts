@@ -333,10 +333,10 @@ export class Supervisor {
 					this.startOver({type: 'spawned', pid: started});
 				},
 				onSpawnError: message => this.startOver({type: 'spawn-failed', message}),
-				onExit: (code, signal) => {
+				onExit: (code, signal, escaped) => {
 					this.#log.flush();
 					this.#process = null;
-					this.dispatch({type: 'exited', pid: pid ?? -1, code, signal});
+					this.dispatch({type: 'exited', pid: pid ?? -1, code, signal, ...(escaped.length > 0 ? {daemonized: escaped} : {})});
 				},
 			},
 			this.#deps.clock,

@@ -23,6 +23,7 @@ import {RpcServer} from '../ipc/server.js';
 import type {Config} from '../model.js';
 import type {Monitor} from '../monitor.js';
 import {databasePath} from '../paths.js';
+import {becomeSubreaper} from '../process/reaper.js';
 import {nativeSpawnProblem} from '../process/native-spawn.js';
 import {bootId as readBootId} from '../process/proc.js';
 import {version} from '../version.js';
@@ -181,7 +182,9 @@ function run(parts: Parts, store: Store): Daemon {
 		options.onEvent?.(event);
 	});
 	const plan = planStart({store, config: options.config, socketPath: options.socketPath, bootId, startedAt});
-	log.note('daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId, spawn: spawnMode()}, startedAt);
+	// What a task leaves behind when it forks into the background is re-parented to tm from here on.
+	const reaper = becomeSubreaper() ?? (process.pid === 1 ? 'PID 1' : 'subreaper');
+	log.note('daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId, spawn: spawnMode(), reaper}, startedAt);
 	if (web.url !== null) {
 		log.note('web view listening', {url: web.url}, startedAt);
 	}

@@ -34,6 +34,11 @@ const errnoNames = new Map<number, string>(Object.entries(os.constants.errno).ma
 const children = new Map<number, ExitHandler>();
 let safetyNet: NodeJS.Timeout | null = null;
 
+/** A process started by the addon and not yet reaped. */
+export function isNativeChild(pid: number): boolean {
+	return children.has(pid);
+}
+
 function reap(): void {
 	const addon = tmAddon();
 	if (addon === null || children.size === 0) {

@@ -13,6 +13,7 @@ import type {Readable} from 'node:stream';
 import type {Clock, TimerHandle} from '../clock.js';
 import {err, messageOf, ok, type Result} from '../errors.js';
 import {nativeSpawn, nativeSpawnAsync, signalProcess} from './native-spawn.js';
+import {escapedFrom, type Marker, ownNodeChild} from './reaper.js';
 import {checkWorkingDir, resolveCommand} from './resolve-command.js';
 import {resolveGroup, resolveUser} from './users.js';
 
@@ -36,7 +37,11 @@ export type SpawnCallbacks = {
 	onStarted(pid: number, startTime: string | null): void;
 	/** The start failed after `spawnTask` returned (EACCES and the like): no process. */
 	onSpawnError(message: string): void;
-	onExit(code: number | null, signal: string | null): void;
+	/**
+	 * The process exited; `escaped`: processes it started that had left its group (a double fork,
+	 * re-parented to the daemon), which were killed with the group.
+	 */
+	onExit(code: number | null, signal: string | null, escaped: number[]): void;
 };
 
 type ExitHandler = (code: number | null, signal: string | null) => void;
@@ -122,6 +127,7 @@ function spawnWithNode(request: SpawnRequest, file: string, ids: {uid?: number; 
 		...ids,
 	});
 	const pid = child.pid ?? null;
+	ownNodeChild(child);
 	child.on('error', error => {
 		if (pid === null) {
 			callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
@@ -137,17 +143,19 @@ function spawnWithNode(request: SpawnRequest, file: string, ids: {uid?: number; 
  */
 class ExitGate {
 	#pid: number | null = null;
-	#exited: {code: number | null; signal: string | null} | null = null;
+	#exited: {code: number | null; signal: string | null; escaped: number[]} | null = null;
 	#streams: Streams = {stdout: null, stderr: null, notify: null};
 	#open = 0;
 	#reported = false;
 	#drainTimer: TimerHandle | null = null;
 	readonly #callbacks: SpawnCallbacks;
 	readonly #clock: Clock;
+	readonly #marker: Marker | null;
 
-	constructor(callbacks: SpawnCallbacks, clock: Clock) {
+	constructor(callbacks: SpawnCallbacks, clock: Clock, marker: Marker | null) {
 		this.#callbacks = callbacks;
 		this.#clock = clock;
+		this.#marker = marker;
 	}
 
 	get pid(): number | null {
@@ -181,10 +189,18 @@ class ExitGate {
 	}
 
 	readonly onExit: ExitHandler = (code, signal) => {
-		this.#exited = {code, signal};
+		// Whatever the task left, in its group or in a session of its own, goes with it; this also
+		// closes the pipes those processes held.
+		const escaped = this.#marker === null ? [] : escapedFrom(this.#marker);
+		this.#exited = {code, signal, escaped};
 		if (this.#pid !== null) {
-			// Whatever the task left in its group goes with it; this also closes the pipes it held.
 			signalProcess(-this.#pid, 'SIGKILL');
+		}
+
+		for (const pid of escaped) {
+			if (!signalProcess(-pid, 'SIGKILL')) {
+				signalProcess(pid, 'SIGKILL');
+			}
 		}
 
 		this.#drainTimer = this.#clock.at(this.#clock.now() + drainLimitMs, () => {
@@ -205,8 +221,14 @@ class ExitGate {
 
 		this.#reported = true;
 		this.#drainTimer?.cancel();
-		this.#callbacks.onExit(this.#exited.code, this.#exited.signal);
+		this.#callbacks.onExit(this.#exited.code, this.#exited.signal, this.#exited.escaped);
 	}
+}
+
+/** The task attempt a start is for, from the TM_* variables it is given (none in bare starts). */
+function markerOf(env: Record<string, string>): Marker | null {
+	const {TM_SOCKET: socket, TM_TASK_ID: taskId, TM_ATTEMPT: attempt} = env;
+	return socket === undefined || taskId === undefined || attempt === undefined ? null : {socket, taskId, attempt};
 }
 
 export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, clock: Clock): Result<TaskProcess, string> {
@@ -215,7 +237,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		return prepared;
 	}
 
-	const gate = new ExitGate(callbacks, clock);
+	const gate = new ExitGate(callbacks, clock, markerOf(request.env));
 	const onExit = gate.onExit;
 	const handle: TaskProcess = {
 		get pid() {

@@ -13,7 +13,7 @@ export type TaskProcess = {pid: number; pidStart: string; taskId: string; attemp
 const NUL = 0;
 
 /** `TM_*` variables of a process's initial environment, or null when it is not readable. */
-function tmVariables(pid: number, marker: Buffer): Map<string, string> | null {
+export function tmVariables(pid: number, marker: Buffer): Map<string, string> | null {
 	let environ: Buffer;
 	try {
 		environ = readFileSync(`/proc/${pid}/environ`);

@@ -35,6 +35,15 @@ describe('causes', () => {
 		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawned', pid: 10}, {type: 'exited', pid: 10, code: null, signal: 'SIGSEGV'}], spec).at(-1), 'backoff:signal');
 	});
 
+	it('an exit that leaves processes in the background is daemonized, and a failure even with code 0', () => {
+		const program = makeSpec({starttimeMs: 0, autorestart: 'unexpected'});
+		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawned', pid: 10}, {type: 'exited', pid: 10, code: 0, signal: null, daemonized: [11]}], program).at(-1), 'backoff:daemonized');
+		const job = makeSpec({kind: 'job', starttimeMs: 0, retries: 0});
+		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawned', pid: 10}, {type: 'exited', pid: 10, code: 0, signal: null, daemonized: [11, 12]}], job).at(-1), 'failed:daemonized');
+		const starting = makeSpec({starttimeMs: 1000, startretries: 0});
+		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawned', pid: 10}, {type: 'exited', pid: 10, code: 0, signal: null, daemonized: [11]}], starting).at(-1), 'fatal:daemonized');
+	});
+
 	it('a liveness fault keeps its cause through stopping to backoff, and a SIGKILL does not change it', () => {
 		const spec = makeSpec({starttimeMs: 0, autorestart: 'always', stoptimeMs: 10});
 		assert.deepEqual(

@@ -1,0 +1,101 @@
+/**
+ * The daemon as the reaper of everything its tasks leave behind. It makes itself a child
+ * subreaper (and as PID 1 it is the reaper anyway), so a process whose parent exits, such as the
+ * daemon a program double-forked, is re-parented to tm instead of to init. Such adopted children
+ * are reaped here (never a child tm started itself: those are waited for by their own pid, by the
+ * spawn addon or by libuv) and, while alive, found by the task their environment names.
+ */
+import type {ChildProcess} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import os from 'node:os';
+import {tmAddon} from '../native-addon.js';
+import {isNativeChild} from './native-spawn.js';
+import {tmVariables} from './unrecorded.js';
+
+const nodeChildren = new Set<number>();
+
+/** A child started through node:child_process: libuv waits for it, so the reaper leaves it alone. */
+export function ownNodeChild(child: ChildProcess): void {
+	const {pid} = child;
+	if (pid !== undefined) {
+		nodeChildren.add(pid);
+		child.once('exit', () => nodeChildren.delete(pid));
+	}
+}
+
+const errnoNames = new Map<number, string>(Object.entries(os.constants.errno).map(([name, number]) => [number, name]));
+
+/**
+ * Becomes the reaper of the processes tasks leave behind; null, or why not (then a double-forked
+ * program escapes to init, as under supervisord). Reaps on every SIGCHLD from then on.
+ */
+export function becomeSubreaper(): string | null {
+	const addon = tmAddon();
+	if (addon === null) {
+		return 'tm\'s spawn addon is not loaded';
+	}
+
+	const errno = addon.setChildSubreaper();
+	if (errno !== 0) {
+		return `prctl(PR_SET_CHILD_SUBREAPER): ${errnoNames.get(errno) ?? errno}`;
+	}
+
+	if (!process.listeners('SIGCHLD').includes(reapAdopted)) {
+		process.on('SIGCHLD', reapAdopted);
+	}
+
+	return null;
+}
+
+/**
+ * Pids of the main thread's children: an orphan is re-parented to the first live thread of its
+ * reaper, the main thread (children the spawn addon started on a worker thread are listed there).
+ */
+function childrenOfSelf(): number[] {
+	let text: string;
+	try {
+		text = readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8');
+	} catch {
+		return [];
+	}
+
+	return text.split(' ').filter(word => word !== '').map(Number);
+}
+
+function stateOf(pid: number): string | null {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+	} catch {
+		return null;
+	}
+}
+
+/** Children tm did not start itself: processes re-parented to it. */
+function adoptedChildren(): number[] {
+	return childrenOfSelf().filter(pid => !isNativeChild(pid) && !nodeChildren.has(pid));
+}
+
+/** Reaps every adopted child that has exited; returns how many. */
+export function reapAdopted(): number {
+
+	const addon = tmAddon();
+	const zombies = adoptedChildren().filter(pid => stateOf(pid) === 'Z');
+	if (addon === null || zombies.length === 0) {
+		return 0;
+	}
+
+	return addon.reap(Int32Array.from(zombies)).length / 3;
+}
+
+/** The task attempt a process was started for (its TM_* environment), when it was one of ours. */
+export type Marker = {socket: string; taskId: string; attempt: string};
+
+/** Adopted children, still alive, started for the task attempt `marker` names. */
+export function escapedFrom(marker: Marker): number[] {
+	const bytes = Buffer.from(`TM_SOCKET=${marker.socket}\0`);
+	return adoptedChildren().filter(pid => {
+		const variables = stateOf(pid) === 'Z' ? null : tmVariables(pid, bytes);
+		return variables?.get('TM_TASK_ID') === marker.taskId && variables.get('TM_ATTEMPT') === marker.attempt;
+	});
+}
