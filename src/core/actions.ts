@@ -39,3 +39,24 @@ export function settled(action: WaitedAction, at: Mark, now: Mark): boolean {
 export function succeeded(action: WaitedAction, kind: StateKind): boolean {
 	return action === 'stop' || kind === 'running' || kind === 'paused' || kind === 'completed';
 }
+
+/**
+ * What became of a request, as a script reads it: `done`; `superseded`, when a later request
+ * (another client's) wanted the opposite before this one got there; `failed`, when the task
+ * ended elsewhere (the state's reason says why); `accepted`, handed over without waiting.
+ */
+export type Outcome = 'done' | 'superseded' | 'failed' | 'accepted';
+
+/** The outcome of an action once `settled(action, at, now)` holds, with the words for a failure. */
+export function outcomeOf(action: WaitedAction, now: Mark): {outcome: Outcome; error?: string} {
+	const {state, want} = now.record;
+	if (action === 'stop') {
+		return want === 'up' ? {outcome: 'superseded', error: `superseded by a later start or restart: it is ${state.kind}`} : {outcome: 'done'};
+	}
+
+	if (want === 'down' && !liveStates.has(state.kind)) {
+		return {outcome: 'superseded', error: `superseded by a later stop: it is ${state.kind}`};
+	}
+
+	return succeeded(action, state.kind) ? {outcome: 'done'} : {outcome: 'failed', error: state.reason};
+}

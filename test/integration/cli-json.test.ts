@@ -122,9 +122,9 @@ describe('--json documents and exit codes against a real daemon', () => {
 		failed(await cli('status', 'nope', '--json'), 4, 'E_UNKNOWN_TASK');
 
 		const started = ok(await cli('start', 'idle', '--json'), 'task-action') as TaskActionResults;
-		assert.deepEqual(started.results, [{name: 'idle', ok: true, state: 'running'}]);
+		assert.deepEqual(started.results, [{name: 'idle', ok: true, outcome: 'done', state: 'running'}]);
 		const stopped = ok(await cli('stop', 'idle', '--json'), 'task-action') as TaskActionResults;
-		assert.deepEqual(stopped.results, [{name: 'idle', ok: true, state: 'stopped'}]);
+		assert.deepEqual(stopped.results, [{name: 'idle', ok: true, outcome: 'done', state: 'stopped'}]);
 		const restarted = ok(await cli('restart', 'web:*', '--json'), 'task-action') as TaskActionResults;
 		assert.deepEqual(restarted.results.map(r => [r.name, r.ok, r.state]), [['web:0', true, 'running'], ['web:1', true, 'running']]);
 		for (const task of (parseDocument((await cli('status', '--json')).out) as StatusDoc).tasks) {
@@ -212,7 +212,7 @@ describe('--json documents and exit codes against a real daemon', () => {
 		assert.match(schemaErrors('status', {...doc, tasks: [{...renamed, restartCount: restarts}]}) ?? '', /restarts/);
 		assert.match(schemaErrors('status', {...doc, tasks: [{...task, state: 'sleeping'}]}) ?? '', /state/);
 		assert.match(schemaErrors('status', {...doc, tasks: [{...task, startedAt: 'yesterday'}]}) ?? '', /startedAt/);
-		assert.match(schemaErrors('task-action', {results: [{name: 'web', ok: false, state: 'fatal'}]}) ?? '', /error/);
+		assert.match(schemaErrors('task-action', {results: [{name: 'web', ok: false, outcome: 'failed', state: 'fatal'}]}) ?? '', /error/);
 		assert.match(schemaErrors('error', {error: {code: 'E_NOPE', message: 'x'}}) ?? '', /code/);
 		assert.match(schemaErrors('error', {code: 'E_USAGE', message: 'x'}) ?? '', /error/);
 	});
@@ -225,7 +225,7 @@ describe('--json documents and exit codes against a real daemon', () => {
 		assert.equal(schemaErrors('run', run), null);
 		const tasks: Methods['tasks']['result'] = {tasks: []};
 		assert.equal(schemaErrors('tasks', tasks), null);
-		const cancelled: Methods['cancel']['result'] = {results: [{name: 'j-7f3a', ok: true, state: 'stopped'}]};
+		const cancelled: Methods['cancel']['result'] = {results: [{name: 'j-7f3a', ok: true, outcome: 'done', state: 'stopped'}]};
 		assert.equal(schemaErrors('task-action', cancelled), null);
 	});
 

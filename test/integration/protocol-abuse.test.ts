@@ -570,7 +570,7 @@ describe('the control socket of a real daemon under abuse', () => {
 
 		// Events after the subscribers left go nowhere and break nothing.
 		const stopped = await control.call('stop', {names: ['idle']});
-		assert.deepEqual(stopped.results, [{name: 'idle', ok: true, state: 'stopped'}]);
+		assert.deepEqual(stopped.results, [{name: 'idle', ok: true, outcome: 'done', state: 'stopped'}]);
 		await control.close();
 		await waitFor(() => openSockets(pid), n => n <= socketsBefore, {what: 'the subscribers\' sockets to be released'});
 		const now = await status();

@@ -93,7 +93,7 @@ class FakeDaemon {
 			restart: params => {
 				this.calls.push({method: 'restart', params});
 				const {names} = params as {names: string[]};
-				return {results: names.map(name => ({name, ok: true, state: 'running'}))};
+				return {results: names.map(name => ({name, ok: true, outcome: 'done', state: 'running'}))};
 			},
 		};
 	}
@@ -272,19 +272,19 @@ describe('tm top session', () => {
 
 describe('summarize', () => {
 	it('says what happened to one task or to many', () => {
-		assert.deepEqual(summarize('stopped', [{name: 'web', ok: true, state: 'stopped'}]), {text: 'stopped web: stopped', error: false});
-		assert.deepEqual(summarize('restarted', [{name: 'web', ok: false, state: 'fatal', error: 'spawn failed'}]), {text: 'restarted web failed: spawn failed', error: true});
+		assert.deepEqual(summarize('stopped', [{name: 'web', ok: true, outcome: 'done', state: 'stopped'}]), {text: 'stopped web: stopped', error: false});
+		assert.deepEqual(summarize('restarted', [{name: 'web', ok: false, outcome: 'failed', state: 'fatal', error: 'spawn failed'}]), {text: 'restarted web failed: spawn failed', error: true});
 		assert.deepEqual(
 			summarize('stopped', [
-				{name: 'a', ok: true, state: 'stopped'},
-				{name: 'b', ok: true, state: 'stopped'},
+				{name: 'a', ok: true, outcome: 'done', state: 'stopped'},
+				{name: 'b', ok: true, outcome: 'done', state: 'stopped'},
 			]),
 			{text: 'stopped: 2 tasks ok', error: false},
 		);
 		assert.deepEqual(
 			summarize('stopped', [
-				{name: 'a', ok: true, state: 'stopped'},
-				{name: 'b', ok: false, state: 'running', error: 'no'},
+				{name: 'a', ok: true, outcome: 'done', state: 'stopped'},
+				{name: 'b', ok: false, outcome: 'failed', state: 'running', error: 'no'},
 			]),
 			{text: 'stopped: 1 ok, 1 failed (b: no)', error: true},
 		);

@@ -25,7 +25,7 @@ async function each(engine: Engine, names: string[], act: (task: Supervisor) => 
 		results: tasks.map((task, i) => {
 			const refused = refusals[i] ?? null;
 			const state = task.record.state.kind;
-			return refused === null ? {name: task.id, ok: true, state} : {name: task.id, ok: false, state, error: refused};
+			return refused === null ? {name: task.id, ok: true, outcome: 'done', state} : {name: task.id, ok: false, outcome: 'failed', state, error: refused};
 		}),
 	};
 }

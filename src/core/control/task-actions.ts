@@ -2,7 +2,7 @@
  * `start`, `stop`, `restart` and `signal` on named tasks. A waiting action answers when the
  * machine says it is over (actions.ts), counted from the moment the machine handled it.
  */
-import {settled, succeeded, type WaitedAction} from '../actions.js';
+import {outcomeOf, settled, type WaitedAction} from '../actions.js';
 import {parseSignal} from '../config/units.js';
 import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
@@ -12,9 +12,14 @@ import type {Supervisor} from '../supervisor.js';
 import type {TypedHandlers} from './define.js';
 import {selectTasks} from './select.js';
 
-function outcome(task: Supervisor, ok: boolean): TaskActionResult {
-	const {state} = task.record;
-	return ok ? {name: task.id, ok: true, state: state.kind} : {name: task.id, ok: false, state: state.kind, error: state.reason};
+function answer(task: Supervisor, action: WaitedAction, wait: boolean): TaskActionResult {
+	const state = task.record.state.kind;
+	if (!wait) {
+		return {name: task.id, ok: true, outcome: 'accepted', state};
+	}
+
+	const {outcome, error} = outcomeOf(action, task.mark);
+	return error === undefined ? {name: task.id, ok: outcome === 'done', outcome, state} : {name: task.id, ok: false, outcome, state, error};
 }
 
 /** Sends `action` to each task and, with `wait`, resolves once the machine says each is over. */
@@ -25,7 +30,7 @@ export async function act(engine: Engine, tasks: Supervisor[], action: WaitedAct
 		await engine.until(() => tasks.every((task, i) => settled(action, marks[i]!, task.mark)));
 	}
 
-	return {results: tasks.map(task => outcome(task, !wait || succeeded(action, task.record.state.kind)))};
+	return {results: tasks.map(task => answer(task, action, wait))};
 }
 
 export function taskActions(engine: Engine): TypedHandlers {
@@ -43,8 +48,8 @@ export function taskActions(engine: Engine): TypedHandlers {
 			return {
 				results: pick(names).map(task =>
 					task.signal(signal.value)
-						? {name: task.id, ok: true, state: task.record.state.kind}
-						: {name: task.id, ok: false, state: task.record.state.kind, error: `${task.id} has no running process`},
+						? {name: task.id, ok: true, outcome: 'done', state: task.record.state.kind}
+						: {name: task.id, ok: false, outcome: 'failed', state: task.record.state.kind, error: `${task.id} has no running process`},
 				),
 			};
 		},

@@ -4,6 +4,7 @@
  * contract, so fields may be added but never renamed.
  */
 import type {Cause, StateKind, TaskKind, Want} from '../model.js';
+import type {Outcome} from '../actions.js';
 
 /** `params` of a method that takes none. `{}` (or no params at all) on the wire. */
 export type EmptyParams = Record<string, never>;
@@ -130,7 +131,7 @@ export type LogLineDoc = {
 };
 
 /** The outcome of `start`, `stop`, `restart` and `signal` for one name. */
-export type TaskActionResult = {name: string; ok: boolean; state: string; error?: string};
+export type TaskActionResult = {name: string; ok: boolean; outcome: Outcome; state: string; error?: string};
 
 /** The answer of `start`, `stop`, `restart` and `signal`. */
 export type TaskActionResults = {results: TaskActionResult[]};

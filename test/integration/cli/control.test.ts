@@ -65,7 +65,7 @@ describe('tm status/start/stop/restart/down against a real daemon', () => {
 
 		const stop = await cli('stop', 'web:0', '--json');
 		assert.equal(stop.code, 0, stop.err);
-		assert.deepEqual((JSON.parse(stop.out) as TaskActionResults).results, [{name: 'web:0', ok: true, state: 'stopped'}]);
+		assert.deepEqual((JSON.parse(stop.out) as TaskActionResults).results, [{name: 'web:0', ok: true, outcome: 'done', state: 'stopped'}]);
 		assert.ok(!alive(web0));
 
 		const start = await cli('start', 'idle', 'web:0', '--json');

@@ -419,7 +419,7 @@ describe('pause, resume, cancel and retry', () => {
 
 		const pause = await d.cli('pause', id, '--json');
 		assert.equal(pause.code, 0, pause.err);
-		assert.deepEqual((JSON.parse(pause.out) as TaskActionResults).results, [{name: id, ok: true, state: 'paused'}]);
+		assert.deepEqual((JSON.parse(pause.out) as TaskActionResults).results, [{name: id, ok: true, outcome: 'done', state: 'paused'}]);
 		await waitFor(() => [procState(pid), procState(child)], states => states.every(s => s === 'T'), {what: 'the shell and its child stopped'});
 		const frozen = await steady(lastLine, 500);
 		assert.equal((await d.task(id)).state, 'paused');
@@ -452,14 +452,14 @@ describe('pause, resume, cancel and retry', () => {
 
 		const cancelQueued = await d.cli('cancel', queued, '--json');
 		assert.equal(cancelQueued.code, 0, cancelQueued.err);
-		assert.deepEqual((JSON.parse(cancelQueued.out) as TaskActionResults).results, [{name: queued, ok: true, state: 'stopped'}]);
+		assert.deepEqual((JSON.parse(cancelQueued.out) as TaskActionResults).results, [{name: queued, ok: true, outcome: 'done', state: 'stopped'}]);
 		const notPaused = await d.cli('pause', queued, '--json');
 		assert.equal(notPaused.code, 1);
 		assert.equal((JSON.parse(notPaused.out) as TaskActionResults).results[0]?.ok, false);
 
 		const cancelRunning = await d.cli('cancel', running, '--json');
 		assert.equal(cancelRunning.code, 0, cancelRunning.err);
-		assert.deepEqual((JSON.parse(cancelRunning.out) as TaskActionResults).results, [{name: running, ok: true, state: 'stopped'}]);
+		assert.deepEqual((JSON.parse(cancelRunning.out) as TaskActionResults).results, [{name: running, ok: true, outcome: 'done', state: 'stopped'}]);
 		assert.ok(pid !== null && !alive(pid), 'the cancelled job is gone when cancel returns');
 		const twice = await d.cli('cancel', running);
 		assert.equal(twice.code, 1);

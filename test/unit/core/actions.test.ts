@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {settled, succeeded, type Mark, type WaitedAction} from '../../../src/core/actions.js';
+import {outcomeOf, settled, succeeded, type Mark, type WaitedAction} from '../../../src/core/actions.js';
 import {initialRecord, pidOf, transition, type TaskEvent} from '../../../src/core/machine.js';
 import type {StateKind, TaskRecord, TaskState} from '../../../src/core/model.js';
 import {makeSpec} from '../../helpers/spec.js';
@@ -114,4 +114,31 @@ describe('settled: every (action, state) pair waits for what the machine does', 
 			['running: true/true', 'paused: true/true', 'completed: true/true', 'failed: false/true', 'fatal: false/true', 'stopped: false/true'],
 		);
 	});
+});
+
+describe('outcomeOf: what became of a request, once settled', () => {
+	const mark = (kind: StateKind, want: 'up' | 'down'): Mark => ({record: {...initialRecord(t0), state: samples[kind], want}, admitted: 1});
+	const rows: Array<[WaitedAction, StateKind, 'up' | 'down', string]> = [
+		['start', 'running', 'up', 'done'],
+		['start', 'completed', 'up', 'done'],
+		['start', 'fatal', 'up', 'failed'],
+		['start', 'stopped', 'down', 'superseded'],
+		['restart', 'running', 'up', 'done'],
+		['restart', 'failed', 'up', 'failed'],
+		['restart', 'stopped', 'down', 'superseded'],
+		['stop', 'stopped', 'down', 'done'],
+		['stop', 'fatal', 'down', 'done'],
+		['stop', 'running', 'up', 'superseded'],
+		['stop', 'queued', 'up', 'superseded'],
+	];
+	for (const [action, kind, want, expected] of rows) {
+		it(`${action} settled in ${kind} (want ${want}) → ${expected}`, () => {
+			const {outcome, error} = outcomeOf(action, mark(kind, want));
+			assert.equal(outcome, expected);
+			assert.equal(error === undefined, outcome === 'done');
+			if (outcome === 'superseded') {
+				assert.match(error ?? '', action === 'stop' ? /^superseded by a later start or restart: it is / : /^superseded by a later stop: it is /);
+			}
+		});
+	}
 });
