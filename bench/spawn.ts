@@ -13,7 +13,8 @@ import {performance} from 'node:perf_hooks';
 
 const starts = Number(process.argv[2] ?? 300);
 const addon = createRequire(import.meta.url)(path.resolve(import.meta.dirname, '../native/build/tm_spawn.node')) as {
-	spawn(file: string, argv: string[], env: string[], cwd: string): number[];
+	/** [pid, stdout, stderr, notify, start time] */
+	spawn(file: string, argv: string[], env: string[], cwd: string): [number, number, number, number, string];
 	reap(pids: Int32Array): number[];
 };
 
@@ -48,8 +49,8 @@ const viaNode = (): number => {
 };
 
 const viaAddon = (): number => {
-	const [pid = 0, ...fds] = addon.spawn('/bin/true', ['true'], ['PATH=/usr/bin:/bin'], '/');
-	for (const fd of fds) {
+	const [pid, stdout, stderr, notify] = addon.spawn('/bin/true', ['true'], ['PATH=/usr/bin:/bin'], '/');
+	for (const fd of [stdout, stderr, notify]) {
 		closeSync(fd);
 	}
 
