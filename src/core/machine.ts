@@ -41,6 +41,8 @@ export type TaskEvent =
 	/** READY=1 on the notify fd, or the ready line matched. */
 	| {type: 'ready'}
 	/** The process exited and its pipes are drained. */
+	/** A `daemonizes` program's main process exited 0 leaving `pid` in a session of its own: tm tracks that one now. */
+	| {type: 'forked'; pid: number}
 	/** `daemonized`: processes it left in sessions of their own, which were killed with it. */
 	| {type: 'exited'; pid: number; code: number | null; signal: string | null; daemonized?: number[]}
 	/** The state's deadline (`deadlineOf`) may have passed. */
@@ -176,6 +178,10 @@ function causeOf(event: TaskEvent): Cause {
 
 		case 'evict': {
 			return 'evicted';
+		}
+
+		case 'forked': {
+			return 'daemonized';
 		}
 
 		case 'adopt': {
@@ -398,6 +404,33 @@ export function transition(
 			// A ready check without a starttime waits for READY with no deadline.
 			const readyBy = spec.starttimeMs > 0 ? state.readyBy : null;
 			return to({...state, pid: event.pid, readyBy});
+		}
+
+		case 'forked': {
+			const tracking = `daemonized: tracking pid ${event.pid}`;
+			switch (state.kind) {
+				case 'starting':
+				case 'running':
+				case 'paused': {
+					return state.pid === null ? unchanged(record) : to({...state, pid: event.pid, reason: tracking});
+				}
+
+				case 'stopping': {
+					// The stop goes on, now to the process that stayed.
+					return to({...state, pid: event.pid, reason: `${state.reason}; ${tracking}`}, {cause: record.cause}, [{type: 'signal', signal: spec.stopsignal}]);
+				}
+
+				case 'queued':
+				case 'backoff':
+				case 'stopped':
+				case 'completed':
+				case 'failed':
+				case 'fatal': {
+					return unchanged(record);
+				}
+			}
+
+			return unreachable(state);
 		}
 
 		case 'spawn-failed': {

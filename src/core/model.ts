@@ -53,6 +53,11 @@ export type ProgramSpec = {
 	starttimeMs: number;
 	/** Normalised signal name, e.g. 'SIGTERM'. */
 	stopsignal: string;
+	/**
+	 * The program forks into the background by design (a classic daemon): tm tracks the process
+	 * it leaves, as systemd's Type=forking does, instead of stopping it and failing the run.
+	 */
+	daemonizes: boolean;
 	stoptimeMs: number;
 	/** Log file paths as configured (may contain `%(process_num)d`), or null for the default. */
 	stdout: string | null;

@@ -15,7 +15,7 @@ import {TaskLog} from './log/task-log.js';
 import {AdoptedProcess, stillRunning, type Orphan} from './process/orphans.js';
 import {processStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
-import {emptyInfo, infoAfter, runAfter, taskEnvironment, type TaskInfo} from './task-facts.js';
+import {emptyInfo, infoAfter, runAfter, spawnRequest, taskEnvironment, type TaskInfo} from './task-facts.js';
 
 export type {TaskInfo} from './task-facts.js';
 
@@ -307,14 +307,7 @@ export class Supervisor {
 		// A start may finish on a worker thread: events that come before it wait (see drain).
 		this.#starting = true;
 		const result = spawnTask(
-			{
-				argv: this.#spec.argv,
-				env: taskEnvironment(this.#spec, this.#record.attempt, this.#info.checkpoint, this.#deps.baseEnv, this.#deps.socketPath),
-				cwd: this.#spec.workingdir ?? this.#deps.defaultCwd,
-				umask: this.#spec.umask,
-				user: this.#spec.user,
-				group: this.#spec.group,
-			},
+			spawnRequest(this.#spec, taskEnvironment(this.#spec, this.#record.attempt, this.#info.checkpoint, this.#deps.baseEnv, this.#deps.socketPath), this.#deps.defaultCwd),
 			{
 				onStdout: chunk => this.#output(chunk, 'stdout'),
 				onStderr: chunk => this.#output(chunk, 'stderr'),
@@ -331,6 +324,11 @@ export class Supervisor {
 					pid = started;
 					this.#pidStart = startTime ?? processStartTime(started);
 					this.startOver({type: 'spawned', pid: started});
+				},
+				onTracked: (tracked, startTime) => {
+					pid = tracked;
+					this.#pidStart = startTime;
+					this.dispatch({type: 'forked', pid: tracked});
 				},
 				onSpawnError: message => this.startOver({type: 'spawn-failed', message}),
 				onExit: (code, signal, escaped) => {

@@ -7,6 +7,7 @@ import {newRun, type RunFacts} from './liveness.js';
 import {pidOf} from './machine.js';
 import type {Millis, TaskRecord, TaskSpec} from './model.js';
 import type {NotifyMessage} from './notify.js';
+import type {SpawnRequest} from './process/spawner.js';
 
 /** What the task reported about itself on the notify channel. */
 export type TaskInfo = {
@@ -92,4 +93,11 @@ export function taskEnvironment(spec: TaskSpec, attempt: number, checkpoint: str
 	}
 
 	return env;
+}
+
+/** How a start of the task is asked of the spawner. */
+export function spawnRequest(spec: TaskSpec, env: Record<string, string>, defaultCwd: string): SpawnRequest {
+	const {argv, umask, user, group} = spec;
+	// A spec stored before `daemonizes` existed has none.
+	return {argv, env, cwd: spec.workingdir ?? defaultCwd, umask, user, group, daemonizes: spec.daemonizes === true};
 }

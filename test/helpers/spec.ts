@@ -24,6 +24,7 @@ export function makeSpec(overrides: Partial<TaskSpec> = {}): TaskSpec {
 		startretries: 3,
 		starttimeMs: 1000,
 		stopsignal: 'SIGTERM',
+		daemonizes: false,
 		stoptimeMs: 10_000,
 		stdout: null,
 		stderr: null,

@@ -29,7 +29,7 @@ async function run(argv: string[], extra: Partial<SpawnRequest> = {}, whileRunni
 	let pid = 0;
 	const exit = await new Promise<{code: number | null; signal: string | null}>((resolve, reject) => {
 		const started = spawnTask(
-			{argv, env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', ONLY: 'this'}, cwd: dir, umask: null, user: null, group: null, ...extra},
+			{argv, env: {PATH: process.env['PATH'] ?? '/usr/bin:/bin', ONLY: 'this'}, cwd: dir, umask: null, user: null, group: null, daemonizes: false, ...extra},
 			{
 				onStdout: chunk => (out.stdout += chunk.toString()),
 				onStderr: chunk => (out.stderr += chunk.toString()),
@@ -40,6 +40,7 @@ async function run(argv: string[], extra: Partial<SpawnRequest> = {}, whileRunni
 					pids.push(started);
 					whileRunning?.(started);
 				},
+				onTracked: tracked => pids.push(tracked),
 				onSpawnError: message => reject(new Error(message)),
 				onExit: (code, signal) => resolve({code, signal}),
 			},

@@ -37,6 +37,7 @@ export const programDefaults: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'
 	startretries: 3,
 	starttimeMs: 1000,
 	stopsignal: 'SIGTERM',
+	daemonizes: false,
 	stoptimeMs: 10_000,
 	stdout: null,
 	stderr: null,

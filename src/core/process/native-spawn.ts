@@ -59,7 +59,15 @@ function reap(): void {
 	}
 }
 
-function watch(pid: number, onExit: ExitHandler): void {
+/**
+ * Waits for `pid`, a child of the daemon (one it started, or one re-parented to it), by its pid;
+ * false when the addon is not loaded.
+ */
+export function watch(pid: number, onExit: ExitHandler): boolean {
+	if (tmAddon() === null) {
+		return false;
+	}
+
 	if (!process.listeners('SIGCHLD').includes(reap)) {
 		process.on('SIGCHLD', reap);
 	}
@@ -70,6 +78,7 @@ function watch(pid: number, onExit: ExitHandler): void {
 	// close before it is reaped), reaping once a second in case a SIGCHLD is ever missed.
 	// eslint-disable-next-line no-restricted-globals
 	safetyNet ??= setInterval(reap, 1000);
+	return true;
 }
 
 const pipe = (fd: number): net.Socket => new net.Socket({fd, readable: true, writable: false});

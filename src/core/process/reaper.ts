@@ -62,10 +62,11 @@ function childrenOfSelf(): number[] {
 	return text.split(' ').filter(word => word !== '').map(Number);
 }
 
-function stateOf(pid: number): string | null {
+/** The state letter of a pid, or null when it is gone. */
+function statOf(pid: number): {state: string} | null {
 	try {
 		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-		return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+		return {state: stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)};
 	} catch {
 		return null;
 	}
@@ -80,7 +81,7 @@ function adoptedChildren(): number[] {
 export function reapAdopted(): number {
 
 	const addon = tmAddon();
-	const zombies = adoptedChildren().filter(pid => stateOf(pid) === 'Z');
+	const zombies = adoptedChildren().filter(pid => statOf(pid)?.state === 'Z');
 	if (addon === null || zombies.length === 0) {
 		return 0;
 	}
@@ -91,11 +92,16 @@ export function reapAdopted(): number {
 /** The task attempt a process was started for (its TM_* environment), when it was one of ours. */
 export type Marker = {socket: string; taskId: string; attempt: string};
 
-/** Adopted children, still alive, started for the task attempt `marker` names. */
+/**
+ * Adopted children, still alive, started for the task attempt `marker` names: once its main
+ * process has exited, what it left behind (forked into the background, in its group or in a
+ * session of its own; one that is about to call setsid counts the same, so the answer does not
+ * depend on who ran first).
+ */
 export function escapedFrom(marker: Marker): number[] {
 	const bytes = Buffer.from(`TM_SOCKET=${marker.socket}\0`);
 	return adoptedChildren().filter(pid => {
-		const variables = stateOf(pid) === 'Z' ? null : tmVariables(pid, bytes);
+		const variables = statOf(pid)?.state === 'Z' ? null : tmVariables(pid, bytes);
 		return variables?.get('TM_TASK_ID') === marker.taskId && variables.get('TM_ATTEMPT') === marker.attempt;
 	});
 }

@@ -12,7 +12,8 @@ import {spawn as spawnChild} from 'node:child_process';
 import type {Readable} from 'node:stream';
 import type {Clock, TimerHandle} from '../clock.js';
 import {err, messageOf, ok, type Result} from '../errors.js';
-import {nativeSpawn, nativeSpawnAsync, signalProcess} from './native-spawn.js';
+import {nativeSpawn, nativeSpawnAsync, signalProcess, watch} from './native-spawn.js';
+import {processStartTime} from './proc.js';
 import {escapedFrom, type Marker, ownNodeChild} from './reaper.js';
 import {checkWorkingDir, resolveCommand} from './resolve-command.js';
 import {resolveGroup, resolveUser} from './users.js';
@@ -24,6 +25,8 @@ export type SpawnRequest = {
 	umask: number | null;
 	user: string | null;
 	group: string | null;
+	/** A main process that exits 0 leaving one in a session of its own hands over to it (onTracked). */
+	daemonizes: boolean;
 };
 
 export type SpawnCallbacks = {
@@ -35,6 +38,8 @@ export type SpawnCallbacks = {
 	 * thread), with its start time when the start already read it (else null: read it from /proc).
 	 */
 	onStarted(pid: number, startTime: string | null): void;
+	/** `daemonizes`: the main process exited 0 and `pid`, which it left in a session of its own, is the task's process now. */
+	onTracked(pid: number, startTime: string | null): void;
 	/** The start failed after `spawnTask` returned (EACCES and the like): no process. */
 	onSpawnError(message: string): void;
 	/**
@@ -151,11 +156,13 @@ class ExitGate {
 	readonly #callbacks: SpawnCallbacks;
 	readonly #clock: Clock;
 	readonly #marker: Marker | null;
+	readonly #daemonizes: boolean;
 
-	constructor(callbacks: SpawnCallbacks, clock: Clock, marker: Marker | null) {
+	constructor(callbacks: SpawnCallbacks, clock: Clock, marker: Marker | null, daemonizes: boolean) {
 		this.#callbacks = callbacks;
 		this.#clock = clock;
 		this.#marker = marker;
+		this.#daemonizes = daemonizes;
 	}
 
 	get pid(): number | null {
@@ -192,6 +199,10 @@ class ExitGate {
 		// Whatever the task left, in its group or in a session of its own, goes with it; this also
 		// closes the pipes those processes held.
 		const escaped = this.#marker === null ? [] : escapedFrom(this.#marker);
+		if (this.#daemonizes && escaped.length > 0 && code === 0 && signal === null && this.#handOver(escaped)) {
+			return;
+		}
+
 		this.#exited = {code, signal, escaped};
 		if (this.#pid !== null) {
 			signalProcess(-this.#pid, 'SIGKILL');
@@ -213,6 +224,20 @@ class ExitGate {
 		});
 		this.#report();
 	};
+
+	/**
+	 * Tracks the first process the daemonizing main process left; the others (its workers, or one
+	 * still on its way to a session of its own) stay, and are killed when the tracked one exits.
+	 */
+	#handOver([next]: number[]): boolean {
+		if (next === undefined || !watch(next, this.onExit)) {
+			return false;
+		}
+
+		this.#pid = next;
+		this.#callbacks.onTracked(next, processStartTime(next));
+		return true;
+	}
 
 	#report(): void {
 		if (this.#reported || this.#exited === null || this.#open > 0) {
@@ -237,13 +262,14 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		return prepared;
 	}
 
-	const gate = new ExitGate(callbacks, clock, markerOf(request.env));
+	const gate = new ExitGate(callbacks, clock, markerOf(request.env), request.daemonizes);
 	const onExit = gate.onExit;
 	const handle: TaskProcess = {
 		get pid() {
 			return gate.pid;
 		},
-		signal: (signal: string) => (gate.pid === null || gate.exited ? false : signalProcess(-gate.pid, signal)),
+		// A process tm tracks after a fork may not lead a group: then the process alone.
+		signal: (signal: string) => (gate.pid === null || gate.exited ? false : signalProcess(-gate.pid, signal) || signalProcess(gate.pid, signal)),
 	};
 	const {file, ids} = prepared.value;
 	// The addon cannot switch users; node:child_process can. A umask is set around a start, so that one is synchronous.

@@ -86,6 +86,27 @@ describe('a program that forks into the background', () => {
 		await d.process.exited;
 	});
 
+	it('with daemonizes: true, tm tracks the process it left (systemd\'s forking): its exit is the task\'s, and tm stop stops it', async () => {
+		const d = await daemon(
+			'programs:\n  classic:\n    cmd: "setsid sleep 1007 & echo $! > classic.pid; exit 0"\n    shell: true\n    starttime: 0\n    daemonizes: true\n    backoff: {initial: 100ms}\n',
+		);
+		const first = await pidIn(path.join(d.dir, 'classic.pid'));
+		const tracked = await waitFor(async () => d.task('classic'), t => t?.pid === first && t.state === 'running', {what: `classic tracking ${first}`});
+		assert.equal(tracked?.cause, 'daemonized');
+		assert.equal(tracked?.reason, `daemonized: tracking pid ${first}`);
+		// Its end is the task's end: killed, it is restarted as any crash.
+		process.kill(first, 'SIGKILL');
+		const again = await waitFor(async () => d.task('classic'), t => t?.state === 'running' && t.pid !== first && (t.restarts ?? 0) >= 1, {what: 'classic restarted and tracking a new pid'});
+		const second = again?.pid ?? 0;
+		leftovers.push(second);
+		assert.ok(alive(second));
+		assert.equal((await d.cli('stop', 'classic')).code, 0);
+		await waitFor(() => alive(second), value => !value, {what: `the tracked sleep ${second} to be stopped`});
+		assert.equal((await d.task('classic'))?.state, 'stopped');
+		await d.cli('down');
+		await d.process.exited;
+	});
+
 	for (const how of ['stop', 'down'] as const) {
 		it(`tm ${how} leaves nothing of a task behind, in its group or in a session of its own`, async () => {
 			const d = await daemon('programs:\n  web:\n    cmd: "setsid sleep 1003 & echo $! > web.pid; exec sleep 1004"\n    shell: true\n    starttime: 0\n');
