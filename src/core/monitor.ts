@@ -23,8 +23,26 @@ export type MonitorDeps = {
 	sampler: Sampler;
 	sampleHost(): Promise<HostDoc>;
 	intervalMs: number;
+	/** Processes re-parented to the daemon, by the task attempt (`id@attempt`) that made them. */
+	adopted?(): Map<string, number[]>;
 	onWarning?(message: string): void;
 };
+
+/** The samples of a task's own tree and of the orphans it made, as one. */
+function combined(samples: Array<TreeSample | undefined>): TreeSample | undefined {
+	const [first, ...rest] = samples;
+	if (first === undefined) {
+		return undefined;
+	}
+
+	return rest.reduce<TreeSample>(
+		(sum, sample) =>
+			sample === undefined
+				? sum
+				: {cpuPercent: sum.cpuPercent + sample.cpuPercent, rss: sum.rss + sample.rss, cpuSeconds: sum.cpuSeconds + sample.cpuSeconds, processes: sum.processes + sample.processes},
+		first,
+	);
+}
 
 export class Monitor {
 	/** The last host sample, or null before the first. */
@@ -51,11 +69,14 @@ export class Monitor {
 	async tick(): Promise<void> {
 		const {engine, clock, sampler} = this.deps;
 		const live = engine.list().filter(task => task.pid !== null && task.run !== null);
-		const roots = live.map(task => task.pid ?? 0);
+		const adopted = this.deps.adopted?.() ?? new Map<string, number[]>();
+		const trees = live.map(task => [task.pid ?? 0, ...(adopted.get(`${task.id}@${task.record.attempt}`) ?? [])]);
+		const roots = trees.flat();
 		const samples = await sampler.sample(roots, clock.now());
 		live.forEach((task, i) => {
+			const [main = 0, ...orphans] = trees[i] ?? [];
 			// Only a task still on the process it was sampled as (it may have restarted meanwhile).
-			const sample = task.pid === roots[i] ? samples.get(roots[i] ?? 0) : undefined;
+			const sample = task.pid === main ? combined([samples.get(main), ...orphans.map(pid => samples.get(pid))]) : undefined;
 			if (sample) {
 				task.sampled({cpu: sample.cpuPercent, rss: sample.rss, cpuSeconds: sample.cpuSeconds});
 			}

@@ -125,7 +125,7 @@ function makeParts(options: DaemonOptions): Parts {
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
 	const web = new WebView(options.config.daemon.http);
 	const alerter = createAlerter(options.config.daemon, {clock, warn, log: (message, data) => log.note(message, data), webUrl: () => web.url});
-	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn});
+	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn, socketPath: options.socketPath});
 	// Only the web view resumes readers from a seq: the events are kept only when it is on.
 	const journalSize = options.config.daemon.http === null ? 0 : defaultJournalSize;
 	const feed = new Feed({engine, clock, daemon: about, host: () => housekeeping.host, journalSize});

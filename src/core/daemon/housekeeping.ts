@@ -12,6 +12,7 @@ import {StartupPages} from '../memory.js';
 import {Monitor} from '../monitor.js';
 import type {PruneResult} from '../ports.js';
 import {sampleHost} from '../resources/host.js';
+import {adoptedByTask} from '../process/reaper.js';
 import {ResourceSampler} from '../resources/sampler.js';
 import {Schedules} from '../schedules.js';
 import type {DaemonLog} from './daemon-log.js';
@@ -25,6 +26,8 @@ export type HousekeepingDeps = {
 	/** Whose disk the host sample reports. */
 	home: string;
 	log: DaemonLog;
+	/** The control socket: tasks carry it in their environment (TM_SOCKET), and so do their orphans. */
+	socketPath: string | null;
 	warn(message: string): void;
 };
 
@@ -38,7 +41,7 @@ export class Housekeeping {
 	#pruneTimer: TimerHandle | null = null;
 
 	constructor(deps: HousekeepingDeps) {
-		const {engine, clock, home, log, warn} = deps;
+		const {engine, clock, home, log, warn, socketPath} = deps;
 		this.#deps = deps;
 		this.monitor = new Monitor({
 			engine,
@@ -46,6 +49,7 @@ export class Housekeeping {
 			sampler: new ResourceSampler(),
 			sampleHost: async () => sampleHost(home),
 			intervalMs: engine.config.daemon.sampleIntervalMs,
+			adopted: socketPath === null ? undefined : () => adoptedByTask(socketPath),
 			onWarning: warn,
 		});
 		this.#schedules = new Schedules(engine, clock, warn);

@@ -105,3 +105,22 @@ export function escapedFrom(marker: Marker): number[] {
 		return variables?.get('TM_TASK_ID') === marker.taskId && variables.get('TM_ATTEMPT') === marker.attempt;
 	});
 }
+
+/**
+ * Adopted children, still alive, by the task attempt that started them (`id@attempt`): the
+ * orphans a running task made (a double fork), whose CPU and memory count as the task's.
+ */
+export function adoptedByTask(socket: string): Map<string, number[]> {
+	const bytes = Buffer.from(`TM_SOCKET=${socket}\0`);
+	const found = new Map<string, number[]>();
+	for (const pid of adoptedChildren()) {
+		const variables = statOf(pid)?.state === 'Z' ? null : tmVariables(pid, bytes);
+		const taskId = variables?.get('TM_TASK_ID');
+		if (variables?.get('TM_SOCKET') === socket && taskId !== undefined) {
+			const key = `${taskId}@${variables.get('TM_ATTEMPT') ?? ''}`;
+			found.set(key, [...(found.get(key) ?? []), pid]);
+		}
+	}
+
+	return found;
+}

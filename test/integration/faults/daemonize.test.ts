@@ -107,6 +107,20 @@ describe('a program that forks into the background', () => {
 		await d.process.exited;
 	});
 
+	it('counts the memory of the orphans a running task makes as the task\'s, and stops them with it', async () => {
+		const hog = `${JSON.stringify(process.execPath)} -e 'globalThis.b = Buffer.alloc(200e6, 1); setInterval(() => {}, 1e6)' hog-orphan`;
+		const d = await daemon(
+			`taskmaster:\n  sample_interval: 200ms\nprograms:\n  parent:\n    cmd: "(setsid ${hog.replaceAll('"', '\\"')} & echo $! > hog.pid); exec sleep 1008"\n    shell: true\n    starttime: 0\n`,
+		);
+		const orphan = await pidIn(path.join(d.dir, 'hog.pid'));
+		const task = await waitFor(async () => d.task('parent'), t => (t?.memory ?? 0) > 150e6, {what: 'the orphan\'s 200 MB counted in parent\'s memory', timeout: 15_000});
+		assert.notEqual(task?.pid, orphan);
+		assert.equal((await d.cli('stop', 'parent')).code, 0);
+		await waitFor(() => alive(orphan), value => !value, {what: `the orphan ${orphan} to be stopped with its task`});
+		await d.cli('down');
+		await d.process.exited;
+	});
+
 	for (const how of ['stop', 'down'] as const) {
 		it(`tm ${how} leaves nothing of a task behind, in its group or in a session of its own`, async () => {
 			const d = await daemon('programs:\n  web:\n    cmd: "setsid sleep 1003 & echo $! > web.pid; exec sleep 1004"\n    shell: true\n    starttime: 0\n');
