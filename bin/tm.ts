@@ -8,6 +8,17 @@ import {main} from '../src/commands/program.js';
 
 // How to run this same tm again (the background daemon): the executable itself when tm is one
 // file; else node with its flags (tsx's loader) and this script.
+// A reader that goes away (`tm history web | head`) ends the command as it would have ended: no
+// stack, the exit code so far. Nothing more can be said on a closed stdout; stderr may be gone too.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+	if (error.code !== 'EPIPE') {
+		throw error;
+	}
+
+	process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
+process.stderr.on('error', () => {});
+
 const self = isSea() ? {command: process.execPath, args: []} : {command: process.execPath, args: [...process.execArgv, process.argv[1] ?? '']};
 
 void main(process.argv.slice(2), {
