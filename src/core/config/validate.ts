@@ -3,7 +3,7 @@
  * tree and collecting every problem at once. The steps, in order: the top level, the
  * `taskmaster:` section, each program, the names dependencies point to, dependency cycles.
  */
-import {isMap} from 'yaml';
+import {isMap, isScalar} from 'yaml';
 import {err, ok, type Result} from '../errors.js';
 import type {DaemonSpec, ProgramSpec} from '../model.js';
 import {findCycles, formatCycle} from './cycles.js';
@@ -23,9 +23,9 @@ const topKeys = ['taskmaster', 'programs'] as const;
 /** The top level: a map with `taskmaster:` and `programs:`, or nothing at all. */
 export function readTop(ctx: Ctx): Map<string, Field> {
 	const contents = deref(ctx, ctx.doc.contents);
-	const value = valueOf(ctx, contents);
-	if (contents !== null && value !== null && !isMap(contents)) {
-		report(ctx, contents, '', `expected a map with taskmaster: and programs: keys, got ${describe(value)}`);
+	const empty = contents === null || (isScalar(contents) && contents.value === null);
+	if (!empty && !isMap(contents)) {
+		report(ctx, contents, '', `expected a map with taskmaster: and programs: keys, got ${describe(valueOf(ctx, contents))}`);
 		return new Map();
 	}
 

@@ -1,0 +1,104 @@
+/**
+ * Hostile config files through the real CLI (`bin/tm.ts` as a process): alias bombs, an alias
+ * inside its own anchor. Each is a config
+ * error: exit 2, `file:line:col` and the fix, no stack trace, no daemon, within a deadline.
+ */
+import assert from 'node:assert/strict';
+import {existsSync, rmSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import {tempDir} from '../../helpers/harness.js';
+import {killAllTm, runTm} from '../../helpers/tm-process.js';
+
+after(killAllTm);
+
+/** Nine of `item`, as a flow list. */
+const nine = (item: string): string => `[${Array.from({length: 9}, () => item).join(', ')}]`;
+
+/** The classic: nine levels of nine aliases, 9^9 "lol"s once expanded. */
+const billionLaughs = [
+	`a: &a ${nine('lol')}`,
+	...['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((name, index) => `${name}: &${name} ${nine(`*${'abcdefgh'[index]}`)}`),
+	'',
+].join('\n');
+
+/** A small nest inside a program: 9^4 env entries once expanded. */
+const nest = [
+	'programs:',
+	'  web:',
+	'    cmd: /bin/true',
+	'    env: &a {A: x, B: x, C: x, D: x, E: x, F: x, G: x, H: x, I: x}',
+	'  b:',
+	'    cmd: /bin/true',
+	`    env: &b ${nine('*a')}`,
+	'  c:',
+	'    cmd: /bin/true',
+	`    env: &c ${nine('*b')}`,
+	'  d:',
+	'    cmd: /bin/true',
+	`    env: &d ${nine('*c')}`,
+	'',
+].join('\n');
+
+type Outcome = {code: number | null; stderr: string; stdout: string};
+
+/** Runs `tm ARGS -c tm.yaml` in `dir` and waits for its exit, killing it (and failing) after `deadline` ms. */
+async function exitOf(dir: string, args: string[], deadline = 30_000): Promise<Outcome> {
+	const tm = runTm([...args, '-c', path.join(dir, 'tm.yaml')], {cwd: dir});
+	let timer: NodeJS.Timeout | undefined;
+	const late = new Promise<'late'>(resolve => (timer = setTimeout(() => resolve('late'), deadline)));
+	const code = await Promise.race([tm.exited, late]);
+	clearTimeout(timer);
+	if (code === 'late') {
+		process.kill(-tm.pid, 'SIGKILL');
+		assert.fail(`tm ${args.join(' ')} still running after ${deadline} ms; stderr so far: ${tm.stderr().slice(0, 500)}`);
+	}
+
+	return {code, stderr: tm.stderr(), stdout: tm.stdout()};
+}
+
+/** A config error as the CLI must show it: exit 2, the issue at file:line:col, no stack trace. */
+function assertConfigError(outcome: Outcome, issue: RegExp): void {
+	assert.equal(outcome.code, 2, outcome.stderr);
+	assert.match(outcome.stderr, issue);
+	assert.doesNotMatch(outcome.stderr, /internal error|\n\s+at /, 'no stack trace');
+}
+
+/** Every way the CLI loads a config: validate, a background start, a foreground daemon. */
+const loaders = [['validate'], ['up'], ['up', '--foreground']];
+
+async function assertRefusedEverywhere(text: string, issue: RegExp): Promise<void> {
+	const dir = tempDir();
+	writeFileSync(path.join(dir, 'tm.yaml'), text);
+	for (const args of loaders) {
+		const outcome = await exitOf(dir, args);
+		assertConfigError(outcome, issue);
+		assert.equal(existsSync(path.join(dir, 'home', 'tm.sock')), false, `tm ${args.join(' ')} started no daemon`);
+	}
+
+	rmSync(dir, {recursive: true, force: true});
+}
+
+describe('alias bombs', () => {
+	it('billion laughs: refused at the alias that passes the limit, exit 2', async () => {
+		await assertRefusedEverywhere(billionLaughs, /tm\.yaml:\d+:\d+ alias \*[a-h] passes the limit on aliases: .*nest fewer aliases/);
+	});
+
+	it('a 9^4 nest: refused the same way', async () => {
+		await assertRefusedEverywhere(nest, /tm\.yaml:13:\d+ alias \*c passes the limit on aliases/);
+	});
+
+	it('an alias inside the node its anchor names: refused, not followed forever', async () => {
+		await assertRefusedEverywhere('programs:\n  web: &x\n    cmd: /bin/true\n    <<: *x\n', /tm\.yaml:4:9 alias \*x is inside the node &x names/);
+	});
+
+	it('one anchor merged into 300 programs is no bomb: valid', async () => {
+		const dir = tempDir();
+		const programs = Array.from({length: 299}, (_, i) => `  p${i + 1}:\n    <<: *base\n    cmd: /bin/sleep ${i + 1}\n`);
+		writeFileSync(path.join(dir, 'tm.yaml'), `programs:\n  p0: &base\n    cmd: /bin/true\n    autostart: false\n    env: {A: "1"}\n${programs.join('')}`);
+		const outcome = await exitOf(dir, ['validate']);
+		assert.equal(outcome.code, 0, outcome.stderr);
+		assert.match(outcome.stdout, /ok \(300 programs, 300 tasks\)/);
+		rmSync(dir, {recursive: true, force: true});
+	});
+});

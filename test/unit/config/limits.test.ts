@@ -1,0 +1,75 @@
+/**
+ * The config's limits: how far aliases may expand (`aliases.ts`).
+ */
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {aliasLimits} from '../../../src/core/config/aliases.js';
+import {formatIssue} from '../../../src/core/config/issue.js';
+import {loadConfigText} from '../../../src/core/config/load.js';
+import {parseYaml} from '../../../src/core/config/parse.js';
+
+/** `a:` an anchored list of `size` zeros, `b:` a list of `aliases` aliases to it. */
+function fan(size: number, aliases: number): string {
+	return `a: &a [${Array.from({length: size}, () => '0').join(', ')}]\nb: [${Array.from({length: aliases}, () => '*a').join(', ')}]\n`;
+}
+
+function issuesOf(text: string): string[] {
+	const result = loadConfigText(text, 'tm.yaml');
+	return result.ok ? [] : result.error.map(formatIssue);
+}
+
+describe('alias limits', () => {
+	test('aliases may add 100 nodes per node written: 200 × 200 fits, 205 × 205 does not', () => {
+		// Written: the top map, 2 keys, 2 lists, the zeros and the aliases; each alias adds `size` nodes.
+		assert.equal(aliasLimits.perWrittenNode, 100);
+		assert.ok(parseYaml(fan(200, 200), 'tm.yaml').ok, '40,000 added, 40,500 allowed');
+		const refused = parseYaml(fan(205, 205), 'tm.yaml');
+		assert.ok(!refused.ok);
+		assert.equal(refused.error.length, 1);
+		// 42,025 added, 41,500 allowed: the 203rd alias is the one that passes.
+		assert.equal(refused.error[0]?.line, 2);
+		assert.equal(refused.error[0]?.col, 5 + 4 * 202);
+		assert.match(refused.error[0]?.message ?? '', /^alias \*a passes the limit on aliases: with every alias expanded this file would hold 42,440 YAML nodes, written with 415;/);
+	});
+
+	test('and 1,000,000 in all, whatever the size of the file', () => {
+		assert.equal(aliasLimits.total, 1_000_000);
+		assert.ok(parseYaml(fan(10_000, 100), 'tm.yaml').ok, 'exactly 1,000,000 added');
+		assert.ok(!parseYaml(fan(10_000, 101), 'tm.yaml').ok);
+	});
+
+	test('forty levels of nine aliases are refused at once, never expanded', {timeout: 5000}, () => {
+		const lines = ['l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+		for (let level = 1; level < 40; level++) {
+			lines.push(`l${level}: &l${level} [${Array.from({length: 9}, () => `*l${level - 1}`).join(', ')}]`);
+		}
+
+		const result = parseYaml(lines.join('\n'), 'tm.yaml');
+		assert.ok(!result.ok);
+		assert.match(result.error[0]?.message ?? '', /would hold [\d,]+ YAML nodes/);
+	});
+
+	test('an alias inside its own anchor is refused where it is, in a list, a map or a merge', () => {
+		assert.deepEqual(issuesOf('programs:\n  web:\n    cmd: a\n    exitcodes: &x [0, *x]\n'), [
+			'tm.yaml:4:23 alias *x is inside the node &x names, so it never ends; point it at a node outside',
+		]);
+		assert.equal(issuesOf('programs:\n  web:\n    cmd: a\n    env: &x {A: *x}\n').length, 1);
+		assert.equal(issuesOf('programs:\n  web: &x\n    cmd: a\n    <<: *x\n').length, 1);
+	});
+
+	test('an alias stands for the last node its anchor named before it', () => {
+		const result = loadConfigText('programs:\n  a: &p\n    cmd: one\n  b:\n    <<: *p\n  c: &p\n    cmd: two\n  d:\n    <<: *p\n', 'tm.yaml');
+		assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+		assert.deepEqual(
+			result.value.programs.map(program => program.cmd),
+			['one', 'one', 'two', 'two'],
+		);
+	});
+
+	test('a value read through an alias is the anchored value', () => {
+		const result = loadConfigText('programs:\n  a:\n    cmd: one\n    env: &e {A: "1", B: "2"}\n    exitcodes: &c [0, 3]\n  b:\n    cmd: two\n    env: *e\n    exitcodes: *c\n', 'tm.yaml');
+		assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+		assert.deepEqual(result.value.programs[1]?.env, {A: '1', B: '2'});
+		assert.deepEqual(result.value.programs[1]?.exitcodes, [0, 3]);
+	});
+});
