@@ -32,9 +32,9 @@ export function instanceLogPath(path: string | null, program: string, instance: 
 	return join(dirname(expanded), `${stem}.${instance}${extension}`);
 }
 
-/** The tasks of one program: `name` when numprocs is 1, else `name:0` … `name:N-1`. */
-export function programTasks(program: ProgramSpec): TaskSpec[] {
-	return Array.from({length: program.numprocs}, (_, instance) => ({
+/** Instance `instance` of a program: `name` when numprocs is 1, else `name:<instance>`. */
+export function programTask(program: ProgramSpec, instance: number): TaskSpec {
+	return {
 		...program,
 		id: program.numprocs === 1 ? program.name : `${program.name}:${instance}`,
 		kind: 'service',
@@ -43,10 +43,20 @@ export function programTasks(program: ProgramSpec): TaskSpec[] {
 		retries: program.startretries,
 		stdout: instanceLogPath(program.stdout, program.name, instance, program.numprocs),
 		stderr: instanceLogPath(program.stderr, program.name, instance, program.numprocs),
-	}));
+	};
+}
+
+/** The tasks of one program: `name` when numprocs is 1, else `name:0` … `name:N-1`. */
+export function programTasks(program: ProgramSpec): TaskSpec[] {
+	return Array.from({length: program.numprocs}, (_, instance) => programTask(program, instance));
 }
 
 /** Every program of the config as its tasks, in file order. */
 export function expandTasks(config: Config): TaskSpec[] {
 	return config.programs.flatMap((program) => programTasks(program));
+}
+
+/** How many tasks `expandTasks` makes, without making them. */
+export function taskCount(config: Config): number {
+	return config.programs.reduce((count, program) => count + program.numprocs, 0);
 }

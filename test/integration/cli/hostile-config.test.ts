@@ -1,6 +1,6 @@
 /**
  * Hostile config files through the real CLI (`bin/tm.ts` as a process): alias bombs, an alias
- * inside its own anchor. Each is a config
+ * inside its own anchor, a program name too long for its log file names. Each is a config
  * error: exit 2, `file:line:col` and the fix, no stack trace, no daemon, within a deadline.
  */
 import assert from 'node:assert/strict';
@@ -99,6 +99,25 @@ describe('alias bombs', () => {
 		const outcome = await exitOf(dir, ['validate']);
 		assert.equal(outcome.code, 0, outcome.stderr);
 		assert.match(outcome.stdout, /ok \(300 programs, 300 tasks\)/);
+		rmSync(dir, {recursive: true, force: true});
+	});
+});
+
+describe('program names too long for their log files', () => {
+	it('validate names the program and the limit; up starts nothing', async () => {
+		const name = 'n'.repeat(260);
+		await assertRefusedEverywhere(
+			`programs:\n  ${name}:\n    cmd: /bin/true\n`,
+			new RegExp(`tm\\.yaml:2:3 programs\\.${name}: the log file name "n+…n+\\.out\\.log\\.5" would be 270 bytes, over the limit of 255 for a file name: shorten the program name to at most 245 characters`),
+		);
+	});
+
+	it('counts the instance suffix of numprocs: 244 characters and numprocs 3 is one byte too many', async () => {
+		const dir = tempDir();
+		writeFileSync(path.join(dir, 'tm.yaml'), `programs:\n  ${'m'.repeat(244)}:\n    cmd: /bin/true\n    numprocs: 3\n  ${'k'.repeat(245)}:\n    cmd: /bin/true\n`);
+		const outcome = await exitOf(dir, ['validate']);
+		assertConfigError(outcome, /tm\.yaml:2:3 programs\.m+: the log file name "m+…m+:2\.out\.log\.5" would be 256 bytes/);
+		assert.doesNotMatch(outcome.stderr, /programs\.k+/, '245 characters and one task fit exactly');
 		rmSync(dir, {recursive: true, force: true});
 	});
 });

@@ -1,5 +1,6 @@
 /**
- * The config's limits: how far aliases may expand (`aliases.ts`).
+ * The config's limits: how far aliases may expand (`aliases.ts`), and log file names that must
+ * fit a file name (`log-names.ts`, by the rule of `core/paths.ts`).
  */
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
@@ -7,6 +8,7 @@ import {aliasLimits} from '../../../src/core/config/aliases.js';
 import {formatIssue} from '../../../src/core/config/issue.js';
 import {loadConfigText} from '../../../src/core/config/load.js';
 import {parseYaml} from '../../../src/core/config/parse.js';
+import {defaultLogNames, fileNameExcess, fileNameLimit, longestLogName, rotatedLogPath} from '../../../src/core/paths.js';
 
 /** `a:` an anchored list of `size` zeros, `b:` a list of `aliases` aliases to it. */
 function fan(size: number, aliases: number): string {
@@ -71,5 +73,35 @@ describe('alias limits', () => {
 		assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
 		assert.deepEqual(result.value.programs[1]?.env, {A: '1', B: '2'});
 		assert.deepEqual(result.value.programs[1]?.exitcodes, [0, 3]);
+	});
+});
+
+describe('log file names', () => {
+	test('core/paths owns the names: default names, rotated files, the limit', () => {
+		assert.deepEqual(defaultLogNames('web:3'), {stdout: 'web:3.out.log', stderr: 'web:3.err.log'});
+		assert.equal(rotatedLogPath('/var/log/web.log', 12), '/var/log/web.log.12');
+		assert.equal(longestLogName('/var/log/web.log', {maxSize: 1024, backups: 12}), 'web.log.12');
+		assert.equal(longestLogName('/var/log/web.log', {maxSize: 0, backups: 12}), 'web.log', 'max_size 0 never rotates');
+		assert.equal(longestLogName('/var/log/web.log', {maxSize: 1024, backups: 0}), 'web.log', 'backups 0 truncates in place');
+		assert.equal(fileNameLimit, 255);
+		assert.equal(fileNameExcess('é'.repeat(128)), 1, 'bytes, not characters');
+	});
+
+	test('the rotated files count: 247 characters fit only when the log does not rotate into old files', () => {
+		const name = 'w'.repeat(247);
+		assert.equal(issuesOf(`programs:\n  ${name}:\n    cmd: a\n    log: {max_size: 0}\n`).length, 0);
+		assert.equal(issuesOf(`programs:\n  ${name}:\n    cmd: a\n    log: {backups: 0}\n`).length, 0);
+		assert.deepEqual(issuesOf(`programs:\n  ${name}:\n    cmd: a\n`), [
+			`tm.yaml:2:3 programs.${name}: the log file name "${'w'.repeat(24)}…${'w'.repeat(10)}.out.log.5" would be 257 bytes, over the limit of 255 for a file name: shorten the program name to at most 245 characters`,
+		]);
+	});
+
+	test('stdout and stderr as written, placeholders and instance numbers expanded, are refused at the key', () => {
+		const name = 'v'.repeat(249);
+		const issues = issuesOf(`programs:\n  ${name}:\n    cmd: a\n    numprocs: 2\n    stdout: /var/log/%(program_name)s.log\n    stderr: /var/log/e.log\n`);
+		// v….log → v….1.log (instances share no file) → v….1.log.5 (rotated): 249 + 6 + 2 bytes.
+		assert.deepEqual(issues, [
+			`tm.yaml:5:13 programs.${name}.stdout: the log file name "${'v'.repeat(24)}…${'v'.repeat(12)}.1.log.5" would be 257 bytes, over the limit of 255 for a file name: shorten it`,
+		]);
 	});
 });
