@@ -38,13 +38,19 @@ export function readPrograms(ctx: Ctx, field: Field | undefined, account: Accoun
 	return [...(fields?.values() ?? [])].map((program) => readProgram(ctx, program, account));
 }
 
+/** How many unknown names in `depends_on` get a "did you mean": each is compared with every program's name. */
+export const dependencyHints = 20;
+
 /** Every name in a `depends_on` must be a program of this file. */
 export function checkDependencies(ctx: Ctx, drafts: readonly ProgramDraft[]): void {
 	const names = drafts.map((draft) => draft.spec.name);
+	const known = new Set(names);
+	let unknown = 0;
 	for (const draft of drafts) {
 		for (const ref of draft.refs) {
-			if (!names.includes(ref.name)) {
-				const hint = didYouMean(ref.name, names);
+			if (!known.has(ref.name)) {
+				unknown += 1;
+				const hint = unknown <= dependencyHints ? didYouMean(ref.name, names) : '';
 				const listed = hint === '' && names.length > 0 && names.length <= 10 ? `; the programs are ${names.join(', ')}` : '';
 				report(ctx, ref.node, ref.path, `unknown program ${JSON.stringify(ref.name)}${hint}${listed}`);
 			}

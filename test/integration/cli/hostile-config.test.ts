@@ -121,3 +121,16 @@ describe('program names too long for their log files', () => {
 		rmSync(dir, {recursive: true, force: true});
 	});
 });
+
+describe('many mistakes in a large file', () => {
+	it('3,000 programs depending on misspelt names: every one reported, exit 2, in seconds', async () => {
+		const dir = tempDir();
+		const programs = Array.from({length: 3000}, (_, i) => `  prog-name-${i}:\n    cmd: /bin/true\n    depends_on: [prog-nme-${i}]\n`);
+		writeFileSync(path.join(dir, 'tm.yaml'), `programs:\n${programs.join('')}`);
+		// Each "did you mean" is a pass over 3,000 names: one per mistake took minutes.
+		const outcome = await exitOf(dir, ['validate'], 30_000);
+		assertConfigError(outcome, /tm\.yaml:4:18 programs\.prog-name-0\.depends_on\[0\]: unknown program "prog-nme-0"; did you mean "prog-name-0"\?/);
+		assert.match(outcome.stderr, /3000 problems/);
+		rmSync(dir, {recursive: true, force: true});
+	});
+});

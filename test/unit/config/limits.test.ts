@@ -8,6 +8,7 @@ import {aliasLimits} from '../../../src/core/config/aliases.js';
 import {formatIssue} from '../../../src/core/config/issue.js';
 import {loadConfigText} from '../../../src/core/config/load.js';
 import {parseYaml} from '../../../src/core/config/parse.js';
+import {dependencyHints} from '../../../src/core/config/validate.js';
 import {defaultLogNames, fileNameExcess, fileNameLimit, longestLogName, rotatedLogPath} from '../../../src/core/paths.js';
 
 /** `a:` an anchored list of `size` zeros, `b:` a list of `aliases` aliases to it. */
@@ -103,5 +104,17 @@ describe('log file names', () => {
 		assert.deepEqual(issues, [
 			`tm.yaml:5:13 programs.${name}.stdout: the log file name "${'v'.repeat(24)}…${'v'.repeat(12)}.1.log.5" would be 257 bytes, over the limit of 255 for a file name: shorten it`,
 		]);
+	});
+});
+
+describe('did you mean, bounded', () => {
+	test('only the first unknown dependencies get a hint: each costs a pass over every program name', () => {
+		const programs = Array.from({length: 25}, (_, i) => `  web-${i}:\n    cmd: a\n    depends_on: [wbe-${i}]\n`);
+		const issues = issuesOf(`programs:\n${programs.join('')}`);
+		assert.equal(issues.length, 25);
+		assert.equal(dependencyHints, 20);
+		assert.equal(issues.filter(issue => issue.includes('did you mean')).length, 20);
+		assert.match(issues[0] ?? '', /unknown program "wbe-0"; did you mean "web-0"\?$/);
+		assert.match(issues[24] ?? '', /unknown program "wbe-24"$/);
 	});
 });
