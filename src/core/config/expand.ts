@@ -32,17 +32,29 @@ export function instanceLogPath(path: string | null, program: string, instance: 
 	return join(dirname(expanded), `${stem}.${instance}${extension}`);
 }
 
-/** Instance `instance` of a program: `name` when numprocs is 1, else `name:<instance>`. */
+/** The id of a program's task: `name` when numprocs is 1, else `name:<instance>`. */
+export function taskId(program: ProgramSpec, instance: number): string {
+	return program.numprocs === 1 ? program.name : `${program.name}:${instance}`;
+}
+
+/** A task's `stdout`/`stderr` as its program writes them, for instance `instance` (null: the default files). */
+export function taskLogPaths(program: ProgramSpec, instance: number): {stdout: string | null; stderr: string | null} {
+	return {
+		stdout: instanceLogPath(program.stdout, program.name, instance, program.numprocs),
+		stderr: instanceLogPath(program.stderr, program.name, instance, program.numprocs),
+	};
+}
+
+/** Instance `instance` of a program. */
 export function programTask(program: ProgramSpec, instance: number): TaskSpec {
 	return {
 		...program,
-		id: program.numprocs === 1 ? program.name : `${program.name}:${instance}`,
+		id: taskId(program, instance),
 		kind: 'service',
 		program: program.name,
 		instance,
 		retries: program.startretries,
-		stdout: instanceLogPath(program.stdout, program.name, instance, program.numprocs),
-		stderr: instanceLogPath(program.stderr, program.name, instance, program.numprocs),
+		...taskLogPaths(program, instance),
 	};
 }
 

@@ -6,7 +6,7 @@
  */
 import type {ProgramSpec} from '../model.js';
 import {defaultLogNames, fileNameExcess, fileNameLimit, longestLogName} from '../paths.js';
-import {programTask} from './expand.js';
+import {taskId, taskLogPaths} from './expand.js';
 import {report, reportValue, type Ctx, type Field} from './tree.js';
 
 /** A long name shown by its ends. */
@@ -17,11 +17,12 @@ function shorten(name: string): string {
 /** Reports each log file name of the program that would be too long: once for the program's name, or at `stdout:`/`stderr:`. */
 export function checkLogNames(ctx: Ctx, program: Field, spec: ProgramSpec, fields: {stdout?: Field | undefined; stderr?: Field | undefined}): void {
 	// An instance number only makes a name longer, so the last instance's names are the longest.
-	const task = programTask(spec, Math.max(spec.numprocs, 1) - 1);
-	const defaults = defaultLogNames(task.id);
+	const last = Math.max(spec.numprocs, 1) - 1;
+	const paths = taskLogPaths(spec, last);
+	const defaults = defaultLogNames(taskId(spec, last));
 	let nameReported = false;
 	for (const stream of ['stdout', 'stderr'] as const) {
-		const name = longestLogName(task[stream] ?? defaults[stream], spec.log);
+		const name = longestLogName(paths[stream] ?? defaults[stream], spec.log);
 		const excess = fileNameExcess(name);
 		if (excess === 0) {
 			continue;
