@@ -1,14 +1,17 @@
 /**
- * Hostile config files through the real CLI (`bin/tm.ts` as a process): alias bombs, an alias
- * inside its own anchor, a program name too long for its log file names. Each is a config
- * error: exit 2, `file:line:col` and the fix, no stack trace, no daemon, within a deadline.
+ * Hostile config files through the real CLI (`bin/tm.ts` as a process): alias bombs (also on
+ * `tm reload`), an alias inside its own anchor, program names too long for their log file
+ * names, thousands of mistakes. Each is a config error: exit 2, `file:line:col` and the fix, no
+ * stack trace, no daemon started, within a deadline.
  */
 import assert from 'node:assert/strict';
 import {existsSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
+import {tm} from '../../helpers/cli.js';
 import {tempDir} from '../../helpers/harness.js';
 import {killAllTm, runTm} from '../../helpers/tm-process.js';
+import {waitFor} from '../../helpers/wait.js';
 
 after(killAllTm);
 
@@ -99,6 +102,27 @@ describe('alias bombs', () => {
 		const outcome = await exitOf(dir, ['validate']);
 		assert.equal(outcome.code, 0, outcome.stderr);
 		assert.match(outcome.stdout, /ok \(300 programs, 300 tasks\)/);
+		rmSync(dir, {recursive: true, force: true});
+	});
+});
+
+describe('an alias bomb on reload', () => {
+	it('tm reload refuses it with exit 2 and the daemon keeps running unchanged', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		const file = path.join(dir, 'tm.yaml');
+		writeFileSync(file, 'programs:\n  idle:\n    cmd: sleep 1000\n    autostart: false\n');
+		const daemon = runTm(['up', '--foreground', '-c', file], {cwd: dir});
+		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
+		await waitFor(async () => (await cli('status')).code, code => code === 0, {what: 'the daemon to answer'});
+		writeFileSync(file, billionLaughs);
+		const reload = await cli('reload');
+		assertConfigError({code: reload.code, stderr: reload.err, stdout: reload.out}, /tm\.yaml:\d+:\d+ alias \*[a-h] passes the limit on aliases/);
+		const status = await cli('status');
+		assert.equal(status.code, 0, status.err);
+		assert.match(status.out, /idle/);
+		assert.equal((await cli('down')).code, 0);
+		assert.equal(await daemon.exited, 0, daemon.stderr());
 		rmSync(dir, {recursive: true, force: true});
 	});
 });
