@@ -3,7 +3,7 @@
  */
 import {existsSync} from 'node:fs';
 import type {Command} from 'commander';
-import {expandTasks, formatIssue, loadConfigFile, resolveConfigPath} from '../core/config/index.js';
+import {formatIssue, loadConfigFile, resolveConfigPath, taskCount} from '../core/config/index.js';
 import {TmError} from '../core/errors.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
@@ -49,11 +49,11 @@ export async function runValidate(options: ValidateOptions, deps: Deps): Promise
 		return 2;
 	}
 
-	const tasks = expandTasks(result.value);
+	const tasks = taskCount(result.value);
 	if (options.json) {
-		printJson(deps.io, {file, valid: true, issues: [], programs: result.value.programs.length, tasks: tasks.length});
+		printJson(deps.io, {file, valid: true, issues: [], programs: result.value.programs.length, tasks});
 	} else {
-		deps.io.out(`${file}: ok (${result.value.programs.length} programs, ${tasks.length} tasks)\n`);
+		deps.io.out(`${file}: ok (${result.value.programs.length} programs, ${tasks} tasks)\n`);
 	}
 
 	return 0;

@@ -31,8 +31,36 @@ export function databasePath(home: string): string {
 	return path.join(home, 'tm.db');
 }
 
+/** The longest file name (one path component) Linux file systems take, NAME_MAX, in bytes. */
+export const fileNameLimit = 255;
+
+/** The default log file names of a task, in `$TM_HOME/logs`: `<task>.out.log` and `.err.log`. */
+export function defaultLogNames(taskId: string): {stdout: string; stderr: string} {
+	const base = taskId.replaceAll('/', '_');
+	return {stdout: `${base}.out.log`, stderr: `${base}.err.log`};
+}
+
 /** The default log files of a task: `$TM_HOME/logs/<task>.out.log` and `.err.log`. */
 export function defaultLogPaths(home: string, taskId: string): {stdout: string; stderr: string} {
-	const base = taskId.replaceAll('/', '_');
-	return {stdout: path.join(home, 'logs', `${base}.out.log`), stderr: path.join(home, 'logs', `${base}.err.log`)};
+	const names = defaultLogNames(taskId);
+	return {stdout: path.join(home, 'logs', names.stdout), stderr: path.join(home, 'logs', names.stderr)};
+}
+
+/** A log file's `n`th old file once it rotates: `web.out.log.1` … */
+export function rotatedLogPath(file: string, n: number): string {
+	return `${file}.${n}`;
+}
+
+/**
+ * The longest file name a log file makes: that of its oldest rotated file when it rotates into
+ * old files (`max_size` > 0 and `backups` > 0), else its own.
+ */
+export function longestLogName(file: string, log: {maxSize: number; backups: number}): string {
+	const rotates = log.maxSize > 0 && Math.floor(log.backups) > 0;
+	return path.basename(rotates ? rotatedLogPath(file, Math.floor(log.backups)) : file);
+}
+
+/** How many bytes `name` has past `fileNameLimit` (0 when it fits). */
+export function fileNameExcess(name: string): number {
+	return Math.max(Buffer.byteLength(name) - fileNameLimit, 0);
 }

@@ -32,21 +32,43 @@ export function instanceLogPath(path: string | null, program: string, instance: 
 	return join(dirname(expanded), `${stem}.${instance}${extension}`);
 }
 
-/** The tasks of one program: `name` when numprocs is 1, else `name:0` … `name:N-1`. */
-export function programTasks(program: ProgramSpec): TaskSpec[] {
-	return Array.from({length: program.numprocs}, (_, instance) => ({
+/** The id of a program's task: `name` when numprocs is 1, else `name:<instance>`. */
+export function taskId(program: ProgramSpec, instance: number): string {
+	return program.numprocs === 1 ? program.name : `${program.name}:${instance}`;
+}
+
+/** A task's `stdout`/`stderr` as its program writes them, for instance `instance` (null: the default files). */
+export function taskLogPaths(program: ProgramSpec, instance: number): {stdout: string | null; stderr: string | null} {
+	return {
+		stdout: instanceLogPath(program.stdout, program.name, instance, program.numprocs),
+		stderr: instanceLogPath(program.stderr, program.name, instance, program.numprocs),
+	};
+}
+
+/** Instance `instance` of a program. */
+export function programTask(program: ProgramSpec, instance: number): TaskSpec {
+	return {
 		...program,
-		id: program.numprocs === 1 ? program.name : `${program.name}:${instance}`,
+		id: taskId(program, instance),
 		kind: 'service',
 		program: program.name,
 		instance,
 		retries: program.startretries,
-		stdout: instanceLogPath(program.stdout, program.name, instance, program.numprocs),
-		stderr: instanceLogPath(program.stderr, program.name, instance, program.numprocs),
-	}));
+		...taskLogPaths(program, instance),
+	};
+}
+
+/** The tasks of one program: `name` when numprocs is 1, else `name:0` … `name:N-1`. */
+export function programTasks(program: ProgramSpec): TaskSpec[] {
+	return Array.from({length: program.numprocs}, (_, instance) => programTask(program, instance));
 }
 
 /** Every program of the config as its tasks, in file order. */
 export function expandTasks(config: Config): TaskSpec[] {
 	return config.programs.flatMap((program) => programTasks(program));
+}
+
+/** How many tasks `expandTasks` makes, without making them. */
+export function taskCount(config: Config): number {
+	return config.programs.reduce((count, program) => count + program.numprocs, 0);
 }

@@ -6,7 +6,7 @@ export type {ConfigPathEnv} from './load.js';
 export type {ParsedConfig} from './parse.js';
 export type {ValidConfig} from './validate.js';
 export {backoffDefaults, daemonDefaults, logDefaults, programDefaults, smtpDefaults, stuckDefaults} from './defaults.js';
-export {expandTasks, instanceLogPath, programTasks} from './expand.js';
+export {expandTasks, instanceLogPath, programTask, programTasks, taskCount} from './expand.js';
 export {formatIssue, sortIssues} from './issue.js';
 export {loadConfigFile, loadConfigText, resolveConfigPath} from './load.js';
 export {parseYaml} from './parse.js';

@@ -2,7 +2,7 @@
  * Loading a config: find the file, read it, then the pure steps parse → validate → resolve
  * paths. This module alone touches the file system.
  */
-import {readFile} from 'node:fs/promises';
+import {open} from 'node:fs/promises';
 import {dirname, isAbsolute, join, resolve} from 'node:path';
 import {err, messageOf, ok, type Result} from '../errors.js';
 import type {Config} from '../model.js';
@@ -42,6 +42,33 @@ export function loadConfigText(text: string, file: string): Result<Config, Confi
 	return ok({file: absolute, daemon, programs});
 }
 
+/** The largest config file tm reads: parsing YAML takes about 100 bytes of memory per byte of text. */
+export const maxConfigBytes = 8 * 1024 * 1024;
+
+/** The file's text, or null past `maxConfigBytes` (so `/dev/zero` or a huge file costs no more). */
+async function readText(path: string): Promise<string | null> {
+	const file = await open(path, 'r');
+	try {
+		const chunks: Buffer[] = [];
+		let size = 0;
+		for (;;) {
+			const {bytesRead, buffer} = await file.read({buffer: Buffer.allocUnsafe(64 * 1024)});
+			if (bytesRead === 0) {
+				return Buffer.concat(chunks, size).toString('utf8');
+			}
+
+			size += bytesRead;
+			if (size > maxConfigBytes) {
+				return null;
+			}
+
+			chunks.push(buffer.subarray(0, bytesRead));
+		}
+	} finally {
+		await file.close();
+	}
+}
+
 function readProblem(error: unknown): string {
 	const code = (error as {code?: unknown} | null)?.code;
 	switch (code) {
@@ -66,16 +93,22 @@ function readProblem(error: unknown): string {
 
 /**
  * Reads and loads a config file (a relative path is taken from the current folder). A file
- * that cannot be read gives one issue at 1:1 naming the file and the fix.
+ * that cannot be read, or is larger than `maxConfigBytes`, gives one issue at 1:1 naming the
+ * file and the fix.
  */
 export async function loadConfigFile(path: string): Promise<Result<Config, ConfigIssue[]>> {
 	const absolute = resolve(process.cwd(), path);
-	let text: string;
+	const unreadable = (problem: string): Result<never, ConfigIssue[]> =>
+		err([{file: path, line: 1, col: 1, path: '', message: `cannot read config ${absolute}: ${problem}`}]);
+	let text: string | null;
 	try {
-		text = await readFile(absolute, 'utf8');
+		text = await readText(absolute);
 	} catch (error) {
-		const message = `cannot read config ${absolute}: ${readProblem(error)}`;
-		return err([{file: path, line: 1, col: 1, path: '', message}]);
+		return unreadable(readProblem(error));
+	}
+
+	if (text === null) {
+		return unreadable(`more than ${maxConfigBytes / 1024 / 1024} MiB, the most a config file may have`);
 	}
 
 	const loaded = loadConfigText(text, path);

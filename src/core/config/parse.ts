@@ -1,10 +1,11 @@
 /**
- * Step 1 of loading: YAML text → a document that keeps every node's position. Syntax errors
- * (and unknown tags) become issues; duplicate keys are left for `validate` to report with
- * their key path.
+ * Step 1 of loading: YAML text → a document that keeps every node's position, with its aliases
+ * bounded and resolved. Syntax errors (and unknown tags) become issues; duplicate keys are left
+ * for `validate` to report with their key path.
  */
 import {LineCounter, parseDocument, type Document, type YAMLError} from 'yaml';
 import {err, ok, type Result} from '../errors.js';
+import {checkAliases, type AliasTargets} from './aliases.js';
 import type {ConfigIssue} from './issue.js';
 
 /** A parsed config file: the YAML document plus what it takes to point into the text. */
@@ -13,6 +14,8 @@ export type ParsedConfig = {
 	file: string;
 	doc: Document.Parsed;
 	lines: LineCounter;
+	/** What each alias stands for (the library's own lookup walks the whole document each time). */
+	aliases: AliasTargets;
 };
 
 function toIssue(error: YAMLError, file: string): ConfigIssue {
@@ -24,7 +27,7 @@ function toIssue(error: YAMLError, file: string): ConfigIssue {
 
 /**
  * Parses config text as one YAML 1.2 document. An empty text is a document with no contents.
- * Fails with one issue per YAML error, each at its line and column.
+ * Fails with one issue per YAML error, each at its line and column, or with the aliases' issues.
  */
 export function parseYaml(text: string, file: string): Result<ParsedConfig, ConfigIssue[]> {
 	const lines = new LineCounter();
@@ -34,5 +37,10 @@ export function parseYaml(text: string, file: string): Result<ParsedConfig, Conf
 		uniqueKeys: false,
 	});
 	const problems = [...doc.errors, ...doc.warnings];
-	return problems.length > 0 ? err(problems.map((problem) => toIssue(problem, file))) : ok({file, doc, lines});
+	if (problems.length > 0) {
+		return err(problems.map((problem) => toIssue(problem, file)));
+	}
+
+	const aliases = checkAliases(doc, lines, file);
+	return aliases.ok ? ok({file, doc, lines, aliases: aliases.value}) : aliases;
 }

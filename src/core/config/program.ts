@@ -3,6 +3,7 @@
  */
 import type {ProgramSpec} from '../model.js';
 import {programDefaults} from './defaults.js';
+import {checkLogNames} from './log-names.js';
 import {
 	parseAutorestart,
 	parseReady,
@@ -145,5 +146,6 @@ export function readProgram(ctx: Ctx, field: Field, account: AccountDefaults): P
 		log: readLog(ctx, get('log')),
 		schedule: readField(ctx, get('schedule'), nullable(parseSchedule)) ?? d.schedule,
 	};
+	checkLogNames(ctx, field, spec, {stdout: get('stdout'), stderr: get('stderr')});
 	return {spec, field, dependsOn: get('depends_on'), refs};
 }

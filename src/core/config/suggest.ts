@@ -7,26 +7,26 @@
  * edit, so `stpotime` is one edit from `stoptime`).
  */
 export function editDistance(a: string, b: string): number {
-	const rows: number[][] = [];
-	for (let i = 0; i <= a.length; i++) {
-		rows.push([i, ...Array.from({length: b.length}, (_, j) => (i === 0 ? j + 1 : 0))]);
-	}
-
-	const at = (i: number, j: number): number => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+	// Three rows of the table are enough: this one, the one above, and the one above that (for swaps).
+	let before: number[] = [];
+	let above = Array.from({length: b.length + 1}, (_, j) => j);
 	for (let i = 1; i <= a.length; i++) {
-		const row = rows[i]!;
+		const row = [i];
 		for (let j = 1; j <= b.length; j++) {
 			const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-			let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+			let best = Math.min(above[j]! + 1, row[j - 1]! + 1, above[j - 1]! + cost);
 			if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-				best = Math.min(best, at(i - 2, j - 2) + 1);
+				best = Math.min(best, before[j - 2]! + 1);
 			}
 
-			row[j] = best;
+			row.push(best);
 		}
+
+		before = above;
+		above = row;
 	}
 
-	return at(a.length, b.length);
+	return above[b.length]!;
 }
 
 /**
@@ -38,8 +38,13 @@ export function suggest(word: string, candidates: Iterable<string>): string | nu
 	let best: string | null = null;
 	let bestDistance = Number.POSITIVE_INFINITY;
 	for (const candidate of candidates) {
-		const distance = editDistance(lower, candidate.toLowerCase());
 		const limit = Math.max(1, Math.floor(Math.max(word.length, candidate.length) / 3));
+		// The lengths alone can rule a candidate out: the distance is at least their difference.
+		if (Math.abs(word.length - candidate.length) > Math.min(limit, bestDistance)) {
+			continue;
+		}
+
+		const distance = editDistance(lower, candidate.toLowerCase());
 		if (distance <= limit && distance < bestDistance) {
 			best = candidate;
 			bestDistance = distance;

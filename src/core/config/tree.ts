@@ -21,23 +21,38 @@ export function childPath(parent: string, key: string): string {
 	return parent === '' ? key : `${parent}.${key}`;
 }
 
-/** The node an alias points to, or the node itself; null for nothing. */
+/** The node an alias points to (found once, by the walk of `aliases.ts`), or the node itself; null for nothing. */
 export function deref(ctx: Ctx, node: unknown): Node | null {
 	if (isAlias(node)) {
-		return node.resolve(ctx.doc) ?? null;
+		return ctx.aliases.get(node) ?? null;
 	}
 
 	return isScalar(node) || isMap(node) || isSeq(node) ? node : null;
 }
 
-/** The plain value of a node: a scalar's value, or the JS form of a list or map. */
+function keyText(key: unknown): string {
+	return key !== null && typeof key === 'object' ? JSON.stringify(key) : String(key ?? '');
+}
+
+/**
+ * The plain value of a node: a scalar's value, or the JS form of a list or map, its aliases
+ * expanded (as far as `aliases.ts` allows; `<<` stays a key, as in YAML 1.2).
+ */
 export function valueOf(ctx: Ctx, node: unknown): unknown {
 	const target = deref(ctx, node);
 	if (target === null) {
 		return null;
 	}
 
-	return isScalar(target) ? target.value : target.toJS(ctx.doc);
+	if (isScalar(target)) {
+		return target.value;
+	}
+
+	if (isSeq(target)) {
+		return target.items.map((item) => valueOf(ctx, item));
+	}
+
+	return isMap(target) ? Object.fromEntries(target.items.map((pair) => [keyText(valueOf(ctx, pair.key)), valueOf(ctx, pair.value)])) : null;
 }
 
 /** Like `valueOf`, but a plain number or boolean gives its text as written (`022`, `0x1F`). */

@@ -3,7 +3,7 @@
  * tree and collecting every problem at once. The steps, in order: the top level, the
  * `taskmaster:` section, each program, the names dependencies point to, dependency cycles.
  */
-import {isMap} from 'yaml';
+import {isMap, isScalar} from 'yaml';
 import {err, ok, type Result} from '../errors.js';
 import type {DaemonSpec, ProgramSpec} from '../model.js';
 import {findCycles, formatCycle} from './cycles.js';
@@ -23,9 +23,9 @@ const topKeys = ['taskmaster', 'programs'] as const;
 /** The top level: a map with `taskmaster:` and `programs:`, or nothing at all. */
 export function readTop(ctx: Ctx): Map<string, Field> {
 	const contents = deref(ctx, ctx.doc.contents);
-	const value = valueOf(ctx, contents);
-	if (contents !== null && value !== null && !isMap(contents)) {
-		report(ctx, contents, '', `expected a map with taskmaster: and programs: keys, got ${describe(value)}`);
+	const empty = contents === null || (isScalar(contents) && contents.value === null);
+	if (!empty && !isMap(contents)) {
+		report(ctx, contents, '', `expected a map with taskmaster: and programs: keys, got ${describe(valueOf(ctx, contents))}`);
 		return new Map();
 	}
 
@@ -38,13 +38,19 @@ export function readPrograms(ctx: Ctx, field: Field | undefined, account: Accoun
 	return [...(fields?.values() ?? [])].map((program) => readProgram(ctx, program, account));
 }
 
+/** How many unknown names in `depends_on` get a "did you mean": each is compared with every program's name. */
+export const dependencyHints = 20;
+
 /** Every name in a `depends_on` must be a program of this file. */
 export function checkDependencies(ctx: Ctx, drafts: readonly ProgramDraft[]): void {
 	const names = drafts.map((draft) => draft.spec.name);
+	const known = new Set(names);
+	let unknown = 0;
 	for (const draft of drafts) {
 		for (const ref of draft.refs) {
-			if (!names.includes(ref.name)) {
-				const hint = didYouMean(ref.name, names);
+			if (!known.has(ref.name)) {
+				unknown += 1;
+				const hint = unknown <= dependencyHints ? didYouMean(ref.name, names) : '';
 				const listed = hint === '' && names.length > 0 && names.length <= 10 ? `; the programs are ${names.join(', ')}` : '';
 				report(ctx, ref.node, ref.path, `unknown program ${JSON.stringify(ref.name)}${hint}${listed}`);
 			}

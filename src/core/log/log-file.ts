@@ -6,6 +6,7 @@ import {accessSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, o
 import {dirname} from 'node:path';
 import {TmError} from '../errors.js';
 import type {LogSpec} from '../model.js';
+import {rotatedLogPath} from '../paths.js';
 import {errnoText} from './errno-text.js';
 
 const NL = 10;
@@ -242,10 +243,10 @@ export class LogFile {
 
 			this.close();
 			for (let i = backups - 1; i >= 1; i--) {
-				this.#renameIfPresent(`${path}.${i}`, `${path}.${i + 1}`);
+				this.#renameIfPresent(rotatedLogPath(path, i), rotatedLogPath(path, i + 1));
 			}
 
-			this.#renameIfPresent(path, `${path}.1`);
+			this.#renameIfPresent(path, rotatedLogPath(path, 1));
 			mkdirSync(dirname(path), {recursive: true});
 			this.#fd = openSync(path, 'a', 0o644);
 			this.#size = fstatSync(this.#fd).size;

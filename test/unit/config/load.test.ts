@@ -3,7 +3,7 @@ import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join, relative} from 'node:path';
 import {after, before, describe, test} from 'node:test';
-import {formatIssue, loadConfigFile, loadConfigText, resolveConfigPath} from '../../../src/core/config/load.js';
+import {formatIssue, loadConfigFile, loadConfigText, maxConfigBytes, resolveConfigPath} from '../../../src/core/config/load.js';
 
 describe('loadConfigFile', () => {
 	let folder = '';
@@ -61,6 +61,18 @@ describe('loadConfigFile', () => {
 		const result = await loadConfigFile(folder);
 		assert.ok(!result.ok);
 		assert.match(result.error[0]?.message ?? '', /folder/);
+	});
+
+	test('a file past 8 MiB is refused unparsed, and only so much of it is read', async () => {
+		const path = join(folder, 'huge.yaml');
+		// Valid YAML all the same: one program, then a comment line of 8 MiB.
+		await writeFile(path, `programs:\n  web:\n    cmd: a\n#${'x'.repeat(maxConfigBytes)}\n`);
+		const result = await loadConfigFile(path);
+		assert.ok(!result.ok);
+		assert.deepEqual(result.error.map(formatIssue), [`${path}:1:1 cannot read config ${path}: more than 8 MiB, the most a config file may have`]);
+		const endless = await loadConfigFile('/dev/zero');
+		assert.ok(!endless.ok);
+		assert.match(endless.error[0]?.message ?? '', /\/dev\/zero: more than 8 MiB/);
 	});
 });
 
