@@ -7,6 +7,7 @@ import path from 'node:path';
 import {Admitter} from './admitter.js';
 import type {Clock} from './clock.js';
 import {dependsOn, hasDependencies, stopWaves} from './dependencies.js';
+import type {Descriptors} from './descriptors.js';
 import {taskDoc} from './documents.js';
 import {TmError} from './errors.js';
 import {EventBus, type Listener} from './event-bus.js';
@@ -31,6 +32,8 @@ export type EngineDeps = {
 	bootId?: string;
 	persist?: Persist;
 	onWarning?(message: string): void;
+	/** The daemon's spare file descriptors: starts wait while it is out of them. */
+	descriptors?: Descriptors;
 };
 
 /** What a task had when the daemon last stopped. */
@@ -78,6 +81,11 @@ export class Engine {
 			holders: () => this.#live.values(),
 			capacity: () => this.#config.daemon.maxRunning,
 			touch: id => this.#journal.touch(id),
+			held: () => deps.descriptors?.held ?? null,
+		});
+		deps.descriptors?.watch({
+			startsInFlight: () => [...this.#live.values()].some(task => task.pid === null && !task.down),
+			changed: () => this.#admitter.capacityChanged(),
 		});
 		for (const spec of specs) {
 			this.add(spec);
@@ -103,8 +111,10 @@ export class Engine {
 				stderrPath: resolve(spec.stderr, logs.stderr),
 				socketPath: this.#deps.socketPath,
 				onChange: change => this.#changed(change),
-				onEnqueue: queued => this.#admitter.enqueue(queued),
+				// A start given back for want of descriptors keeps its place in the queue.
+				onEnqueue: queued => this.#admitter.enqueue(queued, queued.record.cause === 'descriptors'),
 				onTouch: touched => this.#journal.touch(touched.id),
+				starved: message => this.#deps.descriptors?.starved(message) ?? null,
 			},
 			restored,
 		);
@@ -351,6 +361,10 @@ export class Engine {
 			this.#admitter.soon();
 		}
 
+		if (inFlight(before) && !inFlight(after)) {
+			this.#deps.descriptors?.startEnded();
+		}
+
 		if (this.#idleWaiters.size > 0 && this.list().every(t => t.down)) {
 			for (const resolve of this.#idleWaiters) {
 				resolve();
@@ -374,4 +388,9 @@ export class Engine {
 			batch.runStarts.push({taskId: task.id, attempt: after.attempt, pid: afterPid, pidStart: task.pidStart, bootId: this.#deps.bootId ?? 'unknown-boot', startedAt: now});
 		}
 	}
+}
+
+/** Admitted and not started yet: the start is in flight (its pipes may still be made). */
+function inFlight(record: TaskRecord): boolean {
+	return record.state.kind === 'starting' && record.state.pid === null;
 }

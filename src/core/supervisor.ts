@@ -5,7 +5,7 @@
  * handled in order, so every transition is seen by listeners exactly once and in sequence.
  */
 import type {Clock, TimerHandle} from './clock.js';
-import {messageOf} from './errors.js';
+import {startFailure} from './descriptors.js';
 import {deadlineOf, initialRecord, pidOf, transition, type Effect, type TaskEvent} from './machine.js';
 import type {Millis, TaskRecord, TaskSpec} from './model.js';
 import {NotifyParser, parseNotifyLines, type NotifyMessage} from './notify.js';
@@ -42,6 +42,8 @@ export type SupervisorDeps = {
 	onEnqueue(task: Supervisor): void;
 	/** The task's document changed without a transition (a notify message, a new schedule time). */
 	onTouch?(task: Supervisor): void;
+	/** A start failed with this message: the reason to wait with instead when descriptors ran out, else null. */
+	starved?(message: string): string | null;
 };
 
 export class Supervisor {
@@ -297,7 +299,7 @@ export class Supervisor {
 		try {
 			this.#log.open();
 		} catch (error) {
-			this.dispatch({type: 'spawn-failed', message: messageOf(error)});
+			this.dispatch(startFailure(error, this.#deps.starved, this.#log));
 			return;
 		}
 
@@ -332,7 +334,7 @@ export class Supervisor {
 					this.#pidStart = startTime ?? processStartTime(started);
 					this.startOver({type: 'spawned', pid: started});
 				},
-				onSpawnError: message => this.startOver({type: 'spawn-failed', message}),
+				onSpawnError: message => this.startOver(startFailure(message, this.#deps.starved, this.#log)),
 				onExit: (code, signal) => {
 					this.#log.flush();
 					this.#process = null;
@@ -342,7 +344,7 @@ export class Supervisor {
 			this.#deps.clock,
 		);
 		if (!result.ok) {
-			this.startOver({type: 'spawn-failed', message: result.error});
+			this.startOver(startFailure(result.error, this.#deps.starved, this.#log));
 			return;
 		}
 
