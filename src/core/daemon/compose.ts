@@ -224,7 +224,7 @@ function fileDescriptors(clock: Clock, log: DaemonLog, warn: (message: string) =
 		limit,
 		spares: new SpareDescriptors(spareCount(limit)),
 		onShort(message, first) {
-			log.note('out of file descriptors', {limit, message});
+			log.note(message, {limit});
 			if (first) {
 				warn(message);
 			}
