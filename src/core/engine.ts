@@ -13,7 +13,7 @@ import {TmError} from './errors.js';
 import {EventBus, type Listener} from './event-bus.js';
 import {pidOf} from './machine.js';
 import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
-import {defaultLogPaths} from './paths.js';
+import {taskLogPaths} from './paths.js';
 import type {Persist, TaskRow} from './ports.js';
 import {slotStates} from './scheduler.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
@@ -97,9 +97,7 @@ export class Engine {
 	}
 
 	add(spec: TaskSpec, restored?: Restored): Supervisor {
-		const logs = defaultLogPaths(this.#deps.home, spec.id);
-		const resolve = (file: string | null, fallback: string): string =>
-			file === null ? fallback : path.resolve(this.#config.file ? path.dirname(this.#config.file) : this.#deps.cwd, file);
+		const logs = taskLogPaths(spec, this.#deps.home, this.#config.file ? path.dirname(this.#config.file) : this.#deps.cwd);
 		const task = new Supervisor(
 			spec,
 			{
@@ -107,8 +105,8 @@ export class Engine {
 				random: this.#deps.random,
 				baseEnv: this.#deps.baseEnv,
 				defaultCwd: this.#deps.cwd,
-				stdoutPath: resolve(spec.stdout, logs.stdout),
-				stderrPath: resolve(spec.stderr, logs.stderr),
+				stdoutPath: logs.stdout,
+				stderrPath: logs.stderr,
 				socketPath: this.#deps.socketPath,
 				onChange: change => this.#changed(change),
 				// A start given back for want of descriptors keeps its place in the queue.

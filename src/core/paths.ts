@@ -34,5 +34,19 @@ export function databasePath(home: string): string {
 /** The default log files of a task: `$TM_HOME/logs/<task>.out.log` and `.err.log`. */
 export function defaultLogPaths(home: string, taskId: string): {stdout: string; stderr: string} {
 	const base = taskId.replaceAll('/', '_');
-	return {stdout: path.join(home, 'logs', `${base}.out.log`), stderr: path.join(home, 'logs', `${base}.err.log`)};
+	return {stdout: path.join(logsFolder(home), `${base}.out.log`), stderr: path.join(logsFolder(home), `${base}.err.log`)};
+}
+
+/** Where a task's output goes: its `stdout`/`stderr` (relative ones against `base`, the config file's folder), else the defaults. */
+export function taskLogPaths(spec: {id: string; stdout: string | null; stderr: string | null}, home: string, base: string): {stdout: string; stderr: string} {
+	const defaults = defaultLogPaths(home, spec.id);
+	return {
+		stdout: spec.stdout === null ? defaults.stdout : path.resolve(base, spec.stdout),
+		stderr: spec.stderr === null ? defaults.stderr : path.resolve(base, spec.stderr),
+	};
+}
+
+/** The folder of the default log files, `$TM_HOME/logs` (0700: see log/file-access.ts). */
+export function logsFolder(home: string): string {
+	return path.join(home, 'logs');
 }

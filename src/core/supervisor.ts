@@ -79,6 +79,7 @@ export class Supervisor {
 			spec: spec.log,
 			now: () => deps.clock.now(),
 			createOnFirstWrite: spec.kind === 'job',
+			group: spec.group,
 		});
 		if (spec.ready.kind === 'line') {
 			const pattern = new RegExp(spec.ready.pattern);

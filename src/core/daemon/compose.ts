@@ -23,7 +23,7 @@ import type {DaemonDoc, ReloadResult} from '../ipc/methods.js';
 import {RpcServer} from '../ipc/server.js';
 import type {Config} from '../model.js';
 import type {Monitor} from '../monitor.js';
-import {databasePath} from '../paths.js';
+import {databasePath, logsFolder} from '../paths.js';
 import {descriptorLimit, SpareDescriptors} from '../process/fd-reserve.js';
 import {nativeSpawnProblem} from '../process/native-spawn.js';
 import {bootId as readBootId} from '../process/proc.js';
@@ -32,6 +32,7 @@ import type {WebServer} from '../web/server.js';
 import type {Store} from '../../store/index.js';
 import {DaemonLog} from './daemon-log.js';
 import {Database} from './database.js';
+import {exposureWarnings} from './exposure.js';
 import {Housekeeping} from './housekeeping.js';
 import {planStart, resume} from './recover.js';
 import {Reloads} from './reload.js';
@@ -112,6 +113,13 @@ function makeParts(options: DaemonOptions): Parts {
 	const about = (): DaemonDoc => ({pid: process.pid, startedAt: new Date(startedAt).toISOString(), version, home: options.home, config: options.config.file});
 	// Before anything that logs.
 	const log = DaemonLog.open(options.config.daemon.logfile, options.cwd, clock, warn);
+	// Before any task makes it, so the first task's group never decides who may list it.
+	mkdirSync(logsFolder(options.home), {recursive: true, mode: 0o700});
+	for (const message of exposureWarnings(options.config, options.home, options.cwd)) {
+		warn(message);
+		log.note(message);
+	}
+
 	const database = new Database(databasePath(options.home));
 	const descriptors = fileDescriptors(clock, log, warn);
 	const engine = new Engine(options.config, [], {
