@@ -7,6 +7,7 @@ import {Option, type Command} from 'commander';
 import {formatIssue, loadConfigFile} from '../core/config/index.js';
 import {SocketClient} from '../core/client/socket-client.js';
 import {logDefaults} from '../core/config/defaults.js';
+import {exposureWarnings} from '../core/daemon/exposure.js';
 import {startShell} from '../core/daemon/shell.js';
 import {TmError} from '../core/errors.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
@@ -112,6 +113,11 @@ async function runBackground(options: UpOptions, deps: Deps): Promise<number> {
 
 			deps.io.err(`tm: ${file} is invalid; the daemon was not started\n`);
 			return 2;
+		}
+
+		// The daemon says these in tmd.out and its log; the person starting it sees them here.
+		for (const message of exposureWarnings(loaded.value, home, deps.cwd)) {
+			deps.io.err(`tm: ${message}\n`);
 		}
 
 		const started = await startInBackground(deps, home, socket, ['-c', file, ...(options.socket ? ['--socket', options.socket] : [])]);

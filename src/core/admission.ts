@@ -15,6 +15,9 @@
  *                                        ▼
  *                         wait: "waiting for a slot (max_running N)"
  * ```
+ *
+ * While starts are held (the daemon is out of file descriptors), nobody starts or is evicted and
+ * every waiting task not blocked by a dependency is told why.
  */
 
 /** A queued task whose dependencies are met, in queue order. */
@@ -43,12 +46,14 @@ export type AdmissionInput = {
 	/** `max_running`, or null for no limit. */
 	capacity: number | null;
 	tell: ToTell[];
+	/** Why no task may start now (descriptors), or null. */
+	held?: string | null;
 };
 
 export type Plan = {
 	start: string[];
 	evict: Array<{id: string; reason: string}>;
-	wait: Array<{id: string; reason: string; cause: 'capacity' | 'dependency'}>;
+	wait: Array<{id: string; reason: string; cause: 'capacity' | 'dependency' | 'descriptors'}>;
 };
 
 /** How many of the best waiting tasks `planAdmission` may need to look at. */
@@ -63,7 +68,11 @@ export function lookahead(holders: Holder[], capacity: number | null, queued: nu
 	return free + (evictable > 0 ? freeing + evictable : 0);
 }
 
-export function planAdmission({waiting, holders, capacity, tell}: AdmissionInput): Plan {
+export function planAdmission({waiting, holders, capacity, tell, held = null}: AdmissionInput): Plan {
+	if (held !== null) {
+		return {start: [], evict: [], wait: tell.map(({id, blockedBy}) => (blockedBy === null ? {id, reason: held, cause: 'descriptors'} : {id, reason: blockedBy, cause: 'dependency'}))};
+	}
+
 	const free = capacity === null ? waiting.length : Math.max(0, capacity - holders.length);
 	const start = waiting.slice(0, free).map(w => w.id);
 	const started = new Set(start);

@@ -18,6 +18,8 @@ export type AdmitterDeps = {
 	capacity(): number | null;
 	/** The task's row changed (its place in the queue). */
 	touch(id: string): void;
+	/** Why no task may start now (the daemon is out of file descriptors), or null. */
+	held?(): string | null;
 };
 
 export class Admitter {
@@ -100,6 +102,7 @@ export class Admitter {
 	}
 
 	#run(): void {
+		const held = this.#deps.held?.() ?? null;
 		const capacity = this.#deps.capacity();
 		const blocked = this.#blocked();
 		const holders = [...this.#deps.holders()].map(holderOf);
@@ -110,13 +113,21 @@ export class Admitter {
 
 			return blocked.has(candidate.id) ? 'skip' : 'take';
 		};
-		const count = lookahead(holders, capacity, this.#queue.size);
+		const count = held === null ? lookahead(holders, capacity, this.#queue.size) : 0;
 		const waiting = count > 0 ? this.#queue.best(count, judge) : [];
 		// Newcomers, gated tasks (their dependencies may have moved) and, after a capacity change, everyone.
 		const ids = this.#refreshAll ? [...this.#queue.ids()] : [...new Set([...this.#fresh, ...this.#gated])];
 		const tell = ids.filter(id => this.#isWaiting(id)).map(id => ({id, blockedBy: blocked.get(id) ?? null}));
-		const plan = planAdmission({waiting, holders, capacity, tell});
+		// Told from here on: what the starts below ask for (a hold, a task queued again) is the next run's.
+		this.#fresh.clear();
+		this.#refreshAll = false;
+		const plan = planAdmission({waiting, holders, capacity, tell, held});
 		for (const id of plan.start) {
+			// A start that just found no descriptor left holds the rest; they stay queued.
+			if ((this.#deps.held?.() ?? null) !== null) {
+				return;
+			}
+
 			this.#queue.delete(id);
 			this.#deps.task(id)?.dispatch({type: 'admit'});
 		}
@@ -132,9 +143,6 @@ export class Admitter {
 		for (const {id, reason} of plan.evict) {
 			this.#deps.task(id)?.dispatch({type: 'evict', reason});
 		}
-
-		this.#fresh.clear();
-		this.#refreshAll = false;
 	}
 
 	#isWaiting(id: string): boolean {

@@ -7,12 +7,13 @@ import path from 'node:path';
 import {Admitter} from './admitter.js';
 import type {Clock} from './clock.js';
 import {dependsOn, hasDependencies, stopWaves} from './dependencies.js';
+import type {Descriptors} from './descriptors.js';
 import {taskDoc} from './documents.js';
 import {TmError} from './errors.js';
 import {EventBus, type Listener} from './event-bus.js';
 import {pidOf} from './machine.js';
 import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
-import {defaultLogPaths} from './paths.js';
+import {taskLogPaths} from './paths.js';
 import type {Persist, TaskRow} from './ports.js';
 import {slotStates} from './scheduler.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
@@ -31,6 +32,8 @@ export type EngineDeps = {
 	bootId?: string;
 	persist?: Persist;
 	onWarning?(message: string): void;
+	/** The daemon's spare file descriptors: starts wait while it is out of them. */
+	descriptors?: Descriptors;
 };
 
 /** What a task had when the daemon last stopped. */
@@ -78,6 +81,11 @@ export class Engine {
 			holders: () => this.#live.values(),
 			capacity: () => this.#config.daemon.maxRunning,
 			touch: id => this.#journal.touch(id),
+			held: () => deps.descriptors?.held ?? null,
+		});
+		deps.descriptors?.watch({
+			startsInFlight: () => [...this.#live.values()].some(task => task.pid === null && !task.down),
+			changed: () => this.#admitter.capacityChanged(),
 		});
 		for (const spec of specs) {
 			this.add(spec);
@@ -89,9 +97,7 @@ export class Engine {
 	}
 
 	add(spec: TaskSpec, restored?: Restored): Supervisor {
-		const logs = defaultLogPaths(this.#deps.home, spec.id);
-		const resolve = (file: string | null, fallback: string): string =>
-			file === null ? fallback : path.resolve(this.#config.file ? path.dirname(this.#config.file) : this.#deps.cwd, file);
+		const logs = taskLogPaths(spec, this.#deps.home, this.#config.file ? path.dirname(this.#config.file) : this.#deps.cwd);
 		const task = new Supervisor(
 			spec,
 			{
@@ -99,12 +105,14 @@ export class Engine {
 				random: this.#deps.random,
 				baseEnv: this.#deps.baseEnv,
 				defaultCwd: this.#deps.cwd,
-				stdoutPath: resolve(spec.stdout, logs.stdout),
-				stderrPath: resolve(spec.stderr, logs.stderr),
+				stdoutPath: logs.stdout,
+				stderrPath: logs.stderr,
 				socketPath: this.#deps.socketPath,
 				onChange: change => this.#changed(change),
-				onEnqueue: queued => this.#admitter.enqueue(queued),
+				// A start given back for want of descriptors keeps its place in the queue.
+				onEnqueue: queued => this.#admitter.enqueue(queued, queued.record.cause === 'descriptors'),
 				onTouch: touched => this.#journal.touch(touched.id),
+				starved: message => this.#deps.descriptors?.starved(message) ?? null,
 			},
 			restored,
 		);
@@ -351,6 +359,10 @@ export class Engine {
 			this.#admitter.soon();
 		}
 
+		if (inFlight(before) && !inFlight(after)) {
+			this.#deps.descriptors?.startEnded();
+		}
+
 		if (this.#idleWaiters.size > 0 && this.list().every(t => t.down)) {
 			for (const resolve of this.#idleWaiters) {
 				resolve();
@@ -374,4 +386,9 @@ export class Engine {
 			batch.runStarts.push({taskId: task.id, attempt: after.attempt, pid: afterPid, pidStart: task.pidStart, bootId: this.#deps.bootId ?? 'unknown-boot', startedAt: now});
 		}
 	}
+}
+
+/** Admitted and not started yet: the start is in flight (its pipes may still be made). */
+function inFlight(record: TaskRecord): boolean {
+	return record.state.kind === 'starting' && record.state.pid === null;
 }

@@ -37,7 +37,11 @@ export type TaskEvent =
 	/** The scheduler granted a slot (capacity and dependencies allow it). */
 	| {type: 'admit'}
 	| {type: 'spawned'; pid: number}
-	| {type: 'spawn-failed'; message: string}
+	/**
+	 * The start failed. With `wait`, for want of something the daemon shares (file descriptors):
+	 * the task is queued again with `message` as its reason, the attempt not counted.
+	 */
+	| {type: 'spawn-failed'; message: string; wait?: boolean}
 	/** READY=1 on the notify fd, or the ready line matched. */
 	| {type: 'ready'}
 	/** The process exited and its pipes are drained. */
@@ -59,8 +63,8 @@ export type TaskEvent =
 	 * is queued again once it is gone (attempt and counters carry on).
 	 */
 	| {type: 'adopt'; pid: number; reason: string; then: 'stopped' | 'restart'}
-	/** Still queued, for this reason (a slot, or a dependency not met yet, or failed). */
-	| {type: 'wait'; reason: string; cause: 'capacity' | 'dependency'};
+	/** Still queued, for this reason (a slot, a dependency not met yet or failed, file descriptors). */
+	| {type: 'wait'; reason: string; cause: 'capacity' | 'dependency' | 'descriptors'};
 
 export type Effect =
 	| {type: 'spawn'}
@@ -165,7 +169,7 @@ function causeOf(event: TaskEvent): Cause {
 		}
 
 		case 'spawn-failed': {
-			return 'spawn_failed';
+			return event.wait ? 'descriptors' : 'spawn_failed';
 		}
 
 		case 'ready': {
@@ -434,7 +438,14 @@ export function transition(
 		}
 
 		case 'spawn-failed': {
-			return state.kind === 'starting' && state.pid === null ? failedStart(event.message, null) : unchanged(record);
+			if (state.kind !== 'starting' || state.pid !== null) {
+				return unchanged(record);
+			}
+
+			// Not the task's failure: it goes back to the queue as if it had not been admitted.
+			return event.wait
+				? queue(event.message, {attempt: record.attempt - 1, restarts: record.restarts - (record.attempt > 1 ? 1 : 0)})
+				: failedStart(event.message, null);
 		}
 
 		case 'ready': {

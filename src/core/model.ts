@@ -216,6 +216,8 @@ export type Cause =
 	| 'capacity'
 	/** Waiting for, or failed by, what it depends on (`depends_on`, `--after`). */
 	| 'dependency'
+	/** Its start found no file descriptor left (the daemon's `ulimit -n`): queued again until some free up. */
+	| 'descriptors'
 	/** The process started. */
 	| 'spawned'
 	/** The process could not be started. */
@@ -260,7 +262,7 @@ export type TaskRecord = {
 	/** Why the last transition happened (the machine decides it with the transition). */
 	cause: Cause;
 	want: Want;
-	/** Respawns after the first, automatic or asked for. Only grows. */
+	/** Respawns after the first, automatic or asked for. Only grows, but for a start given back for want of file descriptors: that one is taken off again. */
 	restarts: number;
 	/** Spawns since the last start from rest; exported to the child as TM_ATTEMPT. */
 	attempt: number;

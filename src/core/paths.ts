@@ -43,7 +43,7 @@ export function defaultLogNames(taskId: string): {stdout: string; stderr: string
 /** The default log files of a task: `$TM_HOME/logs/<task>.out.log` and `.err.log`. */
 export function defaultLogPaths(home: string, taskId: string): {stdout: string; stderr: string} {
 	const names = defaultLogNames(taskId);
-	return {stdout: path.join(home, 'logs', names.stdout), stderr: path.join(home, 'logs', names.stderr)};
+	return {stdout: path.join(logsFolder(home), names.stdout), stderr: path.join(logsFolder(home), names.stderr)};
 }
 
 /** A log file's `n`th old file once it rotates: `web.out.log.1` … */
@@ -63,4 +63,18 @@ export function longestLogName(file: string, log: {maxSize: number; backups: num
 /** How many bytes `name` has past `fileNameLimit` (0 when it fits). */
 export function fileNameExcess(name: string): number {
 	return Math.max(Buffer.byteLength(name) - fileNameLimit, 0);
+}
+
+/** Where a task's output goes: its `stdout`/`stderr` (relative ones against `base`, the config file's folder), else the defaults. */
+export function taskLogPaths(spec: {id: string; stdout: string | null; stderr: string | null}, home: string, base: string): {stdout: string; stderr: string} {
+	const defaults = defaultLogPaths(home, spec.id);
+	return {
+		stdout: spec.stdout === null ? defaults.stdout : path.resolve(base, spec.stdout),
+		stderr: spec.stderr === null ? defaults.stderr : path.resolve(base, spec.stderr),
+	};
+}
+
+/** The folder of the default log files, `$TM_HOME/logs` (0700: see log/file-access.ts). */
+export function logsFolder(home: string): string {
+	return path.join(home, 'logs');
 }

@@ -5,7 +5,7 @@
  * handled in order, so every transition is seen by listeners exactly once and in sequence.
  */
 import type {Clock, TimerHandle} from './clock.js';
-import {messageOf} from './errors.js';
+import {startFailure} from './descriptors.js';
 import {deadlineOf, initialRecord, pidOf, transition, type Effect, type TaskEvent} from './machine.js';
 import type {Millis, TaskRecord, TaskSpec} from './model.js';
 import {NotifyParser, parseNotifyLines, type NotifyMessage} from './notify.js';
@@ -42,6 +42,8 @@ export type SupervisorDeps = {
 	onEnqueue(task: Supervisor): void;
 	/** The task's document changed without a transition (a notify message, a new schedule time). */
 	onTouch?(task: Supervisor): void;
+	/** A start failed with this message: the reason to wait with instead when descriptors ran out, else null. */
+	starved?(message: string): string | null;
 };
 
 export class Supervisor {
@@ -77,6 +79,7 @@ export class Supervisor {
 			spec: spec.log,
 			now: () => deps.clock.now(),
 			createOnFirstWrite: spec.kind === 'job',
+			group: spec.group,
 		});
 		if (spec.ready.kind === 'line') {
 			const pattern = new RegExp(spec.ready.pattern);
@@ -297,7 +300,7 @@ export class Supervisor {
 		try {
 			this.#log.open();
 		} catch (error) {
-			this.dispatch({type: 'spawn-failed', message: messageOf(error)});
+			this.dispatch(startFailure(error, this.#deps.starved, this.#log));
 			return;
 		}
 
@@ -330,7 +333,7 @@ export class Supervisor {
 					this.#pidStart = startTime;
 					this.dispatch({type: 'forked', pid: tracked});
 				},
-				onSpawnError: message => this.startOver({type: 'spawn-failed', message}),
+				onSpawnError: message => this.startOver(startFailure(message, this.#deps.starved, this.#log)),
 				onExit: (code, signal, escaped) => {
 					this.#log.flush();
 					this.#process = null;
@@ -340,7 +343,7 @@ export class Supervisor {
 			this.#deps.clock,
 		);
 		if (!result.ok) {
-			this.startOver({type: 'spawn-failed', message: result.error});
+			this.startOver(startFailure(result.error, this.#deps.starved, this.#log));
 			return;
 		}
 

@@ -11,9 +11,13 @@ const started = new Set<number>();
 
 export type TmProcess = {child: ChildProcess; pid: number; stdout(): string; stderr(): string; exited: Promise<number | null>};
 
-/** `output`: a file descriptor for its stdout and stderr (as a background start gives it), instead of pipes. */
-export function runTm(args: string[], options: {cwd: string; env?: Record<string, string>; output?: number}): TmProcess {
-	const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), ...args], {
+/**
+ * `output`: a file descriptor for its stdout and stderr (as a background start gives it), instead
+ * of pipes. `prefix`: a command that execs the rest (`prlimit --nofile=64:64 --`), so the pid is tm's.
+ */
+export function runTm(args: string[], options: {cwd: string; env?: Record<string, string>; output?: number; prefix?: string[]}): TmProcess {
+	const [command = process.execPath, ...before] = [...(options.prefix ?? []), process.execPath];
+	const child = spawn(command, [...before, '--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), ...args], {
 		cwd: options.cwd,
 		env: {...process.env, TM_HOME: path.join(options.cwd, 'home'), ...options.env},
 		stdio: options.output === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', options.output, options.output],

@@ -13,6 +13,7 @@ import {createAlerter, type Alerter} from '../alerts/index.js';
 import {systemClock, type Clock} from '../clock.js';
 import {LocalClient} from '../client/local-client.js';
 import {controlHandlers} from '../control/handlers.js';
+import {Descriptors, spareCount} from '../descriptors.js';
 import {Engine, type TaskEventRecord} from '../engine.js';
 import {messageOf} from '../errors.js';
 import {Feed} from '../feed/feed.js';
@@ -22,7 +23,8 @@ import type {DaemonDoc, ReloadResult} from '../ipc/methods.js';
 import {RpcServer} from '../ipc/server.js';
 import type {Config} from '../model.js';
 import type {Monitor} from '../monitor.js';
-import {databasePath} from '../paths.js';
+import {databasePath, logsFolder} from '../paths.js';
+import {descriptorLimit, SpareDescriptors} from '../process/fd-reserve.js';
 import {becomeSubreaper} from '../process/reaper.js';
 import {nativeSpawnProblem} from '../process/native-spawn.js';
 import {bootId as readBootId} from '../process/proc.js';
@@ -31,6 +33,7 @@ import type {WebServer} from '../web/server.js';
 import type {Store} from '../../store/index.js';
 import {DaemonLog} from './daemon-log.js';
 import {Database} from './database.js';
+import {exposureWarnings} from './exposure.js';
 import {Housekeeping} from './housekeeping.js';
 import {planStart, resume} from './recover.js';
 import {Reloads} from './reload.js';
@@ -81,6 +84,7 @@ type Parts = {
 	about: () => DaemonDoc;
 	log: DaemonLog;
 	database: Database;
+	descriptors: Descriptors;
 	engine: Engine;
 	feed: Feed;
 	handlers: Handlers;
@@ -110,7 +114,15 @@ function makeParts(options: DaemonOptions): Parts {
 	const about = (): DaemonDoc => ({pid: process.pid, startedAt: new Date(startedAt).toISOString(), version, home: options.home, config: options.config.file});
 	// Before anything that logs.
 	const log = DaemonLog.open(options.config.daemon.logfile, options.cwd, clock, warn);
+	// Before any task makes it, so the first task's group never decides who may list it.
+	mkdirSync(logsFolder(options.home), {recursive: true, mode: 0o700});
+	for (const message of exposureWarnings(options.config, options.home, options.cwd)) {
+		warn(message);
+		log.note(message);
+	}
+
 	const database = new Database(databasePath(options.home));
+	const descriptors = fileDescriptors(clock, log, warn);
 	const engine = new Engine(options.config, [], {
 		clock,
 		random: options.random ?? Math.random,
@@ -121,6 +133,7 @@ function makeParts(options: DaemonOptions): Parts {
 		bootId,
 		persist: batch => database.writeBatch(batch),
 		onWarning: warn,
+		descriptors,
 	});
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
 	const web = new WebView(options.config.daemon.http);
@@ -143,7 +156,7 @@ function makeParts(options: DaemonOptions): Parts {
 		options.socketPath === null
 			? null
 			: new RpcServer({socketPath: options.socketPath, version, clock, handlers, onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`)});
-	return {options, clock, warn, bootId, startedAt, about, log, database, engine, feed, handlers, web, alerter, housekeeping, reloads, server};
+	return {options, clock, warn, bootId, startedAt, about, log, database, descriptors, engine, feed, handlers, web, alerter, housekeeping, reloads, server};
 }
 
 /** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
@@ -175,7 +188,7 @@ async function claim(parts: Parts): Promise<Store> {
 
 /** The socket and tm.db are ours: events are heard, recovery runs, housekeeping starts. */
 function run(parts: Parts, store: Store): Daemon {
-	const {options, clock, bootId, startedAt, log, engine, feed, web, alerter, housekeeping, reloads, server} = parts;
+	const {options, clock, bootId, startedAt, log, descriptors, engine, feed, web, alerter, housekeeping, reloads, server} = parts;
 	engine.on(event => {
 		log.event(event);
 		alerter?.observe(event);
@@ -189,11 +202,17 @@ function run(parts: Parts, store: Store): Daemon {
 		log.note('web view listening', {url: web.url}, startedAt);
 	}
 
+	try {
+		descriptors.start();
+	} catch (error) {
+		parts.warn(`no spare file descriptors (${messageOf(error)}): a daemon out of descriptors may not answer`);
+	}
+
 	const recovered = resume(plan, engine, clock, options.home);
 	housekeeping.start(store, startedAt);
 	void recovered.then(() => housekeeping.settled());
 	reloads.begin(recovered);
-	const running = {clock, housekeeping, recovered, engine, feed, server, web, alerter, log, store};
+	const running = {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store};
 	return {
 		engine,
 		store,
@@ -206,6 +225,23 @@ function run(parts: Parts, store: Store): Daemon {
 		web: web.server,
 		alerter,
 	};
+}
+
+/** The spare descriptors, and what the daemon says when it runs out: the warning once, the daemon log each time. */
+function fileDescriptors(clock: Clock, log: DaemonLog, warn: (message: string) => void): Descriptors {
+	const limit = descriptorLimit();
+	return new Descriptors({
+		clock,
+		limit,
+		spares: new SpareDescriptors(spareCount(limit)),
+		onShort(message, first) {
+			log.note(message, {limit});
+			if (first) {
+				warn(message);
+			}
+		},
+		onAvailable: message => log.note(message, {limit}),
+	});
 }
 
 /** How tasks are started: tm's addon, or node:child_process and why. */

@@ -1,10 +1,11 @@
 /**
  * The daemon's stop order, written once: housekeeping first (no sample, cleanup or schedule
- * starts anything while tasks stop), then every task (after recovery, so no orphan is left
+ * starts anything while tasks stop) and the spare descriptors, then every task (after recovery, so no orphan is left
  * half-handled), then the socket, the web view and the feed, the alerts still waiting, the log, tm.db.
  */
 import type {Alerter} from '../alerts/index.js';
 import type {Clock, TimerHandle} from '../clock.js';
+import type {Descriptors} from '../descriptors.js';
 import type {Engine} from '../engine.js';
 import type {Feed} from '../feed/feed.js';
 import type {RpcServer} from '../ipc/server.js';
@@ -15,6 +16,7 @@ import type {WebView} from './web-view.js';
 export type Running = {
 	clock: Clock;
 	housekeeping: Housekeeping;
+	descriptors: Descriptors;
 	recovered: Promise<void>;
 	engine: Engine;
 	feed: Feed;
@@ -29,8 +31,10 @@ export type Running = {
 const alertFlushMs = 10_000;
 
 export async function stopDaemon(running: Running, reason: string): Promise<void> {
-	const {clock, housekeeping, recovered, engine, feed, server, web, alerter, log, store} = running;
+	const {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store} = running;
 	housekeeping.stop();
+	// Nothing starts any more: the spares go to the work of stopping.
+	descriptors.stop();
 	await recovered;
 	await engine.stopAll(reason);
 	await server?.close();

@@ -2,21 +2,22 @@
  * One task log file on disk: synchronous appends, optional timestamps, size-based rotation.
  */
 
-import {accessSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, writeSync} from 'node:fs';
+import {accessSync, closeSync, constants, fstatSync, ftruncateSync, renameSync, writeSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {TmError} from '../errors.js';
 import type {LogSpec} from '../model.js';
 import {rotatedLogPath} from '../paths.js';
 import {errnoText} from './errno-text.js';
+import {makeFolder, openForAppend, privateAccess, type Access} from './file-access.js';
 
 const NL = 10;
 
 /** Folders this process has made sure of (created, and writable): a job start need not ask again. */
 const knownFolders = new Set<string>();
 
-function ensureFolder(folder: string, writable: boolean): void {
+function ensureFolder(folder: string, writable: boolean, access: Access): void {
 	if (!knownFolders.has(folder)) {
-		mkdirSync(folder, {recursive: true});
+		makeFolder(folder, access);
 		if (writable) {
 			accessSync(folder, constants.W_OK | constants.X_OK);
 		}
@@ -38,6 +39,7 @@ export class LogFile {
 	readonly #path: string;
 	readonly #spec: LogSpec;
 	readonly #now: () => number;
+	readonly #access: Access;
 	#fd: number | null;
 	/** Open, but the file is created at the first write (see `open`'s `createOnFirstWrite`). */
 	#deferred = false;
@@ -49,10 +51,11 @@ export class LogFile {
 	#stampAt = Number.NaN;
 	#stamp = '';
 
-	private constructor(path: string, spec: LogSpec, now: () => number, fd: number | null, size: number) {
+	private constructor(path: string, spec: LogSpec, now: () => number, access: Access, fd: number | null, size: number) {
 		this.#path = path;
 		this.#spec = spec;
 		this.#now = now;
+		this.#access = access;
 		this.#fd = fd;
 		this.#size = size;
 	}
@@ -62,24 +65,25 @@ export class LogFile {
 	 * kept and its size counts towards `spec.maxSize`. With `createOnFirstWrite`, the file is
 	 * opened (created when it is not there) by the first write, which reads its size then (a job
 	 * that prints nothing leaves no file, and creating files is what costs on a journaling file
-	 * system: ~0.5 ms each here); its folder must be writable now.
+	 * system: ~0.5 ms each here); its folder must be writable now. A file tm creates gets
+	 * `access` (0600 unless shared with a group), and so do the folders it makes for it.
 	 * @throws TmError `E_SPAWN` naming the path and the errno when it cannot be opened.
 	 */
-	static open(path: string, spec: LogSpec, now: () => number, createOnFirstWrite = false): LogFile {
+	static open(path: string, spec: LogSpec, now: () => number, createOnFirstWrite = false, access: Access = privateAccess): LogFile {
 		let fd: number | null = null;
 		try {
 			if (createOnFirstWrite) {
-				ensureFolder(dirname(path), true);
+				ensureFolder(dirname(path), true, access);
 				// No look at the file now: the first write opens (or creates) it and reads its size.
-				const file = new LogFile(path, spec, now, null, 0);
+				const file = new LogFile(path, spec, now, access, null, 0);
 				file.#deferred = true;
 				return file;
 			}
 
-			mkdirSync(dirname(path), {recursive: true});
-			fd = openSync(path, 'a', 0o644);
+			makeFolder(dirname(path), access);
+			fd = openForAppend(path, access);
 			const {size} = fstatSync(fd);
-			return new LogFile(path, spec, now, fd, size);
+			return new LogFile(path, spec, now, access, fd, size);
 		} catch (error) {
 			if (fd !== null) {
 				try {
@@ -129,8 +133,8 @@ export class LogFile {
 			try {
 				// The folder may have gone since it was checked: make it again.
 				knownFolders.delete(dirname(this.#path));
-				ensureFolder(dirname(this.#path), false);
-				this.#fd = openSync(this.#path, 'a', 0o644);
+				ensureFolder(dirname(this.#path), false, this.#access);
+				this.#fd = openForAppend(this.#path, this.#access);
 				this.#size = fstatSync(this.#fd).size;
 				this.#deferred = false;
 			} catch (error) {
@@ -247,8 +251,8 @@ export class LogFile {
 			}
 
 			this.#renameIfPresent(path, rotatedLogPath(path, 1));
-			mkdirSync(dirname(path), {recursive: true});
-			this.#fd = openSync(path, 'a', 0o644);
+			makeFolder(dirname(path), this.#access);
+			this.#fd = openForAppend(path, this.#access);
 			this.#size = fstatSync(this.#fd).size;
 		} catch (error) {
 			this.#reopenAfterFailedRotation();
@@ -277,7 +281,7 @@ export class LogFile {
 		}
 
 		try {
-			this.#fd = openSync(this.#path, 'a', 0o644);
+			this.#fd = openForAppend(this.#path, this.#access);
 			this.#size = fstatSync(this.#fd).size;
 		} catch {
 			this.#fd = null;

@@ -6,6 +6,7 @@ import {resolve} from 'node:path';
 import {TmError} from '../errors.js';
 import type {LogSpec} from '../model.js';
 import {LineRing, MAX_RING_LINE_BYTES, type LogLine, type LogStream} from './line-ring.js';
+import {accessFor, type Access} from './file-access.js';
 import {LineSplitter} from './line-splitter.js';
 import {LogFile} from './log-file.js';
 
@@ -17,6 +18,8 @@ export type TaskLogOptions = {
 	spec: LogSpec;
 	/** Create a log file at the task's first byte of output rather than at `open` (jobs: see LogFile.open). */
 	createOnFirstWrite?: boolean;
+	/** The task's group: its log files are created 0640 and given to it; else 0600 (file-access.ts). */
+	group?: string | null;
 	/** Lines kept in memory, both streams together. Defaults to {@link DEFAULT_RING_SIZE}. */
 	ringSize?: number;
 	/** The clock, in ms since the epoch: line times and timestamps. */
@@ -44,6 +47,7 @@ export class TaskLog {
 	readonly #spec: LogSpec;
 	readonly #now: () => number;
 	readonly #createOnFirstWrite: boolean;
+	readonly #group: string | null;
 	readonly #ring: LineRing;
 	readonly #listeners = new Set<LineListener>();
 	readonly #splitters: Record<LogStream, LineSplitter> = {
@@ -61,6 +65,7 @@ export class TaskLog {
 		this.#spec = options.spec;
 		this.#now = options.now;
 		this.#createOnFirstWrite = options.createOnFirstWrite ?? false;
+		this.#group = options.group ?? null;
 		this.#ring = new LineRing(options.ringSize ?? DEFAULT_RING_SIZE);
 	}
 
@@ -84,11 +89,12 @@ export class TaskLog {
 			return;
 		}
 
-		const stdoutFile = LogFile.open(this.#stdoutPath, this.#spec, this.#now, this.#createOnFirstWrite);
+		const access: Access = accessFor(this.#group);
+		const stdoutFile = LogFile.open(this.#stdoutPath, this.#spec, this.#now, this.#createOnFirstWrite, access);
 		let stderrFile = stdoutFile;
 		if (!this.#shared) {
 			try {
-				stderrFile = LogFile.open(this.#stderrPath, this.#spec, this.#now, this.#createOnFirstWrite);
+				stderrFile = LogFile.open(this.#stderrPath, this.#spec, this.#now, this.#createOnFirstWrite, access);
 			} catch (error) {
 				stdoutFile.close();
 				throw error;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {lookahead, planAdmission, type Holder, type Waiting} from '../../../src/core/admission.js';
 
+const fds = 'waiting for file descriptors: limit 64 reached; raise LimitNOFILE / ulimit -n';
 const w = (id: string, priority = 0): Waiting => ({id, priority});
 const h = (id: string, priority: number | null, how: 'running' | 'stopping' | 'restarting' = 'running', since = 0): Holder => ({
 	id,
@@ -12,7 +13,7 @@ const h = (id: string, priority: number | null, how: 'running' | 'stopping' | 'r
 });
 
 /** Each row: the input, then what the plan starts, evicts (victim<-by) and tells. */
-const table: Array<{name: string; waiting: Waiting[]; holders: Holder[]; capacity: number | null; tell?: Array<[string, string | null]>; start: string[]; evict: string[]; wait: string[]}> = [
+const table: Array<{name: string; waiting: Waiting[]; holders: Holder[]; capacity: number | null; tell?: Array<[string, string | null]>; held?: string; start: string[]; evict: string[]; wait: string[]}> = [
 	{name: 'no limit: everyone starts', waiting: [w('a'), w('b')], holders: [h('x', null)], capacity: null, start: ['a', 'b'], evict: [], wait: []},
 	{name: 'free slots go best first', waiting: [w('a', 5), w('b', 1)], holders: [], capacity: 1, tell: [['a', null], ['b', null]], start: ['a'], evict: [], wait: ['b capacity']},
 	{name: 'full, equal priorities: nobody is evicted', waiting: [w('a', 5)], holders: [h('x', 5)], capacity: 1, tell: [['a', null]], start: [], evict: [], wait: ['a capacity']},
@@ -25,12 +26,16 @@ const table: Array<{name: string; waiting: Waiting[]; holders: Holder[]; capacit
 	{name: 'eviction stops at the first waiter that does not outrank', waiting: [w('a', 9), w('b', 1)], holders: [h('x', 2), h('y', 1)], capacity: 2, start: [], evict: ['y<-a'], wait: []},
 	{name: 'a blocked task is told its dependency', waiting: [], holders: [], capacity: 1, tell: [['a', 'waiting for db (ready): db is starting']], start: [], evict: [], wait: ['a dependency']},
 	{name: 'over capacity after a reload: nothing starts', waiting: [w('a')], holders: [h('x', null), h('y', null)], capacity: 1, tell: [['a', null]], start: [], evict: [], wait: ['a capacity']},
+	{name: 'held (no descriptors): nothing starts, everyone is told', waiting: [w('a'), w('b')], holders: [], capacity: null, tell: [['a', null], ['b', null]], held: fds, start: [], evict: [], wait: ['a descriptors', 'b descriptors']},
+	{name: 'held: a free slot stays free', waiting: [w('a')], holders: [], capacity: 4, tell: [['a', null]], held: fds, start: [], evict: [], wait: ['a descriptors']},
+	{name: 'held: nobody is evicted for a start that cannot happen', waiting: [w('a', 9)], holders: [h('x', 1)], capacity: 1, held: fds, start: [], evict: [], wait: []},
+	{name: 'held: a blocked task is told its dependency still', waiting: [], holders: [], capacity: null, tell: [['a', 'waiting for db (ready): db is starting']], held: fds, start: [], evict: [], wait: ['a dependency']},
 ];
 
 describe('planAdmission: who starts, who is evicted, who is told', () => {
 	for (const row of table) {
 		it(row.name, () => {
-			const plan = planAdmission({waiting: row.waiting, holders: row.holders, capacity: row.capacity, tell: (row.tell ?? []).map(([id, blockedBy]) => ({id, blockedBy}))});
+			const plan = planAdmission({waiting: row.waiting, holders: row.holders, capacity: row.capacity, tell: (row.tell ?? []).map(([id, blockedBy]) => ({id, blockedBy})), held: row.held ?? null});
 			assert.deepEqual(plan.start, row.start);
 			assert.deepEqual(plan.evict.map(e => `${e.id}<-${/evicted by (\S+)/.exec(e.reason)?.[1]}`), row.evict);
 			assert.deepEqual(plan.wait.map(x => `${x.id} ${x.cause}`), row.wait);

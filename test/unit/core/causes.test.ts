@@ -71,4 +71,10 @@ describe('causes', () => {
 		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawned', pid: 10}, {type: 'stop', shutdown: true}]).at(-1), 'stopping:shutdown');
 		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawn-failed', message: 'command not found: x'}], job).at(-1), 'failed:spawn_failed');
 	});
+
+	it('a start that found no file descriptor, and the queue holding everyone for them, say descriptors', () => {
+		const fds = 'waiting for file descriptors: limit 64 reached; raise LimitNOFILE / ulimit -n';
+		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawn-failed', message: fds, wait: true}]).at(-1), 'queued:descriptors');
+		assert.deepEqual(causes([{type: 'start'}, {type: 'wait', reason: fds, cause: 'descriptors'}]).at(-1), 'queued:descriptors');
+	});
 });

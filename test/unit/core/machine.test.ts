@@ -15,6 +15,7 @@ const events: Record<string, TaskEvent> = {
 	admit: {type: 'admit'},
 	spawned: {type: 'spawned', pid: 200},
 	'spawn-failed': {type: 'spawn-failed', message: 'command not found: x'},
+	'spawn-waits': {type: 'spawn-failed', message: 'waiting for file descriptors: limit 64 reached; raise LimitNOFILE / ulimit -n', wait: true},
 	ready: {type: 'ready'},
 	exited: {type: 'exited', pid: 100, code: 1, signal: null},
 	timer: {type: 'timer'},
@@ -32,16 +33,16 @@ const events: Record<string, TaskEvent> = {
  * (`enqueue`, `spawn`, or a signal name), in order. A blank effect list means none.
  */
 const table: Record<StateKind, Record<string, string>> = {
-	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped', retry: 'stopped', wait: 'stopped', adopt: 'stopping SIGTERM'},
-	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued', retry: 'queued', wait: 'queued', adopt: 'stopping SIGTERM'},
-	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'starting', wait: 'starting', adopt: 'starting'},
-	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'running', wait: 'running', adopt: 'running'},
-	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff', retry: 'backoff', wait: 'backoff', adopt: 'stopping SIGTERM'},
-	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping', retry: 'stopping', wait: 'stopping', adopt: 'stopping'},
-	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT', retry: 'paused', wait: 'paused', adopt: 'paused'},
-	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed', retry: 'completed', wait: 'completed', adopt: 'stopping SIGTERM'},
-	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed', retry: 'queued enqueue', wait: 'failed', adopt: 'stopping SIGTERM'},
-	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal', retry: 'queued enqueue', wait: 'fatal', adopt: 'stopping SIGTERM'},
+	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', 'spawn-waits': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped', retry: 'stopped', wait: 'stopped', adopt: 'stopping SIGTERM'},
+	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', 'spawn-waits': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued', retry: 'queued', wait: 'queued', adopt: 'stopping SIGTERM'},
+	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', 'spawn-waits': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'starting', wait: 'starting', adopt: 'starting'},
+	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', 'spawn-waits': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'running', wait: 'running', adopt: 'running'},
+	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', 'spawn-waits': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff', retry: 'backoff', wait: 'backoff', adopt: 'stopping SIGTERM'},
+	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', 'spawn-waits': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping', retry: 'stopping', wait: 'stopping', adopt: 'stopping'},
+	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', 'spawn-waits': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT', retry: 'paused', wait: 'paused', adopt: 'paused'},
+	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', 'spawn-waits': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed', retry: 'completed', wait: 'completed', adopt: 'stopping SIGTERM'},
+	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', 'spawn-waits': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed', retry: 'queued enqueue', wait: 'failed', adopt: 'stopping SIGTERM'},
+	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', 'spawn-waits': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal', retry: 'queued enqueue', wait: 'fatal', adopt: 'stopping SIGTERM'},
 };
 
 function record(state: TaskState, changes: Partial<TaskRecord> = {}): TaskRecord {
@@ -257,6 +258,37 @@ describe('transition: scenarios', () => {
 		r = transition(r, {type: 'spawn-failed', message: 'command not found: nope'}, spec, t0).record;
 		assert.equal(r.state.kind, 'backoff');
 		assert.match(r.state.reason, /command not found: nope/);
+	});
+
+	it('a start that found no file descriptor waits in the queue, however often, and is never fatal', () => {
+		const s = makeSpec({starttimeMs: 0, startretries: 1});
+		const waits: TaskEvent = {type: 'spawn-failed', message: 'waiting for file descriptors: limit 64 reached; raise LimitNOFILE / ulimit -n', wait: true};
+		let r = transition(started(s), {type: 'restart'}, s, t0).record;
+		r = transition(r, {type: 'exited', pid: 100, code: null, signal: 'SIGTERM'}, s, t0).record;
+		const before = r;
+		for (let i = 0; i < 5; i++) {
+			r = transition(r, {type: 'admit'}, s, t0).record;
+			const next = transition(r, waits, s, t0);
+			r = next.record;
+			assert.equal(r.state.kind, 'queued');
+			assert.equal(r.cause, 'descriptors');
+			assert.match(r.state.reason, /waiting for file descriptors: limit 64/);
+			assert.deepEqual(next.effects, [{type: 'enqueue'}]);
+			assert.deepEqual([r.attempt, r.restarts, r.failures], [before.attempt, before.restarts, before.failures]);
+		}
+
+		r = transition(r, {type: 'admit'}, s, t0).record;
+		r = transition(r, {type: 'spawned', pid: 101}, s, t0).record;
+		assert.equal(r.state.kind, 'running');
+		assert.deepEqual([r.attempt, r.restarts], [2, 1]);
+	});
+
+	it('without `wait` the same failure counts as a failed start', () => {
+		const s = makeSpec({starttimeMs: 0, startretries: 0});
+		let r = transition(initialRecord(t0), {type: 'start'}, s, t0).record;
+		r = transition(r, {type: 'admit'}, s, t0).record;
+		r = transition(r, {type: 'spawn-failed', message: 'cannot spawn x: pipe EMFILE: Too many open files'}, s, t0).record;
+		assert.equal(r.state.kind, 'fatal');
 	});
 });
 

@@ -4,7 +4,9 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, it} from 'node:test';
 import {TmError} from '../../../src/core/errors.js';
+import {accessFor} from '../../../src/core/log/file-access.js';
 import {LogFile} from '../../../src/core/log/log-file.js';
+import {resolveGroup} from '../../../src/core/process/users.js';
 import type {LogSpec} from '../../../src/core/model.js';
 
 const plain: LogSpec = {maxSize: 0, backups: 0, timestamps: false};
@@ -330,5 +332,44 @@ describe('LogFile', () => {
 		const mbps = total / 1024 / 1024 / seconds;
 		// Far above 100 MB/s on a normal machine; the bound is loose to survive busy CI.
 		assert.ok(mbps > 50, `${mbps.toFixed(0)} MB/s`);
+	});
+});
+
+describe('LogFile: who may read it', () => {
+	it('creates its file 0600 and the folders it makes 0700, after a rotation too; an existing file keeps its mode', () => {
+		const file = join(dir, 'a', 'b', 'task.out.log');
+		const log = LogFile.open(file, {maxSize: 10, backups: 1, timestamps: false}, fixedNow);
+		log.write(Buffer.from('0123456789\nmore\n'));
+		log.close();
+		assert.equal(statSync(file).mode & 0o777, 0o600);
+		assert.equal(statSync(`${file}.1`).mode & 0o777, 0o600);
+		assert.equal(statSync(join(dir, 'a')).mode & 0o777, 0o700);
+		assert.equal(statSync(join(dir, 'a', 'b')).mode & 0o777, 0o700);
+		const old = join(dir, 'old.log');
+		writeFileSync(old, '', {mode: 0o644});
+		LogFile.open(old, plain, fixedNow).close();
+		assert.equal(statSync(old).mode & 0o777, 0o644);
+	});
+
+	it('a job log made at its first write is 0600 too', () => {
+		const file = join(dir, 'jobs', 'job.out.log');
+		const log = LogFile.open(file, plain, fixedNow, true);
+		log.write(Buffer.from('hello\n'));
+		log.close();
+		assert.equal(statSync(file).mode & 0o777, 0o600);
+		assert.equal(statSync(join(dir, 'jobs')).mode & 0o777, 0o700);
+	});
+
+	const users = resolveGroup('users');
+	const skip = process.getuid?.() !== 0 ? 'giving a file to a group needs root' : users.ok ? false : 'no group "users" in /etc/group';
+	it('shared with a group: 0640 and the group\'s, and the folders it makes 0750 and the group\'s', {skip}, () => {
+		const gid = users.ok ? users.value : -1;
+		const file = join(dir, 'shared', 'web.out.log');
+		LogFile.open(file, plain, fixedNow, false, accessFor('users')).close();
+		assert.equal(statSync(file).mode & 0o777, 0o640);
+		assert.equal(statSync(file).gid, gid);
+		assert.equal(statSync(join(dir, 'shared')).mode & 0o777, 0o750);
+		assert.equal(statSync(join(dir, 'shared')).gid, gid);
+		assert.deepEqual(accessFor('no-such-group-here'), accessFor(null), 'a group that does not exist shares nothing');
 	});
 });
