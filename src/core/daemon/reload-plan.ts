@@ -17,6 +17,14 @@ export type ReloadPlan = {
 	daemon: string[];
 };
 
+/** `taskmaster:` keys the running daemon cannot take on: they are read once, at its start. */
+const readAtStart: ReadonlySet<string> = new Set(['logfile', 'email', 'smtp', 'alerts', 'http', 'http_token', 'sample_interval']);
+
+/** Whether a changed `taskmaster:` key waits for the daemon's next start (the others apply at once). */
+export function needsRestart(key: string): boolean {
+	return readAtStart.has(key);
+}
+
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** A spec field as the config spells it: `stoptimeMs` → `stoptime`, `maxRunning` → `max_running`. */

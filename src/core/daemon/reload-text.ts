@@ -3,6 +3,7 @@
  * SIGHUP on stderr.
  */
 import type {ReloadResult} from '../ipc/methods.js';
+import {needsRestart} from './reload-plan.js';
 
 export function formatPlan(plan: ReloadResult): string {
 	const lines: string[] = [];
@@ -19,11 +20,17 @@ export function formatPlan(plan: ReloadResult): string {
 	}
 
 	list('unchanged', plan.unchanged);
-	if (plan.daemon.length > 0) {
-		lines.push(`${'daemon'.padEnd(10)}${plan.daemon.join(', ')} changed`);
+	const later = plan.daemon.filter(key => needsRestart(key));
+	const now = plan.daemon.filter(key => !needsRestart(key));
+	if (now.length > 0) {
+		lines.push(`${'daemon'.padEnd(10)}${now.join(', ')} changed`);
 	}
 
-	const nothing = plan.added.length + plan.removed.length + plan.changed.length === 0;
+	if (later.length > 0) {
+		lines.push(`${'daemon'.padEnd(10)}${later.join(', ')} changed: ${plan.applied ? 'takes' : 'would take'} effect when the daemon starts again (tm down, then tm up)`);
+	}
+
+	const nothing = plan.added.length + plan.removed.length + plan.changed.length + now.length === 0;
 	const verdict = plan.applied ? (nothing ? 'nothing to do' : 'applied') : 'dry run: nothing was changed';
 	return `${lines.join('\n')}${lines.length > 0 ? '\n' : ''}${verdict}\n`;
 }

@@ -25,6 +25,29 @@ after(() => {
 const program = (name: string, cmd: string, extra = '') => `  ${name}:\n    cmd: ${cmd}\n    starttime: 0\n    stoptime: 2\n${extra}`;
 
 describe('tm reload', () => {
+	it('says a daemon key it applied was applied, and which keys wait for the next start', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		const file = path.join(dir, 'tm.yaml');
+		const config = (daemonKeys: string) => `taskmaster:\n${daemonKeys}programs:\n${program('one', 'sleep 1000')}${program('two', 'sleep 1000')}`;
+		writeFileSync(file, config('  max_running: 1\n'));
+		runTm(['up', '--foreground'], {cwd: dir});
+		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
+		const running = async () => (JSON.parse((await cli('status', '--json')).out || '{"tasks":[]}') as StatusDoc).tasks.filter(t => t.state === 'running').length;
+		await waitFor(running, count => count === 1, {what: 'one task running under max_running 1'});
+		writeFileSync(file, config('  max_running: 2\n  sample_interval: 500ms\n'));
+		const human = await cli('reload');
+		assert.equal(human.code, 0, human.err);
+		assert.match(human.out, /daemon +max_running changed\n/);
+		assert.match(human.out, /daemon +sample_interval changed: takes effect when the daemon starts again/);
+		assert.match(human.out, /\napplied\n$/);
+		assert.doesNotMatch(human.out, /nothing to do/);
+		await waitFor(running, count => count === 2, {what: 'both tasks running once max_running is 2'});
+		writeFileSync(file, config('  max_running: 2\n  sample_interval: 1s\n'));
+		assert.match((await cli('reload')).out, /takes effect when the daemon starts again \(tm down, then tm up\)\nnothing to do\n$/);
+		await cli('down');
+	});
+
 	it('restarts only what changed, keeps unchanged pids, and refuses an invalid file whole', async () => {
 		const dir = tempDir();
 		const home = path.join(dir, 'home');
