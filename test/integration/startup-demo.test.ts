@@ -43,7 +43,10 @@ describe('the demo', () => {
 	it('serves, crashes and backs off, sends heartbeats, reports progress', async () => {
 		const dir = tempDir('tm-demo-');
 		const port = await freePort();
-		writeFileSync(path.join(dir, 'demo.yaml'), readFileSync(demo, 'utf8').replaceAll('8765', String(port)));
+		const consolePort = await freePort();
+		const yaml = readFileSync(demo, 'utf8');
+		assert.match(yaml, /http: 127\.0\.0\.1:4242/, 'the demo turns on tm\'s web console');
+		writeFileSync(path.join(dir, 'demo.yaml'), yaml.replaceAll('8765', String(port)).replace('127.0.0.1:4242', `127.0.0.1:${consolePort}`));
 		const daemon = runTm(['up', '--foreground', '-c', 'demo.yaml'], {cwd: dir});
 		const home = path.join(dir, 'home');
 		const tasks = async () => {
@@ -54,7 +57,7 @@ describe('the demo', () => {
 		const seen = await waitFor(
 			tasks,
 			list =>
-				(!python || byName(list, 'web')?.state === 'running') &&
+				(!python || byName(list, 'site')?.state === 'running') &&
 				(byName(list, 'crashy')?.restarts ?? 0) >= 1 &&
 				byName(list, 'heartbeat')?.heartbeatAt !== null &&
 				byName(list, 'heartbeat')?.state === 'running' &&
@@ -68,6 +71,8 @@ describe('the demo', () => {
 			assert.equal(page.status, 200);
 		}
 
+		const consolePage = await fetch(`http://127.0.0.1:${console}/`);
+		assert.equal(consolePage.status, 200, 'tm\'s web console answers');
 		daemon.child.kill('SIGTERM');
 		assert.equal(await daemon.exited, 0, daemon.stderr());
 		rmSync(dir, {recursive: true, force: true});
