@@ -71,7 +71,7 @@ describe('the demo', () => {
 			assert.equal(page.status, 200);
 		}
 
-		const consolePage = await fetch(`http://127.0.0.1:${console}/`);
+		const consolePage = await fetch(`http://127.0.0.1:${consolePort}/`);
 		assert.equal(consolePage.status, 200, 'tm\'s web console answers');
 		daemon.child.kill('SIGTERM');
 		assert.equal(await daemon.exited, 0, daemon.stderr());
