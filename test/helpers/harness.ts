@@ -41,8 +41,27 @@ export type Harness = {
 	cleanup(): Promise<void>;
 };
 
+const made: string[] = [];
+
+/** Every temp folder a test file made goes when its process exits (TM_KEEP_TEMP=1 keeps them to look at). */
+function removeMade(): void {
+	for (const dir of made) {
+		try {
+			rmSync(dir, {recursive: true, force: true});
+		} catch {
+			// a process the test started may still hold it; the system's temp cleaning takes the rest
+		}
+	}
+}
+
 export function tempDir(prefix = 'tm-test-'): string {
-	return mkdtempSync(path.join(os.tmpdir(), prefix));
+	const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+	if (made.length === 0 && process.env['TM_KEEP_TEMP'] !== '1') {
+		process.once('exit', removeMade);
+	}
+
+	made.push(dir);
+	return dir;
 }
 
 export function harness(
