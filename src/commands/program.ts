@@ -85,6 +85,8 @@ export async function createProgram(deps: Deps, done: (code: number) => void, ar
 		.option('--socket <path>', 'control socket (default $TM_HOME/tm.sock)')
 		.option('--home <dir>', 'state folder (default $TM_HOME, else ~/.local/state/tm)')
 		.showHelpAfterError()
+		// Every command's --help lists --json, --socket and --home too.
+		.configureHelp({showGlobalOptions: true})
 		.exitOverride()
 		.configureOutput({
 			writeOut: text => deps.io.out(text),
