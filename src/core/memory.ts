@@ -14,12 +14,10 @@ export const settleMs = 3000;
 
 export class StartupPages {
 	readonly #clock: Clock;
-	readonly #onReleased: (bytes: number) => void;
 	#timer: TimerHandle | null = null;
 
-	constructor(clock: Clock, onReleased: (bytes: number) => void) {
+	constructor(clock: Clock) {
 		this.#clock = clock;
-		this.#onReleased = onReleased;
 	}
 
 	/** A burst of work (start-up, a reload) is over: release its pages once things stay quiet. */
@@ -31,10 +29,8 @@ export class StartupPages {
 		this.#timer?.cancel();
 		this.#timer = this.#clock.at(this.#clock.now() + settleMs, () => {
 			this.#timer = null;
-			const bytes = tmAddon()?.pageOutExecutable() ?? 0;
-			if (bytes > 0) {
-				this.#onReleased(bytes);
-			}
+			// Nothing a user acts on: not logged (the RSS in tm status shows it).
+			tmAddon()?.pageOutExecutable();
 		});
 	}
 

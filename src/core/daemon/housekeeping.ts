@@ -41,7 +41,7 @@ export class Housekeeping {
 	#pruneTimer: TimerHandle | null = null;
 
 	constructor(deps: HousekeepingDeps) {
-		const {engine, clock, home, log, warn, socketPath} = deps;
+		const {engine, clock, home, warn, socketPath} = deps;
 		this.#deps = deps;
 		this.monitor = new Monitor({
 			engine,
@@ -53,7 +53,7 @@ export class Housekeeping {
 			onWarning: warn,
 		});
 		this.#schedules = new Schedules(engine, clock, warn);
-		this.#pages = new StartupPages(clock, bytes => log.note('start-up pages released', {mib: Math.round(bytes / 1048576)}));
+		this.#pages = new StartupPages(clock);
 	}
 
 	/** The last host sample, or null before the first. */
