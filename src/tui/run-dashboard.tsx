@@ -11,6 +11,7 @@ import {render} from 'ink';
 import type {Connector} from '../core/client/seam.js';
 import {TmError} from '../core/errors.js';
 import {App} from './app.js';
+import {asciiWrites} from './ascii-terminal.js';
 import {systemClock, type Clock} from './clock.js';
 import {Profiler} from './profile.js';
 import {Session} from './session.js';
@@ -111,7 +112,12 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 	const offSignals = options.onSignal(['SIGTERM', 'SIGHUP', 'SIGINT'], () => finish(0));
 
 	stdout.write(enterScreen);
-	const theme = createTheme(themeOptionsFromEnv(env, options.lowBandwidth));
+	const themeOptions = themeOptionsFromEnv(env, options.lowBandwidth);
+	if (!themeOptions.unicode) {
+		asciiWrites(stdout);
+	}
+
+	const theme = createTheme(themeOptions);
 	const instance = render(
 		<App
 			session={session}

@@ -11,7 +11,9 @@ import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {systemClock} from '../../src/core/clock.js';
 import {RpcServer} from '../../src/core/ipc/server.js';
+import type {TaskStatus} from '../../src/core/ipc/methods.js';
 import {tm} from '../helpers/cli.js';
+import {task} from '../helpers/dashboard-fixtures.js';
 import {tempDir} from '../helpers/harness.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -30,9 +32,9 @@ function scratch(): string {
 	return dir;
 }
 
-async function fakeDaemon(): Promise<string> {
+async function fakeDaemon(tasks: TaskStatus[] = []): Promise<string> {
 	const socketPath = path.join(scratch(), 'tm.sock');
-	const doc = {daemon: {pid: 1, startedAt: new Date().toISOString(), version: 'test', home: '/h', config: null}, tasks: []};
+	const doc = {daemon: {pid: 1, startedAt: new Date().toISOString(), version: 'test', home: '/h', config: null}, tasks};
 	const server = new RpcServer({
 		socketPath,
 		version: 'test',
@@ -44,19 +46,19 @@ async function fakeDaemon(): Promise<string> {
 	return socketPath;
 }
 
-type Written = {code: number; written: string; entered: boolean; raw: boolean};
+type Written = {code: number; written: string; entered: boolean; raw: boolean; nonAscii: string[]};
 
 /**
  * Runs the dashboard in a child with fake TTY streams. The child prints, as its last line,
  * the exit code and the escape sequences written to the "terminal" (JSON).
  */
-function child(socketPath: string, how: 'quit' | 'sigterm' | 'crash'): Promise<{code: number | null; result: Written; stderr: string}> {
+function child(socketPath: string, how: 'quit' | 'sigterm' | 'crash', {lang = 'C.UTF-8', paintedWhen = 'no tasks'} = {}): Promise<{code: number | null; result: Written; stderr: string}> {
 	const script = `
 import {EventEmitter} from 'node:events';
 import {runDashboard} from ${JSON.stringify(path.join(root, 'src/tui/run-dashboard.tsx'))};
 import {SocketClient} from ${JSON.stringify(path.join(root, 'src/core/client/socket-client.ts'))};
 let painted = () => {};
-class Tty extends EventEmitter { isTTY = true; columns = 80; rows = 24; written = ''; write(s) { this.written += s; if (this.written.includes('no tasks')) painted(); return true; } }
+class Tty extends EventEmitter { isTTY = true; columns = 80; rows = 24; written = ''; write(s) { this.written += s; if (this.written.includes(${JSON.stringify(paintedWhen)})) painted(); return true; } }
 class Keys extends EventEmitter { isTTY = true; raw = false; setRawMode(on) { this.raw = on; return this; } setEncoding() {} ref() {} unref() {} pause() {} resume() {} read() { return null; } }
 const stdout = new Tty();
 const stdin = new Keys();
@@ -78,12 +80,12 @@ const code = await runDashboard({
 	connect: () => SocketClient.connect(${JSON.stringify(socketPath)}),
 	intervalMs: 1000,
 	lowBandwidth: false,
-	env: {LANG: 'C.UTF-8'},
+	env: {LANG: ${JSON.stringify(lang)}},
 	stdin, stdout, stderr: process.stderr,
 	onSignal: (signals, handler) => { term = () => handler('SIGTERM'); return () => {}; },
 });
 clearInterval(pressing);
-process.stdout.write('\\n' + JSON.stringify({code, written: stdout.written.slice(-40), entered: stdout.written.startsWith('\\u001b[?1049h'), raw: stdin.raw}) + '\\n');
+process.stdout.write('\\n' + JSON.stringify({code, written: stdout.written.slice(-40), entered: stdout.written.startsWith('\\u001b[?1049h'), raw: stdin.raw, nonAscii: [...new Set(stdout.written.match(/[^\\x00-\\x7f]/gu) ?? [])]}) + '\\n');
 `;
 	const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, CI: 'true'}});
 	let stdout = '';
@@ -115,6 +117,16 @@ describe('tm top gives the terminal back', () => {
 			}
 		});
 	}
+});
+
+describe('tm top in a locale that is not UTF-8', () => {
+	it('writes ASCII only, empty cells and cut names included', {timeout: 60_000}, async () => {
+		const socketPath = await fakeDaemon([task('a-task-whose-name-is-far-too-long-for-its-column', {state: 'queued', pid: null, cpu: null, memory: null})]);
+		const {code, result, stderr} = await child(socketPath, 'quit', {lang: 'C', paintedWhen: 'a-task-whose'});
+		assert.equal(code, 0, stderr);
+		assert.ok(result.entered);
+		assert.deepEqual(result.nonAscii, [], 'no byte outside ASCII reached the terminal');
+	});
 });
 
 describe('tm top refuses what it cannot do', () => {
