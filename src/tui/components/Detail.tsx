@@ -75,7 +75,8 @@ function runRows(add: Add, task: TaskStatus, detail: TaskDetail | null, now: num
 	const hbHue = level === 'overdue' ? theme.hue('red') : level === 'late' ? theme.hue('yellow') : level === 'ok' ? theme.hue('green') : undefined;
 	add(
 		'heartbeat',
-		detail ? `every ${ms(detail.heartbeatIntervalMs)} · ` : '',
+		// heartbeat_interval is what tm expects, not what the task does; the watchdog is what it enforces.
+		detail ? `expected every ${ms(detail.heartbeatIntervalMs)} · ` : '',
 		`watchdog ${task.watchdogMs ? ms(task.watchdogMs) : 'off'} · `,
 		{text: hbAge === null ? 'none yet' : `last ${shortDuration(hbAge)} ago${level === 'overdue' ? ' (overdue)' : ''}`, hue: hbHue},
 	);

@@ -151,7 +151,7 @@ describe('Dashboard at 80x24', () => {
 			/restart +unexpected · exit codes 0 · stop SIGTERM then KILL after 10s/,
 			/retries +1\/3 failed starts · 2 restarts · attempt 1/,
 			/last exit +exit 1 at \d\d:\d\d:\d\d \(1m30s ago\)/,
-			/heartbeat +every 10s · watchdog 30s · last 4s ago/,
+			/heartbeat +expected every 10s · watchdog 30s · last 4s ago/,
 			/progress +42% copying 3\/7/,
 			/checkpoint +2\.0K/,
 			/stdout +\/home\/logs\/web:0\.out\.log/,
