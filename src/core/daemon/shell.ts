@@ -68,7 +68,9 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
 		throw error;
 	}
 
-	const tasks = daemon.engine.list().length;
+	// Finished jobs kept for their history are not supervised.
+	const over = new Set(['completed', 'failed', 'fatal', 'stopped']);
+	const tasks = daemon.engine.list().filter(task => task.spec.kind === 'service' || !over.has(task.record.state.kind)).length;
 	const {file, home, socketPath, env} = options;
 	err.now(`tm: supervising ${tasks} tasks from ${file} (home ${home}, socket ${socketPath}); Ctrl-C stops them all\n`);
 	const offHup = options.onSignal(['SIGHUP'], () => reloadOnHup(daemon, err));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
+import {tm} from '../../helpers/cli.js';
 import {tempDir} from '../../helpers/harness.js';
 import {daemonLog, killAllTm, runTm} from '../../helpers/tm-process.js';
 import {alive, waitFor} from '../../helpers/wait.js';
@@ -32,6 +33,26 @@ describe('tm up --foreground', () => {
 
 		assert.match(readFileSync(`${out}.1`, 'utf8'), /flappy (starting|backoff) -> /);
 		assert.match(readFileSync(out, 'utf8'), /tm: all tasks stopped\n$/, 'the last lines are in tmd.out itself');
+	});
+
+	it('counts the programs and the jobs still to run, not the finished jobs kept for their history', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  web:\n    cmd: sleep 1000\n    starttime: 0\n');
+		const first = runTm(['up', '--foreground'], {cwd: dir});
+		const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
+		await waitFor(async () => (await cli('status', '--json')).code, code => code === 0, {what: 'the daemon to answer'});
+		for (const n of [1, 2, 3]) {
+			assert.equal((await tm(['run', '--wait', '--home', home, '--', 'sh', '-c', `exit ${n === 3 ? 1 : 0}`], {cwd: dir, env: {HOME: dir}})).code, n === 3 ? 1 : 0);
+		}
+
+		await cli('down');
+		await first.exited;
+		const second = runTm(['up', '--foreground'], {cwd: dir});
+		await waitFor(() => second.stderr(), text => text.includes('supervising'), {what: 'the supervising line'});
+		assert.match(second.stderr(), /tm: supervising 1 tasks from /);
+		await cli('down');
+		await second.exited;
 	});
 
 	it('supervises the config, logs events, and stops everything on SIGTERM', async () => {
