@@ -32,12 +32,18 @@ export function parseStates(values: string[]): StateKind[] {
 
 export const tasksHeader = ['ID', 'NAME', 'STATE', 'PID', 'PRIORITY', 'ATTEMPT', 'PROGRESS', 'REASON'];
 
+/**
+ * A backoff's reason with the time left: the machine's reason ends with the whole delay
+ * (`exit 1; retry 1/3 in 2s`), which the countdown replaces rather than follows.
+ */
+function backoffReason(reason: string, left: string): string {
+	const delay = / in \d[\dms.]*$/;
+	return delay.test(reason) ? reason.replace(delay, ` in ${left}`) : `${reason}; retry in ${left}`;
+}
+
 export function tasksRow(task: TaskStatus, now: number): string[] {
 	const progress = task.progress === null ? '-' : `${task.progress}%${task.progressText ? ` ${task.progressText}` : ''}`;
-	const reason =
-		task.state === 'backoff' && task.backoffUntil
-			? `${task.reason}; retry in ${formatDuration(Math.max(0, Date.parse(task.backoffUntil) - now))}`
-			: task.reason;
+	const reason = task.state === 'backoff' && task.backoffUntil ? backoffReason(task.reason, formatDuration(Math.max(0, Date.parse(task.backoffUntil) - now))) : task.reason;
 	// A job's name is its program (`--name`, else its id); a program's instance is named by its id.
 	const name = task.kind === 'job' ? task.program : task.name;
 	return [task.id, name, task.state, task.pid === null ? '-' : String(task.pid), String(task.priority), String(task.attempt), progress, reason];

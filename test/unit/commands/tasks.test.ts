@@ -24,6 +24,9 @@ describe('tm tasks', () => {
 		assert.deepEqual(tasksRow(base, 0), ['j-1', 'j-1', 'running', '42', '5', '1', '-', 'started']);
 		assert.deepEqual(tasksRow({...base, program: 'backup'}, 0).slice(0, 2), ['j-1', 'backup']);
 		assert.deepEqual(tasksRow({...base, progress: 42, progressText: 'copying 3/7'}, 0)[6], '42% copying 3/7');
+		// The machine's reason names the whole delay; the countdown takes its place, once.
+		assert.equal(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1; retry 1/3 in 2s', backoffUntil: new Date(2000).toISOString()}, 1000)[7], 'exit 1; retry 1/3 in 1s');
+		assert.equal(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1; restart in 1874ms', backoffUntil: new Date(1874).toISOString()}, 874)[7], 'exit 1; restart in 1s');
 		assert.deepEqual(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1', backoffUntil: new Date(4000).toISOString()}, 1000).slice(3), [
 			'-',
 			'5',
