@@ -302,6 +302,21 @@ describe('web view', () => {
 });
 
 describe('web view access', () => {
+	it('answers a program with several instances by listing them (300), in text and JSON', async () => {
+		const web = await webDaemon('programs:\n  pair:\n    cmd: sleep 1000\n    numprocs: 2\n    autostart: false\n');
+		try {
+			const text = await fetch(`${web.url}/logs/pair`);
+			assert.equal(text.status, 300);
+			assert.equal(await text.text(), 'pair has 2 instances: /logs/pair%3A0, /logs/pair%3A1\n');
+			const json = await fetch(`${web.url}/api/logs/pair`);
+			assert.equal(json.status, 300);
+			assert.deepEqual(((await json.json()) as {error: {code: string; instances: string[]}}).error, {code: 'E_AMBIGUOUS', message: 'pair has 2 instances: /logs/pair%3A0, /logs/pair%3A1', instances: ['pair:0', 'pair:1']});
+			assert.equal((await fetch(`${web.url}/logs/pair:1`)).status, 200);
+		} finally {
+			await web.cleanup();
+		}
+	});
+
 	it('with http_token: 401 without it; a bearer token, or ?token= once and then its cookie', async () => {
 		const web = await webDaemon('taskmaster:\n  http_token: s3cret\nprograms:\n  a:\n    cmd: sleep 1000\n    autostart: false\n');
 		try {

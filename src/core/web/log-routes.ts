@@ -27,10 +27,14 @@ export type LogRouteDeps = {
 const isUnknownTask = (error: unknown): boolean => error instanceof TmError && error.code === 'E_UNKNOWN_TASK';
 
 /** The task a URL names: its id, else a program (or glob) with one task; null when none or several. */
-async function taskId(client: TmClient, name: string): Promise<string | null> {
+/** The task a name selects: one task, the instances of a program with several, or none. */
+type Found = {id: string} | {instances: string[]} | null;
+
+async function findTask(client: TmClient, name: string): Promise<Found> {
 	try {
 		const {tasks} = await client.call('status', {names: [name]});
-		return tasks.find(task => task.id === name)?.id ?? (tasks.length === 1 ? (tasks[0]?.id ?? null) : null);
+		const exact = tasks.find(task => task.id === name) ?? (tasks.length === 1 ? tasks[0] : undefined);
+		return exact === undefined ? (tasks.length > 1 ? {instances: tasks.map(task => task.id)} : null) : {id: exact.id};
 	} catch (error) {
 		if (isUnknownTask(error)) {
 			return null;
@@ -40,15 +44,32 @@ async function taskId(client: TmClient, name: string): Promise<string | null> {
 	}
 }
 
-const unknownTaskJson = (exchange: Exchange, name: string): void =>
-	sendJson(exchange.response, 404, {error: {code: 'E_UNKNOWN_TASK', message: `no such task: ${name}`}});
+const notOne = (name: string, found: Found): string =>
+	found !== null && 'instances' in found
+		? `${name} has ${found.instances.length} instances: ${found.instances.map(id => `/logs/${encodeURIComponent(id)}`).join(', ')}`
+		: `no such task: ${name}`;
+
+/** The task's id, or null once the answer (no such task, or a program's instances: 300) is sent. */
+async function taskIdOr(client: TmClient, name: string, refuse: (status: number, message: string, instances: string[]) => void): Promise<string | null> {
+	const found = await findTask(client, name);
+	if (found !== null && 'id' in found) {
+		return found.id;
+	}
+
+	refuse(found === null ? 404 : 300, notOne(name, found), found === null ? [] : found.instances);
+	return null;
+}
+
+const refuseJson =
+	(exchange: Exchange) =>
+	(status: number, message: string, instances: string[]): void =>
+		sendJson(exchange.response, status, {error: {code: status === 404 ? 'E_UNKNOWN_TASK' : 'E_AMBIGUOUS', message, ...(instances.length > 0 ? {instances} : {})}});
 
 const asText = (lines: LogLineDoc[]): string => lines.map(line => `${line.text}\n`).join('');
 
 export async function taskLogJson({client}: LogRouteDeps, exchange: Exchange, name: string): Promise<void> {
-	const id = await taskId(client, name);
+	const id = await taskIdOr(client, name, refuseJson(exchange));
 	if (id === null) {
-		unknownTaskJson(exchange, name);
 		return;
 	}
 
@@ -60,9 +81,8 @@ export async function taskLogJson({client}: LogRouteDeps, exchange: Exchange, na
 /** A task's lines as SSE: the tail (or what came after `Last-Event-ID`), then each new line. */
 export async function taskLogStream({client, streams}: LogRouteDeps, exchange: Exchange, name: string): Promise<void> {
 	const {request, response, url} = exchange;
-	const id = await taskId(client, name);
+	const id = await taskIdOr(client, name, refuseJson(exchange));
 	if (id === null) {
-		unknownTaskJson(exchange, name);
 		return;
 	}
 
@@ -103,9 +123,8 @@ export async function taskLogStream({client, streams}: LogRouteDeps, exchange: E
 
 /** `curl /logs/web`: the lines as text; with `?follow=1`, like `tail -f`. */
 export async function taskLogText({client, streams}: LogRouteDeps, {response, url}: Exchange, name: string): Promise<void> {
-	const id = await taskId(client, name);
+	const id = await taskIdOr(client, name, (status, message) => sendText(response, status, `${message}\n`));
 	if (id === null) {
-		sendText(response, 404, `no such task: ${name}`);
 		return;
 	}
 
