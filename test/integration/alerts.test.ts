@@ -12,7 +12,7 @@ import {after, describe, it} from 'node:test';
 import type {StatusDoc} from '../../src/core/ipc/methods.js';
 import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';
-import {killAllTm, runTm} from '../helpers/tm-process.js';
+import {daemonLog, killAllTm, runTm} from '../helpers/tm-process.js';
 import {alive, waitFor} from '../helpers/wait.js';
 import {smtpSink, type SmtpSink} from '../helpers/smtp-sink.js';
 
@@ -111,7 +111,8 @@ programs: {}
 
 	it('an SMTP relay that is down is reported and retried, and supervision carries on', async () => {
 		const port = await closedPort();
-		const {daemon, cli, status} = setup(`taskmaster:
+		const {dir, daemon, cli, status} = setup(`taskmaster:
+  logfile: ./tmd.log
   email: ops@example.com
   smtp: {host: 127.0.0.1, port: ${port}}
   alerts: {batch: 100ms, crash_loop: {restarts: 2, within: 10m}}
@@ -124,6 +125,8 @@ ${loop}  web:
 			what: 'the failed send reported',
 			timeout: 20_000,
 		});
+		const logged = await waitFor(() => daemonLog(path.join(dir, 'tmd.log')).find(line => line.message === 'alert mail not sent'), line => line !== undefined, {what: 'the failed send in the daemon log'});
+		assert.match(JSON.stringify(logged), /"to":"ops@example\.com".*ECONNREFUSED/);
 		const at = (await status())?.tasks.find(t => t.id === 'loop')?.restarts ?? 0;
 		const later = await waitFor(status, doc => (doc?.tasks.find(t => t.id === 'loop')?.restarts ?? 0) > at + 5, {what: 'more restarts after the failure'});
 		const web = later?.tasks.find(t => t.id === 'web');

@@ -193,6 +193,8 @@ export class Alerter {
 				const delay = Math.min(this.#retry.initialMs * 2 ** (box.failures - 1), this.#retry.maxMs);
 				const next = retry && !this.#closed ? `; retrying in ${configDuration(delay)}` : '';
 				this.#options.warn?.(`alert mail to ${box.to} not sent (attempt ${box.failures})${next}: ${messageOf(error)}`);
+				// The daemon log too: where people look for what tm did, not only tmd.out.
+				this.#options.log?.('alert mail not sent', {to: box.to, attempt: box.failures, alerts: items.length + dropped, error: messageOf(error), retrying: next !== ''});
 				if (retry && !this.#closed) {
 					box.timer = this.#options.clock.at(this.#options.clock.now() + delay, () => {
 						box.timer = null;
