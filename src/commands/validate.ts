@@ -5,10 +5,11 @@ import {existsSync} from 'node:fs';
 import type {Command} from 'commander';
 import {formatIssue, loadConfigFile, resolveConfigPath, taskCount} from '../core/config/index.js';
 import {TmError} from '../core/errors.js';
+import {preflight} from '../core/preflight.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
 
-export type ValidateOptions = GlobalOptions & {config?: string};
+export type ValidateOptions = GlobalOptions & {config?: string; strict?: boolean};
 
 /** Finds the config file the way every command does (`-c`, ./tm.yaml, XDG). */
 export function configPath(explicit: string | undefined, deps: Deps): string {
@@ -50,13 +51,21 @@ export async function runValidate(options: ValidateOptions, deps: Deps): Promise
 	}
 
 	const tasks = taskCount(result.value);
+	// Well-formed; whether this machine can start it yet (a missing binary, folder or user) is a warning.
+	const warnings = preflight(result.value.programs, deps.env, deps.cwd);
+	const failed = options.strict === true && warnings.length > 0;
 	if (options.json) {
-		printJson(deps.io, {file, valid: true, issues: [], programs: result.value.programs.length, tasks});
+		printJson(deps.io, {file, valid: !failed, issues: [], warnings, programs: result.value.programs.length, tasks});
 	} else {
-		deps.io.out(`${file}: ok (${result.value.programs.length} programs, ${tasks} tasks)\n`);
+		for (const warning of warnings) {
+			deps.io.err(`${file}: ${failed ? 'error' : 'warning'}: programs.${warning.program}: ${warning.message}\n`);
+		}
+
+		const said = warnings.length === 0 ? '' : `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}${failed ? ' (--strict: errors)' : ''}`;
+		(failed ? deps.io.err : deps.io.out)(`${file}: ${failed ? 'not ready' : 'ok'} (${result.value.programs.length} programs, ${tasks} tasks${said})\n`);
 	}
 
-	return 0;
+	return failed ? 2 : 0;
 }
 
 export function registerValidate(program: Command, deps: Deps, done: (code: number) => void): void {
@@ -64,6 +73,7 @@ export function registerValidate(program: Command, deps: Deps, done: (code: numb
 		.command('validate')
 		.description('check a config file without a daemon')
 		.option('-c, --config <file>', 'config file (default ./tm.yaml)')
+		.option('--strict', 'treat warnings (a command, folder or user this machine does not have) as errors: exit 2')
 		.action(async (options: ValidateOptions, command: Command) => {
 			done(await runValidate({...command.optsWithGlobals(), ...options}, deps));
 		});

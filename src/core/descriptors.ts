@@ -159,11 +159,11 @@ export class Descriptors {
  * says it was for want of descriptors, the task waits with that reason and its log files are
  * closed while it waits (they are descriptors too); else a failed start.
  */
-export function startFailure(failure: unknown, starved: ((message: string) => string | null) | undefined, log: {close(): void}): TaskEvent {
+export function startFailure(failure: unknown, starved: ((message: string) => string | null) | undefined, log: {close(): void}, permanent = false): TaskEvent {
 	const message = typeof failure === 'string' ? failure : messageOf(failure);
 	const reason = starved?.(message) ?? null;
 	if (reason === null) {
-		return {type: 'spawn-failed', message};
+		return permanent ? {type: 'spawn-failed', message, permanent} : {type: 'spawn-failed', message};
 	}
 
 	try {

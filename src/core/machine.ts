@@ -41,7 +41,8 @@ export type TaskEvent =
 	 * The start failed. With `wait`, for want of something the daemon shares (file descriptors):
 	 * the task is queued again with `message` as its reason, the attempt not counted.
 	 */
-	| {type: 'spawn-failed'; message: string; wait?: boolean}
+	/** `permanent`: the command, folder or user is not there; retrying cannot help until someone fixes it. */
+	| {type: 'spawn-failed'; message: string; wait?: boolean; permanent?: boolean}
 	/** READY=1 on the notify fd, or the ready line matched. */
 	| {type: 'ready'}
 	/** The process exited and its pipes are drained. */
@@ -443,6 +444,12 @@ export function transition(
 			}
 
 			// Not the task's failure: it goes back to the queue as if it had not been admitted.
+			if (event.permanent === true) {
+				// Once, not startretries times: the same start would fail the same way.
+				const kind = spec.kind === 'job' ? 'failed' : 'fatal';
+				return to({kind, since: now, reason: `${event.message}; not retried: fix it, then tm start`, lastExit: null}, {failures: record.failures + 1, upSince: null});
+			}
+
 			return event.wait
 				? queue(event.message, {attempt: record.attempt - 1, restarts: record.restarts - (record.attempt > 1 ? 1 : 0)})
 				: failedStart(event.message, null);

@@ -343,7 +343,7 @@ export class Supervisor {
 			this.#deps.clock,
 		);
 		if (!result.ok) {
-			this.startOver(startFailure(result.error, this.#deps.starved, this.#log));
+			this.startOver(startFailure(result.error.message, this.#deps.starved, this.#log, result.error.permanent));
 			return;
 		}
 

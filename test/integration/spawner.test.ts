@@ -47,7 +47,7 @@ async function run(argv: string[], extra: Partial<SpawnRequest> = {}, whileRunni
 			systemClock,
 		);
 		if (!started.ok) {
-			reject(new Error(started.error));
+			reject(new Error(started.error.message));
 			return;
 		}
 

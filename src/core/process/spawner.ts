@@ -256,10 +256,16 @@ function markerOf(env: Record<string, string>): Marker | null {
 	return socket === undefined || taskId === undefined || attempt === undefined ? null : {socket, taskId, attempt};
 }
 
-export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, clock: Clock): Result<TaskProcess, string> {
+/**
+ * Why a start did not happen; `permanent` when a retry cannot help until someone changes the
+ * config or the machine (the command, folder or user is not there): checked before forking.
+ */
+export type SpawnRefusal = {message: string; permanent: boolean};
+
+export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, clock: Clock): Result<TaskProcess, SpawnRefusal> {
 	const prepared = prepare(request);
 	if (!prepared.ok) {
-		return prepared;
+		return err({message: prepared.error, permanent: true});
 	}
 
 	const gate = new ExitGate(callbacks, clock, markerOf(request.env), request.daemonizes);
@@ -290,7 +296,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 			return ok(handle);
 		}
 	} catch (error) {
-		return err(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
+		return err({message: `cannot spawn ${request.argv[0]}: ${messageOf(error)}`, permanent: false});
 	}
 
 	let started: {pid: number | null; startTime: string | null; streams: Streams};
@@ -302,7 +308,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 				? {...spawnWithNode(request, file, ids, callbacks, onExit), startTime: null}
 				: {pid: child.pid, startTime: child.startTime, streams: child};
 	} catch (error) {
-		return err(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
+		return err({message: `cannot spawn ${request.argv[0]}: ${messageOf(error)}`, permanent: false});
 	} finally {
 		if (previousUmask !== null) {
 			process.umask(previousUmask);

@@ -44,6 +44,12 @@ describe('causes', () => {
 		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawned', pid: 10}, {type: 'exited', pid: 10, code: 0, signal: null, daemonized: [11]}], starting).at(-1), 'fatal:daemonized');
 	});
 
+	it('a start that cannot happen (permanent) gives up at once, with no retry', () => {
+		const program = makeSpec({startretries: 3});
+		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawn-failed', message: 'command not found: pythn3', permanent: true}], program).at(-1), 'fatal:spawn_failed');
+		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawn-failed', message: 'fork: EAGAIN'}], program).at(-1), 'backoff:spawn_failed');
+	});
+
 	it('a liveness fault keeps its cause through stopping to backoff, and a SIGKILL does not change it', () => {
 		const spec = makeSpec({starttimeMs: 0, autorestart: 'always', stoptimeMs: 10});
 		assert.deepEqual(
