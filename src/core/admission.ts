@@ -21,7 +21,7 @@
  */
 
 /** A queued task whose dependencies are met, in queue order. */
-export type Waiting = {id: string; priority: number};
+export type Waiting = {id: string; priority: number; name?: string};
 
 /** A task holding a slot. */
 export type Holder = {
@@ -110,7 +110,9 @@ function evictions(rest: Waiting[], holders: Holder[]): Plan['evict'] {
 			break;
 		}
 
-		evict.push({id: victim.id, reason: `evicted by ${candidate.id} (priority ${candidate.priority} > ${priority})`});
+		// By the name people gave it, with the id when they differ (names need not be unique).
+		const by = candidate.name === undefined || candidate.name === candidate.id ? candidate.id : `${candidate.name} (${candidate.id},`;
+		evict.push({id: victim.id, reason: `evicted by ${by}${by === candidate.id ? ' (' : ' '}priority ${candidate.priority} > ${priority})`});
 	}
 
 	return evict;

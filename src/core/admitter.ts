@@ -67,7 +67,7 @@ export class Admitter {
 		if (!this.#queue.has(task.id)) {
 			const seq = keepPlace ? (this.#seqs.get(task.id) ?? this.#nextSeq++) : this.#nextSeq++;
 			this.#seqs.set(task.id, seq);
-			this.#queue.add({id: task.id, priority: task.spec.priority ?? 0, seq});
+			this.#queue.add({id: task.id, priority: task.spec.priority ?? 0, seq, ...(task.spec.kind === 'job' ? {name: task.spec.name} : {})});
 			this.#fresh.add(task.id);
 			if (hasDependencies(task.spec)) {
 				this.#gated.add(task.id);

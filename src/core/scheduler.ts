@@ -4,7 +4,8 @@
  */
 import {liveStates, type StateKind} from './model.js';
 
-export type Candidate = {id: string; priority: number; seq: number};
+/** `name`: what people call it (a job's `--name`), when that is not its id. */
+export type Candidate = {id: string; priority: number; seq: number; name?: string};
 
 /** States whose task holds a slot: a task holds one while it has a process. */
 export const slotStates: ReadonlySet<StateKind> = liveStates;

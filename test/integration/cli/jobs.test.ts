@@ -275,7 +275,7 @@ describe('the queue', () => {
 		assert.equal(evicted.state, 'queued');
 		assert.equal(evicted.reason, 'waiting for a slot (max_running 1)');
 		const history = JSON.parse((await d.cli('history', low, '--json')).out) as {events: Array<{data: {reason?: string; to?: string}}>};
-		assert.equal(history.events.find(e => e.data.to === 'stopping')?.data.reason, `evicted by ${high} (priority 5 > 0)`);
+		assert.equal(history.events.find(e => e.data.to === 'stopping')?.data.reason, `evicted by high (${high}, priority 5 > 0)`);
 		assert.ok(first.pid !== null && !alive(first.pid), 'the evicted run was stopped');
 		writeFileSync(gate, '');
 		await d.until(high, 'completed');

@@ -46,6 +46,8 @@ describe('planAdmission: who starts, who is evicted, who is told', () => {
 		const plan = planAdmission({waiting: [w('a', 9), w('b')], holders: [h('x', 1)], capacity: 1, tell: [{id: 'b', blockedBy: null}]});
 		assert.deepEqual(plan.evict, [{id: 'x', reason: 'evicted by a (priority 9 > 1)'}]);
 		assert.deepEqual(plan.wait, [{id: 'b', reason: 'waiting for a slot (max_running 1)', cause: 'capacity'}]);
+		const named = planAdmission({waiting: [{id: 'j-7f3a', priority: 9, name: 'nightly'}], holders: [h('x', 1)], capacity: 1, tell: []});
+		assert.deepEqual(named.evict, [{id: 'x', reason: 'evicted by nightly (j-7f3a, priority 9 > 1)'}]);
 	});
 
 	it('looks at as many waiters as free slots, slots coming back and evictable holders', () => {
