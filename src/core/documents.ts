@@ -25,7 +25,8 @@ export function taskDoc(task: Supervisor, taskTimeoutMs: number): TaskStatus {
 		reason: state.reason,
 		cause: record.cause,
 		pid: task.pid,
-		startedAt: state.kind === 'running' || state.kind === 'paused' ? iso(record.upSince ?? state.since) : null,
+		// From the spawn, not from reaching running: the process has been up since then.
+		startedAt: state.kind === 'running' || state.kind === 'paused' ? iso(task.run?.startedAt ?? record.upSince ?? state.since) : null,
 		restarts: record.restarts,
 		attempt: record.attempt,
 		exitCode: lastExit?.code ?? null,
