@@ -15,6 +15,7 @@ import type {RunParams} from '../core/ipc/methods.js';
 import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
+import {showJobOutput} from './run-output.js';
 
 export type RunOptions = GlobalOptions & {
 	name?: string;
@@ -29,6 +30,7 @@ export type RunOptions = GlobalOptions & {
 	env?: string[];
 	shell?: boolean;
 	wait?: boolean;
+	quiet?: boolean;
 };
 
 function usage(message: string): never {
@@ -264,8 +266,10 @@ export async function runRun(command: string[], options: RunOptions, deps: Deps)
 				deps.io.out(`${id}\n`);
 			}
 
+			const output = options.json || options.quiet ? null : await showJobOutput(client, id, deps.io);
 			// A job may run for days; the daemon answers when it has finished.
 			const result = await client.call('wait', {name: id});
+			await output?.finish();
 			if (options.json) {
 				printJson(deps.io, result);
 			} else {
@@ -295,7 +299,8 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.option('--cwd <dir>', 'working folder (default: the current one)')
 		.option('--env <NAME=VALUE>', 'an environment variable (repeatable)', collect)
 		.option('--shell', 'run the command through /bin/sh -c (the words are joined into one script)')
-		.option('--wait', "wait until the job has finished and exit with the job's exit code")
+		.option('--wait', "wait until the job has finished, showing its output, and exit with the job's exit code")
+		.option('--quiet', "with --wait: do not show the job's output")
 		.action(async (command: string[], options: RunOptions, cmd: Command) => {
 			done(await runRun(command, {...cmd.optsWithGlobals(), ...options}, deps));
 		});
