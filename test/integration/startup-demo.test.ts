@@ -34,8 +34,8 @@ function freePort(): Promise<number> {
 type Task = {name: string; state: string; restarts: number; heartbeatAt: string | null; progress: number | null};
 
 describe('the demo', () => {
-	it('is a valid config', async () => {
-		const result = await tm(['validate', '-c', demo]);
+	it('is a valid config that this machine can run', async () => {
+		const result = await tm(['validate', '--strict', '-c', demo], {env: {PATH: process.env['PATH'], HOME: '/nonexistent-home'}});
 		assert.equal(result.code, 0, result.err);
 		assert.match(result.out, /ok \(5 programs, 6 tasks\)/);
 	});
