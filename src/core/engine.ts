@@ -350,7 +350,7 @@ export class Engine {
 		const event = eventOf(this.#seq + 1, task.id, before, after, () => taskDoc(task, this.#config.daemon.taskTimeoutMs));
 		if (event !== null) {
 			this.#seq = event.seq;
-			this.#journal.batch.events.push(toEventRow(event));
+			this.#journal.event(toEventRow(event));
 			this.#unpublished.push([event, after]);
 		}
 

@@ -6,7 +6,7 @@
  */
 import type {Clock, TimerHandle} from './clock.js';
 import {messageOf} from './errors.js';
-import type {Batch, Persist, TaskRow} from './ports.js';
+import type {Batch, NewEvent, Persist, TaskRow} from './ports.js';
 
 const retryWritesMs = 1000;
 
@@ -40,6 +40,22 @@ export class WriteJournal {
 	/** What this pass records besides task rows (runs, events): push onto it. */
 	get batch(): Batch {
 		return this.#batch;
+	}
+
+	/**
+	 * A task event into the history. Telling a task just queued why it waits (`queued -> queued`)
+	 * is part of its arrival when both are in one write: one event, with the reason it waits for.
+	 */
+	event(row: NewEvent): void {
+		const {events} = this.#batch;
+		const previous = events.at(-1);
+		const {from, to, reason} = row.data as {from?: string; to?: string; reason?: string};
+		if (previous?.taskId === row.taskId && from === 'queued' && to === 'queued' && (previous.data as {to?: string}).to === 'queued') {
+			events[events.length - 1] = {...previous, data: {...previous.data, reason}};
+			return;
+		}
+
+		events.push(row);
 	}
 
 	/** The task's row changed: it is written with this pass. */
