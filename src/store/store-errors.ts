@@ -32,6 +32,16 @@ export function notTmDatabase(file: string, detail: string, cause?: unknown): Tm
 	);
 }
 
+/** What to do about a damaged tm.db, in every message that reports one. */
+export const recoverHint = '`tm db recover` (with the same home) rebuilds it from what can still be read and keeps this file aside';
+
+/** A tm.db whose pages (or header) are damaged: a disk fault, a bad copy, a write by something else. */
+export function damagedDatabase(file: string, detail: string, cause?: unknown): TmError {
+	return new TmError('E_STORE', `${file} is damaged (${detail}): tm will not use it; ${recoverHint}`, {cause});
+}
+
+const isCorruption = (error: unknown): boolean => error instanceof BetterSqlite3.SqliteError && error.code.startsWith('SQLITE_CORRUPT');
+
 /** An error SQLite raised while opening or reading, other than corruption. */
 export function cannotOpen(file: string, cause: unknown): TmError {
 	return new TmError('E_STORE', `cannot open ${file}: ${messageOf(cause)}`, {cause});
@@ -51,7 +61,7 @@ export function judgeIdentity(file: string, identity: Identity, readonly: boolea
 	}
 
 	if (userVersion < 0) {
-		return notTmDatabase(file, `corrupt: schema version ${userVersion}`);
+		return damagedDatabase(file, `schema version ${userVersion}`);
 	}
 
 	if (userVersion > LATEST_VERSION) {
@@ -73,12 +83,14 @@ export function judgeIdentity(file: string, identity: Identity, readonly: boolea
 
 /** A write SQLite refused (full disk, I/O error, read-only file, busy…): the caller may retry. */
 export function cannotWrite(file: string, cause: unknown): TmError {
-	return new TmError('E_STORE', `cannot write ${file}: ${messageOf(cause)}`, {cause});
+	const hint = isCorruption(cause) ? `; it is damaged: with the daemon down, ${recoverHint}` : '';
+	return new TmError('E_STORE', `cannot write ${file}: ${messageOf(cause)}${hint}`, {cause});
 }
 
 /** A read SQLite failed, after the file was accepted. */
 export function cannotRead(file: string, cause: unknown): TmError {
-	return new TmError('E_STORE', `cannot read ${file}: ${messageOf(cause)}`, {cause});
+	const hint = isCorruption(cause) ? `; it is damaged: with the daemon down, ${recoverHint}` : '';
+	return new TmError('E_STORE', `cannot read ${file}: ${messageOf(cause)}${hint}`, {cause});
 }
 
 /**
