@@ -102,5 +102,14 @@ describe('daemon and store', () => {
 		assert.match(result.err, new RegExp(`${file} is not a tm database`));
 		assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), before.hash);
 		assert.equal(statSync(file).mtimeMs, before.mtime);
+
+		// Started in the background, the same refusal with the same code (E_STORE), not E_INTERNAL.
+		const background = await tm(['up', '--json', '--home', home], {cwd: dir, env: {HOME: dir}});
+		assert.equal(background.code, 1);
+		const {error} = JSON.parse(background.err) as {error: {code: string; message: string}};
+		assert.equal(error.code, 'E_STORE');
+		assert.match(error.message, new RegExp(`^${file} is not a tm database`));
+		assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), before.hash);
+		assert.equal(statSync(file).mtimeMs, before.mtime);
 	});
 });
