@@ -14,7 +14,7 @@ import {inspectFile, type FileInspection} from './header.js';
 import {describeDamage, findDamage} from './integrity.js';
 import {migrate} from './migrations.js';
 import {cannotOpen, cannotWrite, damagedDatabase, judgeIdentity, missingDatabase, notTmDatabase} from './store-errors.js';
-import type {TmError} from '../core/errors.js';
+import {TmError} from '../core/errors.js';
 
 /** How long a statement waits for a lock another connection holds before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -76,7 +76,7 @@ function judgeOpened(db: Database, file: string, readonly: boolean, check: boole
 		}
 
 		if (isSqliteError(error, 'SQLITE_CORRUPT')) {
-			return damagedDatabase(file, error.message, error);
+			return damagedDatabase(file, `page 1, the schema: ${error.message}`, error);
 		}
 
 		return cannotOpen(file, error);
@@ -94,17 +94,17 @@ function exists(path: string): boolean {
 
 /**
  * Removes the `-wal`/`-shm` files that opening created, when the WAL is empty. A readwrite
- * connection does this itself on close; a readonly one leaves them behind. With `refused`, the
- * `-shm` it created goes even beside a WAL (a refused file has no other reader to share it with;
- * any other time the daemon may be opening it).
+ * connection does this itself on close; a readonly one leaves them behind. With `alone`, the
+ * `-shm` it created goes even beside a WAL: no other connection shares it (a refused file, or
+ * one recovery judges with the daemon down); any other time the daemon may be opening it.
  */
-function removeSideFilesWeCreated(file: string, before: {wal: boolean; shm: boolean}, refused = false): void {
+function removeSideFilesWeCreated(file: string, before: {wal: boolean; shm: boolean}, alone = false): void {
 	const wal = `${file}-wal`;
 	if (!before.wal && exists(wal) && statSync(wal).size === 0) {
 		rmSync(wal, {force: true});
 	}
 
-	if (!before.shm && (refused || !exists(wal))) {
+	if (!before.shm && (alone || !exists(wal))) {
 		rmSync(`${file}-shm`, {force: true});
 	}
 }
@@ -208,4 +208,36 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
 	}
 
 	return db;
+}
+
+/**
+ * The daemon's judgement of `file` (header, identity, every page), with no write and no side
+ * file left behind, for `tm db recover` with the daemon down: null when the daemon would use it.
+ */
+export function judgeDatabase(file: string): TmError | null {
+	let inspection: FileInspection;
+	try {
+		inspection = inspectFile(file);
+	} catch (error) {
+		return cannotOpen(file, error);
+	}
+
+	if (inspection.kind === 'missing') {
+		return missingDatabase(file);
+	}
+
+	const early = judgeInspection(file, inspection);
+	if (early) {
+		return early;
+	}
+
+	const sideFiles = {wal: exists(`${file}-wal`), shm: exists(`${file}-shm`)};
+	try {
+		judgedReader(file, false, true).close();
+	} catch (error) {
+		return error instanceof TmError ? error : cannotOpen(file, error);
+	}
+
+	removeSideFilesWeCreated(file, sideFiles, true);
+	return null;
 }
