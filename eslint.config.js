@@ -160,7 +160,10 @@ export default tseslint.config(
 		files: ['src/commands/**/*.ts'],
 		rules: {
 			'no-restricted-imports': layer([
-				{group: ['**/store/**', '!**/store/readonly.js', 'better-sqlite3'], message: 'commands reach the store only through store/readonly.ts.'},
+				{
+					group: ['**/store/**', '!**/store/readonly.js', '!**/store/recover.js', 'better-sqlite3'],
+					message: 'commands reach the store only through store/readonly.ts (and `tm db recover` through store/recover.ts).',
+				},
 				{group: ['**/tui/**', '!**/tui/run-dashboard.js'], message: 'commands start the dashboard only through tui/run-dashboard.ts.'},
 				{group: ['**/core/process/**', '**/core/supervisor.js'], message: 'commands never spawn tasks; they ask the daemon.'},
 			]),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {SocketClient} from '../core/client/socket-client.js';
 import {TmError} from '../core/errors.js';
+import {isTmErrorCode} from '../core/ipc/protocol.js';
 import type {Deps} from './deps.js';
 
 export type Started = {pid: number; socket: string; output: string};
@@ -52,8 +53,7 @@ export async function startInBackground(
 		}
 
 		if (exited !== undefined) {
-			const said = readFileSync(output, 'utf8').trim().split('\n').slice(-5).join('\n');
-			throw new TmError('E_INTERNAL', `the daemon exited with code ${exited} before answering:\n${said}`);
+			throw whyItExited(output, exited);
 		}
 
 		if (Date.now() > deadline) {
@@ -62,4 +62,22 @@ export async function startInBackground(
 
 		await delay(25);
 	}
+}
+
+/**
+ * The error a daemon that exited before answering reported, with its code: its last line in
+ * `tmd.out` is `{"error": {"code", "message"}}` (up.ts); else its last lines, as E_INTERNAL.
+ */
+function whyItExited(output: string, exited: number | null): TmError {
+	const lines = readFileSync(output, 'utf8').trim().split('\n');
+	try {
+		const {error} = JSON.parse(lines.at(-1) ?? '') as {error?: {code?: unknown; message?: unknown}};
+		if (isTmErrorCode(error?.code) && typeof error.message === 'string') {
+			return new TmError(error.code, error.message);
+		}
+	} catch {
+		// Not the daemon's own report (a crash, a signal): its last lines say what happened.
+	}
+
+	return new TmError('E_INTERNAL', `the daemon exited with code ${exited} before answering:\n${lines.slice(-5).join('\n')}`);
 }

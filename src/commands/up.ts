@@ -56,7 +56,8 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 			output: options.output === undefined ? null : {file: options.output, maxSize: Number(options.outputMaxSize ?? logDefaults.maxSize)},
 		});
 	} catch (error) {
-		return reportError(deps.io, options.json, error);
+		// Started by a background `tm up` (`--output`): as JSON, so that it reports the error with its code.
+		return reportError(deps.io, options.json === true || options.output !== undefined, error);
 	}
 
 	await shell.stopped;

@@ -23,39 +23,72 @@ export type FileHeader = {
 	wal: boolean;
 };
 
+/** Why a header rules the file out: not SQLite at all, or SQLite's header with impossible fields. */
+export type HeaderProblem = {kind: 'not-a-database' | 'damaged'; detail: string};
+
 /** A file on disk as seen before opening it. */
 export type FileInspection =
 	| {kind: 'missing'}
 	| {kind: 'empty'}
-	| {kind: 'not-a-database'; detail: string}
+	| HeaderProblem
 	| {kind: 'sqlite'; header: FileHeader; size: number; walBytes: number};
+
+const foreign = (detail: string): Result<never, HeaderProblem> => err({kind: 'not-a-database', detail});
+const damaged = (detail: string): Result<never, HeaderProblem> => err({kind: 'damaged', detail});
+
+/** Fields every SQLite header holds one value of (SQLite refuses others), in words, or null. */
+function impossibleField(buffer: Buffer): string | null {
+	const fractions = [buffer.readUInt8(21), buffer.readUInt8(22), buffer.readUInt8(23)];
+	if (fractions.join('/') !== '64/32/32') {
+		return `the header's payload fractions are ${fractions.join('/')}, always 64/32/32`;
+	}
+
+	// Both are 0 only in a file that never held a table.
+	const schemaFormat = buffer.readUInt32BE(44);
+	const encoding = buffer.readUInt32BE(56);
+	const empty = buffer.readUInt32BE(40) === 0;
+	if (!(schemaFormat >= 1 && schemaFormat <= 4) && !(empty && schemaFormat === 0)) {
+		return `schema format ${schemaFormat} in the header, not 1 to 4`;
+	}
+
+	if (!(encoding >= 1 && encoding <= 3) && !(empty && encoding === 0)) {
+		return `text encoding ${encoding} in the header, not 1 to 3`;
+	}
+
+	return null;
+}
 
 /**
  * Parses an SQLite header.
  *
  * @param bytes The first 100 bytes (or fewer, which is an error) of the file.
- * @returns The header, or in words why these bytes are not one.
+ * @returns The header, or in words why these bytes are not one: not SQLite's, or SQLite's damaged.
  */
-export function parseHeader(bytes: Uint8Array): Result<FileHeader, string> {
+export function parseHeader(bytes: Uint8Array): Result<FileHeader, HeaderProblem> {
 	if (bytes.length < HEADER_BYTES) {
-		return err(`file is not a database: ${bytes.length} bytes, shorter than an SQLite header`);
+		return foreign(`file is not a database: ${bytes.length} bytes, shorter than an SQLite header`);
 	}
 
 	const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 	if (buffer.toString('latin1', 0, MAGIC.length) !== MAGIC) {
-		return err('file is not a database');
+		return foreign('file is not a database');
 	}
 
 	const rawPageSize = buffer.readUInt16BE(16);
 	const pageSize = rawPageSize === 1 ? 65_536 : rawPageSize;
 	if (pageSize < 512 || pageSize > 65_536 || (pageSize & (pageSize - 1)) !== 0) {
-		return err(`corrupt: page size ${rawPageSize} in the header`);
+		return damaged(`page size ${rawPageSize} in the header`);
 	}
 
 	const writeVersion = buffer.readUInt8(18);
 	const readVersion = buffer.readUInt8(19);
 	if (readVersion !== 1 && readVersion !== 2) {
-		return err(`corrupt: file format version ${writeVersion}/${readVersion} in the header`);
+		return damaged(`file format version ${writeVersion}/${readVersion} in the header`);
+	}
+
+	const impossible = impossibleField(buffer);
+	if (impossible !== null) {
+		return damaged(impossible);
 	}
 
 	const changeCounter = buffer.readUInt32BE(24);
@@ -109,7 +142,7 @@ export function inspectFile(file: string): FileInspection {
 
 	const header = parseHeader(bytes);
 	if (!header.ok) {
-		return {kind: 'not-a-database', detail: header.error};
+		return header.error;
 	}
 
 	return {kind: 'sqlite', header: header.value, size, walBytes: Math.max(0, sizeOf(`${file}-wal`))};

@@ -4,9 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
+import {setTimeout as delay} from 'node:timers/promises';
 import {describe, it} from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import {ManualClock} from '../../src/core/clock.js';
 import {loadConfigText} from '../../src/core/config/index.js';
 import {startDaemon} from '../../src/core/daemon/index.js';
@@ -16,6 +18,7 @@ import type {TaskRow} from '../../src/core/ports.js';
 import {Store} from '../../src/store/index.js';
 import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';
+import {killAllTm, runTm} from '../helpers/tm-process.js';
 import {makeSpec} from '../helpers/spec.js';
 
 const day = 86_400_000;
@@ -63,6 +66,29 @@ describe('daemon and store', () => {
 		await daemon.shutdown();
 	});
 
+	it('a daemon whose first write to tm.db fails exits with E_STORE and frees the socket, rather than staying up with no tasks', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		Store.open(databasePath(home)).close();
+		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  a:\n    cmd: sleep 1000\n');
+		// Another process holds the write lock past the busy timeout: recovery's first write fails.
+		const holder = new BetterSqlite3(databasePath(home));
+		holder.exec('BEGIN IMMEDIATE');
+		try {
+			const daemon = runTm(['up', '--foreground'], {cwd: dir});
+			const code = await Promise.race([daemon.exited, delay(20_000, 'still running', {ref: false})]);
+			assert.equal(code, 1, `exit code; stderr: ${daemon.stderr()}`);
+			assert.match(daemon.stderr(), /cannot write .*tm\.db: database is locked/);
+			assert.equal(existsSync(path.join(home, 'tm.sock')), false, 'the socket is gone');
+			const status = await tm(['status', '--home', home], {cwd: dir, env: {HOME: dir}});
+			assert.equal(status.code, 3, status.err);
+		} finally {
+			holder.exec('ROLLBACK');
+			holder.close();
+			killAllTm();
+		}
+	});
+
 	it('tm up refuses a corrupt database, names it, and leaves it untouched', async () => {
 		const dir = tempDir();
 		const home = path.join(dir, 'home');
@@ -74,6 +100,15 @@ describe('daemon and store', () => {
 		const result = await tm(['up', '--foreground', '--home', home], {cwd: dir, env: {HOME: dir}});
 		assert.equal(result.code, 1);
 		assert.match(result.err, new RegExp(`${file} is not a tm database`));
+		assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), before.hash);
+		assert.equal(statSync(file).mtimeMs, before.mtime);
+
+		// Started in the background, the same refusal with the same code (E_STORE), not E_INTERNAL.
+		const background = await tm(['up', '--json', '--home', home], {cwd: dir, env: {HOME: dir}});
+		assert.equal(background.code, 1);
+		const {error} = JSON.parse(background.err) as {error: {code: string; message: string}};
+		assert.equal(error.code, 'E_STORE');
+		assert.match(error.message, new RegExp(`^${file} is not a tm database`));
 		assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), before.hash);
 		assert.equal(statSync(file).mtimeMs, before.mtime);
 	});

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {loadConfigText} from '../../src/core/config/index.js';
@@ -144,6 +144,51 @@ describe('recovery after the daemon dies', () => {
 		const history = await tm(['history', 'sleeper', '--json', '--home', path.join(dir, 'home')]);
 		const doc = JSON.parse(history.out) as {runs: Array<{reason: string | null}>};
 		assert.ok(doc.runs.some(r => r.reason === 'machine rebooted'));
+	});
+});
+
+describe('jobs across a crash of the daemon: at least once (docs/cli.md)', () => {
+	it('a job that finished while its daemon was dead runs again, as its next attempt, with its last checkpoint', async () => {
+		const dir = tempDir();
+		const home = path.join(dir, 'home');
+		const marker = `tm-marker-${randomUUID()}`;
+		markers.push(marker);
+		writeFileSync(path.join(dir, 'tm.yaml'), 'programs: {}\n');
+		const cli = (...args: string[]) => tm(['--home', home, ...args], {cwd: dir, env: {HOME: dir}});
+		const first = runTm(['up', '--foreground'], {cwd: dir});
+		await waitFor(async () => (await cli('status')).code, code => code === 0, {what: 'the daemon to answer'});
+		// Its work: a line per attempt, a checkpoint, then (once `go` exists) a line saying it is done.
+		const script = `echo "attempt=$TM_ATTEMPT checkpoint=$TM_CHECKPOINT" >> out; echo CHECKPOINT=step-1 >&3; while [ ! -e go ]; do sleep 0.05; done; echo done >> out`;
+		const run = await cli('run', '--json', '--', 'sh', '-c', script, marker);
+		assert.equal(run.code, 0, run.err);
+		const {id} = JSON.parse(run.out) as {id: string};
+		await waitFor(async () => JSON.parse((await cli('tasks', '--json')).out) as {tasks: Array<{id: string; checkpointBytes: number}>}, doc => (doc.tasks.find(t => t.id === id)?.checkpointBytes ?? 0) > 0, {
+			what: 'the checkpoint saved',
+		});
+		first.child.kill('SIGKILL');
+		await first.exited;
+		const [orphan] = pidsWithArg(marker);
+		assert.ok(orphan, 'the job outlives its daemon');
+		writeFileSync(path.join(dir, 'go'), '');
+		await waitFor(() => alive(orphan), live => !live, {what: 'the job to finish with no daemon'});
+		assert.equal(readFileSync(path.join(dir, 'out'), 'utf8'), 'attempt=1 checkpoint=\ndone\n');
+
+		const second = runTm(['up', '--foreground'], {cwd: dir});
+		await waitFor(async () => JSON.parse((await cli('tasks', '--json')).out || '{"tasks":[]}') as {tasks: Array<{id: string; state: string}>}, doc => doc.tasks.find(t => t.id === id)?.state === 'completed', {
+			what: 'the job to run again and complete',
+			timeout: 15_000,
+		});
+		assert.equal(readFileSync(path.join(dir, 'out'), 'utf8'), 'attempt=1 checkpoint=\ndone\nattempt=2 checkpoint=step-1\ndone\n', 'the work ran twice');
+		const history = JSON.parse((await cli('history', id, '--json')).out) as {runs: Array<{attempt: number; reason: string | null}>};
+		assert.deepEqual(
+			history.runs.map(r => [r.attempt, r.reason]),
+			[
+				[2, 'exit 0'],
+				[1, 'daemon died; process gone'],
+			],
+		);
+		second.child.kill('SIGTERM');
+		assert.equal(await second.exited, 0);
 	});
 });
 

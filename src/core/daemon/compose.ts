@@ -22,6 +22,7 @@ import type {Handlers} from '../ipc/dispatch.js';
 import type {DaemonDoc, ReloadResult} from '../ipc/methods.js';
 import {RpcServer} from '../ipc/server.js';
 import type {Config} from '../model.js';
+import type {RecoveryPlan} from '../recovery.js';
 import type {Monitor} from '../monitor.js';
 import {databasePath, logsFolder} from '../paths.js';
 import {descriptorLimit, SpareDescriptors} from '../process/fd-reserve.js';
@@ -102,7 +103,17 @@ type Parts = {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 	const parts = makeParts(options);
 	const store = await claim(parts);
-	return run(parts, store);
+	let plan: RecoveryPlan;
+	try {
+		plan = planStart({store, config: options.config, socketPath: options.socketPath, bootId: parts.bootId, startedAt: parts.startedAt});
+	} catch (error) {
+		// A read or write of tm.db failed: a daemon that cannot recover must not hold the socket.
+		await release(parts);
+		store.close();
+		throw error;
+	}
+
+	return run(parts, store, plan);
 }
 
 function makeParts(options: DaemonOptions): Parts {
@@ -179,22 +190,27 @@ async function claim(parts: Parts): Promise<Store> {
 		}));
 		return database.open();
 	} catch (error) {
-		await web.close();
-		await server?.close();
-		log.close();
+		await release(parts);
 		throw error;
 	}
 }
 
-/** The socket and tm.db are ours: events are heard, recovery runs, housekeeping starts. */
-function run(parts: Parts, store: Store): Daemon {
+/** Closes what {@link claim} opened, when the daemon cannot start after all. */
+async function release({web, server, feed, log}: Parts): Promise<void> {
+	await web.close();
+	await server?.close();
+	feed.close();
+	log.close();
+}
+
+/** The socket and tm.db are ours and the plan is made: events are heard, recovery runs, housekeeping starts. */
+function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 	const {options, clock, bootId, startedAt, log, descriptors, engine, feed, web, alerter, housekeeping, reloads, server} = parts;
 	engine.on(event => {
 		log.event(event);
 		alerter?.observe(event);
 		options.onEvent?.(event);
 	});
-	const plan = planStart({store, config: options.config, socketPath: options.socketPath, bootId, startedAt});
 	// What a task leaves behind when it forks into the background is re-parented to tm from here on.
 	const reaper = becomeSubreaper() ?? (process.pid === 1 ? 'PID 1' : 'subreaper');
 	log.note('daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId, spawn: spawnMode(), reaper}, startedAt);

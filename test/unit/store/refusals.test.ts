@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import {randomBytes} from 'node:crypto';
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {createHash, randomBytes} from 'node:crypto';
+import {copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {after, describe, it} from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import {openDatabase} from '../../../src/store/db.js';
@@ -15,13 +15,25 @@ let files = 0;
 const nextFile = (): string => `${home.dir}/db-${++files}.db`;
 
 /** A real tm.db with enough rows to span many pages, closed cleanly (no -wal left). */
-function realTmDb(): string {
+function realTmDb(events = 50): string {
 	const file = nextFile();
 	const store = Store.open(file);
 	const tasks = Array.from({length: 50}, (_, index) => makeTask(`t${index}`, {queueSeq: index}));
-	store.writeBatch({tasks, runStarts: [], runEnds: [], events: tasks.map((task, index) => makeEvent(task.id, index))});
+	store.writeBatch({tasks, runStarts: [], runEnds: [], events: Array.from({length: events}, (_, index) => makeEvent(tasks[index % 50]!.id, index))});
 	store.close();
 	return file;
+}
+
+/** A leaf page of `table` in the middle of its pages (SQLite's dbstat). */
+function leafPageOf(file: string, table: string): number {
+	const db = new BetterSqlite3(file, {readonly: true});
+	try {
+		const pages = db.prepare<[string], number>("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno").pluck().all(table);
+		assert.ok(pages.length > 1, `${table} spans several leaves`);
+		return pages[Math.floor(pages.length / 2)]!;
+	} finally {
+		db.close();
+	}
 }
 
 const modes = [
@@ -55,6 +67,10 @@ function assertRefusedUntouched(file: string, message: RegExp | string): void {
 const escape = (text: string): string => text.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`);
 const notTm = (file: string, detail: string): RegExp =>
 	new RegExp(`^${escape(file)} is not a tm database \\(${detail}\\): refusing to touch it; move it away or pick another --home$`);
+const damaged = (file: string, detail: string): RegExp =>
+	new RegExp(
+		`^${escape(file)} is damaged \\(${detail}\\): tm will not use it; \`tm db recover\` \\(with the same home\\) rebuilds it from what can still be read and keeps this file aside$`,
+	);
 
 describe('openDatabase refuses, untouched', () => {
 	it('a file of random bytes', () => {
@@ -76,7 +92,7 @@ describe('openDatabase refuses, untouched', () => {
 		for (const length of [bytes.length - 4096, 4096, 1000]) {
 			const file = nextFile();
 			writeFileSync(file, bytes.subarray(0, length));
-			assertRefusedUntouched(file, notTm(file, `corrupt: truncated, the header counts \\d+ pages of 4096 bytes but the file has ${length} bytes`));
+			assertRefusedUntouched(file, damaged(file, `truncated: the header counts \\d+ pages of 4096 bytes but the file has ${length} bytes`));
 		}
 	});
 
@@ -88,7 +104,58 @@ describe('openDatabase refuses, untouched', () => {
 
 		const file = nextFile();
 		writeFileSync(file, bytes);
-		assertRefusedUntouched(file, notTm(file, 'corrupt: .+'));
+		assertRefusedUntouched(file, damaged(file, '.+'));
+	});
+
+	it('a tm.db whose header fields are garbage (the magic string kept), in both modes, naming the field', () => {
+		const bytes = readFileSync(realTmDb());
+		randomBytes(80).copy(bytes, 20);
+		bytes.writeUInt8(0, 21);
+		const file = nextFile();
+		writeFileSync(file, bytes);
+		assertRefusedUntouched(file, damaged(file, 'the header.s payload fractions are 0/\\d+/\\d+, always 64/32/32'));
+	});
+
+	it('the daemon’s open checks every page: garbage over a history page, a zeroed page type in tasks', () => {
+		const damages = [
+			{table: 'events', damage: (bytes: Buffer, offset: number) => randomBytes(4096).copy(bytes, offset)},
+			{table: 'tasks', damage: (bytes: Buffer, offset: number) => bytes.writeUInt8(0, offset)},
+		];
+		for (const {table, damage} of damages) {
+			const real = realTmDb(2000);
+			const page = leafPageOf(real, table);
+			const bytes = readFileSync(real);
+			damage(bytes, (page - 1) * 4096);
+			const file = nextFile();
+			writeFileSync(file, bytes);
+			const before = pinAndSnapshot(file);
+			for (const open of [() => openDatabase(file).close(), () => Store.open(file).close()]) {
+				assert.throws(open, {code: 'E_STORE', message: damaged(file, `page ${page} of ${table}: .+`)});
+				assert.deepEqual(snapshot(file), before, `${table}: the file is untouched`);
+			}
+		}
+	});
+
+	it('a damaged tm.db left with its -wal (as by kill -9): neither file is touched, the WAL is not checkpointed', () => {
+		const real = realTmDb(2000);
+		const page = leafPageOf(real, 'events');
+		const file = nextFile();
+		const writer = Store.open(real);
+		writer.writeBatch({tasks: [makeTask('late')], runStarts: [], runEnds: [], events: [makeEvent('late', 1)]});
+		copyFileSync(real, file);
+		copyFileSync(`${real}-wal`, `${file}-wal`);
+		writer.close();
+		const bytes = readFileSync(file);
+		bytes.writeUInt8(0, (page - 1) * 4096);
+		writeFileSync(file, bytes);
+		const before = pinAndSnapshot(file);
+		const wal = createHash('sha256').update(readFileSync(`${file}-wal`)).digest('hex');
+		assert.ok(before.wal && statSync(`${file}-wal`).size > 0, 'a WAL with frames is beside it');
+		for (const open of [() => openDatabase(file).close(), () => Store.open(file).close()]) {
+			assert.throws(open, {code: 'E_STORE', message: damaged(file, `page ${page} of events: .+`)});
+			assert.deepEqual(snapshot(file), before);
+			assert.equal(createHash('sha256').update(readFileSync(`${file}-wal`)).digest('hex'), wal);
+		}
 	});
 
 	it('another program’s SQLite file (its tables, no application id)', () => {
