@@ -11,7 +11,7 @@ import type {Millis, TaskRecord, TaskSpec} from './model.js';
 import {NotifyParser, parseNotifyLines, type NotifyMessage} from './notify.js';
 import type {Mark} from './actions.js';
 import {withCpuSample, type RunFacts} from './liveness.js';
-import {TaskLog} from './log/task-log.js';
+import {TaskLog, type TaskLogOptions} from './log/task-log.js';
 import {AdoptedProcess, stillRunning, type Orphan} from './process/orphans.js';
 import {processStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
@@ -44,6 +44,7 @@ export type SupervisorDeps = {
 	onTouch?(task: Supervisor): void;
 	/** A start failed with this message: the reason to wait with instead when descriptors ran out, else null. */
 	starved?(message: string): string | null;
+	logWatch?: TaskLogOptions['watch'];
 };
 
 export class Supervisor {
@@ -80,6 +81,7 @@ export class Supervisor {
 			now: () => deps.clock.now(),
 			createOnFirstWrite: spec.kind === 'job',
 			group: spec.group,
+			watch: deps.logWatch,
 		});
 		if (spec.ready.kind === 'line') {
 			const pattern = new RegExp(spec.ready.pattern);
