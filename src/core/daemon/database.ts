@@ -4,18 +4,23 @@
  * before it touches tm.db, and the socket's answers need the engine, so the engine comes first.
  * Until it opens no task exists (recovery comes after), so there is nothing to write; a batch
  * that comes anyway (a `run` sent while the web view starts) is refused, and the engine keeps it
- * and writes it at its next retry.
+ * and writes it at its next retry. A write that fails (a full disk) is told to the disk health,
+ * and so is the next one that works.
  */
 import {Store} from '../../store/index.js';
 import {TmError} from '../errors.js';
+import type {WriteWatch} from '../log/write-losses.js';
 import type {Batch} from '../ports.js';
 
 export class Database {
 	readonly #path: string;
+	readonly #watch: WriteWatch | undefined;
 	#store: Store | null = null;
+	#failing = false;
 
-	constructor(path: string) {
+	constructor(path: string, watch?: WriteWatch) {
 		this.#path = path;
+		this.#watch = watch;
 	}
 
 	/** Opens tm.db; throws a TmError (E_STORE) when it cannot be used. */
@@ -30,6 +35,17 @@ export class Database {
 			throw new TmError('E_STORE', `${this.#path} is not open yet (the daemon is starting)`);
 		}
 
-		this.#store.writeBatch(batch);
+		try {
+			this.#store.writeBatch(batch);
+		} catch (error) {
+			this.#failing = true;
+			this.#watch?.failed(this.#path, error);
+			throw error;
+		}
+
+		if (this.#failing) {
+			this.#failing = false;
+			this.#watch?.wrote(this.#path);
+		}
 	}
 }
