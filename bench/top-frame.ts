@@ -85,7 +85,7 @@ for (const [cols, rows] of [
 	[200, 60],
 ] as const) {
 	const data = new LiveData(0);
-	data.applySnapshot({daemon: {pid: 1, startedAt: new Date(now).toISOString(), version: 'bench', home: '/', config: null}, tasks});
+	data.applySnapshot({daemon: {pid: 1, startedAt: new Date(now).toISOString(), version: 'bench', home: '/', config: null, disk: {ok: true, reason: null, since: null, files: [], unsaved: 0}}, tasks});
 	data.connection = {status: 'connected', error: null, attempts: 0};
 	const logs = new LogFeed(0);
 	logs.reset('worker:0');

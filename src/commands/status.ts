@@ -3,7 +3,7 @@
  * whole process tree, as last sampled), restarts, heartbeat age and what they last said.
  */
 import type {Command} from 'commander';
-import type {TaskStatus} from '../core/ipc/methods.js';
+import type {DiskDoc, TaskStatus} from '../core/ipc/methods.js';
 import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {shortBytes, shortPercent} from '../core/sizes.js';
@@ -35,6 +35,18 @@ export function statusRow(task: TaskStatus, now: number): string[] {
 	];
 }
 
+/** What the daemon cannot write, for under the table (stderr: the table stays the table). */
+export function diskLine(disk: DiskDoc | undefined, now: number): string | null {
+	// An older daemon sends no `disk`.
+	if (disk === undefined || (disk.ok && disk.unsaved === 0)) {
+		return null;
+	}
+
+	const kept = disk.unsaved > 0 ? `; ${disk.unsaved} rows of state wait in memory for tm.db` : '';
+	const since = disk.since === null ? '' : ` for ${formatDuration(Math.max(0, now - Date.parse(disk.since)))}`;
+	return `tm: ${disk.reason ?? 'tm.db not written yet'}${since}${kept}\n`;
+}
+
 export async function runStatus(names: string[], options: GlobalOptions, deps: Deps): Promise<number> {
 	return withClient(options, deps, async client => {
 		const doc = await client.call('status', {names});
@@ -43,6 +55,10 @@ export async function runStatus(names: string[], options: GlobalOptions, deps: D
 		} else {
 			const now = Date.now();
 			deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'CPU', 'MEM', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now))));
+			const problem = diskLine(doc.daemon.disk, now);
+			if (problem !== null) {
+				deps.io.err(problem);
+			}
 		}
 
 		return 0;

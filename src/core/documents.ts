@@ -4,7 +4,7 @@
  * status document. UIs paint from these; none patches a document or parses a reason.
  */
 import type {TaskEventRecord} from './task-event.js';
-import type {EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskStatus} from './ipc/methods.js';
+import type {DiskDoc, EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskStatus} from './ipc/methods.js';
 import {watchdogOf} from './liveness.js';
 import type {LogLine} from './log/line-ring.js';
 import type {Supervisor} from './supervisor.js';
@@ -81,4 +81,24 @@ export function eventDoc(event: TaskEventRecord): EventDoc {
 
 export function lineDoc(line: LogLine): LogLineDoc {
 	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
+}
+
+/** A file the daemon cannot write: since when, why, and whether it is a full disk (else an I/O error…). */
+export type DiskProblem = {file: string; since: number; why: string; full: boolean};
+
+/** The daemon's files: ok, or the first problem in words and every file that has one. */
+export function diskDoc(problems: DiskProblem[], unsaved: number): DiskDoc {
+	const first = problems[0];
+	if (first === undefined) {
+		return {ok: true, reason: null, since: null, files: [], unsaved};
+	}
+
+	const more = problems.length > 1 ? ` (and ${problems.length - 1} more ${problems.length === 2 ? 'file' : 'files'})` : '';
+	return {
+		ok: false,
+		reason: `${first.full ? 'disk full' : 'disk error'}: cannot write ${first.file}: ${first.why}${more}`,
+		since: iso(Math.min(...problems.map(problem => problem.since))),
+		files: problems.map(problem => problem.file),
+		unsaved,
+	};
 }

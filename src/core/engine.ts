@@ -14,6 +14,7 @@ import {EventBus, type Listener} from './event-bus.js';
 import {pidOf} from './machine.js';
 import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {taskLogPaths} from './paths.js';
+import type {WriteWatch} from './log/write-losses.js';
 import type {Persist, TaskRow} from './ports.js';
 import {slotStates} from './scheduler.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
@@ -34,6 +35,8 @@ export type EngineDeps = {
 	onWarning?(message: string): void;
 	/** The daemon's spare file descriptors: starts wait while it is out of them. */
 	descriptors?: Descriptors;
+	/** Told when a task log cannot be written (a full disk), and when it can again. */
+	logWatch?: WriteWatch;
 };
 
 /** What a task had when the daemon last stopped. */
@@ -113,6 +116,7 @@ export class Engine {
 				onEnqueue: queued => this.#admitter.enqueue(queued, queued.record.cause === 'descriptors'),
 				onTouch: touched => this.#journal.touch(touched.id),
 				starved: message => this.#deps.descriptors?.starved(message) ?? null,
+				logWatch: this.#deps.logWatch,
 			},
 			restored,
 		);
@@ -233,6 +237,11 @@ export class Engine {
 		const task = this.add(spec);
 		task.dispatch({type: 'start', reason: 'submitted', cause: 'submitted'});
 		return task;
+	}
+
+	/** Rows of state kept in memory because tm.db could not be written (0 when all is written). */
+	get unsaved(): number {
+		return this.#journal.unsaved;
 	}
 
 	/** Resolves once everything changed so far has been through a flush (written, or kept to retry). */

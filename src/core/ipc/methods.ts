@@ -18,6 +18,21 @@ export type DaemonDoc = {
 	home: string;
 	/** Absolute path of the config file, or null when none was loaded. */
 	config: string | null;
+	/** Whether the daemon can write its files (tm.db, its logs, the task logs). */
+	disk: DiskDoc;
+};
+
+/** The daemon's files as it writes them: a full disk (or an I/O error) is said here while it lasts. */
+export type DiskDoc = {
+	ok: boolean;
+	/** `disk full: cannot write FILE: ERRNO` (the first file that failed; others in `files`); null when ok. */
+	reason: string | null;
+	/** ISO-8601: when the first of the current failures began; null when ok. */
+	since: string | null;
+	/** Every file that cannot be written now. */
+	files: string[];
+	/** Rows of state (tasks, runs, events) kept in memory until tm.db can be written (written then, in order). */
+	unsaved: number;
 };
 
 /** One task as `tm status --json` prints it (SPEC §6). Times are ISO-8601 strings. */
@@ -229,6 +244,8 @@ export type Notifications = {
 	tasks: TasksUpdate;
 	/** After `logs` with `follow`. */
 	log: {taskId: string; line: LogLineDoc};
+	/** After `subscribe`: the daemon's document, when its health changed (`disk`: a full disk began or ended). */
+	daemon: DaemonDoc;
 	/** This many notifications were dropped because the client read too slowly. */
 	dropped: {count: number};
 };

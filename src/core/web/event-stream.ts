@@ -5,7 +5,8 @@
  * `event: reset` saying why. With `?snapshot=1`, an `event: snapshot` (the status document, its
  * `lastSeq` and the daemon's `now`) starts every connection instead of a replay; with
  * `?tasks=1`, `event: tasks` carries the documents that changed without an event (heartbeat,
- * progress, cpu…) and the tasks that left, once a second.
+ * progress, cpu…) and the tasks that left, once a second. `event: daemon` carries the daemon's
+ * document when its health changes (a full disk began or ended).
  */
 import type {Clock} from '../clock.js';
 import type {Feed, FeedItem} from '../feed/feed.js';
@@ -40,6 +41,8 @@ export function eventStream({feed, streams, clock}: EventStreamDeps, {request, r
 	const off = feed.on((item: FeedItem) => {
 		if (item.type === 'event') {
 			stream.send({id: item.event.seq, data: item.event});
+		} else if (item.type === 'daemon') {
+			stream.send({event: 'daemon', data: item.daemon});
 		} else if (tasks) {
 			stream.send({event: 'tasks', data: item.update});
 		}
