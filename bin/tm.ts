@@ -30,6 +30,18 @@ void main(process.argv.slice(2), {
 	env: process.env,
 	cwd: process.cwd(),
 	self,
+	onCrash(handler) {
+		// An 'error' on stdout or stderr (a full disk under tmd.out) with no listener would be fatal.
+		process.stdout.on('error', () => {});
+		process.stderr.on('error', () => {});
+		const onError = (error: unknown): void => handler(error);
+		process.on('uncaughtException', onError);
+		process.on('unhandledRejection', onError);
+		return () => {
+			process.off('uncaughtException', onError);
+			process.off('unhandledRejection', onError);
+		};
+	},
 	onSignal(signals, handler) {
 		for (const signal of signals) {
 			process.on(signal, handler);

@@ -16,6 +16,12 @@ export type Deps = {
 	self: {command: string; args: string[]};
 	/** Registers a handler for process signals; returns a function that removes it. */
 	onSignal(signals: NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void): () => void;
+	/**
+	 * Registers a handler for errors nothing caught (the daemon stops every task, then exits 1);
+	 * returns a function that removes it. From then on, errors of stdout and stderr themselves (a
+	 * full disk under them) are ignored rather than fatal.
+	 */
+	onCrash?(handler: (error: unknown) => void): () => void;
 };
 
 /** Options every command takes (SPEC §6). */

@@ -2,9 +2,11 @@
  * Whether the daemon can write its files: tm.db, its own log and output, the task logs. Each
  * writer tells it of a failed write and of the next one that works (a task log also when it
  * closes); `status`, `/healthz` and the feed's `daemon` notification show it, and the daemon is
- * told when a problem starts and when the last one is over (its log, its stderr).
+ * told when a problem starts and when the last one is over (its log, its stderr). While a
+ * problem lasts, each file's writer is asked every second to try again (to write the line about
+ * what it lost), so a file nothing writes soon does not keep the problem alive.
  */
-import type {Clock} from './clock.js';
+import type {Clock, TimerHandle} from './clock.js';
 import type {DiskProblem} from './documents.js';
 import {messageOf, TmError} from './errors.js';
 import {errnoText} from './log/errno-text.js';
@@ -16,10 +18,14 @@ export type DiskChange = {ok: boolean; full: boolean; reason: string; at: number
 /** Errors that mean "no room": the disk (or the user's quota) is full. */
 const fullCodes = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 
+const retryMs = 1000;
+
 export class DiskHealth implements WriteWatch {
 	readonly #clock: Clock;
 	readonly #problems = new Map<string, DiskProblem>();
 	readonly #listeners = new Set<(change: DiskChange) => void>();
+	readonly #retries = new Map<string, (now: number) => void>();
+	#timer: TimerHandle | null = null;
 
 	constructor(clock: Clock) {
 		this.#clock = clock;
@@ -35,7 +41,12 @@ export class DiskHealth implements WriteWatch {
 		return () => this.#listeners.delete(listener);
 	}
 
-	failed(file: string, error: unknown): void {
+	failed(file: string, error: unknown, retry?: (now: number) => void): void {
+		if (retry !== undefined) {
+			this.#retries.set(file, retry);
+			this.#arm();
+		}
+
 		const known = this.#problems.get(file);
 		const {why, full} = describe(error);
 		if (known !== undefined) {
@@ -61,7 +72,33 @@ export class DiskHealth implements WriteWatch {
 		this.#clear(file, 'no file left that cannot be written');
 	}
 
+	/** Stops asking writers to try again (the daemon is going away). */
+	close(): void {
+		this.#timer?.cancel();
+		this.#timer = null;
+		this.#retries.clear();
+	}
+
+	#arm(): void {
+		if (this.#timer !== null) {
+			return;
+		}
+
+		const clock = this.#clock;
+		this.#timer = clock.at(clock.now() + retryMs, () => {
+			this.#timer = null;
+			for (const retry of [...this.#retries.values()]) {
+				retry(clock.now());
+			}
+
+			if (this.#retries.size > 0) {
+				this.#arm();
+			}
+		});
+	}
+
 	#clear(file: string, how: string): void {
+		this.#retries.delete(file);
 		const problem = this.#problems.get(file);
 		if (problem === undefined || !this.#problems.delete(file) || this.#problems.size > 0) {
 			return;

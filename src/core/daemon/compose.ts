@@ -249,7 +249,7 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 	housekeeping.start(store, startedAt);
 	void recovered.then(() => housekeeping.settled());
 	reloads.begin(recovered);
-	const running = {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store};
+	const running = {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store, disk};
 	return {
 		engine,
 		store,

@@ -4,14 +4,18 @@
  * says how many bytes were lost, between when and when, and why; then the output goes on.
  */
 import {messageOf} from '../errors.js';
+import {errnoText} from './errno-text.js';
 
 /** What failed writes dropped: bytes, the first and last failure's times, the last error. */
 export type Loss = {bytes: number; from: number; to: number; why: string};
 
 /** Who hears of a file the daemon cannot write (the daemon's disk health). */
 export type WriteWatch = {
-	/** A write to `file` failed (told at every failure: the watch tells a new problem from a known one). */
-	failed(file: string, error: unknown): void;
+	/**
+	 * A write to `file` failed (told at every failure: the watch tells a new problem from a known
+	 * one). `retry` tries again now (the line about the loss), for a file nothing else writes soon.
+	 */
+	failed(file: string, error: unknown, retry?: (now: number) => void): void;
 	/** A write to `file` worked after a failure. */
 	wrote(file: string): void;
 	/** Nothing writes `file` any more while it had a problem (its task log closed). */
@@ -43,6 +47,8 @@ export class WriteLosses {
 	#loss: Loss | null = null;
 	/** The file that failed, as the watch was told (so it can be told it works again). */
 	#failedPath: string | null = null;
+	/** The file last written, for a retry that comes between writes. */
+	#last: CountedFile | null = null;
 
 	constructor(options: {watch?: WriteWatch; notice?: (loss: Loss) => string} = {}) {
 		this.#watch = options.watch;
@@ -59,6 +65,7 @@ export class WriteLosses {
 	 * be written is counted. Returns whether all of `chunk` was written.
 	 */
 	write(file: CountedFile, chunk: Buffer, now: number): boolean {
+		this.#last = file;
 		if (this.#loss !== null && !this.#say(file, now)) {
 			this.#count(chunk.length, now, null);
 			return false;
@@ -89,8 +96,16 @@ export class WriteLosses {
 		this.#count(bytes, now, new Error(why));
 	}
 
+	/** Writes the line about what was lost now, if anything was (the disk health's retry). */
+	retry(now: number): void {
+		if (this.#loss !== null && this.#last !== null) {
+			this.#say(this.#last, now);
+		}
+	}
+
 	/** The file is closed: a problem it had is no longer the daemon's (what was lost stays counted). */
 	closed(): void {
+		this.#last = null;
 		if (this.#failedPath !== null) {
 			this.#watch?.closed(this.#failedPath);
 			this.#failedPath = null;
@@ -115,13 +130,13 @@ export class WriteLosses {
 	}
 
 	#count(bytes: number, now: number, error: unknown): void {
-		const why = error === null ? (this.#loss?.why ?? 'cannot write') : messageOf(error);
+		const why = error === null ? (this.#loss?.why ?? 'cannot write') : describe(error);
 		this.#loss = this.#loss === null ? {bytes, from: now, to: now, why} : {bytes: this.#loss.bytes + bytes, from: this.#loss.from, to: now, why};
 	}
 
 	#fail(path: string, error: unknown): void {
 		this.#failedPath = path;
-		this.#watch?.failed(path, error);
+		this.#watch?.failed(path, error, now => this.retry(now));
 	}
 
 	#recovered(): void {
@@ -130,4 +145,9 @@ export class WriteLosses {
 			this.#failedPath = null;
 		}
 	}
+}
+
+/** A system error as its errno text (`ENOSPC: no space left on device`), anything else by its message. */
+function describe(error: unknown): string {
+	return typeof (error as {errno?: unknown} | null)?.errno === 'number' ? errnoText(error) : messageOf(error);
 }
