@@ -239,11 +239,6 @@ export class Engine {
 		return task;
 	}
 
-	/** Rows of state kept in memory because tm.db could not be written (0 when all is written). */
-	get unsaved(): number {
-		return this.#journal.unsaved;
-	}
-
 	/** Resolves once everything changed so far has been through a flush (written, or kept to retry). */
 	saved(): Promise<void> {
 		return this.#journal.saved();

@@ -160,7 +160,7 @@ function makeParts(options: DaemonOptions): Parts {
 		version,
 		home: options.home,
 		config: options.config.file,
-		disk: diskDoc(disk.problems, engine.unsaved),
+		disk: diskDoc(disk.problems, database.unsaved),
 	});
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
 	const web = new WebView(options.config.daemon.http);

@@ -9,6 +9,7 @@
  */
 import {Store} from '../../store/index.js';
 import {TmError} from '../errors.js';
+import {keptRows} from '../kept-batch.js';
 import type {WriteWatch} from '../log/write-losses.js';
 import type {Batch} from '../ports.js';
 
@@ -17,6 +18,8 @@ export class Database {
 	readonly #watch: WriteWatch | undefined;
 	#store: Store | null = null;
 	#failing = false;
+	/** Rows of the last batch that could not be written: what the engine keeps until one can. */
+	#unsaved = 0;
 
 	constructor(path: string, watch?: WriteWatch) {
 		this.#path = path;
@@ -29,7 +32,12 @@ export class Database {
 		return this.#store;
 	}
 
-	/** The engine's `persist`. */
+	/** Rows of state kept in memory because tm.db could not be written (0 once a write works). */
+	get unsaved(): number {
+		return this.#unsaved;
+	}
+
+	/** The engine's `persist` (a failed write is retried with everything kept since, so its rows are what waits). */
 	writeBatch(batch: Batch): void {
 		if (this.#store === null) {
 			throw new TmError('E_STORE', `${this.#path} is not open yet (the daemon is starting)`);
@@ -38,11 +46,17 @@ export class Database {
 		try {
 			this.#store.writeBatch(batch);
 		} catch (error) {
-			this.#failing = true;
-			this.#watch?.failed(this.#path, error);
+			// A constraint is the batch's fault, not the disk's: the engine drops it.
+			if (!(error as {cause?: {code?: string}}).cause?.code?.startsWith('SQLITE_CONSTRAINT')) {
+				this.#failing = true;
+				this.#unsaved = keptRows(batch.tasks.length, batch);
+				this.#watch?.failed(this.#path, error);
+			}
+
 			throw error;
 		}
 
+		this.#unsaved = 0;
 		if (this.#failing) {
 			this.#failing = false;
 			this.#watch?.wrote(this.#path);
