@@ -51,6 +51,30 @@ describe('DiskHealth', () => {
 	});
 });
 
+describe('DiskHealth retries', () => {
+	it('asks each failing writer to try again every second until it works or closes, then stops', () => {
+		const clock = new ManualClock(0);
+		const disk = new DiskHealth(clock);
+		const tries: string[] = [];
+		let room = false;
+		disk.failed('/h/tmd.out', enospc('/h/tmd.out'), now => {
+			tries.push(`tmd.out ${now}`);
+			if (room) {
+				disk.wrote('/h/tmd.out');
+			}
+		});
+		disk.failed('/h/logs/a.out', enospc('/h/logs/a.out'), now => tries.push(`a.out ${now}`));
+		clock.advance(1000);
+		assert.deepEqual(tries, ['tmd.out 1000', 'a.out 1000']);
+		room = true;
+		disk.closed('/h/logs/a.out');
+		clock.advance(1000);
+		clock.advance(5000);
+		assert.deepEqual(tries, ['tmd.out 1000', 'a.out 1000', 'tmd.out 2000']);
+		assert.deepEqual(disk.problems, []);
+	});
+});
+
 describe('what the write journal keeps while tm.db cannot be written', () => {
 	const runStart = (pid: number) => ({taskId: 't', attempt: pid, pid, pidStart: null, bootId: 'b', startedAt: pid});
 	const runEnd = (pid: number) => ({taskId: 't', pid, endedAt: pid + 1, exitCode: 1, exitSignal: null, reason: 'exit 1'});
