@@ -13,6 +13,7 @@ import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {RpcClient} from '../../src/core/ipc/client.js';
 import type {DaemonDoc, StatusDoc} from '../../src/core/ipc/methods.js';
+import {findTaskProcesses} from '../../src/core/process/unrecorded.js';
 import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';
 import {killPids} from '../helpers/procs.js';
@@ -22,9 +23,12 @@ import {alive, waitFor} from '../helpers/wait.js';
 
 const cleanups: Array<() => void> = [];
 const pids = new Set<number>();
+/** Every home a test used: its tasks are found by their TM_SOCKET, even those a dead daemon left. */
+const homes: string[] = [];
 after(() => {
 	killAllTm();
 	killPids(pids);
+	killPids(homes.flatMap(home => findTaskProcesses(path.join(home, 'tm.sock')).map(task => task.pid)));
 	for (const cleanup of cleanups.reverse()) {
 		cleanup();
 	}
@@ -77,6 +81,7 @@ describe('a full disk under the daemon', () => {
 
 		cleanups.push(() => mounted.fs.unmount());
 		const home = path.join(mounted.fs.dir, 'home');
+		homes.push(home);
 		const calm = path.join(dir, 'calm');
 		const filler = path.join(mounted.fs.dir, 'filler');
 		const port = await freePort();
@@ -175,6 +180,7 @@ describe('a full disk under the daemon', () => {
 	it('a task whose log is /dev/full fails to start with that cause; the daemon and its other tasks go on', async () => {
 		const dir = tempDir('tm-devfull-');
 		const home = path.join(dir, 'home');
+		homes.push(home);
 		writeFileSync(
 			path.join(dir, 'tm.yaml'),
 			[
@@ -206,6 +212,7 @@ describe('a full disk under the daemon', () => {
 	it('a daemon whose stderr is /dev/full (its tmd.out on a full disk) goes on supervising and stops cleanly', async () => {
 		const dir = tempDir('tm-devfull-out-');
 		const home = path.join(dir, 'home');
+		homes.push(home);
 		writeFileSync(path.join(dir, 'tm.yaml'), 'programs:\n  sleeper:\n    cmd: sleep 1000\n    starttime: 0\n');
 		const full = openSync('/dev/full', 'w');
 		const daemon = runTm(['up', '--foreground'], {cwd: dir, output: full});
@@ -233,6 +240,7 @@ describe('a full disk under the daemon', () => {
 
 		cleanups.push(() => mounted.fs.unmount());
 		const home = path.join(mounted.fs.dir, 'home');
+		homes.push(home);
 		const file = path.join(dir, 'tm.yaml');
 		writeFileSync(file, 'programs:\n  sleeper:\n    cmd: sleep 1000\n    starttime: 0\n');
 		const cli: Cli = (...args) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir, PATH: process.env['PATH']}});
