@@ -25,6 +25,7 @@ export type RunOptions = GlobalOptions & {
 	backoff?: string;
 	maxRuntime?: string;
 	watchdog?: string;
+	heartbeatInterval?: string;
 	maxMemory?: string;
 	cwd?: string;
 	env?: string[];
@@ -189,6 +190,10 @@ export function runParams(command: string[], options: RunOptions, cwd: string): 
 		params.watchdogMs = positiveDuration(options.watchdog, '--watchdog');
 	}
 
+	if (options.heartbeatInterval !== undefined) {
+		params.heartbeatIntervalMs = positiveDuration(options.heartbeatInterval, '--heartbeat-interval');
+	}
+
 	if (options.maxMemory !== undefined) {
 		const size = parseSize(options.maxMemory);
 		if (!size.ok) {
@@ -295,6 +300,7 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.option('--backoff <spec>', 'delay between attempts: 1s, or initial=1s,factor=2,max=60s,jitter=0.2')
 		.option('--max-runtime <duration>', 'stop the job after this long (30s, 5m, 2h)')
 		.option('--watchdog <duration>', 'restart when no heartbeat (WATCHDOG=1) came for this long')
+		.option('--heartbeat-interval <duration>', 'the job sends WATCHDOG=1 this often: task_timeout applies from its start')
 		.option('--max-memory <size>', "restart when the job's memory passes this (512M, 1G)")
 		.option('--cwd <dir>', 'working folder (default: the current one)')
 		.option('--env <NAME=VALUE>', 'an environment variable (repeatable)', collect)

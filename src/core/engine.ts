@@ -351,7 +351,7 @@ export class Engine {
 		this.#journal.touch(task.id);
 		this.#trackLive(task);
 		this.#recordRuns(task, before, after, now);
-		const event = eventOf(this.#seq + 1, task.id, before, after, () => taskDoc(task, this.#config.daemon.taskTimeoutMs));
+		const event = eventOf(this.#seq + 1, task.id, before, after, () => taskDoc(task, this.#config.daemon));
 		if (event !== null) {
 			this.#seq = event.seq;
 			this.#journal.event(toEventRow(event));

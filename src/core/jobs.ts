@@ -96,6 +96,7 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): Task
 		priority: integer(params.priority, 'priority', -1_000_000) ?? 0,
 		dependsOn: Object.fromEntries(after.map(key => [key, 'succeeded' as const])),
 		watchdogMs: positive(params.watchdogMs, 'watchdog'),
+		heartbeatIntervalMs: positive(params.heartbeatIntervalMs, 'heartbeat-interval'),
 		maxRuntimeMs: positive(params.maxRuntimeMs, 'max-runtime'),
 		maxMemory: positive(params.maxMemory, 'max-memory'),
 		backoff: {

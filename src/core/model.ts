@@ -70,6 +70,11 @@ export type ProgramSpec = {
 	dependsOn: Record<string, DependsCondition>;
 	ready: Readiness;
 	watchdogMs: number | null;
+	/**
+	 * The program is expected to send WATCHDOG=1 about this often: its watchdog (its own, else
+	 * the daemon's `task_timeout`) runs from the spawn, not from a first heartbeat.
+	 */
+	heartbeatIntervalMs: number | null;
 	maxRuntimeMs: number | null;
 	maxMemory: number | null;
 	stuck: StuckSpec | null;

@@ -4,6 +4,7 @@
  * one text node per row instead of one box per cell.
  */
 import type {TaskStatus} from '../core/ipc/methods.js';
+import {heartbeatLevel} from '../core/liveness.js';
 import {ageOf, countdown, fit, NONE, progressBar, shortBytes, shortDuration, shortPercent} from './format.js';
 import type {Hue, Theme} from './theme.js';
 import type {Sort, SortKey} from './view.js';
@@ -53,18 +54,6 @@ const liveStates = new Set(['running', 'starting', 'paused', 'stopping']);
 /** Whether the task is going through failed starts: its count against the limit is shown. */
 function retrying(task: TaskStatus): boolean {
 	return task.failures > 0 && (task.state === 'backoff' || task.state === 'starting' || task.state === 'queued');
-}
-
-/**
- * The heartbeat's hue against the watchdog: fine below half of it, late from half on,
- * overdue past it. Without a watchdog, no judgement.
- */
-export function heartbeatLevel(ageMs: number, watchdogMs: number | null | undefined): 'ok' | 'late' | 'overdue' | 'none' {
-	if (!watchdogMs) {
-		return 'none';
-	}
-
-	return ageMs >= watchdogMs ? 'overdue' : ageMs >= watchdogMs / 2 ? 'late' : 'ok';
 }
 
 const columnSpecs: readonly ColumnSpec[] = [
@@ -125,7 +114,7 @@ const columnSpecs: readonly ColumnSpec[] = [
 				return {text: NONE, dim: true};
 			}
 
-			const level = heartbeatLevel(age, task.watchdogMs);
+			const level = heartbeatLevel(age, task.heartbeatIntervalMs, task.watchdogMs);
 			const text = tinyAge(age);
 			switch (level) {
 				case 'overdue': {

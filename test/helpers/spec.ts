@@ -35,6 +35,7 @@ export function makeSpec(overrides: Partial<TaskSpec> = {}): TaskSpec {
 		dependsOn: {},
 		ready: {kind: 'none'},
 		watchdogMs: null,
+		heartbeatIntervalMs: null,
 		maxRuntimeMs: null,
 		maxMemory: null,
 		stuck: null,

@@ -48,6 +48,7 @@ export const programDefaults: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'
 	dependsOn: Object.freeze({}),
 	ready: Object.freeze({kind: 'none'}),
 	watchdogMs: null,
+	heartbeatIntervalMs: null,
 	maxRuntimeMs: null,
 	maxMemory: null,
 	stuck: null,

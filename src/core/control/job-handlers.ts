@@ -85,7 +85,7 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 			}
 
 			const wanted = new Set<string>(states ?? stateKinds);
-			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskDoc(task, engine.config.daemon.taskTimeoutMs))};
+			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskDoc(task, engine.config.daemon))};
 		},
 
 		cancel: ({names}) =>
@@ -116,6 +116,6 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 			return {ok: true} as const;
 		},
 
-		describe: ({name}) => detailDoc(one(name), engine.config.daemon.heartbeatIntervalMs, engine.config.daemon.taskTimeoutMs),
+		describe: ({name}) => detailDoc(one(name), engine.config.daemon),
 	};
 }

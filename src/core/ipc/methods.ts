@@ -70,6 +70,8 @@ export type TaskStatus = {
 	nextRunAt: string | null;
 	/** The watchdog in force (ms), or null: the dashboard colours heartbeat age against it. */
 	watchdogMs: number | null;
+	/** How often heartbeats are expected (ms): the task's `heartbeat_interval`, else the daemon's. One interval late is shown as late. */
+	heartbeatIntervalMs: number;
 	want: Want;
 	/** Consecutive starts that failed, and how many may (startretries for programs, retries for jobs). */
 	failures: number;
@@ -107,7 +109,6 @@ export type TaskDetail = TaskStatus & {
 	exitcodes: number[];
 	stopsignal: string;
 	stoptimeMs: number;
-	heartbeatIntervalMs: number;
 	maxRuntimeMs: number | null;
 	maxMemory: number | null;
 	logs: {stdout: string; stderr: string};
@@ -129,6 +130,8 @@ export type RunParams = {
 	backoff?: {initialMs?: number; factor?: number; maxMs?: number; jitter?: number};
 	maxRuntimeMs?: number;
 	watchdogMs?: number;
+	/** The job is expected to send WATCHDOG=1 this often: `task_timeout` (or `watchdogMs`) applies from its start. */
+	heartbeatIntervalMs?: number;
 	maxMemory?: number;
 	/** Absolute; the CLI resolves it against its own cwd. */
 	cwd?: string;

@@ -62,7 +62,7 @@ export class Metrics {
 	async render(): Promise<string> {
 		// Nothing shown that the store could still lose (Engine.settle).
 		this.#source.engine.settle();
-		this.#tasks = this.#source.engine.list().map(task => taskDoc(task, this.#source.engine.config.daemon.taskTimeoutMs));
+		this.#tasks = this.#source.engine.list().map(task => taskDoc(task, this.#source.engine.config.daemon));
 		try {
 			return await this.registry.metrics();
 		} finally {

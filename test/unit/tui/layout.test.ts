@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {TaskStatus} from '../../../src/core/ipc/methods.js';
-import {fitColumns, headerText, heartbeatLevel, rowSegments, tinyAge} from '../../../src/tui/columns.js';
+import {heartbeatLevel} from '../../../src/core/liveness.js';
+import {fitColumns, headerText, rowSegments, tinyAge} from '../../../src/tui/columns.js';
 import {computeLayout, logPage, scrollOffset, tablePage, type LayoutInput} from '../../../src/tui/layout.js';
 import {createTheme} from '../../../src/tui/theme.js';
 import {ago, NOW, task} from '../../helpers/dashboard-fixtures.js';
@@ -119,11 +120,17 @@ describe('columns', () => {
 		assert.equal(cells(failing)['next'], '13s');
 	});
 
-	it('colour the heartbeat against the watchdog, with a mark when there is no colour', () => {
-		assert.equal(heartbeatLevel(5000, null), 'none');
-		assert.equal(heartbeatLevel(5000, 30_000), 'ok');
-		assert.equal(heartbeatLevel(15_000, 30_000), 'late');
-		assert.equal(heartbeatLevel(31_000, 30_000), 'overdue');
+	it('colour the heartbeat late after one heartbeat_interval and overdue at the watchdog, with a mark when there is no colour', () => {
+		assert.equal(heartbeatLevel(5000, 10_000, null), 'none');
+		assert.equal(heartbeatLevel(5000, 10_000, 30_000), 'ok');
+		assert.equal(heartbeatLevel(10_000, 10_000, 30_000), 'late', 'one interval old');
+		assert.equal(heartbeatLevel(2500, 2000, 30_000), 'late', 'a short interval is late sooner');
+		assert.equal(heartbeatLevel(15_000, 60_000, 30_000), 'late', 'half the watchdog when that comes first');
+		assert.equal(heartbeatLevel(31_000, 10_000, 30_000), 'overdue');
+		const intervalLate = task('w', {heartbeatAt: ago(3000), watchdogMs: 30_000, heartbeatIntervalMs: 2000});
+		const cell = (t: TaskStatus) => rowSegments(t, fitColumns(80), {now: NOW, theme: createTheme({color: true, unicode: true})}, false)[fitColumns(80).columns.findIndex(c => c.id === 'hb') + 3]!;
+		assert.equal(cell(intervalLate).hue, 'yellow', 'one heartbeat_interval (2s) late');
+		assert.equal(cell({...intervalLate, heartbeatIntervalMs: 10_000}).hue, 'green');
 		const late = task('w', {heartbeatAt: ago(45_000), watchdogMs: 30_000});
 		const table = fitColumns(80);
 		const hb = table.columns.findIndex(c => c.id === 'hb') + 3;

@@ -1,0 +1,132 @@
+/**
+ * Task semantics of seeds 000, 001 and 004 against a real daemon (`tm up --foreground`):
+ * `task_timeout` for a task expected to heartbeat, heartbeats shown late after one interval,
+ * timeouts and cancels as outcomes, a give-up limit for programs that keep crashing, and
+ * fail-fast submits.
+ */
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import type {TaskStatus} from '../../../src/core/ipc/methods.js';
+import {tm} from '../../helpers/cli.js';
+import {tempDir} from '../../helpers/harness.js';
+import {killAllTm, runTm, type TmProcess} from '../../helpers/tm-process.js';
+import {waitFor} from '../../helpers/wait.js';
+
+/** Every pid a task was seen with: their process groups are killed whatever a test left behind. */
+const seen = new Set<number>();
+after(() => {
+	for (const pid of seen) {
+		try {
+			process.kill(-pid, 'SIGKILL');
+		} catch {
+			// already gone
+		}
+	}
+
+	killAllTm();
+});
+
+const root = path.resolve(import.meta.dirname, '../../..');
+
+type Daemon = {
+	dir: string;
+	home: string;
+	process: TmProcess;
+	cli(...args: string[]): ReturnType<typeof tm>;
+	task(id: string): Promise<TaskStatus | undefined>;
+	/** Waits until the task is in `state`; fails with its last document. */
+	until(id: string, state: string, timeout?: number): Promise<TaskStatus>;
+	down(): Promise<void>;
+};
+
+async function daemon(yaml: string): Promise<Daemon> {
+	const dir = tempDir();
+	const home = path.join(dir, 'home');
+	writeFileSync(path.join(dir, 'tm.yaml'), yaml);
+	const process = runTm(['up', '--foreground'], {cwd: dir});
+	// Global options go first: everything after `--` belongs to a job.
+	const cli = (...args: string[]) => tm(['--home', home, ...args], {cwd: dir, env: {HOME: dir}});
+	const task = async (id: string) => {
+		const result = await cli('tasks', '--json');
+		const tasks = result.code === 0 ? (JSON.parse(result.out) as {tasks: TaskStatus[]}).tasks : [];
+		tasks.forEach(t => t.pid !== null && seen.add(t.pid));
+		return tasks.find(t => t.id === id);
+	};
+
+	await waitFor(async () => (await cli('tasks')).code, code => code === 0, {what: 'the daemon to answer', timeout: 20_000});
+	return {
+		dir,
+		home,
+		process,
+		cli,
+		task,
+		until: async (id, state, timeout = 15_000) => (await waitFor(() => task(id), t => t?.state === state, {what: `${id} ${state}`, timeout}))!,
+		async down() {
+			await cli('down');
+			await process.exited;
+		},
+	};
+}
+
+/** `bin/tm.ts` run in a pseudo-terminal (util-linux `script`), as a person at a terminal runs it. */
+function inTerminal(args: string[], env: Record<string, string>): string {
+	const command = [process.execPath, '--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), ...args].map(word => `'${word}'`).join(' ');
+	return execFileSync('script', ['-qec', command, '/dev/null'], {env: {...process.env, TERM: 'xterm', ...env}, encoding: 'utf8'});
+}
+
+describe('task semantics', () => {
+	it('a task expected to heartbeat that never sends one is stopped at task_timeout from its start; a late heartbeat shows after one interval', async () => {
+		const d = await daemon(
+			[
+				'taskmaster:',
+				'  sample_interval: 100ms',
+				'  task_timeout: 1s',
+				'  heartbeat_interval: 300ms',
+				'programs:',
+				'  mute:',
+				'    cmd: "echo interval=$TM_HEARTBEAT_INTERVAL_MS; exec sleep 1000"',
+				'    shell: true',
+				'    starttime: 0',
+				'    heartbeat_interval: 400ms',
+				'    autorestart: false',
+				'  beat:',
+				'    cmd: "echo WATCHDOG=1 >&3; exec sleep 1000"',
+				'    shell: true',
+				'    starttime: 0',
+				'    watchdog: 30s',
+				'  plain:',
+				'    cmd: sleep 1000',
+				'    starttime: 0',
+				'',
+			].join('\n'),
+		);
+		const running = await d.until('mute', 'running');
+		assert.equal(running.heartbeatAt, null);
+		assert.equal(running.watchdogMs, 1000, 'task_timeout is its watchdog before any heartbeat');
+		assert.equal(running.heartbeatIntervalMs, 400);
+		const failed = await d.until('mute', 'failed');
+		assert.equal(failed.cause, 'watchdog');
+		assert.match(failed.reason, /^watchdog: no heartbeat for 1s/);
+		const history = JSON.parse((await d.cli('history', 'mute', '--json')).out) as {runs: Array<{startedAt: number; endedAt: number | null}>};
+		const run = history.runs[0]!;
+		const lived = (run.endedAt ?? 0) - run.startedAt;
+		assert.ok(lived >= 1000 && lived < 1000 + 100 + 1500, `stopped ${lived} ms after its start (task_timeout 1s, sampled every 100ms)`);
+		assert.match((await d.cli('logs', 'mute')).out, /interval=400/);
+
+		const plain = await d.task('plain');
+		assert.equal(plain?.state, 'running', 'a task not expected to heartbeat is left alone');
+		assert.equal(plain?.watchdogMs, null);
+
+		const beat = await waitFor(async () => (await d.cli('status', 'beat')).out, out => / late\b/.test(out), {what: 'beat late in tm status'});
+		assert.match(beat, /^beat\s+running\s.*\d+(ms|s) late/m, 'the daemon’s heartbeat_interval (300ms) passed, the watchdog (30s) did not');
+		assert.equal((await d.task('beat'))?.heartbeatIntervalMs, 300);
+		const terminal = inTerminal(['status', 'beat', '--home', d.home], {NO_COLOR: ''});
+		const escape = '\u001B[';
+		assert.match(terminal.replaceAll(escape, 'ESC['), /ESC\[33m\d+(ms|s) late/, 'yellow on a terminal');
+		assert.ok(!inTerminal(['status', 'beat', '--home', d.home], {NO_COLOR: '1'}).includes(escape), 'NO_COLOR is honoured');
+		await d.down();
+	});
+});
