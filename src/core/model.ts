@@ -35,6 +35,9 @@ export type LogSpec = {
 
 export type StuckSpec = {cpuBelowPercent: number; forMs: number};
 
+/** `max_restarts`: more than `count` automatic restarts after a good start within `withinMs` → `fatal`. */
+export type RestartLimit = {count: number; withinMs: number};
+
 /** One program as written in the config, after defaults and validation. */
 export type ProgramSpec = {
 	name: string;
@@ -78,6 +81,8 @@ export type ProgramSpec = {
 	maxRuntimeMs: number | null;
 	maxMemory: number | null;
 	stuck: StuckSpec | null;
+	/** Give up (`fatal`) on a program that keeps crashing after it started; null: never (only failed starts are limited). */
+	maxRestarts: RestartLimit | null;
 	backoff: BackoffSpec;
 	log: LogSpec;
 	schedule: string | null;
@@ -225,6 +230,8 @@ export type Cause =
 	| 'descriptors'
 	/** The process started. */
 	| 'spawned'
+	/** More automatic restarts within `max_restarts.within` than `max_restarts.count`: given up (`fatal`). */
+	| 'max_restarts'
 	/** The process could not be started. */
 	| 'spawn_failed'
 	/** READY=1 or the ready line. */
@@ -277,4 +284,6 @@ export type TaskRecord = {
 	crashes: number;
 	/** When the current run reached `running`, for `reset_after`. */
 	upSince: Millis | null;
+	/** When the automatic restarts within the program's `max_restarts` window happened (absent without one). */
+	restartTimes?: Millis[];
 };

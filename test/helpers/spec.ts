@@ -39,6 +39,7 @@ export function makeSpec(overrides: Partial<TaskSpec> = {}): TaskSpec {
 		maxRuntimeMs: null,
 		maxMemory: null,
 		stuck: null,
+		maxRestarts: null,
 		backoff: {initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0, resetAfterMs: 60_000},
 		log: {maxSize: 10 * 1024 * 1024, backups: 5, timestamps: false},
 		schedule: null,

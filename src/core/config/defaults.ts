@@ -52,6 +52,7 @@ export const programDefaults: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'
 	maxRuntimeMs: null,
 	maxMemory: null,
 	stuck: null,
+	maxRestarts: null,
 	backoff: backoffDefaults,
 	log: logDefaults,
 	schedule: null,

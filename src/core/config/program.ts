@@ -14,7 +14,7 @@ import {
 	splitCommand,
 	type DependencyRef,
 } from './program-fields.js';
-import {readBackoff, readLog, readStuck} from './policies.js';
+import {readBackoff, readLog, readMaxRestarts, readStuck} from './policies.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {childPath, readField, readMap, report, reportValue, sourceOf, type Ctx, type Field} from './tree.js';
 import {parseDuration, parseSignal, parseSize, parseUmask} from './units.js';
@@ -47,6 +47,7 @@ export const programKeys = [
 	'max_runtime',
 	'max_memory',
 	'stuck',
+	'max_restarts',
 	'backoff',
 	'log',
 	'schedule',
@@ -144,6 +145,7 @@ export function readProgram(ctx: Ctx, field: Field, account: AccountDefaults): P
 		maxRuntimeMs: readField(ctx, get('max_runtime'), nullable(durationOrOff)) ?? d.maxRuntimeMs,
 		maxMemory: readField(ctx, get('max_memory'), nullable(sizeOrOff)) ?? d.maxMemory,
 		stuck: readStuck(ctx, get('stuck')),
+		maxRestarts: readMaxRestarts(ctx, get('max_restarts')),
 		backoff: readBackoff(ctx, get('backoff')),
 		log: readLog(ctx, get('log')),
 		schedule: readField(ctx, get('schedule'), nullable(parseSchedule)) ?? d.schedule,

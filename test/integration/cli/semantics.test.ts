@@ -129,4 +129,39 @@ describe('task semantics', () => {
 		assert.ok(!inTerminal(['status', 'beat', '--home', d.home], {NO_COLOR: '1'}).includes(escape), 'NO_COLOR is honoured');
 		await d.down();
 	});
+
+	it('max_restarts: a program that keeps crashing after it started is given up on (fatal, cause max_restarts); failed starts still count against startretries', async () => {
+		const d = await daemon(
+			[
+				'programs:',
+				'  flappy:',
+				'    cmd: "sleep 0.2; exit 1"',
+				'    shell: true',
+				'    starttime: 0',
+				'    autorestart: true',
+				'    backoff: {initial: 50ms, max: 50ms}',
+				'    max_restarts: {count: 2, within: 1m}',
+				'  steady:',
+				'    cmd: "sleep 0.2; exit 1"',
+				'    shell: true',
+				'    starttime: 0',
+				'    autorestart: true',
+				'    backoff: {initial: 50ms, max: 50ms}',
+				'',
+			].join('\n'),
+		);
+		const fatal = await d.until('flappy', 'fatal');
+		assert.equal(fatal.cause, 'max_restarts');
+		assert.equal(fatal.reason, 'exit 1; gave up after 2 restarts within 1m (max_restarts)');
+		assert.equal(fatal.restarts, 2, 'three runs: the first and two restarts');
+		assert.equal(fatal.lastExit?.code, 1);
+		const steady = await waitFor(() => d.task('steady'), t => (t?.restarts ?? 0) >= 4, {what: 'steady restarted more often, without a limit'});
+		assert.notEqual(steady?.state, 'fatal');
+		const tasks = await d.cli('tasks', '--state', 'fatal');
+		assert.match(tasks.out, /^flappy\s+flappy\s+fatal\s.*gave up after 2 restarts/m);
+		assert.equal((await d.cli('start', 'flappy', '--no-wait')).code, 0);
+		const again = await waitFor(() => d.task('flappy'), t => t?.state === 'fatal' && t.restarts === 4, {what: 'a start by hand counts afresh: two more restarts, then fatal'});
+		assert.equal(again?.cause, 'max_restarts');
+		await d.down();
+	});
 });
