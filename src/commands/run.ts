@@ -22,6 +22,7 @@ export type RunOptions = GlobalOptions & {
 	priority?: string;
 	after?: string[];
 	retries?: string;
+	retryOnTimeout?: boolean;
 	backoff?: string;
 	maxRuntime?: string;
 	watchdog?: string;
@@ -178,6 +179,10 @@ export function runParams(command: string[], options: RunOptions, cwd: string): 
 		params.retries = wholeNumber(options.retries, '--retries', 0, '3');
 	}
 
+	if (options.retryOnTimeout) {
+		params.retryOnTimeout = true;
+	}
+
 	if (options.backoff !== undefined) {
 		params.backoff = parseBackoff(options.backoff);
 	}
@@ -297,6 +302,7 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.option('--priority <n>', 'higher starts first and may evict lower ones (default 0)')
 		.option('--after <id|name>', 'wait for this task to succeed first (repeatable)', collect)
 		.option('--retries <n>', 'attempts after the first failure before the job is failed (default 0)')
+		.option('--retry-on-timeout', 'a job stopped by --max-runtime uses its --retries (without it, it is failed at once)')
 		.option('--backoff <spec>', 'delay between attempts: 1s, or initial=1s,factor=2,max=60s,jitter=0.2')
 		.option('--max-runtime <duration>', 'stop the job after this long (30s, 5m, 2h)')
 		.option('--watchdog <duration>', 'restart when no heartbeat (WATCHDOG=1) came for this long')

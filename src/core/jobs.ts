@@ -112,5 +112,6 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): Task
 		instance: 0,
 		retries: integer(params.retries, 'retries', 0) ?? jobDefaults.retries,
 		startretries: integer(params.retries, 'retries', 0) ?? jobDefaults.retries,
+		retryOnTimeout: params.retryOnTimeout === true,
 	};
 }

@@ -246,6 +246,11 @@ export function transition(
 	const failedStart = (reason: string, lastExit: ExitInfo | null, why: Cause = cause): Transition => {
 		const failures = record.failures + 1;
 		const limit = spec.kind === 'job' ? spec.retries : spec.startretries;
+		// Seed 001's `timeout` is an outcome, not a failure to retry, unless the job asked for it.
+		if (spec.kind === 'job' && why === 'max_runtime' && spec.retryOnTimeout !== true && failures <= limit) {
+			return to({kind: 'failed', since: now, reason: `${reason}; not retried (tm run --retry-on-timeout would)`, lastExit}, {failures, upSince: null, cause: why});
+		}
+
 		if (failures > limit) {
 			const kind = spec.kind === 'job' ? 'failed' : 'fatal';
 			const tries = failures === 1 ? '1 try' : `${failures} tries`;

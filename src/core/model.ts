@@ -146,6 +146,8 @@ export type TaskSpec = ProgramSpec & {
 	instance: number;
 	/** Retries a job may use before `failed`; programs use `startretries` instead. */
 	retries: number;
+	/** A job stopped by `max_runtime` uses its retries (`tm run --retry-on-timeout`); else it is `failed` at once. Programs keep their restart policy. */
+	retryOnTimeout: boolean;
 };
 
 /** What a person (or the config) asked for. The machine reconciles the state towards it. */

@@ -9,7 +9,7 @@ import {ageOf, countdown, fit, NONE, progressBar, shortBytes, shortDuration, sho
 import type {Hue, Theme} from './theme.js';
 import type {Sort, SortKey} from './view.js';
 
-export type ColumnId = 'state' | 'pid' | 'uptime' | 'cpu' | 'mem' | 'rst' | 'next' | 'hb' | 'prog' | 'pri' | 'info';
+export type ColumnId = 'state' | 'cause' | 'pid' | 'uptime' | 'cpu' | 'mem' | 'rst' | 'next' | 'hb' | 'prog' | 'pri' | 'info';
 
 /** A piece of a row with one style. */
 export type Segment = {text: string; hue?: Hue; bold?: boolean; dim?: boolean};
@@ -65,6 +65,8 @@ const columnSpecs: readonly ColumnSpec[] = [
 		sort: 'state',
 		cell: (task, {theme}) => ({text: task.state, hue: theme.stateHue(task.state)}),
 	},
+	// Why it is in that state, as the stable word: a timeout (failed, max_runtime) or a cancel (stopped, cancelled) at a glance.
+	{id: 'cause', title: 'CAUSE', width: 12, align: 'left', cell: task => ({text: task.cause, dim: true})},
 	{id: 'pid', title: 'PID', width: 7, align: 'right', sort: 'pid', cell: task => ({text: task.pid === null ? NONE : String(task.pid)})},
 	{
 		id: 'uptime',
@@ -161,7 +163,7 @@ function countdownShort(ms: number): string {
 }
 
 /** The order columns go as the table narrows (first gone first). NAME, STATE and CPU% always stay. */
-export const dropOrder: readonly ColumnId[] = ['info', 'pri', 'pid', 'uptime', 'mem', 'prog', 'hb', 'next', 'rst'];
+export const dropOrder: readonly ColumnId[] = ['info', 'pri', 'cause', 'pid', 'uptime', 'mem', 'prog', 'hb', 'next', 'rst'];
 
 export type Column = ColumnSpec & {width: number};
 

@@ -11,6 +11,7 @@ export function makeSpec(overrides: Partial<TaskSpec> = {}): TaskSpec {
 		program: 'web',
 		instance: 0,
 		retries: 3,
+		retryOnTimeout: false,
 		name: 'web',
 		cmd: 'sleep 1000',
 		argv,

@@ -127,6 +127,8 @@ export type RunParams = {
 	/** Ids or names that must succeed first. */
 	after?: string[];
 	retries?: number;
+	/** A job stopped by `max_runtime` uses its retries, as any failure does; without it, it is `failed` at once. */
+	retryOnTimeout?: boolean;
 	backoff?: {initialMs?: number; factor?: number; maxMs?: number; jitter?: number};
 	maxRuntimeMs?: number;
 	watchdogMs?: number;

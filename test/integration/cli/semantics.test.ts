@@ -7,11 +7,13 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {writeFileSync} from 'node:fs';
+import {createServer} from 'node:net';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import type {TaskStatus} from '../../../src/core/ipc/methods.js';
 import {tm} from '../../helpers/cli.js';
 import {tempDir} from '../../helpers/harness.js';
+import {parsePrometheusText} from '../../helpers/prom-text.js';
 import {killAllTm, runTm, type TmProcess} from '../../helpers/tm-process.js';
 import {waitFor} from '../../helpers/wait.js';
 
@@ -71,6 +73,18 @@ async function daemon(yaml: string): Promise<Daemon> {
 	};
 }
 
+/** A port nothing listens on now, for the daemon's web view. */
+async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+		});
+	});
+}
+
 /** `bin/tm.ts` run in a pseudo-terminal (util-linux `script`), as a person at a terminal runs it. */
 function inTerminal(args: string[], env: Record<string, string>): string {
 	const command = [process.execPath, '--import', import.meta.resolve('tsx'), path.join(root, 'bin/tm.ts'), ...args].map(word => `'${word}'`).join(' ');
@@ -127,6 +141,66 @@ describe('task semantics', () => {
 		const escape = '\u001B[';
 		assert.match(terminal.replaceAll(escape, 'ESC['), /ESC\[33m\d+(ms|s) late/, 'yellow on a terminal');
 		assert.ok(!inTerminal(['status', 'beat', '--home', d.home], {NO_COLOR: '1'}).includes(escape), 'NO_COLOR is honoured');
+		await d.down();
+	});
+
+	it('a job out of max_runtime is failed with cause max_runtime, not retried unless --retry-on-timeout; a cancelled one is stopped, cause cancelled; tm tasks, history and metrics say so', async () => {
+		const port = await freePort();
+		const d = await daemon(
+			[
+				'taskmaster:',
+				'  sample_interval: 100ms',
+				`  http: 127.0.0.1:${port}`,
+				'programs:',
+				'  recycled:',
+				'    cmd: sleep 1000',
+				'    starttime: 0',
+				'    max_runtime: 300ms',
+				'    autorestart: true',
+				'    backoff: {initial: 50ms, max: 50ms}',
+				'',
+			].join('\n'),
+		);
+		const submit = async (...args: string[]) => {
+			const result = await d.cli('run', ...args);
+			assert.equal(result.code, 0, result.err);
+			return result.out.trim();
+		};
+
+		const slow = await submit('--name', 'slow', '--max-runtime', '300ms', '--retries', '2', '--backoff', '50ms', '--', 'sleep', '1000');
+		const retried = await submit('--name', 'retried', '--max-runtime', '300ms', '--retries', '1', '--retry-on-timeout', '--backoff', '50ms', '--', 'sleep', '1000');
+		const held = await submit('--name', 'held', '--', 'sleep', '1000');
+		await d.until(held, 'running');
+		assert.equal((await d.cli('cancel', held)).code, 0);
+
+		const timedOut = await d.until(slow, 'failed');
+		assert.equal(timedOut.cause, 'max_runtime');
+		assert.equal(timedOut.attempt, 1, 'its two retries were not used');
+		assert.equal(timedOut.reason, 'max_runtime 300ms; not retried (tm run --retry-on-timeout would)');
+		const again = await d.until(retried, 'failed');
+		assert.equal(again.cause, 'max_runtime');
+		assert.equal(again.attempt, 2, '--retry-on-timeout: the timeout used its one retry');
+		assert.match(again.reason, /^max_runtime 300ms; gave up after 2 tries$/);
+		const cancelled = await d.until(held, 'stopped');
+		assert.equal(cancelled.cause, 'cancelled');
+
+		const table = (await d.cli('tasks')).out;
+		assert.match(table, /^ID +NAME +STATE +CAUSE +PID/m);
+		assert.match(table, new RegExp(`^${slow} +slow +failed +max_runtime +- `, 'm'));
+		assert.match(table, new RegExp(`^${held} +held +stopped +cancelled +- `, 'm'));
+		assert.match((await d.cli('history', slow)).out, /stopping -> failed +max_runtime +[^]*running -> stopping +max_runtime +max_runtime 300ms\n/);
+		assert.match((await d.cli('history', held)).out, /stopping -> stopped +cancelled +cancelled/);
+
+		const recycled = await waitFor(() => d.task('recycled'), t => (t?.restarts ?? 0) >= 2, {what: 'a program past max_runtime restarted by its policy'});
+		assert.ok(!['failed', 'fatal'].includes(recycled?.state ?? ''));
+		assert.match((await d.cli('history', 'recycled')).out, /running -> stopping +max_runtime /);
+
+		const metrics = parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+		const finished = (labels: Record<string, string>) =>
+			metrics.get('tm_jobs_finished_total')?.samples.find(s => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+		assert.equal(finished({state: 'failed', cause: 'max_runtime'}), 2);
+		assert.equal(finished({state: 'stopped', cause: 'cancelled'}), 1);
+		assert.equal(metrics.get('tm_task_cause')?.samples.filter(s => s.labels['task'] === 'recycled').length, 1);
 		await d.down();
 	});
 

@@ -76,7 +76,8 @@ describe('columns', () => {
 	});
 
 	it('drop in a fixed order as the width shrinks; name, state and cpu always stay', () => {
-		assert.deepEqual(ids(200), ['state', 'pid', 'uptime', 'cpu', 'mem', 'rst', 'next', 'hb', 'prog', 'pri', 'info']);
+		assert.deepEqual(ids(200), ['state', 'cause', 'pid', 'uptime', 'cpu', 'mem', 'rst', 'next', 'hb', 'prog', 'pri', 'info']);
+		assert.deepEqual(ids(92), ['state', 'cause', 'pid', 'uptime', 'cpu', 'mem', 'rst', 'next', 'hb', 'prog'], 'the cause goes after the priority');
 		assert.deepEqual(ids(75), ['state', 'uptime', 'cpu', 'mem', 'rst', 'next', 'hb', 'prog']);
 		assert.deepEqual(ids(60), ['state', 'cpu', 'rst', 'next', 'hb', 'prog']);
 		assert.deepEqual(ids(50), ['state', 'cpu', 'rst', 'next', 'hb']);
