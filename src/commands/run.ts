@@ -23,6 +23,8 @@ export type RunOptions = GlobalOptions & {
 	after?: string[];
 	retries?: string;
 	retryOnTimeout?: boolean;
+	/** false with `--no-queue`. */
+	queue?: boolean;
 	backoff?: string;
 	maxRuntime?: string;
 	watchdog?: string;
@@ -183,6 +185,10 @@ export function runParams(command: string[], options: RunOptions, cwd: string): 
 		params.retryOnTimeout = true;
 	}
 
+	if (options.queue === false) {
+		params.noQueue = true;
+	}
+
 	if (options.backoff !== undefined) {
 		params.backoff = parseBackoff(options.backoff);
 	}
@@ -313,6 +319,7 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.option('--shell', 'run the command through /bin/sh -c (the words are joined into one script)')
 		.option('--wait', "wait until the job has finished, showing its output, and exit with the job's exit code")
 		.option('--quiet', "with --wait: do not show the job's output")
+		.option('--no-queue', 'start now or not at all: when no slot is free (and it can evict no one), exit 5 and say why')
 		.action(async (command: string[], options: RunOptions, cmd: Command) => {
 			done(await runRun(command, {...cmd.optsWithGlobals(), ...options}, deps));
 		});

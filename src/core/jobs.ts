@@ -81,6 +81,10 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): Task
 
 	const backoff = params.backoff ?? {};
 	const after = strings(params.after, 'after');
+	if (params.noQueue === true && after.length > 0) {
+		fail('--no-queue and --after do not go together: a job that waits for others cannot start at once');
+	}
+
 	return {
 		...programDefaults,
 		name,

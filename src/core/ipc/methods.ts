@@ -129,6 +129,8 @@ export type RunParams = {
 	retries?: number;
 	/** A job stopped by `max_runtime` uses its retries, as any failure does; without it, it is `failed` at once. */
 	retryOnTimeout?: boolean;
+	/** Start now or not at all: refused with `E_NO_SLOT` (and nothing submitted) when the job would wait for a slot. */
+	noQueue?: boolean;
 	backoff?: {initialMs?: number; factor?: number; maxMs?: number; jitter?: number};
 	maxRuntimeMs?: number;
 	watchdogMs?: number;

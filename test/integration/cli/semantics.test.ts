@@ -204,6 +204,42 @@ describe('task semantics', () => {
 		await d.down();
 	});
 
+	it('tm run --no-queue: refused with exit 5 and why when no slot is free and it outranks no one; it may evict; without it the job queues', async () => {
+		const d = await daemon('taskmaster:\n  max_running: 1\nprograms: {}\n');
+		const submit = async (...args: string[]) => {
+			const result = await d.cli('run', ...args);
+			assert.equal(result.code, 0, result.err);
+			return result.out.trim();
+		};
+
+		const low = await submit('--name', 'low', '--priority', '1', '--', 'sleep', '1000');
+		await d.until(low, 'running');
+		const count = async () => (JSON.parse((await d.cli('tasks', '--json')).out) as {tasks: unknown[]}).tasks.length;
+
+		// The real executable: its exit code and its words.
+		const refused = runTm(['run', '--no-queue', '--', 'true'], {cwd: d.dir});
+		assert.equal(await refused.exited, 5, refused.stderr());
+		assert.match(refused.stderr(), /not started: the only slot is taken \(max_running 1\), and priority 0 is not above the lowest running \(1\)/);
+		assert.equal(refused.stdout(), '');
+		const json = runTm(['run', '--no-queue', '--priority', '1', '--json', '--', 'true'], {cwd: d.dir});
+		assert.equal(await json.exited, 5);
+		assert.equal((JSON.parse(json.stderr()) as {error: {code: string}}).error.code, 'E_NO_SLOT', 'equal priority is not higher: refused');
+		assert.equal(await count(), 1, 'nothing was submitted');
+
+		const high = await submit('--no-queue', '--name', 'high', '--priority', '5', '--', 'sleep', '1000');
+		await d.until(high, 'running');
+		const evicted = await d.until(low, 'queued');
+		assert.equal(evicted.cause, 'capacity');
+
+		const queued = await submit('--', 'true');
+		const waiting = await d.until(queued, 'queued');
+		assert.equal(waiting.reason, 'waiting for a slot (max_running 1)', 'without --no-queue a job waits as before');
+		const after = await d.cli('run', '--no-queue', '--after', 'high', '--', 'true');
+		assert.equal(after.code, 2);
+		assert.match(after.err, /--no-queue and --after do not go together/);
+		await d.down();
+	});
+
 	it('max_restarts: a program that keeps crashing after it started is given up on (fatal, cause max_restarts); failed starts still count against startretries', async () => {
 		const d = await daemon(
 			[
