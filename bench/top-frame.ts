@@ -71,6 +71,7 @@ const tasks = Array.from({length: 1000}, (_, i) => ({
 	backoffUntil: i % 50 === 7 ? new Date(now + 9000).toISOString() : null,
 	nextRunAt: null,
 	watchdogMs: i % 2 === 0 ? 30_000 : null,
+	heartbeatIntervalMs: 10_000,
 	want: 'up' as const,
 	cause: 'none' as const,
 	failures: 0,

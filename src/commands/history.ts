@@ -57,10 +57,10 @@ export async function runHistory(name: string, options: HistoryOptions, deps: De
 		deps.io.out(`\nevents of ${history.taskId} (newest first)\n`);
 		deps.io.out(
 			table(
-				['time', 'type', 'change', 'reason'],
+				['time', 'type', 'change', 'cause', 'reason'],
 				history.events.map(event => {
-					const data = event.data as {from?: string; to?: string; reason?: string};
-					return [formatTime(event.at), event.type, data.from && data.to ? `${data.from} -> ${data.to}` : '', String(data.reason ?? '')];
+					const data = event.data as {from?: string; to?: string; reason?: string; cause?: string};
+					return [formatTime(event.at), event.type, data.from && data.to ? `${data.from} -> ${data.to}` : '', data.cause ?? '-', String(data.reason ?? '')];
 				}),
 			),
 		);

@@ -4,15 +4,30 @@
  */
 import type {Command} from 'commander';
 import type {DiskDoc, TaskStatus} from '../core/ipc/methods.js';
+import {heartbeatLevel, type HeartbeatLevel} from '../core/liveness.js';
+import {liveStates} from '../core/model.js';
 import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {shortBytes, shortPercent} from '../core/sizes.js';
-import {formatDuration, table} from './format.js';
+import {coloured, formatDuration, table, useColour, type Paint} from './format.js';
 import {printJson} from './output.js';
 
 function since(iso: string | null, now: number): string {
 	return iso === null ? '-' : formatDuration(now - Date.parse(iso));
 }
+
+/** The heartbeat's age against what is expected: late after one `heartbeat_interval`, overdue at the watchdog. */
+export function heartbeatOf(task: TaskStatus, now: number): {text: string; level: HeartbeatLevel} {
+	if (task.heartbeatAt === null || !liveStates.has(task.state)) {
+		return {text: '-', level: 'none'};
+	}
+
+	const age = now - Date.parse(task.heartbeatAt);
+	const level = heartbeatLevel(age, task.heartbeatIntervalMs, task.watchdogMs);
+	return {text: `${formatDuration(age)}${level === 'late' || level === 'overdue' ? ` ${level}` : ''}`, level};
+}
+
+const heartbeatColumn = 7;
 
 export function statusRow(task: TaskStatus, now: number): string[] {
 	const detail =
@@ -30,7 +45,7 @@ export function statusRow(task: TaskStatus, now: number): string[] {
 		task.pid === null || task.cpu === null ? '-' : `${shortPercent(task.cpu)}%`,
 		task.pid === null || task.memory === null ? '-' : shortBytes(task.memory),
 		String(task.restarts),
-		since(task.heartbeatAt, now),
+		heartbeatOf(task, now).text,
 		task.status ?? detail,
 	];
 }
@@ -54,7 +69,12 @@ export async function runStatus(names: string[], options: GlobalOptions, deps: D
 			printJson(deps.io, doc);
 		} else {
 			const now = Date.now();
-			deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'CPU', 'MEM', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now))));
+			const colour = useColour(deps.io.isTTY, deps.env);
+			const paint: Paint = (row, column, text) => {
+				const level = column === heartbeatColumn && colour ? heartbeatOf(doc.tasks[row]!, now).level : 'none';
+				return level === 'late' ? coloured(text, 'yellow') : level === 'overdue' ? coloured(text, 'red') : text;
+			};
+			deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'CPU', 'MEM', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now)), paint));
 			const problem = diskLine(doc.daemon.disk, now);
 			if (problem !== null) {
 				deps.io.err(problem);

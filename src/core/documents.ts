@@ -7,12 +7,16 @@ import type {TaskEventRecord} from './task-event.js';
 import type {DiskDoc, EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskStatus} from './ipc/methods.js';
 import {watchdogOf} from './liveness.js';
 import type {LogLine} from './log/line-ring.js';
+import type {DaemonSpec} from './model.js';
 import type {Supervisor} from './supervisor.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** One task's document; `taskTimeoutMs` is the daemon's default watchdog for tasks that send heartbeats. */
-export function taskDoc(task: Supervisor, taskTimeoutMs: number): TaskStatus {
+/** The daemon's heartbeat defaults: `task_timeout` (the default watchdog) and `heartbeat_interval`. */
+export type HeartbeatDefaults = Pick<DaemonSpec, 'taskTimeoutMs' | 'heartbeatIntervalMs'>;
+
+/** One task's document. */
+export function taskDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskStatus {
 	const {record, spec, info} = task;
 	const {state} = record;
 	const lastExit = 'lastExit' in state ? state.lastExit : null;
@@ -40,7 +44,8 @@ export function taskDoc(task: Supervisor, taskTimeoutMs: number): TaskStatus {
 		priority: spec.priority ?? 0,
 		backoffUntil: state.kind === 'backoff' ? iso(state.until) : null,
 		nextRunAt: iso(task.nextRunAt),
-		watchdogMs: task.run ? watchdogOf(spec, task.run, taskTimeoutMs) : spec.watchdogMs,
+		watchdogMs: watchdogOf(spec, task.run, daemon.taskTimeoutMs),
+		heartbeatIntervalMs: spec.heartbeatIntervalMs ?? daemon.heartbeatIntervalMs,
 		want: record.want,
 		failures: record.failures,
 		maxRetries: spec.kind === 'job' ? spec.retries : spec.startretries,
@@ -49,15 +54,15 @@ export function taskDoc(task: Supervisor, taskTimeoutMs: number): TaskStatus {
 	};
 }
 
-export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[], host: HostDoc | null, taskTimeoutMs: number): StatusDoc {
-	return {daemon, tasks: tasks.map(task => taskDoc(task, taskTimeoutMs)), host};
+export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[], host: HostDoc | null, defaults: HeartbeatDefaults): StatusDoc {
+	return {daemon, tasks: tasks.map(task => taskDoc(task, defaults)), host};
 }
 
 /** Everything about one task: its document plus what changes only with the config. */
-export function detailDoc(task: Supervisor, heartbeatIntervalMs: number, taskTimeoutMs: number): TaskDetail {
+export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskDetail {
 	const {spec} = task;
 	return {
-		...taskDoc(task, taskTimeoutMs),
+		...taskDoc(task, daemon),
 		cmd: spec.cmd,
 		argv: spec.argv,
 		cwd: spec.workingdir,
@@ -66,7 +71,6 @@ export function detailDoc(task: Supervisor, heartbeatIntervalMs: number, taskTim
 		exitcodes: spec.exitcodes,
 		stopsignal: spec.stopsignal,
 		stoptimeMs: spec.stoptimeMs,
-		heartbeatIntervalMs,
 		maxRuntimeMs: spec.maxRuntimeMs,
 		maxMemory: spec.maxMemory,
 		logs: task.logPaths,

@@ -225,9 +225,8 @@ export class Engine {
 	}
 
 	/**
-	 * Adds a job and queues it; it is written with the next flush (this pass of the event loop):
-	 * await `saved()` before telling anyone it was accepted. Submissions that arrive together
-	 * share one transaction.
+	 * Adds a job and queues it; it is written with the next flush (this pass of the event loop): await
+	 * `saved()` before telling anyone it was accepted. Submissions that arrive together share one transaction.
 	 */
 	submit(spec: TaskSpec): Supervisor {
 		if (this.#tasks.has(spec.id)) {
@@ -238,6 +237,9 @@ export class Engine {
 		task.dispatch({type: 'start', reason: 'submitted', cause: 'submitted'});
 		return task;
 	}
+
+	/** Why a job of this priority, submitted now, would wait in the queue, or null (`tm run --no-queue`). */
+	readonly refusal = (id: string, priority: number): string | null => this.#admitter.refusal({id, priority});
 
 	/** Resolves once everything changed so far has been through a flush (written, or kept to retry). */
 	saved(): Promise<void> {
@@ -351,7 +353,7 @@ export class Engine {
 		this.#journal.touch(task.id);
 		this.#trackLive(task);
 		this.#recordRuns(task, before, after, now);
-		const event = eventOf(this.#seq + 1, task.id, before, after, () => taskDoc(task, this.#config.daemon.taskTimeoutMs));
+		const event = eventOf(this.#seq + 1, task.id, before, after, () => taskDoc(task, this.#config.daemon));
 		if (event !== null) {
 			this.#seq = event.seq;
 			this.#journal.event(toEventRow(event));

@@ -81,6 +81,10 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): Task
 
 	const backoff = params.backoff ?? {};
 	const after = strings(params.after, 'after');
+	if (params.noQueue === true && after.length > 0) {
+		fail('--no-queue and --after do not go together: a job that waits for others cannot start at once');
+	}
+
 	return {
 		...programDefaults,
 		name,
@@ -96,6 +100,7 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): Task
 		priority: integer(params.priority, 'priority', -1_000_000) ?? 0,
 		dependsOn: Object.fromEntries(after.map(key => [key, 'succeeded' as const])),
 		watchdogMs: positive(params.watchdogMs, 'watchdog'),
+		heartbeatIntervalMs: positive(params.heartbeatIntervalMs, 'heartbeat-interval'),
 		maxRuntimeMs: positive(params.maxRuntimeMs, 'max-runtime'),
 		maxMemory: positive(params.maxMemory, 'max-memory'),
 		backoff: {
@@ -111,5 +116,6 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): Task
 		instance: 0,
 		retries: integer(params.retries, 'retries', 0) ?? jobDefaults.retries,
 		startretries: integer(params.retries, 'retries', 0) ?? jobDefaults.retries,
+		retryOnTimeout: params.retryOnTimeout === true,
 	};
 }

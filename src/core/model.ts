@@ -35,6 +35,9 @@ export type LogSpec = {
 
 export type StuckSpec = {cpuBelowPercent: number; forMs: number};
 
+/** `max_restarts`: more than `count` automatic restarts after a good start within `withinMs` → `fatal`. */
+export type RestartLimit = {count: number; withinMs: number};
+
 /** One program as written in the config, after defaults and validation. */
 export type ProgramSpec = {
 	name: string;
@@ -70,9 +73,16 @@ export type ProgramSpec = {
 	dependsOn: Record<string, DependsCondition>;
 	ready: Readiness;
 	watchdogMs: number | null;
+	/**
+	 * The program is expected to send WATCHDOG=1 about this often: its watchdog (its own, else
+	 * the daemon's `task_timeout`) runs from the spawn, not from a first heartbeat.
+	 */
+	heartbeatIntervalMs: number | null;
 	maxRuntimeMs: number | null;
 	maxMemory: number | null;
 	stuck: StuckSpec | null;
+	/** Give up (`fatal`) on a program that keeps crashing after it started; null: never (only failed starts are limited). */
+	maxRestarts: RestartLimit | null;
 	backoff: BackoffSpec;
 	log: LogSpec;
 	schedule: string | null;
@@ -136,6 +146,8 @@ export type TaskSpec = ProgramSpec & {
 	instance: number;
 	/** Retries a job may use before `failed`; programs use `startretries` instead. */
 	retries: number;
+	/** A job stopped by `max_runtime` uses its retries (`tm run --retry-on-timeout`); else it is `failed` at once. Programs keep their restart policy. */
+	retryOnTimeout: boolean;
 };
 
 /** What a person (or the config) asked for. The machine reconciles the state towards it. */
@@ -220,6 +232,8 @@ export type Cause =
 	| 'descriptors'
 	/** The process started. */
 	| 'spawned'
+	/** More automatic restarts within `max_restarts.within` than `max_restarts.count`: given up (`fatal`). */
+	| 'max_restarts'
 	/** The process could not be started. */
 	| 'spawn_failed'
 	/** READY=1 or the ready line. */
@@ -272,4 +286,6 @@ export type TaskRecord = {
 	crashes: number;
 	/** When the current run reached `running`, for `reset_after`. */
 	upSince: Millis | null;
+	/** When the automatic restarts within the program's `max_restarts` window happened (absent without one). */
+	restartTimes?: Millis[];
 };

@@ -31,6 +31,7 @@ export function taskStatus(id: string, fields: Partial<TaskStatus> = {}): TaskSt
 		backoffUntil: null,
 		nextRunAt: null,
 		watchdogMs: null,
+		heartbeatIntervalMs: 10_000,
 		want: 'up',
 		cause: 'none',
 		failures: 0,

@@ -16,7 +16,7 @@ describe('startedAt', () => {
 		h.engine.startAutostart();
 		const task = await h.waitState('slow', 'running');
 		const upSince = task.record.upSince ?? 0;
-		const startedAt = Date.parse(taskDoc(task, 0).startedAt ?? '');
+		const startedAt = Date.parse(taskDoc(task, {taskTimeoutMs: 0, heartbeatIntervalMs: 0}).startedAt ?? '');
 		assert.ok(upSince - startedAt >= 200, `startedAt ${startedAt} is the spawn, ${upSince - startedAt} ms before running`);
 	});
 });

@@ -38,7 +38,7 @@ export function controlHandlers({engine, feed, daemon, shutdown, reload, host, a
 		...logHandlers(engine),
 		status({names}) {
 			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();
-			return statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon.taskTimeoutMs);
+			return statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon);
 		},
 
 		subscribe(_params, ctx) {

@@ -65,7 +65,13 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 				}
 			}
 
-			const task = engine.submit(jobSpec(params, newJobId(engine), engine.config.daemon));
+			const spec = jobSpec(params, newJobId(engine), engine.config.daemon);
+			const refused = params.noQueue === true ? engine.refusal(spec.id, spec.priority ?? 0) : null;
+			if (refused !== null) {
+				throw new TmError('E_NO_SLOT', `not started: ${refused} (without --no-queue it would wait in the queue)`);
+			}
+
+			const task = engine.submit(spec);
 			// Accepted means written: the answer waits for the flush (shared by the jobs that came with it).
 			await engine.saved();
 			return {id: task.id};
@@ -85,7 +91,7 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 			}
 
 			const wanted = new Set<string>(states ?? stateKinds);
-			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskDoc(task, engine.config.daemon.taskTimeoutMs))};
+			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskDoc(task, engine.config.daemon))};
 		},
 
 		cancel: ({names}) =>
@@ -116,6 +122,6 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 			return {ok: true} as const;
 		},
 
-		describe: ({name}) => detailDoc(one(name), engine.config.daemon.heartbeatIntervalMs, engine.config.daemon.taskTimeoutMs),
+		describe: ({name}) => detailDoc(one(name), engine.config.daemon),
 	};
 }

@@ -66,7 +66,7 @@ export class Feed {
 	snapshot(): StatusDoc & {lastSeq: number} {
 		const {engine} = this.#deps;
 		engine.settle();
-		return {...statusDoc(this.#deps.daemon(), engine.list(), this.#deps.host(), engine.config.daemon.taskTimeoutMs), lastSeq: this.lastSeq};
+		return {...statusDoc(this.#deps.daemon(), engine.list(), this.#deps.host(), engine.config.daemon), lastSeq: this.lastSeq};
 	}
 
 	/** The daemon's document now (`/healthz`). */
@@ -113,8 +113,8 @@ export class Feed {
 
 	#docs(): TaskStatus[] {
 		const {engine} = this.#deps;
-		const timeout = engine.config.daemon.taskTimeoutMs;
-		return engine.list().map(task => taskDoc(task, timeout));
+		const {daemon} = engine.config;
+		return engine.list().map(task => taskDoc(task, daemon));
 	}
 
 	#emit(item: FeedItem): void {

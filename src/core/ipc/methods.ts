@@ -70,6 +70,8 @@ export type TaskStatus = {
 	nextRunAt: string | null;
 	/** The watchdog in force (ms), or null: the dashboard colours heartbeat age against it. */
 	watchdogMs: number | null;
+	/** How often heartbeats are expected (ms): the task's `heartbeat_interval`, else the daemon's. One interval late is shown as late. */
+	heartbeatIntervalMs: number;
 	want: Want;
 	/** Consecutive starts that failed, and how many may (startretries for programs, retries for jobs). */
 	failures: number;
@@ -107,7 +109,6 @@ export type TaskDetail = TaskStatus & {
 	exitcodes: number[];
 	stopsignal: string;
 	stoptimeMs: number;
-	heartbeatIntervalMs: number;
 	maxRuntimeMs: number | null;
 	maxMemory: number | null;
 	logs: {stdout: string; stderr: string};
@@ -126,9 +127,15 @@ export type RunParams = {
 	/** Ids or names that must succeed first. */
 	after?: string[];
 	retries?: number;
+	/** A job stopped by `max_runtime` uses its retries, as any failure does; without it, it is `failed` at once. */
+	retryOnTimeout?: boolean;
+	/** Start now or not at all: refused with `E_NO_SLOT` (and nothing submitted) when the job would wait for a slot. */
+	noQueue?: boolean;
 	backoff?: {initialMs?: number; factor?: number; maxMs?: number; jitter?: number};
 	maxRuntimeMs?: number;
 	watchdogMs?: number;
+	/** The job is expected to send WATCHDOG=1 this often: `task_timeout` (or `watchdogMs`) applies from its start. */
+	heartbeatIntervalMs?: number;
 	maxMemory?: number;
 	/** Absolute; the CLI resolves it against its own cwd. */
 	cwd?: string;
