@@ -5,7 +5,7 @@
 import type {Command} from 'commander';
 import type {DiskDoc, TaskStatus} from '../core/ipc/methods.js';
 import {heartbeatLevel, type HeartbeatLevel} from '../core/liveness.js';
-import {liveStates} from '../core/model.js';
+import {finishedStates, liveStates} from '../core/model.js';
 import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {shortBytes, shortPercent} from '../core/sizes.js';
@@ -46,7 +46,8 @@ export function statusRow(task: TaskStatus, now: number): string[] {
 		task.pid === null || task.memory === null ? '-' : shortBytes(task.memory),
 		String(task.restarts),
 		heartbeatOf(task, now).text,
-		task.status ?? detail,
+		// A finished task says how it ended, not the last STATUS= its process sent.
+		finishedStates.has(task.state) ? task.reason : (task.status ?? detail),
 	];
 }
 

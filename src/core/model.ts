@@ -267,6 +267,9 @@ export type Cause =
 /** A liveness check that failed (the `fault` event's kind). */
 export type FaultCause = 'watchdog' | 'max_runtime' | 'max_memory' | 'stuck';
 
+/** States a task rests in until someone or something starts it again: its outcome is what to show. */
+export const finishedStates: ReadonlySet<string> = new Set<StateKind>(['completed', 'failed', 'fatal', 'stopped']);
+
 /** States in which the task has a live process (and so holds a slot). */
 export const liveStates: ReadonlySet<StateKind> = new Set(['starting', 'running', 'stopping', 'paused']);
 

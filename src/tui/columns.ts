@@ -5,6 +5,7 @@
  */
 import type {TaskStatus} from '../core/ipc/methods.js';
 import {heartbeatLevel} from '../core/liveness.js';
+import {finishedStates} from '../core/model.js';
 import {ageOf, countdown, fit, NONE, progressBar, shortBytes, shortDuration, shortPercent} from './format.js';
 import type {Hue, Theme} from './theme.js';
 import type {Sort, SortKey} from './view.js';
@@ -153,7 +154,8 @@ const columnSpecs: readonly ColumnSpec[] = [
 		title: 'INFO',
 		width: infoMin,
 		align: 'left',
-		cell: task => ({text: task.status ?? (task.progressText || task.reason), dim: true}),
+		// A finished task says how it ended, not the last STATUS= or progress its process sent.
+		cell: task => ({text: finishedStates.has(task.state) ? task.reason : (task.status ?? (task.progressText || task.reason)), dim: true}),
 	},
 ];
 
