@@ -27,6 +27,7 @@ void main(process.argv.slice(2), {
 		out: text => process.stdout.write(text),
 		err: text => process.stderr.write(text),
 		isTTY: Boolean(process.stdout.isTTY),
+		terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),
 	},
 	env: process.env,
 	cwd: process.cwd(),

@@ -6,6 +6,8 @@ export type Io = {
 	err(text: string): void;
 	/** Whether stdout is a terminal (colour and tables) or a pipe (plain). */
 	isTTY: boolean;
+	/** Whether stdin and stdout are both a terminal, a person at a keyboard: then `tm` alone opens `tm shell`. */
+	terminal?: boolean;
 };
 
 export type Deps = {

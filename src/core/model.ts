@@ -116,6 +116,11 @@ export type DaemonSpec = {
 	gid: string | null;
 	/** `host:port`, or null when the web view is off. */
 	http: string | null;
+	/**
+	 * True when `http` was not written and is the default a `logfile` brings (the log view on
+	 * 127.0.0.1:4242): an address in use is then a warning, not a failed start.
+	 */
+	httpDefault?: boolean;
 	httpToken: string | null;
 	/** Running tasks that count against slots; null means unlimited. */
 	maxRunning: number | null;

@@ -77,6 +77,12 @@ export const alertsDefaults: Readonly<AlertsSpec> = Object.freeze({
 /** The SMTP port when `smtp.secure` is true and no port is given (SMTP over TLS). */
 export const smtpSecurePort = 465;
 
+/**
+ * Where the log view listens when `logfile` is set and `http` is not written (Taskmaster's
+ * promise: the logs in a browser at http://localhost:4242/logs); `http: off` turns it off.
+ */
+export const logViewAddress = '127.0.0.1:4242';
+
 /** The daemon's settings when the `taskmaster:` section leaves them out. */
 export const daemonDefaults: Readonly<DaemonSpec> = Object.freeze({
 	logfile: null,

@@ -73,7 +73,7 @@ export type Daemon = {
 	/** Re-reads the config file and applies the difference (or only plans it, with `dryRun`). */
 	reload(dryRun?: boolean): Promise<ReloadResult>;
 	shutdown(reason?: string): Promise<void>;
-	/** The web view, when `taskmaster.http` is set. */
+	/** The web view, when `taskmaster.http` is set (or `logfile`, which brings the log view). */
 	web: WebServer | null;
 	/** Mail alerts, when `taskmaster.email` is set. */
 	alerter: Alerter | null;
@@ -163,7 +163,7 @@ function makeParts(options: DaemonOptions): Parts {
 		disk: diskDoc(disk.problems, database.unsaved),
 	});
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
-	const web = new WebView(options.config.daemon.http);
+	const web = new WebView(options.config.daemon);
 	const alerter = createAlerter(options.config.daemon, {clock, warn, log: (message, data) => log.note(message, data), webUrl: () => web.url});
 	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn, socketPath: options.socketPath});
 	// Only the web view resumes readers from a seq: the events are kept only when it is on.
@@ -209,6 +209,11 @@ async function claim(parts: Parts): Promise<Store> {
 			alerts: () => alerter?.stats() ?? null,
 			onWarning: warn,
 		}));
+		if (web.skipped !== null) {
+			warn(web.skipped);
+			log.note(web.skipped);
+		}
+
 		return database.open();
 	} catch (error) {
 		await release(parts);

@@ -368,6 +368,22 @@ programs:
 		assert.equal(load('taskmaster:\n  http: 4242\n').daemon.http, '127.0.0.1:4242');
 	});
 
+	test('a logfile brings the log view on 127.0.0.1:4242 unless http says otherwise; http: off turns it off', () => {
+		const withLog = load('taskmaster:\n  logfile: ./tmd.log\n').daemon;
+		assert.equal(withLog.http, '127.0.0.1:4242');
+		assert.equal(withLog.httpDefault, true);
+		assert.equal(load('taskmaster:\n  email: ops@example.com\n').daemon.http, null, 'no logfile, no view');
+		for (const off of ['off', 'false', '']) {
+			const daemon = load(`taskmaster:\n  logfile: ./tmd.log\n  http: ${off}\n`).daemon;
+			assert.equal(daemon.http, null, `http: ${off}`);
+			assert.equal(daemon.httpDefault, undefined, `http: ${off}`);
+		}
+
+		const written = load('taskmaster:\n  logfile: ./tmd.log\n  http: 127.0.0.1:8000\n').daemon;
+		assert.deepEqual([written.http, written.httpDefault], ['127.0.0.1:8000', undefined]);
+		assert.deepEqual(brief(issues('taskmaster:\n  http: on\n')), ['2:9 taskmaster.http: expected host:port like 127.0.0.1:4242, or off, got "on"']);
+	});
+
 	test('a malformed http address is an issue', () => {
 		for (const address of ['4242x', 'host:0', 'host:70000', 'host']) {
 			assert.equal(issues(`taskmaster:\n  http: ${address}\n`)[0]?.path, 'taskmaster.http', address);
