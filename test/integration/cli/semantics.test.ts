@@ -183,7 +183,12 @@ describe('task semantics', () => {
 		assert.ok(!['failed', 'fatal'].includes(recycled?.state ?? ''));
 		assert.match((await d.cli('history', 'recycled')).out, /running -> stopping +max_runtime /);
 
-		const metrics = parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+		// The per-task series follow the tasks' documents, refreshed on their own beat: wait for recycled's.
+		const metrics = await waitFor(
+			async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+			doc => (doc.get('tm_task_cause')?.samples.some(s => s.labels['task'] === 'recycled') ?? false) && doc.has('tm_jobs_finished_total'),
+			{what: 'the metrics to carry recycled\'s cause'},
+		);
 		const finished = (labels: Record<string, string>) =>
 			metrics.get('tm_jobs_finished_total')?.samples.find(s => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 		assert.equal(finished({state: 'failed', cause: 'max_runtime'}), 2);
