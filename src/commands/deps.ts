@@ -1,6 +1,8 @@
 /**
  * What a command needs from the outside world, passed in so tests can give their own.
  */
+import type {TmClient} from '../core/client/seam.js';
+
 export type Io = {
 	out(text: string): void;
 	err(text: string): void;
@@ -18,6 +20,8 @@ export type Deps = {
 	self: {command: string; args: string[]};
 	/** Registers a handler for process signals; returns a function that removes it. */
 	onSignal(signals: NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void): () => void;
+	/** Told of each connection a command opens (`connect`): tm shell closes those of a command it stops waiting for. */
+	onClient?(client: TmClient): void;
 };
 
 /** Options every command takes (SPEC §6). */
