@@ -10,7 +10,9 @@ import {reportError} from './output.js';
 
 export async function connect(options: GlobalOptions, deps: Deps, timeoutMs?: number): Promise<TmClient> {
 	const home = resolveHome(options.home, deps.env);
-	return SocketClient.connect(resolveSocket(options.socket, home, deps.env), {client: 'tm-cli', timeoutMs});
+	const client = await SocketClient.connect(resolveSocket(options.socket, home, deps.env), {client: 'tm-cli', timeoutMs});
+	deps.onClient?.(client);
+	return client;
 }
 
 /**

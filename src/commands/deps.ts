@@ -1,6 +1,8 @@
 /**
  * What a command needs from the outside world, passed in so tests can give their own.
  */
+import type {TmClient} from '../core/client/seam.js';
+
 export type Io = {
 	out(text: string): void;
 	err(text: string): void;
@@ -24,6 +26,8 @@ export type Deps = {
 	 * full disk under them) are ignored rather than fatal.
 	 */
 	onCrash?(handler: (error: unknown) => void): () => void;
+	/** Told of each connection a command opens (`connect`): tm shell closes those of a command it stops waiting for. */
+	onClient?(client: TmClient): void;
 };
 
 /** Options every command takes (SPEC §6). */

@@ -18,7 +18,7 @@ import {ShellSession} from './shell/session.js';
 import {shellWords} from './shell/shell-words.js';
 
 /** Task ids and program names, from a daemon that answers within a second. */
-async function taskNames(options: GlobalOptions, deps: Deps): Promise<string[]> {
+export async function taskNames(options: GlobalOptions, deps: Deps): Promise<string[]> {
 	const client = await connect(options, deps, 1000);
 	try {
 		const doc = await client.call('status', {names: []}, {timeoutMs: 1000});

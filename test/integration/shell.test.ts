@@ -2,9 +2,10 @@
  * `tm shell` end to end in a real terminal (an isolated tmux server, see helpers/terminal.ts)
  * against a real daemon in a temp home: `tm` alone opens it, commands run as on the command
  * line, Tab completes a command and a task name, ↑ brings back a line of the last session (the
- * history file in $TM_HOME), Ctrl-C clears the line or ends `logs -f`, `help` says which word
- * leaves and which stops the daemon, `exit` and Ctrl-D leave, `shutdown` stops the daemon and
- * the shell stays. What is checked is the screen a person sees, and the daemon itself.
+ * history file in $TM_HOME), Ctrl-C clears the line, ends `logs -f` or stops waiting for
+ * `run --wait`, `help` says which word leaves and which stops the daemon, `exit` and Ctrl-D
+ * leave (promptly, whatever was left waiting), `shutdown` stops the daemon and the shell stays.
+ * What is checked is the screen a person sees, and the daemon itself.
  */
 import assert from 'node:assert/strict';
 import {chmodSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -93,7 +94,7 @@ describe('tm shell in a terminal', {skip: noTmux}, () => {
 
 		term.type('help');
 		term.keys('Enter');
-		let screen = await term.until('the help', s => endsWith(s, /^ {2}shutdown +stop every task and the daemon \(tm down\); the shell stays open$/, 'tm>'));
+		const screen = await term.until('the help', s => endsWith(s, /^ {2}shutdown +stop every task and the daemon \(tm down\); the shell stays open$/, 'tm>'));
 		assert.ok(screen.some(line => /^ {2}exit, quit +leave the shell \(also Ctrl-D\); the daemon and its tasks keep running$/.test(line)), screen.join('\n'));
 		assert.ok(screen.some(line => /^ {2}logs \[options\] <name> +a task's output/.test(line)), 'every command');
 
@@ -125,6 +126,14 @@ describe('tm shell in a terminal', {skip: noTmux}, () => {
 		term.keys('C-c');
 		await term.until('the prompt after Ctrl-C', s => endsWith(s, 'tm> logs -f worker', 'worker says hi', '^C', 'tm>'));
 
+		// A command that does not listen for Ctrl-C is no longer waited for: the prompt comes back,
+		// and what the command left open does not keep the shell from leaving.
+		term.type(`run --wait -- sleep ${marker}`);
+		term.keys('Enter');
+		await term.until('the job submitted', s => endsWith(s, `tm> run --wait -- sleep ${marker}`, /^j-[0-9a-f]+$/));
+		term.keys('C-c');
+		await term.until('the prompt back', s => endsWith(s, /^j-[0-9a-f]+$/, '^C', 'tm>'));
+
 		// Ctrl-D leaves, with exit code 0.
 		term.keys('C-d');
 		await term.until('the system shell after Ctrl-D', s => endsWith(s, 'tm>', '$'));
@@ -143,9 +152,15 @@ describe('tm shell in a terminal', {skip: noTmux}, () => {
 		term.type('status');
 		term.keys('Enter');
 		await term.until('no daemon', s => endsWith(s, /^tm: no tm daemon is running/, 'tm>'));
+		// Tab with no daemon completes no names, and does not hold up the line.
+		term.type('stop w');
+		term.keys('Tab');
+		term.type('eb');
+		term.keys('Enter');
+		await term.until('the line typed after Tab', s => endsWith(s, 'tm> stop web', /^tm: no tm daemon is running/, 'tm>'));
 		term.type('quit');
 		term.keys('Enter');
-		screen = await term.until('out of the shell', s => endsWith(s, 'tm> quit', '$'));
+		await term.until('out of the shell', s => endsWith(s, 'tm> quit', '$'));
 		assert.equal(pidsWithArg(marker).length, 0, 'no task left running');
 	});
 });

@@ -55,6 +55,7 @@ function ask(streams: ShellStreams, history: string[], complete: (line: string) 
 	streams.stdin.ref();
 	return new Promise(resolve => {
 		let answer: Answer | null = null;
+		let closed = false;
 		const rl = createInterface({
 			input: streams.stdin,
 			output: streams.stdout,
@@ -65,10 +66,15 @@ function ask(streams: ShellStreams, history: string[], complete: (line: string) 
 			removeHistoryDuplicates: true,
 			tabSize: 4,
 			completer(line: string, callback: (error: null, result: Completion) => void) {
-				complete(line).then(
-					result => callback(null, result),
-					() => callback(null, [[], line]),
-				);
+				// Enter typed right after Tab can close the prompt before the names come: then the
+				// answer is dropped, since readline would resume stdin (already the command's) on it.
+				const reply = (result: Completion): void => {
+					if (!closed) {
+						callback(null, result);
+					}
+				};
+
+				complete(line).then(reply, () => reply([[], line]));
 			},
 		});
 		rl.on('history', (lines: string[]) => history.splice(0, history.length, ...lines));
@@ -84,7 +90,10 @@ function ask(streams: ShellStreams, history: string[], complete: (line: string) 
 			answer = {line: '', release: () => {}};
 			rl.close();
 		});
-		rl.on('close', () => resolve(answer));
+		rl.on('close', () => {
+			closed = true;
+			resolve(answer);
+		});
 		rl.prompt();
 	});
 }

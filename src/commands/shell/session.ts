@@ -8,6 +8,7 @@
  */
 import {suggest} from '../../core/config/suggest.js';
 import {messageOf} from '../../core/errors.js';
+import type {TmClient} from '../../core/client/seam.js';
 import type {Deps, Io} from '../deps.js';
 import {commands, main} from '../program.js';
 import type {HistoryFile} from './history-file.js';
@@ -29,8 +30,12 @@ export type SessionOptions = {
 /** What a line does: an exit code, or the end of the session. */
 type Outcome = number | 'leave';
 
-/** The command running: its Ctrl-C handlers, and how to stop waiting for it. */
-type Run = {handlers: Set<() => void>; abandon(): void};
+/**
+ * A command the shell runs: its Ctrl-C handlers, its connections, and how to stop waiting for
+ * it. Once abandoned, its connections are closed and a Ctrl-C handler it registers later is
+ * called at once, so nothing it left keeps the shell from leaving.
+ */
+type Run = {handlers: Set<() => void>; clients: Set<TmClient>; abandoned: boolean; abandon(): void};
 
 /** tm's commands (`help` too), known without loading them. */
 const known: ReadonlySet<string> = new Set([...commands.map(entry => entry.name), 'help']);
@@ -133,16 +138,25 @@ export class ShellSession {
 			// A command typed here never opens another shell.
 			terminal: false,
 		};
-		let abandon = (): void => {};
+		const run: Run = {handlers: new Set(), clients: new Set(), abandoned: false, abandon: () => {}};
 		const abandoned = new Promise<number>(resolve => {
-			abandon = () => {
+			run.abandon = () => {
 				muted = true;
+				run.abandoned = true;
+				for (const client of run.clients) {
+					void client.close();
+				}
+
 				resolve(130);
 			};
 		});
-		const run: Run = {handlers: new Set(), abandon};
 		this.#run = run;
-		const running = main([...prefix, ...argv], {...deps, io, onSignal: (signals, handler) => this.#onSignal(run, signals, handler)});
+		const running = main([...prefix, ...argv], {
+			...deps,
+			io,
+			onSignal: (signals, handler) => this.#onSignal(run, signals, handler),
+			onClient: client => (run.abandoned ? void client.close() : run.clients.add(client)),
+		});
 		// Once no longer waited for, whatever becomes of it is nobody's to report.
 		running.catch(() => {});
 		try {
@@ -163,7 +177,9 @@ export class ShellSession {
 		}
 
 		const onInterrupt = (): void => handler('SIGINT');
-		if (this.#run === run) {
+		if (run.abandoned) {
+			queueMicrotask(onInterrupt);
+		} else {
 			run.handlers.add(onInterrupt);
 		}
 

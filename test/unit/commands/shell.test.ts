@@ -5,13 +5,24 @@
  * The shell itself is driven in a real terminal by test/integration/shell.test.ts.
  */
 import assert from 'node:assert/strict';
-import {describe, it} from 'node:test';
+import {rmSync} from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import {PassThrough, Readable} from 'node:stream';
+import {after, describe, it} from 'node:test';
 import {completionModel} from '../../../src/commands/completion/model.js';
 import type {Deps} from '../../../src/commands/deps.js';
 import {createProgram} from '../../../src/commands/program.js';
-import {cachedNames, complete, type CompletionSources} from '../../../src/commands/shell/completer.js';
+import {runShell, taskNames} from '../../../src/commands/shell.js';
+import {cachedNames, complete, type Completion, type CompletionSources} from '../../../src/commands/shell/completer.js';
+import {terminalLines} from '../../../src/commands/shell/prompt.js';
 import {partialLine, splitLine} from '../../../src/commands/shell/words.js';
 import {tm} from '../../helpers/cli.js';
+import {tempDir} from '../../helpers/harness.js';
+import {waitFor} from '../../helpers/wait.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach(dir => rmSync(dir, {recursive: true, force: true})));
 
 describe('a shell line → words', () => {
 	const cases: Array<[string, string[]]> = [
@@ -127,5 +138,85 @@ describe('the shell words on the command line', () => {
 		const alone = await tm([]);
 		assert.equal(alone.code, 2);
 		assert.match(alone.err, /Usage: tm \[options\] \[command\]/);
+	});
+});
+
+describe('the shell without a terminal', () => {
+	it('runs the lines of a pipe in turn, no prompt, and exits with the last code', async () => {
+		const home = tempDir('tm-shell-pipe-');
+		dirs.push(home);
+		let out = '';
+		let err = '';
+		const deps: Deps = {...quietDeps, io: {out: text => (out += text), err: text => (err += text), isTTY: false}, env: {TM_HOME: home}};
+		const stdin = Readable.from(['version --json\nsttus\n', '\nrun -- sh -c "echo \'hi\'"\n']) as unknown as NodeJS.ReadStream;
+		const code = await runShell({}, deps, {stdin, stdout: process.stdout});
+		assert.equal(code, 3, 'the last line found no daemon');
+		assert.match(out, /"protocol":/, 'version ran');
+		assert.doesNotMatch(out, /tm>/, 'no prompt');
+		assert.match(err, /^tm: unknown command 'sttus' \(did you mean status\?\); help lists the commands\ntm: no tm daemon is running/m);
+	});
+});
+
+describe('task names for Tab', () => {
+	it('come back within the time limit, as a failure, from a daemon that never answers', async () => {
+		const dir = tempDir('tm-shell-hung-');
+		dirs.push(dir);
+		const sockets: net.Socket[] = [];
+		const server = net.createServer(socket => sockets.push(socket));
+		await new Promise<void>(resolve => server.listen(path.join(dir, 'tm.sock'), resolve));
+		try {
+			const started = Date.now();
+			await assert.rejects(taskNames({home: dir}, quietDeps));
+			assert.ok(Date.now() - started < 2500, `${Date.now() - started} ms`);
+			await assert.rejects(taskNames({home: path.join(dir, 'none')}, quietDeps), /no tm daemon is running/);
+		} finally {
+			sockets.forEach(socket => socket.destroy());
+			await new Promise(resolve => server.close(resolve));
+		}
+	});
+});
+
+/** A terminal's keyboard for readline: raw mode recorded, ref/unref accepted. */
+class FakeKeyboard extends PassThrough {
+	isTTY = true;
+	isRaw = false;
+	setRawMode(on: boolean): this {
+		this.isRaw = on;
+		return this;
+	}
+
+	ref(): this {
+		return this;
+	}
+
+	unref(): this {
+		return this;
+	}
+}
+
+describe('the prompt', () => {
+	it('hands the keyboard to the line it ran, and takes none back when Tab answers after Enter', async () => {
+		const stdin = new FakeKeyboard();
+		const stdout = Object.assign(new PassThrough(), {isTTY: true, columns: 80});
+		stdout.resume();
+		let answer: ((completion: Completion) => void) | null = null;
+		const slowTab = async () => new Promise<Completion>(resolve => (answer = resolve));
+		let ctrlC = 0;
+		const lines = terminalLines({stdin: stdin as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream}, [], slowTab, () => ctrlC++)[Symbol.asyncIterator]();
+		const first = lines.next();
+		stdin.write('stop w\t');
+		await waitFor(() => answer, tab => tab !== null, {what: 'Tab to ask for names'});
+		// A terminal can deliver what follows before the names come (seen under load): Enter,
+		// then Ctrl-C in the same read.
+		stdin.emit('data', Buffer.from('eb\r\u0003'));
+		assert.deepEqual(await first, {done: false, value: 'stop web'});
+		assert.equal(ctrlC, 1, 'the Ctrl-C after Enter went to the line that runs');
+		assert.equal(stdin.isRaw, true, 'the keyboard is held while it runs');
+		await lines.return(undefined);
+		assert.equal(stdin.isRaw, false, 'and given back');
+		// The names come once the prompt is gone: readline must not take stdin back for them.
+		answer!([['web '], 'w']);
+		await new Promise(resolve => setImmediate(resolve));
+		assert.notEqual(stdin.readableFlowing, true, 'stdin left flowing would keep the shell from ending');
 	});
 });
