@@ -31,6 +31,7 @@ export type TaskStatus = {
 	/** Why the last transition happened, as a stable word (docs/cli-json.md): read this, never `reason`. */
 	cause: Cause;
 	pid: number | null;
+	/** When the latest run was spawned (kept after it ended: see `endedAt`); null before the first. */
 	startedAt: string | null;
 	restarts: number;
 	attempt: number;
@@ -62,6 +63,20 @@ export type TaskStatus = {
 	lastExit: {code: number | null; signal: string | null; at: string} | null;
 	/** Size of the last CHECKPOINT= data, 0 when none. */
 	checkpointBytes: number;
+} & TaskRecordFields;
+
+/** A task as a record (seed 001's job): part of every task document. */
+export type TaskRecordFields = {
+	/** When the task was made: a job submitted, a program first seen. ISO-8601. */
+	createdAt: string;
+	/** When the latest run ended (`startedAt` is when it was spawned); null while it runs or before it ran. */
+	endedAt: string | null;
+	/** The command as given (`cmd:` or what `tm run` got). */
+	cmd: string;
+	/** The folder it runs in: its own, else the daemon's. */
+	cwd: string;
+	/** What stops it (null: no such limit). */
+	limits: {maxRuntimeMs: number | null; maxMemory: number | null; watchdogMs: number | null; stuck: {cpuBelowPercent: number; forMs: number} | null};
 };
 
 /** The machine the daemon runs on, sampled on the daemon's own timer (null until the first sample). */
@@ -84,9 +99,7 @@ export type StatusDoc = {daemon: DaemonDoc; tasks: TaskStatus[]; host?: HostDoc 
  * the task document plus what only changes with the config (so a client asks for it once).
  */
 export type TaskDetail = TaskStatus & {
-	cmd: string;
 	argv: string[];
-	cwd: string | null;
 	user: string | null;
 	autorestart: 'always' | 'never' | 'unexpected';
 	exitcodes: number[];
