@@ -24,6 +24,7 @@ export const commands: readonly Entry[] = [
 	{name: 'history', load: async () => (await import('./history.js')).registerHistory},
 	{name: 'db', load: async () => (await import('./db.js')).registerDb},
 	{name: 'status', load: async () => (await import('./status.js')).registerStatus},
+	{name: 'show', load: async () => (await import('./show.js')).registerShow},
 	{name: 'start', load: async () => (await import('./start.js')).registerStart},
 	{name: 'stop', load: async () => (await import('./stop.js')).registerStop},
 	{name: 'restart', load: async () => (await import('./restart.js')).registerRestart},

@@ -222,7 +222,7 @@ describe('--json documents and exit codes against a real daemon', () => {
 		const reload: ReloadResult = {added: ['api'], removed: ['old'], changed: [{name: 'web', keys: ['cmd', 'env']}], unchanged: ['db'], daemon: [], applied: false};
 		assert.equal(schemaErrors('reload', reload), null);
 		assert.match(schemaErrors('reload', {...reload, changed: ['web']}) ?? '', /changed/);
-		const run: Methods['run']['result'] = {id: 'j-7f3a'};
+		const run: Methods['run']['result'] = {id: 'j-7f3a', name: 'backup#2'};
 		assert.equal(schemaErrors('run', run), null);
 		const tasks: Methods['tasks']['result'] = {tasks: []};
 		assert.equal(schemaErrors('tasks', tasks), null);

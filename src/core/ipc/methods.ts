@@ -131,6 +131,13 @@ export type RunParams = {
 	/** Absolute; the CLI resolves it against its own cwd. */
 	cwd?: string;
 	env?: Record<string, string>;
+	/** How it is stopped, as a program's `stopsignal` and `stoptime`. */
+	stopSignal?: string;
+	stopTimeoutMs?: number;
+	/** A program's `stuck`: CPU below this percent, with no output or heartbeat, for this long. */
+	stuck?: {cpuBelowPercent: number; forMs: number};
+	/** The user to run as (a name or uid; the daemon must be root to switch). */
+	user?: string;
 };
 
 /** One line of a task's output. */
@@ -180,7 +187,8 @@ export type Methods = {
 	/** One task with its spec and counters; unknown names are error `no-such-task`. */
 	describe: {params: {name: string}; result: TaskDetail};
 	/** Submit a job; it is persisted before the answer. */
-	run: {params: RunParams; result: {id: string}};
+	/** `name`: the one it goes by, `--name` or, when a task has that one already, `name#2`, `name#3`…; else the id. */
+	run: {params: RunParams; result: {id: string; name: string}};
 	/** Resolves once the task has finished (completed, failed, fatal, stopped). */
 	wait: {params: {name: string}; result: {id: string; state: StateKind; exitCode: number | null; reason: string}};
 	/** The live list, optionally only some states. */
