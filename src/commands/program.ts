@@ -22,6 +22,7 @@ export const commands: readonly Entry[] = [
 	{name: 'up', load: async () => (await import('./up.js')).registerUp},
 	{name: 'validate', load: async () => (await import('./validate.js')).registerValidate},
 	{name: 'history', load: async () => (await import('./history.js')).registerHistory},
+	{name: 'events', load: async () => (await import('./events.js')).registerEvents},
 	{name: 'db', load: async () => (await import('./db.js')).registerDb},
 	{name: 'status', load: async () => (await import('./status.js')).registerStatus},
 	{name: 'show', load: async () => (await import('./show.js')).registerShow},

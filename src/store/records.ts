@@ -13,8 +13,8 @@ import type {EventRow} from './types.js';
 /** An event with the name its task goes by (a job's `--name`), or null when its task is gone. */
 export type NamedEvent = EventRow & {name: string | null};
 
-/** Which events: since a time, of one cause, of some tasks (ids); at most `limit`, newest first. */
-export type EventFilter = {since?: Millis; cause?: string; taskIds?: string[]; limit: number};
+/** Which events: since a time, of one type (`state`) or cause, of some tasks (ids); at most `limit`, newest first. */
+export type EventFilter = {since?: Millis; type?: string; cause?: string; taskIds?: string[]; limit: number};
 
 export type RecordReads = {
 	lastRun(taskId: string): {startedAt: Millis; endedAt: Millis | null} | null;
@@ -28,7 +28,7 @@ type NamedSql = EventSql & {name: string | null};
 // A job's program is its name; a program's task goes by its id.
 const named = `SELECT e.*, CASE t.kind WHEN 'job' THEN t.program ELSE e.task_id END AS name FROM events e LEFT JOIN tasks t ON t.id = e.task_id`;
 // CASE keeps a row whose data is not JSON from failing the whole read (it is told, then left out).
-const where = `e.at >= @since AND (@cause IS NULL OR CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.cause') END = @cause)`;
+const where = `e.at >= @since AND (@type IS NULL OR e.type = @type) AND (@cause IS NULL OR CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.cause') END = @cause)`;
 
 /** Prepares the reads on `db`; `file` is named in errors. */
 export function prepareRecordReads(db: Database, file: string): RecordReads {
@@ -37,7 +37,7 @@ export function prepareRecordReads(db: Database, file: string): RecordReads {
 	);
 	const exact = db.prepare<[string], string>('SELECT id FROM tasks WHERE id = ?').pluck();
 	const byProgram = db.prepare<[string], string>('SELECT id FROM tasks WHERE program = ? ORDER BY queue_seq, id').pluck();
-	type Params = {since: Millis; cause: string | null; limit: number};
+	type Params = {since: Millis; type: string | null; cause: string | null; limit: number};
 	// Newest first through the rowid, or through events_task for one task.
 	const all = db.prepare<[Params], NamedSql>(`${named} WHERE ${where} ORDER BY e.id DESC LIMIT @limit`);
 	const ofTask = db.prepare<[Params & {task: string}], NamedSql>(`${named} WHERE e.task_id = @task AND ${where} ORDER BY e.id DESC LIMIT @limit`);
@@ -46,8 +46,8 @@ export function prepareRecordReads(db: Database, file: string): RecordReads {
 	return {
 		lastRun: taskId => guarded(() => lastRun.get(taskId)) ?? null,
 		tasksNamed: name => guarded(() => (exact.get(name) === undefined ? byProgram.all(name) : [name])),
-		events({since, cause, taskIds, limit}, onProblem) {
-			const params = {since: since ?? 0, cause: cause ?? null, limit: Math.max(0, Math.floor(limit))};
+		events({since, type, cause, taskIds, limit}, onProblem) {
+			const params = {since: since ?? 0, type: type ?? null, cause: cause ?? null, limit: Math.max(0, Math.floor(limit))};
 			const rows = guarded(() =>
 				taskIds === undefined
 					? all.all(params)
