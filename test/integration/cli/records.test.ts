@@ -85,16 +85,16 @@ describe('jobs as records', () => {
 		const work = path.join(d.dir, 'work');
 		mkdirSync(work);
 		const before = Date.now();
-		const id = await d.submit('--cwd', 'work', '--max-runtime', '1m', '--max-memory', '64M', '--watchdog', '30s', '--', 'sh', '-c', 'sleep 0.2; exit 3');
+		const id = await d.submit('--cwd', 'work', '--max-runtime', '1m', '--max-memory', '64M', '--watchdog', '30s', '--', 'sh', '-c', 'sleep 0.5; exit 3');
 		const done = await d.until(id, task => task.state === 'failed', `${id} failed`);
 		assertSchema('tasks', {tasks: [done]});
-		assert.equal(done.cmd, 'sh -c sleep 0.2; exit 3');
+		assert.equal(done.cmd, 'sh -c sleep 0.5; exit 3');
 		assert.equal(done.cwd, work);
 		assert.equal(done.attempt, 1);
 		assert.deepEqual(done.limits, {maxRuntimeMs: 60_000, maxMemory: 64 * 1024 * 1024, watchdogMs: 30_000, stuck: null});
 		const [created, started, ended] = [done.createdAt, done.startedAt, done.endedAt].map(at => Date.parse(at ?? ''));
 		assert.ok(created! >= before - 1000 && created! <= started!, `created ${done.createdAt} before started ${done.startedAt}`);
-		assert.ok(ended! - started! >= 200, `the run lasted its 0.2 s: ${done.startedAt} → ${done.endedAt}`);
+		assert.ok(ended! - started! >= 400, `the run lasted its 0.5 s: ${done.startedAt} → ${done.endedAt}`);
 		assert.equal(done.lastExit?.at, done.endedAt, 'the run ended with its exit');
 
 		const running = await d.submit('--', 'sleep', '30');
@@ -121,7 +121,7 @@ describe('jobs as records', () => {
 const twoWebs = 'taskmaster:\n  sample_interval: 200ms\nprograms:\n  web:\n    cmd: sleep 1000\n    numprocs: 2\n    starttime: 0\n';
 
 describe('tm show, and names that mean several tasks', () => {
-	it('shows all of one task; a name that means several says which; a second --name becomes name#2', async () => {
+	it('shows all of one task: spec, state, cause, last exit, limits, log files', async () => {
 		const d = daemon(twoWebs);
 		await d.up();
 		const id = await d.submit('--name', 'backup', '--max-runtime', '5m', '--', 'sh', '-c', 'echo hi; exit 0');
@@ -141,15 +141,23 @@ describe('tm show, and names that mean several tasks', () => {
 			assert.match(text.out, field);
 		}
 
-		// A name that means two tasks: which ones, and exit 2, for every command that takes one task.
-		for (const args of [['show', 'web'], ['logs', 'web'], ['history', 'web']]) {
+		assert.equal((await d.cli('show', 'nope', '--json')).code, 4);
+		await d.down();
+	});
+
+	it('a name that means several tasks is said so; the same --name again becomes name#2', async () => {
+		const d = daemon(twoWebs);
+		await d.up();
+		await d.until('web:1', task => task.state === 'running', 'web:1 running');
+		// Which ones, and exit 2, for every command that takes one task.
+		for (const args of [['logs', 'web'], ['history', 'web'], ['show', 'web']]) {
 			const result = await d.cli(...args, '--json');
 			assert.equal(result.code, 2, `${args.join(' ')}: ${result.err}`);
 			assert.match(result.err, /"code":"E_USAGE".*web means 2 tasks \(web:0, web:1\)/, args.join(' '));
 		}
 
-		assert.equal((await d.cli('show', 'nope', '--json')).code, 4);
-
+		const id = await d.submit('--name', 'backup', '--', 'true');
+		await d.until(id, task => task.state === 'completed', `${id} completed`);
 		// The same --name again, or a program's name: made unambiguous, and said so.
 		const again = await d.cli('run', '--name', 'backup', '--', 'true');
 		assert.equal(again.code, 0, again.err);
