@@ -71,6 +71,7 @@ const tasks = Array.from({length: 1000}, (_, i) => ({
 	backoffUntil: i % 50 === 7 ? new Date(now + 9000).toISOString() : null,
 	nextRunAt: null,
 	watchdogMs: i % 2 === 0 ? 30_000 : null,
+	heartbeatIntervalMs: 10_000,
 	want: 'up' as const,
 	cause: 'none' as const,
 	failures: 0,
@@ -90,7 +91,7 @@ for (const [cols, rows] of [
 	[200, 60],
 ] as const) {
 	const data = new LiveData(0);
-	data.applySnapshot({daemon: {pid: 1, startedAt: new Date(now).toISOString(), version: 'bench', home: '/', config: null}, tasks});
+	data.applySnapshot({daemon: {pid: 1, startedAt: new Date(now).toISOString(), version: 'bench', home: '/', config: null, disk: {ok: true, reason: null, since: null, files: [], unsaved: 0}}, tasks});
 	data.connection = {status: 'connected', error: null, attempts: 0};
 	const logs = new LogFeed(0);
 	logs.reset('worker:0');

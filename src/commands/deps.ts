@@ -6,6 +6,8 @@ export type Io = {
 	err(text: string): void;
 	/** Whether stdout is a terminal (colour and tables) or a pipe (plain). */
 	isTTY: boolean;
+	/** Whether stdin and stdout are both a terminal, a person at a keyboard: then `tm` alone opens `tm shell`. */
+	terminal?: boolean;
 };
 
 export type Deps = {
@@ -16,6 +18,12 @@ export type Deps = {
 	self: {command: string; args: string[]};
 	/** Registers a handler for process signals; returns a function that removes it. */
 	onSignal(signals: NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void): () => void;
+	/**
+	 * Registers a handler for errors nothing caught (the daemon stops every task, then exits 1);
+	 * returns a function that removes it. From then on, errors of stdout and stderr themselves (a
+	 * full disk under them) are ignored rather than fatal.
+	 */
+	onCrash?(handler: (error: unknown) => void): () => void;
 };
 
 /** Options every command takes (SPEC §6). */

@@ -82,8 +82,11 @@ function printTask(deps: Deps, taskId: string, history: {runs: RunRow[]; events:
 	deps.io.out(`\nevents of ${taskId} (newest first)\n`);
 	deps.io.out(
 		table(
-			['time', 'type', 'change', 'reason'],
-			history.events.map(event => [formatTime(event.at), event.type, change(event.data as EventData), String((event.data as EventData).reason ?? '')]),
+			['time', 'type', 'change', 'cause', 'reason'],
+			history.events.map(event => {
+				const data = event.data as EventData;
+				return [formatTime(event.at), event.type, change(data), data.cause ?? '-', String(data.reason ?? '')];
+			}),
 		),
 	);
 }

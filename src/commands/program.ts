@@ -9,6 +9,7 @@
 import {Command, CommanderError} from 'commander';
 import {version} from '../core/version.js';
 import type {Deps} from './deps.js';
+import {notCommands} from './shell/shell-words.js';
 
 export {version} from '../core/version.js';
 
@@ -49,6 +50,7 @@ export const commands: readonly Entry[] = [
 	{name: 'completion', load: async () => (await import('./completion.js')).registerCompletion},
 	{name: 'version', load: async () => (await import('./version.js')).registerVersion},
 	{name: 'top', load: async () => (await import('./top.js')).registerTop},
+	{name: 'shell', load: async () => (await import('./shell.js')).registerShell},
 ];
 
 const globalOptionsWithValue = new Set(['--socket', '--home']);
@@ -100,11 +102,47 @@ export async function createProgram(deps: Deps, done: (code: number) => void, ar
 		register(program, deps, done);
 	}
 
+	registerNotCommands(program);
 	return program;
 }
 
+/**
+ * `tm exit`, `tm quit`, `tm shutdown` (words of tm shell, and of Taskmaster's) are unknown
+ * commands, with a "did you mean" that commander's spelling distance cannot find: hidden
+ * commands that fail as an unknown command does.
+ */
+function registerNotCommands(program: Command): void {
+	for (const [word, why] of Object.entries(notCommands)) {
+		program
+			.command(word, {hidden: true})
+			.helpOption(false)
+			.allowUnknownOption()
+			.allowExcessArguments()
+			.action(() => program.error(`error: unknown command '${word}'\n(Did you mean down? ${why}.)`, {code: 'commander.unknownCommand'}));
+	}
+}
+
+/** `tm` alone, or with only --home/--socket: in a terminal, that is `tm shell`. */
+function opensShell(argv: readonly string[], deps: Deps): boolean {
+	if (deps.io.terminal !== true) {
+		return false;
+	}
+
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i]!;
+		if (globalOptionsWithValue.has(arg)) {
+			i++;
+		} else if (![...globalOptionsWithValue].some(option => arg.startsWith(`${option}=`))) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
 /** Runs one command line (`argv` without node and script) and returns its exit code. */
-export async function main(argv: string[], deps: Deps): Promise<number> {
+export async function main(given: string[], deps: Deps): Promise<number> {
+	const argv = opensShell(given, deps) ? [...given, 'shell'] : given;
 	let code = 0;
 	const program = await createProgram(
 		deps,

@@ -23,9 +23,13 @@ export type RunOptions = GlobalOptions & ProgramLikeOptions & {
 	priority?: string;
 	after?: string[];
 	retries?: string;
+	retryOnTimeout?: boolean;
+	/** false with `--no-queue`. */
+	queue?: boolean;
 	backoff?: string;
 	maxRuntime?: string;
 	watchdog?: string;
+	heartbeatInterval?: string;
 	maxMemory?: string;
 	cwd?: string;
 	env?: string[];
@@ -178,6 +182,14 @@ export function runParams(command: string[], options: RunOptions, cwd: string): 
 		params.retries = wholeNumber(options.retries, '--retries', 0, '3');
 	}
 
+	if (options.retryOnTimeout) {
+		params.retryOnTimeout = true;
+	}
+
+	if (options.queue === false) {
+		params.noQueue = true;
+	}
+
 	if (options.backoff !== undefined) {
 		params.backoff = parseBackoff(options.backoff);
 	}
@@ -188,6 +200,10 @@ export function runParams(command: string[], options: RunOptions, cwd: string): 
 
 	if (options.watchdog !== undefined) {
 		params.watchdogMs = positiveDuration(options.watchdog, '--watchdog');
+	}
+
+	if (options.heartbeatInterval !== undefined) {
+		params.heartbeatIntervalMs = positiveDuration(options.heartbeatInterval, '--heartbeat-interval');
 	}
 
 	if (options.maxMemory !== undefined) {
@@ -299,15 +315,18 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.option('--priority <n>', 'higher starts first and may evict lower ones (default 0)')
 		.option('--after <id|name>', 'wait for this task to succeed first (repeatable)', collect)
 		.option('--retries <n>', 'attempts after the first failure before the job is failed (default 0)')
+		.option('--retry-on-timeout', 'a job stopped by --max-runtime uses its --retries (without it, it is failed at once)')
 		.option('--backoff <spec>', 'delay between attempts: 1s, or initial=1s,factor=2,max=60s,jitter=0.2')
 		.option('--max-runtime <duration>', 'stop the job after this long (30s, 5m, 2h)')
 		.option('--watchdog <duration>', 'restart when no heartbeat (WATCHDOG=1) came for this long')
+		.option('--heartbeat-interval <duration>', 'the job sends WATCHDOG=1 this often: task_timeout applies from its start')
 		.option('--max-memory <size>', "restart when the job's memory passes this (512M, 1G)")
 		.option('--cwd <dir>', 'working folder (default: the current one)')
 		.option('--env <NAME=VALUE>', 'an environment variable (repeatable)', collect)
 		.option('--shell', 'run the command through /bin/sh -c (the words are joined into one script)')
 		.option('--wait', "wait until the job has finished, showing its output, and exit with the job's exit code")
-		.option('--quiet', "with --wait: do not show the job's output");
+		.option('--quiet', "with --wait: do not show the job's output")
+		.option('--no-queue', 'start now or not at all: when no slot is free (and it can evict no one), exit 5 and say why');
 	addProgramLikeOptions(run).action(async (command: string[], options: RunOptions, cmd: Command) => {
 		done(await runRun(command, {...cmd.optsWithGlobals(), ...options}, deps));
 	});

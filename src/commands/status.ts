@@ -3,16 +3,31 @@
  * whole process tree, as last sampled), restarts, heartbeat age and what they last said.
  */
 import type {Command} from 'commander';
-import type {TaskStatus} from '../core/ipc/methods.js';
+import type {DiskDoc, TaskStatus} from '../core/ipc/methods.js';
+import {heartbeatLevel, type HeartbeatLevel} from '../core/liveness.js';
+import {finishedStates, liveStates} from '../core/model.js';
 import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {shortBytes, shortPercent} from '../core/sizes.js';
-import {formatDuration, table} from './format.js';
+import {coloured, formatDuration, table, useColour, type Paint} from './format.js';
 import {printJson} from './output.js';
 
 function since(iso: string | null, now: number): string {
 	return iso === null ? '-' : formatDuration(now - Date.parse(iso));
 }
+
+/** The heartbeat's age against what is expected: late after one `heartbeat_interval`, overdue at the watchdog. */
+export function heartbeatOf(task: TaskStatus, now: number): {text: string; level: HeartbeatLevel} {
+	if (task.heartbeatAt === null || !liveStates.has(task.state)) {
+		return {text: '-', level: 'none'};
+	}
+
+	const age = now - Date.parse(task.heartbeatAt);
+	const level = heartbeatLevel(age, task.heartbeatIntervalMs, task.watchdogMs);
+	return {text: `${formatDuration(age)}${level === 'late' || level === 'overdue' ? ` ${level}` : ''}`, level};
+}
+
+const heartbeatColumn = 7;
 
 export function statusRow(task: TaskStatus, now: number): string[] {
 	const detail =
@@ -31,9 +46,22 @@ export function statusRow(task: TaskStatus, now: number): string[] {
 		task.pid === null || task.cpu === null ? '-' : `${shortPercent(task.cpu)}%`,
 		task.pid === null || task.memory === null ? '-' : shortBytes(task.memory),
 		String(task.restarts),
-		since(task.heartbeatAt, now),
-		task.status ?? detail,
+		heartbeatOf(task, now).text,
+		// A finished task says how it ended, not the last STATUS= its process sent.
+		finishedStates.has(task.state) ? task.reason : (task.status ?? detail),
 	];
+}
+
+/** What the daemon cannot write, for under the table (stderr: the table stays the table). */
+export function diskLine(disk: DiskDoc | undefined, now: number): string | null {
+	// An older daemon sends no `disk`.
+	if (disk === undefined || (disk.ok && disk.unsaved === 0)) {
+		return null;
+	}
+
+	const kept = disk.unsaved > 0 ? `; ${disk.unsaved} rows of state wait in memory for tm.db` : '';
+	const since = disk.since === null ? '' : ` for ${formatDuration(Math.max(0, now - Date.parse(disk.since)))}`;
+	return `tm: ${disk.reason ?? 'tm.db not written yet'}${since}${kept}\n`;
 }
 
 export async function runStatus(names: string[], options: GlobalOptions, deps: Deps): Promise<number> {
@@ -43,7 +71,16 @@ export async function runStatus(names: string[], options: GlobalOptions, deps: D
 			printJson(deps.io, doc);
 		} else {
 			const now = Date.now();
-			deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'CPU', 'MEM', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now))));
+			const colour = useColour(deps.io.isTTY, deps.env);
+			const paint: Paint = (row, column, text) => {
+				const level = column === heartbeatColumn && colour ? heartbeatOf(doc.tasks[row]!, now).level : 'none';
+				return level === 'late' ? coloured(text, 'yellow') : level === 'overdue' ? coloured(text, 'red') : text;
+			};
+			deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'CPU', 'MEM', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now)), paint));
+			const problem = diskLine(doc.daemon.disk, now);
+			if (problem !== null) {
+				deps.io.err(problem);
+			}
 		}
 
 		return 0;

@@ -1,6 +1,7 @@
 /**
  * `tm tasks [--state S]… [--json]`: the live list of tasks, jobs and programs alike, with what a
- * queue needs: priority, attempt, progress and why each one is where it is.
+ * queue needs: priority, attempt, progress and why each one is where it is (the cause's stable
+ * word, as `--json` has it, and the reason in words).
  */
 import type {Command} from 'commander';
 import {didYouMean} from '../core/config/suggest.js';
@@ -30,7 +31,7 @@ export function parseStates(values: string[]): StateKind[] {
 	return states;
 }
 
-export const tasksHeader = ['ID', 'NAME', 'STATE', 'PID', 'PRIORITY', 'ATTEMPT', 'PROGRESS', 'REASON'];
+export const tasksHeader = ['ID', 'NAME', 'STATE', 'CAUSE', 'PID', 'PRIORITY', 'ATTEMPT', 'PROGRESS', 'REASON'];
 
 /**
  * A backoff's reason with the time left: the machine's reason ends with the whole delay
@@ -46,7 +47,7 @@ export function tasksRow(task: TaskStatus, now: number): string[] {
 	const reason = task.state === 'backoff' && task.backoffUntil ? backoffReason(task.reason, formatDuration(Math.max(0, Date.parse(task.backoffUntil) - now))) : task.reason;
 	// A job's name is its program (`--name`, else its id); a program's instance is named by its id.
 	const name = task.kind === 'job' ? task.program : task.name;
-	return [task.id, name, task.state, task.pid === null ? '-' : String(task.pid), String(task.priority), String(task.attempt), progress, reason];
+	return [task.id, name, task.state, task.cause, task.pid === null ? '-' : String(task.pid), String(task.priority), String(task.attempt), progress, reason];
 }
 
 export async function runTasks(options: TasksOptions, deps: Deps): Promise<number> {
@@ -75,7 +76,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function registerTasks(program: Command, deps: Deps, done: (code: number) => void): void {
 	program
 		.command('tasks')
-		.description('the live list of tasks and jobs: state, priority, attempt, progress, reason')
+		.description('the live list of tasks and jobs: state and its cause, priority, attempt, progress, reason')
 		.option('--state <state>', `only tasks in this state (repeatable, or comma-separated): ${stateKinds.join(', ')}`, collect)
 		.action(async (options: TasksOptions, command: Command) => {
 			done(await runTasks({...command.optsWithGlobals(), ...options}, deps));

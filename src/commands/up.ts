@@ -52,6 +52,7 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 			env: deps.env,
 			err: text => deps.io.err(text),
 			onSignal: (signals, handler) => deps.onSignal(signals, handler),
+			onCrash: deps.onCrash,
 			// Started in the background: stderr is tmd.out, rotated like the daemon log.
 			output: options.output === undefined ? null : {file: options.output, maxSize: Number(options.outputMaxSize ?? logDefaults.maxSize)},
 		});
@@ -60,8 +61,7 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 		return reportError(deps.io, options.json === true || options.output !== undefined, error);
 	}
 
-	await shell.stopped;
-	return 0;
+	return shell.stopped;
 }
 
 export function registerUp(program: Command, deps: Deps, done: (code: number) => void): void {

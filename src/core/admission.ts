@@ -18,6 +18,9 @@
  *
  * While starts are held (the daemon is out of file descriptors), nobody starts or is evicted and
  * every waiting task not blocked by a dependency is told why.
+ *
+ * `refusal` is seed 004's fail-fast submit (`tm run --no-queue`): the same plan, asked whether a
+ * newcomer would start at once (or take a slot on its way back, or evict someone), else why not.
  */
 
 /** A queued task whose dependencies are met, in queue order. */
@@ -116,4 +119,42 @@ function evictions(rest: Waiting[], holders: Holder[]): Plan['evict'] {
 	}
 
 	return evict;
+}
+
+/**
+ * Why `newcomer`, submitted now, would have to wait in the queue, or null when it would start at
+ * once: a free slot it comes first for, a slot on its way back, or a lower-priority holder to
+ * evict. `waiting` are the queued tasks whose dependencies are met, best first (as many as
+ * `lookahead` asks for); the newcomer goes after those of its priority or higher.
+ */
+export function refusal(newcomer: Waiting, {waiting, holders, capacity, held = null}: Omit<AdmissionInput, 'tell'>): string | null {
+	if (held !== null) {
+		return held;
+	}
+
+	if (capacity === null) {
+		return null;
+	}
+
+	const ahead = waiting.filter(w => w.priority >= newcomer.priority && w.id !== newcomer.id);
+	const plan = planAdmission({waiting: [...ahead, newcomer], holders, capacity, tell: []});
+	const free = Math.max(0, capacity - holders.length);
+	const freeing = holders.filter(h => h.freeing).length;
+	// Past the free slots, the waiters take the slots on their way back, then one victim each.
+	if (plan.start.includes(newcomer.id) || ahead.length - free < freeing + plan.evict.length) {
+		return null;
+	}
+
+	const queued = ahead.length > 0 ? `, ${ahead.length} queued ahead of it` : '';
+	const lowest = holders
+		.filter(h => h.priority !== null && !h.stopping)
+		.reduce<number | null>((low, h) => (low === null || (h.priority ?? 0) < low ? h.priority : low), null);
+	const outrank =
+		lowest === null
+			? 'no running task can be evicted (only jobs and programs with a priority can)'
+			: newcomer.priority > lowest
+				? 'the tasks queued ahead of it take what it could evict'
+				: `priority ${newcomer.priority} is not above the lowest running (${lowest})`;
+	const full = capacity === 1 ? 'the only slot is taken' : `all ${capacity} slots are taken`;
+	return `${full} (max_running ${capacity})${queued}, and ${outrank}`;
 }

@@ -4,7 +4,7 @@
  * has not been told why they wait. Runs at most once per microtask turn, and just before a write
  * (so a freed slot and the task taking it share one transaction).
  */
-import {lookahead, planAdmission, type Holder} from './admission.js';
+import {lookahead, planAdmission, refusal, type Holder, type Waiting} from './admission.js';
 import {blockedBy, hasDependencies} from './dependencies.js';
 import {TaskQueue, type Candidate, type Verdict} from './scheduler.js';
 import type {Supervisor} from './supervisor.js';
@@ -101,10 +101,16 @@ export class Admitter {
 		}
 	}
 
-	#run(): void {
+	/** Why `newcomer`, submitted now, would wait in the queue, or null: it would start at once (`tm run --no-queue`). */
+	refusal(newcomer: Waiting): string | null {
+		const {held, capacity, holders, waiting} = this.#input(this.#blocked());
+		return refusal(newcomer, {waiting, holders, capacity, held});
+	}
+
+	/** What the plan is made of: capacity, holders and the best waiting tasks whose dependencies are met. */
+	#input(blocked: Map<string, string>): {held: string | null; capacity: number | null; holders: Holder[]; waiting: Candidate[]} {
 		const held = this.#deps.held?.() ?? null;
 		const capacity = this.#deps.capacity();
-		const blocked = this.#blocked();
 		const holders = [...this.#deps.holders()].map(holderOf);
 		const judge = (candidate: Candidate): Verdict => {
 			if (this.#deps.task(candidate.id)?.record.state.kind !== 'queued') {
@@ -114,7 +120,12 @@ export class Admitter {
 			return blocked.has(candidate.id) ? 'skip' : 'take';
 		};
 		const count = held === null ? lookahead(holders, capacity, this.#queue.size) : 0;
-		const waiting = count > 0 ? this.#queue.best(count, judge) : [];
+		return {held, capacity, holders, waiting: count > 0 ? this.#queue.best(count, judge) : []};
+	}
+
+	#run(): void {
+		const blocked = this.#blocked();
+		const {held, capacity, holders, waiting} = this.#input(blocked);
 		// Newcomers, gated tasks (their dependencies may have moved) and, after a capacity change, everyone.
 		const ids = this.#refreshAll ? [...this.#queue.ids()] : [...new Set([...this.#fresh, ...this.#gated])];
 		const tell = ids.filter(id => this.#isWaiting(id)).map(id => ({id, blockedBy: blocked.get(id) ?? null}));

@@ -4,9 +4,10 @@
  * status document. UIs paint from these; none patches a document or parses a reason.
  */
 import type {TaskEventRecord} from './task-event.js';
-import type {EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskRecordFields, TaskStatus} from './ipc/methods.js';
+import type {DiskDoc, EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskRecordFields, TaskStatus} from './ipc/methods.js';
 import {watchdogOf} from './liveness.js';
 import type {LogLine} from './log/line-ring.js';
+import type {DaemonSpec} from './model.js';
 import type {Supervisor} from './supervisor.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -23,8 +24,11 @@ function recordFields(task: Supervisor): TaskRecordFields {
 	};
 }
 
-/** One task's document; `taskTimeoutMs` is the daemon's default watchdog for tasks that send heartbeats. */
-export function taskDoc(task: Supervisor, taskTimeoutMs: number): TaskStatus {
+/** The daemon's heartbeat defaults: `task_timeout` (the default watchdog) and `heartbeat_interval`. */
+export type HeartbeatDefaults = Pick<DaemonSpec, 'taskTimeoutMs' | 'heartbeatIntervalMs'>;
+
+/** One task's document. */
+export function taskDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskStatus {
 	const {record, spec, info} = task;
 	const {state} = record;
 	const lastExit = 'lastExit' in state ? state.lastExit : null;
@@ -52,7 +56,8 @@ export function taskDoc(task: Supervisor, taskTimeoutMs: number): TaskStatus {
 		priority: spec.priority ?? 0,
 		backoffUntil: state.kind === 'backoff' ? iso(state.until) : null,
 		nextRunAt: iso(task.nextRunAt),
-		watchdogMs: task.run ? watchdogOf(spec, task.run, taskTimeoutMs) : spec.watchdogMs,
+		watchdogMs: watchdogOf(spec, task.run, daemon.taskTimeoutMs),
+		heartbeatIntervalMs: spec.heartbeatIntervalMs ?? daemon.heartbeatIntervalMs,
 		want: record.want,
 		failures: record.failures,
 		maxRetries: spec.kind === 'job' ? spec.retries : spec.startretries,
@@ -62,22 +67,21 @@ export function taskDoc(task: Supervisor, taskTimeoutMs: number): TaskStatus {
 	};
 }
 
-export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[], host: HostDoc | null, taskTimeoutMs: number): StatusDoc {
-	return {daemon, tasks: tasks.map(task => taskDoc(task, taskTimeoutMs)), host};
+export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[], host: HostDoc | null, defaults: HeartbeatDefaults): StatusDoc {
+	return {daemon, tasks: tasks.map(task => taskDoc(task, defaults)), host};
 }
 
 /** Everything about one task: its document plus what changes only with the config. */
-export function detailDoc(task: Supervisor, heartbeatIntervalMs: number, taskTimeoutMs: number): TaskDetail {
+export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskDetail {
 	const {spec} = task;
 	return {
-		...taskDoc(task, taskTimeoutMs),
+		...taskDoc(task, daemon),
 		argv: spec.argv,
 		user: spec.user,
 		autorestart: spec.autorestart,
 		exitcodes: spec.exitcodes,
 		stopsignal: spec.stopsignal,
 		stoptimeMs: spec.stoptimeMs,
-		heartbeatIntervalMs,
 		maxRuntimeMs: spec.maxRuntimeMs,
 		maxMemory: spec.maxMemory,
 		logs: task.logPaths,
@@ -92,4 +96,24 @@ export function eventDoc(event: TaskEventRecord): EventDoc {
 
 export function lineDoc(line: LogLine): LogLineDoc {
 	return {seq: line.seq, at: new Date(line.at).toISOString(), stream: line.stream, text: line.text};
+}
+
+/** A file the daemon cannot write: since when, why, and whether it is a full disk (else an I/O error…). */
+export type DiskProblem = {file: string; since: number; why: string; full: boolean};
+
+/** The daemon's files: ok, or the first problem in words and every file that has one. */
+export function diskDoc(problems: DiskProblem[], unsaved: number): DiskDoc {
+	const first = problems[0];
+	if (first === undefined) {
+		return {ok: true, reason: null, since: null, files: [], unsaved};
+	}
+
+	const more = problems.length > 1 ? ` (and ${problems.length - 1} more ${problems.length === 2 ? 'file' : 'files'})` : '';
+	return {
+		ok: false,
+		reason: `${first.full ? 'disk full' : 'disk error'}: cannot write ${first.file}: ${first.why}${more}`,
+		since: iso(Math.min(...problems.map(problem => problem.since))),
+		files: problems.map(problem => problem.file),
+		unsaved,
+	};
 }

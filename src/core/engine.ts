@@ -14,6 +14,7 @@ import {EventBus, type Listener} from './event-bus.js';
 import {pidOf} from './machine.js';
 import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {taskLogPaths} from './paths.js';
+import type {WriteWatch} from './log/write-losses.js';
 import type {Persist, TaskRow} from './ports.js';
 import {slotStates} from './scheduler.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
@@ -35,6 +36,8 @@ export type EngineDeps = {
 	onWarning?(message: string): void;
 	/** The daemon's spare file descriptors: starts wait while it is out of them. */
 	descriptors?: Descriptors;
+	/** Told when a task log cannot be written (a full disk), and when it can again. */
+	logWatch?: WriteWatch;
 };
 
 /** What a task had when the daemon last stopped (`lastRun`: its latest run, from the store's runs). */
@@ -113,6 +116,7 @@ export class Engine {
 				onEnqueue: queued => this.#admitter.enqueue(queued, queued.record.cause === 'descriptors'),
 				onTouch: touched => this.#journal.touch(touched.id),
 				starved: message => this.#deps.descriptors?.starved(message) ?? null,
+				logWatch: this.#deps.logWatch,
 			},
 			restored,
 		);
@@ -219,9 +223,8 @@ export class Engine {
 	}
 
 	/**
-	 * Adds a job and queues it; it is written with the next flush (this pass of the event loop):
-	 * await `saved()` before telling anyone it was accepted. Submissions that arrive together
-	 * share one transaction.
+	 * Adds a job and queues it; it is written with the next flush (this pass of the event loop): await
+	 * `saved()` before telling anyone it was accepted. Submissions that arrive together share one transaction.
 	 */
 	submit(spec: TaskSpec): Supervisor {
 		if (this.#tasks.has(spec.id)) {
@@ -232,6 +235,9 @@ export class Engine {
 		task.dispatch({type: 'start', reason: 'submitted', cause: 'submitted'});
 		return task;
 	}
+
+	/** Why a job of this priority, submitted now, would wait in the queue, or null (`tm run --no-queue`). */
+	readonly refusal = (id: string, priority: number): string | null => this.#admitter.refusal({id, priority});
 
 	/** Resolves once everything changed so far has been through a flush (written, or kept to retry). */
 	saved(): Promise<void> {
@@ -345,7 +351,7 @@ export class Engine {
 		this.#journal.touch(task.id);
 		this.#trackLive(task);
 		this.#recordRuns(task, before, after, now);
-		const event = eventOf(this.#seq + 1, task.id, before, after, () => taskDoc(task, this.#config.daemon.taskTimeoutMs));
+		const event = eventOf(this.#seq + 1, task.id, before, after, () => taskDoc(task, this.#config.daemon));
 		if (event !== null) {
 			this.#seq = event.seq;
 			this.#journal.event(toEventRow(event));

@@ -13,7 +13,9 @@ export type TmErrorCode =
 	| 'E_SPAWN'
 	| 'E_STORE'
 	| 'E_PROTOCOL'
-	| 'E_INTERNAL';
+	| 'E_INTERNAL'
+	/** `tm run --no-queue`: no slot for the job now (seed 004's fail-fast submit). */
+	| 'E_NO_SLOT';
 
 export class TmError extends Error {
 	override readonly name = 'TmError';
@@ -40,6 +42,10 @@ export function exitCodeFor(code: TmErrorCode): number {
 
 		case 'E_UNKNOWN_TASK': {
 			return 4;
+		}
+
+		case 'E_NO_SLOT': {
+			return 5;
 		}
 
 		case 'E_DAEMON_RUNNING':

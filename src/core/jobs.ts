@@ -147,6 +147,10 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec, taken
 
 	const backoff = params.backoff ?? {};
 	const after = strings(params.after, 'after');
+	if (params.noQueue === true && after.length > 0) {
+		fail('--no-queue and --after do not go together: a job that waits for others cannot start at once');
+	}
+
 	const stop = stopOf(params);
 	return {
 		...programDefaults,
@@ -167,6 +171,7 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec, taken
 		priority: integer(params.priority, 'priority', -1_000_000) ?? 0,
 		dependsOn: Object.fromEntries(after.map(key => [key, 'succeeded' as const])),
 		watchdogMs: positive(params.watchdogMs, 'watchdog'),
+		heartbeatIntervalMs: positive(params.heartbeatIntervalMs, 'heartbeat-interval'),
 		maxRuntimeMs: positive(params.maxRuntimeMs, 'max-runtime'),
 		maxMemory: positive(params.maxMemory, 'max-memory'),
 		backoff: {
@@ -182,5 +187,6 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec, taken
 		instance: 0,
 		retries: integer(params.retries, 'retries', 0) ?? jobDefaults.retries,
 		startretries: integer(params.retries, 'retries', 0) ?? jobDefaults.retries,
+		retryOnTimeout: params.retryOnTimeout === true,
 	};
 }

@@ -59,12 +59,34 @@ export function shortSize(bytes: number): string {
 	return `${Number.isInteger(value) ? value : value.toFixed(1)}${units[unit]}`;
 }
 
+/** Whether the task is expected to send heartbeats from its start (`watchdog` or `heartbeat_interval` set). */
+export function expectsHeartbeats(spec: TaskSpec): boolean {
+	// A job stored before `heartbeat_interval` existed has none.
+	return spec.watchdogMs !== null || (spec.heartbeatIntervalMs ?? null) !== null;
+}
+
 /**
- * The watchdog in force: the task's own `watchdog`, else the daemon's `task_timeout` once the
- * task has sent a heartbeat in this run (SPEC §2: the default applies to tasks that send them).
+ * The watchdog in force: the task's own `watchdog`, else the daemon's `task_timeout` for a task
+ * expected to send heartbeats (`heartbeat_interval`), counted from its start, or once it has
+ * sent one in this run (SPEC §2: the default applies to tasks that send them).
  */
-export function watchdogOf(spec: TaskSpec, run: RunFacts, taskTimeoutMs: number): number | null {
-	return spec.watchdogMs ?? (run.heartbeatAt === null ? null : taskTimeoutMs);
+export function watchdogOf(spec: TaskSpec, run: RunFacts | null, taskTimeoutMs: number): number | null {
+	return spec.watchdogMs ?? (expectsHeartbeats(spec) || (run?.heartbeatAt ?? null) !== null ? taskTimeoutMs : null);
+}
+
+/** How a heartbeat's age reads: with no watchdog in force, no judgement. */
+export type HeartbeatLevel = 'ok' | 'late' | 'overdue' | 'none';
+
+/**
+ * A heartbeat is late once it is one `heartbeat_interval` old (or half the watchdog, if that is
+ * sooner) and overdue at the watchdog, when the task is killed.
+ */
+export function heartbeatLevel(ageMs: number, intervalMs: number, watchdogMs: number | null | undefined): HeartbeatLevel {
+	if (!watchdogMs) {
+		return 'none';
+	}
+
+	return ageMs >= watchdogMs ? 'overdue' : ageMs >= Math.min(intervalMs, watchdogMs / 2) ? 'late' : 'ok';
 }
 
 /** Why the task must be stopped now, or null. Only a starting or running task is checked. */

@@ -246,6 +246,11 @@ export function transition(
 	const failedStart = (reason: string, lastExit: ExitInfo | null, why: Cause = cause): Transition => {
 		const failures = record.failures + 1;
 		const limit = spec.kind === 'job' ? spec.retries : spec.startretries;
+		// Seed 001's `timeout` is an outcome, not a failure to retry, unless the job asked for it.
+		if (spec.kind === 'job' && why === 'max_runtime' && spec.retryOnTimeout !== true && failures <= limit) {
+			return to({kind: 'failed', since: now, reason: `${reason}; not retried (tm run --retry-on-timeout would)`, lastExit}, {failures, upSince: null, cause: why});
+		}
+
 		if (failures > limit) {
 			const kind = spec.kind === 'job' ? 'failed' : 'fatal';
 			const tries = failures === 1 ? '1 try' : `${failures} tries`;
@@ -275,12 +280,20 @@ export function transition(
 				: to({kind: 'failed', since: now, reason: `${text} (autorestart: false)`, lastExit: exit}, {upSince: null, cause: why});
 		}
 
+		// systemd's StartLimitBurst: a program that keeps crashing after it started is given up on.
+		const limit = spec.maxRestarts ?? null;
+		const restartTimes = limit === null ? undefined : [...(record.restartTimes ?? []).filter(at => now - at < limit.withinMs), now];
+		if (limit !== null && restartTimes !== undefined && restartTimes.length > limit.count) {
+			const gaveUp = `gave up after ${limit.count} restarts within ${configDuration(limit.withinMs)} (max_restarts)`;
+			return to({kind: 'fatal', since: now, reason: `${text}; ${gaveUp}`, lastExit: exit}, {upSince: null, cause: 'max_restarts', restartTimes: []});
+		}
+
 		const stable = record.upSince !== null && now - record.upSince >= spec.backoff.resetAfterMs;
 		const crashes = (stable ? 0 : record.crashes) + 1;
 		const delay = backoffDelay(spec.backoff, crashes, random);
 		return to(
 			{kind: 'backoff', since: now, reason: `${text}; restart in ${configDuration(delay)}`, until: now + delay, lastExit: exit},
-			{crashes, upSince: null, cause: why},
+			{crashes, upSince: null, cause: why, ...(restartTimes === undefined ? {} : {restartTimes})},
 		);
 	};
 
@@ -292,7 +305,7 @@ export function transition(
 				case 'completed':
 				case 'failed':
 				case 'fatal': {
-					return queue(reason, {want: 'up', attempt: 0, failures: 0, crashes: 0});
+					return queue(reason, {want: 'up', attempt: 0, failures: 0, crashes: 0, restartTimes: []});
 				}
 
 				case 'backoff': {
@@ -377,7 +390,7 @@ export function transition(
 				case 'completed':
 				case 'failed':
 				case 'fatal': {
-					return queue(reason, {want: 'up', attempt: 0, failures: 0, crashes: 0});
+					return queue(reason, {want: 'up', attempt: 0, failures: 0, crashes: 0, restartTimes: []});
 				}
 			}
 
@@ -595,7 +608,7 @@ export function transition(
 
 		case 'retry': {
 			return state.kind === 'failed' || state.kind === 'fatal'
-				? queue(event.reason ?? 'retry requested', {want: 'up', failures: 0, crashes: 0})
+				? queue(event.reason ?? 'retry requested', {want: 'up', failures: 0, crashes: 0, restartTimes: []})
 				: unchanged(record);
 		}
 

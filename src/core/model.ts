@@ -35,6 +35,9 @@ export type LogSpec = {
 
 export type StuckSpec = {cpuBelowPercent: number; forMs: number};
 
+/** `max_restarts`: more than `count` automatic restarts after a good start within `withinMs` → `fatal`. */
+export type RestartLimit = {count: number; withinMs: number};
+
 /** One program as written in the config, after defaults and validation. */
 export type ProgramSpec = {
 	name: string;
@@ -70,9 +73,16 @@ export type ProgramSpec = {
 	dependsOn: Record<string, DependsCondition>;
 	ready: Readiness;
 	watchdogMs: number | null;
+	/**
+	 * The program is expected to send WATCHDOG=1 about this often: its watchdog (its own, else
+	 * the daemon's `task_timeout`) runs from the spawn, not from a first heartbeat.
+	 */
+	heartbeatIntervalMs: number | null;
 	maxRuntimeMs: number | null;
 	maxMemory: number | null;
 	stuck: StuckSpec | null;
+	/** Give up (`fatal`) on a program that keeps crashing after it started; null: never (only failed starts are limited). */
+	maxRestarts: RestartLimit | null;
 	backoff: BackoffSpec;
 	log: LogSpec;
 	schedule: string | null;
@@ -106,6 +116,11 @@ export type DaemonSpec = {
 	gid: string | null;
 	/** `host:port`, or null when the web view is off. */
 	http: string | null;
+	/**
+	 * True when `http` was not written and is the default a `logfile` brings (the log view on
+	 * 127.0.0.1:4242): an address in use is then a warning, not a failed start.
+	 */
+	httpDefault?: boolean;
 	httpToken: string | null;
 	/** Running tasks that count against slots; null means unlimited. */
 	maxRunning: number | null;
@@ -136,6 +151,8 @@ export type TaskSpec = ProgramSpec & {
 	instance: number;
 	/** Retries a job may use before `failed`; programs use `startretries` instead. */
 	retries: number;
+	/** A job stopped by `max_runtime` uses its retries (`tm run --retry-on-timeout`); else it is `failed` at once. Programs keep their restart policy. */
+	retryOnTimeout: boolean;
 };
 
 /** What a person (or the config) asked for. The machine reconciles the state towards it. */
@@ -220,6 +237,8 @@ export type Cause =
 	| 'descriptors'
 	/** The process started. */
 	| 'spawned'
+	/** More automatic restarts within `max_restarts.within` than `max_restarts.count`: given up (`fatal`). */
+	| 'max_restarts'
 	/** The process could not be started. */
 	| 'spawn_failed'
 	/** READY=1 or the ready line. */
@@ -253,6 +272,9 @@ export type Cause =
 /** A liveness check that failed (the `fault` event's kind). */
 export type FaultCause = 'watchdog' | 'max_runtime' | 'max_memory' | 'stuck';
 
+/** States a task rests in until someone or something starts it again: its outcome is what to show. */
+export const finishedStates: ReadonlySet<string> = new Set<StateKind>(['completed', 'failed', 'fatal', 'stopped']);
+
 /** States in which the task has a live process (and so holds a slot). */
 export const liveStates: ReadonlySet<StateKind> = new Set(['starting', 'running', 'stopping', 'paused']);
 
@@ -272,4 +294,6 @@ export type TaskRecord = {
 	crashes: number;
 	/** When the current run reached `running`, for `reset_after`. */
 	upSince: Millis | null;
+	/** When the automatic restarts within the program's `max_restarts` window happened (absent without one). */
+	restartTimes?: Millis[];
 };

@@ -31,6 +31,11 @@ export function databasePath(home: string): string {
 	return path.join(home, 'tm.db');
 }
 
+/** The lines typed at `tm shell`, kept across sessions: `$TM_HOME/shell_history`. */
+export function shellHistoryPath(home: string): string {
+	return path.join(home, 'shell_history');
+}
+
 /** The longest file name (one path component) Linux file systems take, NAME_MAX, in bytes. */
 export const fileNameLimit = 255;
 

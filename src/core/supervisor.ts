@@ -11,7 +11,7 @@ import type {Millis, TaskRecord, TaskSpec} from './model.js';
 import {NotifyParser, parseNotifyLines, type NotifyMessage} from './notify.js';
 import type {Mark} from './actions.js';
 import {withCpuSample, type RunFacts} from './liveness.js';
-import {TaskLog} from './log/task-log.js';
+import {TaskLog, type TaskLogOptions} from './log/task-log.js';
 import {AdoptedProcess, stillRunning, type Orphan} from './process/orphans.js';
 import {processStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
@@ -44,6 +44,7 @@ export type SupervisorDeps = {
 	onTouch?(task: Supervisor): void;
 	/** A start failed with this message: the reason to wait with instead when descriptors ran out, else null. */
 	starved?(message: string): string | null;
+	logWatch?: TaskLogOptions['watch'];
 };
 
 export class Supervisor {
@@ -82,6 +83,7 @@ export class Supervisor {
 			now: () => deps.clock.now(),
 			createOnFirstWrite: spec.kind === 'job',
 			group: spec.group,
+			watch: deps.logWatch,
 		});
 		if (spec.ready.kind === 'line') {
 			const pattern = new RegExp(spec.ready.pattern);
@@ -137,10 +139,7 @@ export class Supervisor {
 		}
 	}
 
-	/**
-	 * Intent: processes a previous daemon left running for this task. The machine stops them as it stops its own (`adopt`:
-	 * stop signal, SIGKILL at stoptime), then the task is `stopped` or, with `then: 'restart'`, queued again; resolves with how they ended.
-	 */
+	/** Intent: processes a previous daemon left for this task, stopped as the machine stops its own (`adopt`), then `stopped` or (`restart`) queued again; resolves with how they ended. */
 	adopt(orphans: Orphan[], reason: string, then: 'stopped' | 'restart' = 'stopped'): Promise<'not-running' | 'stopped' | 'killed'> {
 		const alive = stillRunning(orphans);
 		if (alive.length === 0) {

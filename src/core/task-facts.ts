@@ -88,6 +88,11 @@ export function taskEnvironment(spec: TaskSpec, attempt: number, checkpoint: str
 		env['TM_WATCHDOG_MS'] = String(spec.watchdogMs);
 	}
 
+	// A job stored before `heartbeat_interval` existed has none.
+	if ((spec.heartbeatIntervalMs ?? null) !== null) {
+		env['TM_HEARTBEAT_INTERVAL_MS'] = String(spec.heartbeatIntervalMs);
+	}
+
 	if (checkpoint !== null) {
 		env['TM_CHECKPOINT'] = checkpoint;
 	}

@@ -2,10 +2,12 @@
  * Group commit: what one pass of the event loop changed (task rows, run starts and ends, events)
  * is written in one transaction at the end of that pass, and only then are listeners told. A
  * failed write (a full disk) is kept, merged with later changes and retried every second while
- * supervision goes on; a write that can never succeed (a constraint) is dropped with a warning.
+ * supervision goes on (one warning when it starts, one when it is written); what is kept is
+ * bounded (kept-batch.ts). A write that can never succeed (a constraint) is dropped with a warning.
  */
 import type {Clock, TimerHandle} from './clock.js';
 import {messageOf} from './errors.js';
+import {boundKept, keptRows} from './kept-batch.js';
 import type {Batch, NewEvent, Persist, TaskRow} from './ports.js';
 
 const retryWritesMs = 1000;
@@ -31,6 +33,8 @@ export class WriteJournal {
 	#savedWaiters: Array<() => void> = [];
 	/** Batches whose write failed, merged, waiting for a retry. */
 	#unsaved: {tasks: Map<string, TaskRow>; batch: Batch} | null = null;
+	/** Since when writes fail, and the oldest rows dropped meanwhile to keep what is kept bounded. */
+	#failing: {since: number; dropped: number} | null = null;
 	#retryTimer: TimerHandle | null = null;
 
 	constructor(deps: WriteJournalDeps) {
@@ -106,10 +110,18 @@ export class WriteJournal {
 		}
 	}
 
+	/** Rows (tasks, runs, events) kept in memory until a write works. */
+	get unsaved(): number {
+		return this.#unsaved === null ? 0 : keptRows(this.#unsaved.tasks.size, this.#unsaved.batch);
+	}
+
 	/** Stops retrying (the daemon is going away; what is pending was just flushed). */
 	close(): void {
 		this.#retryTimer?.cancel();
 		this.#retryTimer = null;
+		if (this.#unsaved !== null) {
+			this.#deps.onWarning?.(`${this.unsaved} rows of state were never saved: tm.db could not be written before the daemon stopped`);
+		}
 	}
 
 	#write(): void {
@@ -135,25 +147,45 @@ export class WriteJournal {
 	}
 
 	#persist(rows: Map<string, TaskRow>, merged: Batch): void {
+		const {clock, onWarning} = this.#deps;
 		try {
 			this.#deps.persist?.({...merged, tasks: [...rows.values()]});
 			this.#unsaved = null;
+			this.#saved(keptRows(rows.size, merged));
 		} catch (error) {
 			if (permanent(error)) {
 				// Retrying cannot help (a constraint the batch breaks): say so and move on.
 				this.#unsaved = null;
-				this.#deps.onWarning?.(`state change dropped, it cannot be saved: ${messageOf(error)}`);
+				onWarning?.(`state change dropped, it cannot be saved: ${messageOf(error)}`);
 				return;
 			}
 
-			this.#unsaved = {tasks: rows, batch: merged};
-			this.#deps.onWarning?.(`state not saved, retrying in ${retryWritesMs / 1000}s: ${messageOf(error)}`);
-			const {clock} = this.#deps;
+			const kept = boundKept(merged);
+			this.#unsaved = {tasks: rows, batch: kept.batch};
+			if (this.#failing === null) {
+				this.#failing = {since: clock.now(), dropped: 0};
+				onWarning?.(`state not saved, retrying every ${retryWritesMs / 1000}s (kept in memory meanwhile): ${messageOf(error)}`);
+			}
+
+			this.#failing.dropped += kept.dropped;
 			this.#retryTimer ??= clock.at(clock.now() + retryWritesMs, () => {
 				this.#retryTimer = null;
 				this.flush();
 			});
 		}
+	}
+
+	/** A write worked: after failures, say what was kept and for how long. */
+	#saved(rows: number): void {
+		const failing = this.#failing;
+		if (failing === null) {
+			return;
+		}
+
+		this.#failing = null;
+		const seconds = Math.round((this.#deps.clock.now() - failing.since) / 1000);
+		const dropped = failing.dropped > 0 ? `; ${failing.dropped} rows of history (the oldest events and finished runs) were dropped to bound memory` : '';
+		this.#deps.onWarning?.(`state saved again after ${seconds}s: ${rows} rows kept meanwhile are written${dropped}`);
 	}
 }
 

@@ -95,8 +95,8 @@ export function taskToRow(task: TaskRow): TaskSql {
 		spec: jsonOfSpec(task.spec),
 		want: record.want,
 		state_kind: record.state.kind,
-		// The cause of the last transition travels in the state's JSON (no column of its own).
-		state: JSON.stringify({...record.state, cause: record.cause}),
+		// The cause of the last transition and the restarts counted for `max_restarts` travel in the state's JSON (no columns of their own).
+		state: JSON.stringify({...record.state, cause: record.cause, ...(record.restartTimes?.length ? {restartTimes: record.restartTimes} : {})}),
 		restarts: record.restarts,
 		attempt: record.attempt,
 		failures: record.failures,
@@ -160,6 +160,7 @@ export function rowToTask(row: TaskSql): Result<TaskRow, RowProblem> {
 			failures: row.failures,
 			crashes: row.crashes,
 			upSince: row.up_since,
+			...restartTimesOf(state.value),
 		},
 		info: {
 			progress: row.progress,
@@ -224,8 +225,14 @@ export function eventFromRow(row: EventSql): Result<EventRow, RowProblem> {
 	return ok({id: row.id, taskId: row.task_id, at: row.at, type: row.type, data: data.value});
 }
 
-/** The state without the `cause` stored beside it. */
+/** The state without the `cause` and `restartTimes` stored beside it. */
 function stateOf(value: Record<string, unknown>): TaskState {
-	const {cause: _cause, ...state} = value;
+	const {cause: _cause, restartTimes: _times, ...state} = value;
 	return state as TaskState;
+}
+
+/** The restart times stored beside the state, when they are a list of numbers. */
+function restartTimesOf(value: Record<string, unknown>): {restartTimes?: number[]} {
+	const times = value['restartTimes'];
+	return Array.isArray(times) && times.every(t => typeof t === 'number') ? {restartTimes: times as number[]} : {};
 }

@@ -4,11 +4,13 @@
  * one text node per row instead of one box per cell.
  */
 import type {TaskStatus} from '../core/ipc/methods.js';
+import {heartbeatLevel} from '../core/liveness.js';
+import {finishedStates} from '../core/model.js';
 import {ageOf, countdown, fit, NONE, progressBar, shortBytes, shortDuration, shortPercent} from './format.js';
 import type {Hue, Theme} from './theme.js';
 import type {Sort, SortKey} from './view.js';
 
-export type ColumnId = 'state' | 'pid' | 'uptime' | 'cpu' | 'mem' | 'rst' | 'next' | 'hb' | 'prog' | 'pri' | 'info';
+export type ColumnId = 'state' | 'cause' | 'pid' | 'uptime' | 'cpu' | 'mem' | 'rst' | 'next' | 'hb' | 'prog' | 'pri' | 'info';
 
 /** A piece of a row with one style. */
 export type Segment = {text: string; hue?: Hue; bold?: boolean; dim?: boolean};
@@ -55,18 +57,6 @@ function retrying(task: TaskStatus): boolean {
 	return task.failures > 0 && (task.state === 'backoff' || task.state === 'starting' || task.state === 'queued');
 }
 
-/**
- * The heartbeat's hue against the watchdog: fine below half of it, late from half on,
- * overdue past it. Without a watchdog, no judgement.
- */
-export function heartbeatLevel(ageMs: number, watchdogMs: number | null | undefined): 'ok' | 'late' | 'overdue' | 'none' {
-	if (!watchdogMs) {
-		return 'none';
-	}
-
-	return ageMs >= watchdogMs ? 'overdue' : ageMs >= watchdogMs / 2 ? 'late' : 'ok';
-}
-
 const columnSpecs: readonly ColumnSpec[] = [
 	{
 		id: 'state',
@@ -76,6 +66,8 @@ const columnSpecs: readonly ColumnSpec[] = [
 		sort: 'state',
 		cell: (task, {theme}) => ({text: task.state, hue: theme.stateHue(task.state)}),
 	},
+	// Why it is in that state, as the stable word: a timeout (failed, max_runtime) or a cancel (stopped, cancelled) at a glance.
+	{id: 'cause', title: 'CAUSE', width: 12, align: 'left', cell: task => ({text: task.cause, dim: true})},
 	{id: 'pid', title: 'PID', width: 7, align: 'right', sort: 'pid', cell: task => ({text: task.pid === null ? NONE : String(task.pid)})},
 	{
 		id: 'uptime',
@@ -125,7 +117,7 @@ const columnSpecs: readonly ColumnSpec[] = [
 				return {text: NONE, dim: true};
 			}
 
-			const level = heartbeatLevel(age, task.watchdogMs);
+			const level = heartbeatLevel(age, task.heartbeatIntervalMs, task.watchdogMs);
 			const text = tinyAge(age);
 			switch (level) {
 				case 'overdue': {
@@ -162,7 +154,8 @@ const columnSpecs: readonly ColumnSpec[] = [
 		title: 'INFO',
 		width: infoMin,
 		align: 'left',
-		cell: task => ({text: task.status ?? (task.progressText || task.reason), dim: true}),
+		// A finished task says how it ended, not the last STATUS= or progress its process sent.
+		cell: task => ({text: finishedStates.has(task.state) ? task.reason : (task.status ?? (task.progressText || task.reason)), dim: true}),
 	},
 ];
 
@@ -172,7 +165,7 @@ function countdownShort(ms: number): string {
 }
 
 /** The order columns go as the table narrows (first gone first). NAME, STATE and CPU% always stay. */
-export const dropOrder: readonly ColumnId[] = ['info', 'pri', 'pid', 'uptime', 'mem', 'prog', 'hb', 'next', 'rst'];
+export const dropOrder: readonly ColumnId[] = ['info', 'pri', 'cause', 'pid', 'uptime', 'mem', 'prog', 'hb', 'next', 'rst'];
 
 export type Column = ColumnSpec & {width: number};
 

@@ -2,7 +2,10 @@
  * A complete TaskStatus document (SPEC §6) for tests that build status documents by hand: a
  * running service with nothing sampled, changed by `fields`.
  */
-import type {EventDoc, TaskStatus} from '../../src/core/ipc/methods.js';
+import type {DiskDoc, EventDoc, TaskStatus} from '../../src/core/ipc/methods.js';
+
+/** The `disk` of a daemon document whose files can all be written. */
+export const diskOk: DiskDoc = {ok: true, reason: null, since: null, files: [], unsaved: 0};
 
 export function taskStatus(id: string, fields: Partial<TaskStatus> = {}): TaskStatus {
 	return {
@@ -28,6 +31,7 @@ export function taskStatus(id: string, fields: Partial<TaskStatus> = {}): TaskSt
 		backoffUntil: null,
 		nextRunAt: null,
 		watchdogMs: null,
+		heartbeatIntervalMs: 10_000,
 		want: 'up',
 		cause: 'none',
 		failures: 0,

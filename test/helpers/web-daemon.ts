@@ -36,7 +36,9 @@ export async function webDaemon(yaml: string, options: {socket?: boolean; before
 		throw new Error(JSON.stringify(loaded.error));
 	}
 
-	const config = loaded.value.daemon.http === null ? {...loaded.value, daemon: {...loaded.value.daemon, http: '127.0.0.1:0'}} : loaded.value;
+	// The default a logfile brings (127.0.0.1:4242) too: tests run side by side.
+	const {http, httpDefault} = loaded.value.daemon;
+	const config = http === null || httpDefault ? {...loaded.value, daemon: {...loaded.value.daemon, http: '127.0.0.1:0', httpDefault: false}} : loaded.value;
 
 	const events: TaskEventRecord[] = [];
 	const pids = new Set<number>();

@@ -113,6 +113,7 @@ programs: {}
 		const port = await closedPort();
 		const {dir, daemon, cli, status} = setup(`taskmaster:
   logfile: ./tmd.log
+  http: off
   email: ops@example.com
   smtp: {host: 127.0.0.1, port: ${port}}
   alerts: {batch: 100ms, crash_loop: {restarts: 2, within: 10m}}

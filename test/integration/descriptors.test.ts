@@ -32,7 +32,7 @@ describe('a daemon out of file descriptors', {skip: prlimit ? false : 'prlimit (
 	it('answers tm status and tm down, and a restarted program waits with the reason, then runs, never fatal', async () => {
 		const dir = tempDir();
 		const home = path.join(dir, 'home');
-		const yaml = ['taskmaster:', '  logfile: ./tmd.log', 'programs:'];
+		const yaml = ['taskmaster:', '  logfile: ./tmd.log', '  http: off', 'programs:'];
 		for (let i = 0; i < programs; i++) {
 			// One failed start would be fatal, so a start counted as failed shows at once.
 			yaml.push(`  p${i}:`, `    cmd: sleep ${marker}`, '    starttime: 0', '    startretries: 0');

@@ -14,6 +14,7 @@ import {makeSpec} from '../helpers/spec.js';
 import {waitFor} from '../helpers/wait.js';
 import {Feed} from '../../src/core/feed/feed.js';
 import {systemClock} from '../../src/core/clock.js';
+import {diskOk} from '../helpers/task-status.js';
 
 const open: Harness[] = [];
 after(async () => {
@@ -58,7 +59,7 @@ describe('persistence', () => {
 		const h = harness([makeSpec({argv: ['sleep', '60'], starttimeMs: 0})], {persist: batch => store?.writeBatch(batch)});
 		open.push(h);
 		store = Store.open(path.join(h.dir, 'tm.db'));
-		const daemon = () => ({pid: process.pid, startedAt: new Date().toISOString(), version: 'test', home: h.dir, config: null});
+		const daemon = () => ({pid: process.pid, startedAt: new Date().toISOString(), version: 'test', home: h.dir, config: null, disk: diskOk});
 		const feed = new Feed({engine: h.engine, clock: systemClock, daemon, host: () => null});
 		const handlers = controlHandlers({
 			engine: h.engine,
@@ -99,11 +100,13 @@ describe('persistence', () => {
 		store = Store.open(path.join(h.dir, 'tm.db'));
 		h.task().dispatch({type: 'start'});
 		await waitFor(() => h.task().record.restarts, r => r >= 3, {what: 'restarts while the disk is full'});
-		assert.match(warnings[0] ?? '', /state not saved, retrying in 1s: cannot write tm\.db: database or disk is full/);
+		assert.deepEqual(warnings, ['state not saved, retrying every 1s (kept in memory meanwhile): cannot write tm.db: database or disk is full'], 'one warning, not one per retry');
 		assert.equal(store.loadTasks().length, 0);
 		failing = false;
 		const row = await waitFor(() => store?.loadTasks().find(t => t.id === 'web'), r => (r?.record.restarts ?? 0) >= 3, {what: 'the retried write', timeout: 5000});
 		assert.ok(row);
+		await waitFor(() => warnings.length, n => n >= 2, {what: 'the warning that it is saved again'});
+		assert.match(warnings[1] ?? '', /^state saved again after \d+s: \d+ rows kept meanwhile are written$/);
 		const history = store.history('web', 10_000);
 		// Nothing written while the disk was full is lost: every run from the first attempt is there.
 		assert.ok(history.runs.some(run => run.attempt === 1));

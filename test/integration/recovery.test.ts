@@ -38,6 +38,7 @@ function config(dir: string, marker: string): void {
 		[
 			'taskmaster:',
 			'  logfile: ./tmd.log',
+			'  http: off',
 			'programs:',
 			'  sleeper:',
 			`    cmd: "sh -c 'sleep 1000; true' ${marker}"`,

@@ -15,6 +15,7 @@ import type {TaskStatus} from '../../src/core/ipc/methods.js';
 import {tm} from '../helpers/cli.js';
 import {task} from '../helpers/dashboard-fixtures.js';
 import {tempDir} from '../helpers/harness.js';
+import {diskOk} from '../helpers/task-status.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const servers: RpcServer[] = [];
@@ -34,7 +35,7 @@ function scratch(): string {
 
 async function fakeDaemon(tasks: TaskStatus[] = []): Promise<string> {
 	const socketPath = path.join(scratch(), 'tm.sock');
-	const doc = {daemon: {pid: 1, startedAt: new Date().toISOString(), version: 'test', home: '/h', config: null}, tasks};
+	const doc = {daemon: {pid: 1, startedAt: new Date().toISOString(), version: 'test', home: '/h', config: null, disk: diskOk}, tasks};
 	const server = new RpcServer({
 		socketPath,
 		version: 'test',

@@ -17,7 +17,7 @@ import {ManualClock} from '../../src/tui/clock.js';
 import type {DetailState} from '../../src/tui/details.js';
 import {Session} from '../../src/tui/session.js';
 import {tempDir} from '../helpers/harness.js';
-import {eventDoc, taskStatus} from '../helpers/task-status.js';
+import {diskOk, eventDoc, taskStatus} from '../helpers/task-status.js';
 import {waitFor} from '../helpers/wait.js';
 
 function task(name: string, fields: Partial<TaskStatus> = {}): TaskStatus {
@@ -41,7 +41,7 @@ class FakeDaemon {
 	}
 
 	doc(): StatusDoc {
-		return {daemon: {pid: 1, startedAt: new Date().toISOString(), version: 'test', home: '/h', config: null}, tasks: this.tasks};
+		return {daemon: {pid: 1, startedAt: new Date().toISOString(), version: 'test', home: '/h', config: null, disk: diskOk}, tasks: this.tasks};
 	}
 
 	handlers(): Handlers {

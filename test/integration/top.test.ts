@@ -5,7 +5,6 @@
  * a failure shows the last screen.
  */
 import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
 import {chmodSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -13,76 +12,23 @@ import type {StatusDoc} from '../../src/core/ipc/methods.js';
 import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';
 import {killPids, pidsWithArg} from '../helpers/procs.js';
+import {closeTerminals, noTmux, Terminal} from '../helpers/terminal.js';
 import {killAllTm, runTm, type TmProcess} from '../helpers/tm-process.js';
 import {waitFor} from '../helpers/wait.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const tmuxVersion = spawnSync('tmux', ['-V'], {encoding: 'utf8'});
-const noTmux = tmuxVersion.error ? `tmux is not installed (${tmuxVersion.error.message}): the terminal test needs it` : false;
 /** Tasks' command line marker, to clean up whatever a killed daemon left. */
 const marker = `86${String(process.pid).slice(-3)}7`;
 
-const servers: Array<{name: string; socket: string}> = [];
 const dirs: string[] = [];
 after(() => {
-	for (const server of servers) {
-		spawnSync('tmux', ['-L', server.name, 'kill-server']);
-		// tmux leaves its socket file behind.
-		rmSync(server.socket, {force: true});
-	}
-
+	closeTerminals();
 	killAllTm();
 	killPids(pidsWithArg(marker));
 	for (const dir of dirs) {
 		rmSync(dir, {recursive: true, force: true});
 	}
 });
-
-/** One isolated tmux server and its only pane. */
-class Terminal {
-	readonly server = `tm-top-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-
-	constructor(cwd: string, cols: number, rows: number) {
-		this.tmux('-f', '/dev/null', 'new-session', '-d', '-x', String(cols), '-y', String(rows), '-c', cwd, '-s', 'top', 'sh');
-		servers.push({name: this.server, socket: this.flag('#{socket_path}')});
-	}
-
-	tmux(...args: string[]): string {
-		const result = spawnSync('tmux', ['-L', this.server, ...args], {encoding: 'utf8'});
-		if (result.status !== 0) {
-			throw new Error(`tmux ${args.join(' ')}: ${result.stderr}`);
-		}
-
-		return result.stdout;
-	}
-
-	/** The screen as text, one string per row. */
-	screen(): string[] {
-		return this.tmux('capture-pane', '-p', '-t', 'top').split('\n');
-	}
-
-	/** Keys by tmux name (`Enter`, `Escape`, `j`) or literal text with `literal`. */
-	keys(...keys: string[]): void {
-		this.tmux('send-keys', '-t', 'top', ...keys);
-	}
-
-	type(text: string): void {
-		this.tmux('send-keys', '-t', 'top', '-l', text);
-	}
-
-	flag(format: string): string {
-		return this.tmux('display-message', '-p', '-t', 'top', format).trim();
-	}
-
-	/** Waits until `accept` holds for the screen; fails with the last screen. */
-	async until(what: string, accept: (screen: string[]) => boolean, timeout = 20_000): Promise<string[]> {
-		try {
-			return await waitFor(() => this.screen(), accept, {what, timeout, interval: 50});
-		} catch {
-			throw new Error(`timed out waiting for ${what}; last screen:\n${this.screen().join('\n')}`);
-		}
-	}
-}
 
 /** The task table's row of `name` (the marker, glyph and name columns come first). */
 function rowOf(screen: string[], name: string): string | undefined {

@@ -6,7 +6,7 @@ import type {Alert, AlertKind} from './rules.js';
 export type Mail = {from: string; to: string; subject: string; text: string};
 
 const words: Record<AlertKind, string> = {
-	fatal: 'is fatal (could not be started)',
+	fatal: 'is fatal (tm gave up on it)',
 	failed: 'failed',
 	watchdog: 'was killed by its watchdog',
 	stuck: 'was killed as stuck',
@@ -14,7 +14,7 @@ const words: Record<AlertKind, string> = {
 	test: 'test alert',
 };
 
-/** `web is fatal (could not be started)`. */
+/** `web is fatal (tm gave up on it)`. */
 export function alertHeadline(alert: Alert): string {
 	return alert.kind === 'test' ? 'tm test alert' : `${alert.taskId} ${words[alert.kind]}`;
 }

@@ -3,7 +3,7 @@
  */
 import {err, ok, type Result} from '../errors.js';
 import type {AlertsSpec, DaemonSpec, SmtpSpec} from '../model.js';
-import {alertsDefaults, daemonDefaults, smtpDefaults, smtpSecurePort} from './defaults.js';
+import {alertsDefaults, daemonDefaults, logViewAddress, smtpDefaults, smtpSecurePort} from './defaults.js';
 import {describe} from './describe.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {readField, readMap, reportValue, valueOf, type Ctx, type Field} from './tree.js';
@@ -84,6 +84,29 @@ export function parseHttp(value: unknown): Result<HttpAddress, string> {
 	return ok({address: text.trim(), host, port, loopback: isLoopback(host)});
 }
 
+/** `http:` as written: an address, or `off` (also `false` or empty) for no web view. */
+const parseHttpSetting: Parser<HttpAddress | null> = (value) => {
+	if (value === null || value === false || value === 'off') {
+		return ok(null);
+	}
+
+	const address = parseHttp(value);
+	const looksLikeAddress = typeof value === 'number' || (typeof value === 'string' && value.includes(':'));
+	return address.ok || looksLikeAddress ? address : err(`expected host:port like 127.0.0.1:4242, or off, got ${describe(value)}`);
+};
+
+/**
+ * The web view's address: as written; else, with a `logfile`, the log view on 127.0.0.1:4242
+ * (the seed's http://localhost:4242/logs), which gives way when the port is taken.
+ */
+function readHttp(ctx: Ctx, field: Field | undefined, logfile: string | null): Pick<DaemonSpec, 'http' | 'httpDefault'> {
+	if (field === undefined) {
+		return logfile === null ? {http: daemonDefaults.http} : {http: logViewAddress, httpDefault: true};
+	}
+
+	return {http: readField(ctx, field, parseHttpSetting)?.address ?? null};
+}
+
 function readSmtp(ctx: Ctx, field: Field | undefined, email: string | null): SmtpSpec | null {
 	const fields = field === undefined ? null : readMap(ctx, field.value, field.path, smtpKeys);
 	if (fields === null) {
@@ -131,23 +154,25 @@ export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
 	const get = (key: (typeof daemonKeys)[number]): Field | undefined => fields?.get(key);
 	const d = daemonDefaults;
 	const email = readField(ctx, get('email'), nullable(parseEmail)) ?? d.email;
-	const http = readField(ctx, get('http'), nullable(parseHttp)) ?? null;
-	const httpToken = readField(ctx, get('http_token'), nullable(parseText)) ?? d.httpToken;
+	const logfile = readField(ctx, get('logfile'), nullable(parseText)) ?? d.logfile;
 	const httpField = get('http');
+	const http = readHttp(ctx, httpField, logfile);
+	const httpToken = readField(ctx, get('http_token'), nullable(parseText)) ?? d.httpToken;
 	const tokenGiven = valueOf(ctx, get('http_token')?.value) !== null;
-	if (http !== null && !http.loopback && httpToken === null && !tokenGiven && httpField !== undefined) {
-		const host = http.host === '' ? 'every interface' : http.host;
+	const bound = http.http === null ? null : parseHttp(http.http);
+	if (bound?.ok && !bound.value.loopback && httpToken === null && !tokenGiven && httpField !== undefined) {
+		const host = bound.value.host === '' ? 'every interface' : bound.value.host;
 		reportValue(ctx, httpField, `binds ${host}, which other machines can reach; set taskmaster.http_token too, or bind 127.0.0.1`);
 	}
 
 	return {
-		logfile: readField(ctx, get('logfile'), nullable(parseText)) ?? d.logfile,
+		logfile,
 		email,
 		smtp: readSmtp(ctx, get('smtp'), email),
 		alerts: readAlerts(ctx, get('alerts')),
 		uid: readField(ctx, get('uid'), nullable(parseAccount)) ?? d.uid,
 		gid: readField(ctx, get('gid'), nullable(parseAccount)) ?? d.gid,
-		http: http?.address ?? d.http,
+		...http,
 		httpToken,
 		maxRunning: readField(ctx, get('max_running'), nullable(integer(1))) ?? d.maxRunning,
 		retention: readRetention(ctx, get('retention')),

@@ -48,9 +48,11 @@ export const programDefaults: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'
 	dependsOn: Object.freeze({}),
 	ready: Object.freeze({kind: 'none'}),
 	watchdogMs: null,
+	heartbeatIntervalMs: null,
 	maxRuntimeMs: null,
 	maxMemory: null,
 	stuck: null,
+	maxRestarts: null,
 	backoff: backoffDefaults,
 	log: logDefaults,
 	schedule: null,
@@ -74,6 +76,12 @@ export const alertsDefaults: Readonly<AlertsSpec> = Object.freeze({
 
 /** The SMTP port when `smtp.secure` is true and no port is given (SMTP over TLS). */
 export const smtpSecurePort = 465;
+
+/**
+ * Where the log view listens when `logfile` is set and `http` is not written (Taskmaster's
+ * promise: the logs in a browser at http://localhost:4242/logs); `http: off` turns it off.
+ */
+export const logViewAddress = '127.0.0.1:4242';
 
 /** The daemon's settings when the `taskmaster:` section leaves them out. */
 export const daemonDefaults: Readonly<DaemonSpec> = Object.freeze({

@@ -54,6 +54,7 @@ export function programTask(program: ProgramSpec, instance: number): TaskSpec {
 		program: program.name,
 		instance,
 		retries: program.startretries,
+		retryOnTimeout: false,
 		...taskLogPaths(program, instance),
 	};
 }

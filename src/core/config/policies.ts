@@ -1,15 +1,17 @@
 /**
- * The program keys that are small maps merged over defaults: backoff, log and stuck.
+ * The program keys that are small maps merged over defaults: backoff, log and stuck; and
+ * `max_restarts`, whose two keys are both needed.
  */
-import type {BackoffSpec, LogSpec, StuckSpec} from '../model.js';
+import type {BackoffSpec, LogSpec, RestartLimit, StuckSpec} from '../model.js';
 import {backoffDefaults, logDefaults, stuckDefaults} from './defaults.js';
 import {integer, number, parseBoolean} from './scalars.js';
-import {readField, readMap, reportValue, valueOf, type Ctx, type Field} from './tree.js';
+import {childPath, readField, readMap, report, reportValue, valueOf, type Ctx, type Field} from './tree.js';
 import {parseDuration, parsePercent, parseSize} from './units.js';
 
 const backoffKeys = ['initial', 'factor', 'max', 'jitter', 'reset_after'] as const;
 const logKeys = ['max_size', 'backups', 'timestamps'] as const;
 const stuckKeys = ['cpu_below', 'for'] as const;
+const restartLimitKeys = ['count', 'within'] as const;
 
 /** `backoff: {initial, factor, max, jitter, reset_after}`, each key optional. */
 export function readBackoff(ctx: Ctx, field: Field | undefined): BackoffSpec {
@@ -57,4 +59,28 @@ export function readStuck(ctx: Ctx, field: Field | undefined): StuckSpec | null 
 		cpuBelowPercent: readField(ctx, fields.get('cpu_below'), parsePercent) ?? stuckDefaults.cpuBelowPercent,
 		forMs: readField(ctx, fields.get('for'), parseDuration) ?? stuckDefaults.forMs,
 	};
+}
+
+/** `max_restarts: {count, within}`, or null when absent or empty (no limit). */
+export function readMaxRestarts(ctx: Ctx, field: Field | undefined): RestartLimit | null {
+	const fields = field === undefined || valueOf(ctx, field.value) === null ? null : readMap(ctx, field.value, field.path, restartLimitKeys);
+	if (field === undefined || fields === null) {
+		return null;
+	}
+
+	const example = 'e.g. max_restarts: {count: 10, within: 5m}';
+	const missing = restartLimitKeys.filter(key => !fields.has(key));
+	for (const key of missing) {
+		const what = key === 'count' ? 'how many automatic restarts are allowed' : 'the window they are counted in';
+		report(ctx, field.key, childPath(field.path, key), `missing: ${what}, ${example}`);
+	}
+
+	const count = readField(ctx, fields.get('count'), integer(1));
+	const within = readField(ctx, fields.get('within'), parseDuration);
+	const withinField = fields.get('within');
+	if (within === 0 && withinField !== undefined) {
+		reportValue(ctx, withinField, `must be longer than 0 (${example}; leave max_restarts out for no limit)`);
+	}
+
+	return count === undefined || within === undefined || within === 0 ? null : {count, withinMs: within};
 }

@@ -14,7 +14,7 @@ import {
 	splitCommand,
 	type DependencyRef,
 } from './program-fields.js';
-import {readBackoff, readLog, readStuck} from './policies.js';
+import {readBackoff, readLog, readMaxRestarts, readStuck} from './policies.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {childPath, readField, readMap, report, reportValue, sourceOf, type Ctx, type Field} from './tree.js';
 import {parseDuration, parseSignal, parseSize, parseUmask} from './units.js';
@@ -43,9 +43,11 @@ export const programKeys = [
 	'depends_on',
 	'ready',
 	'watchdog',
+	'heartbeat_interval',
 	'max_runtime',
 	'max_memory',
 	'stuck',
+	'max_restarts',
 	'backoff',
 	'log',
 	'schedule',
@@ -139,9 +141,11 @@ export function readProgram(ctx: Ctx, field: Field, account: AccountDefaults): P
 		dependsOn,
 		ready: readField(ctx, get('ready'), parseReady) ?? {...d.ready},
 		watchdogMs: readField(ctx, get('watchdog'), nullable(durationOrOff)) ?? d.watchdogMs,
+		heartbeatIntervalMs: readField(ctx, get('heartbeat_interval'), nullable(durationOrOff)) ?? d.heartbeatIntervalMs,
 		maxRuntimeMs: readField(ctx, get('max_runtime'), nullable(durationOrOff)) ?? d.maxRuntimeMs,
 		maxMemory: readField(ctx, get('max_memory'), nullable(sizeOrOff)) ?? d.maxMemory,
 		stuck: readStuck(ctx, get('stuck')),
+		maxRestarts: readMaxRestarts(ctx, get('max_restarts')),
 		backoff: readBackoff(ctx, get('backoff')),
 		log: readLog(ctx, get('log')),
 		schedule: readField(ctx, get('schedule'), nullable(parseSchedule)) ?? d.schedule,

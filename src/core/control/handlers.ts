@@ -38,7 +38,7 @@ export function controlHandlers({engine, feed, daemon, shutdown, reload, host, a
 		...logHandlers(engine),
 		status({names}) {
 			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();
-			return statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon.taskTimeoutMs);
+			return statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon);
 		},
 
 		subscribe(_params, ctx) {
@@ -46,7 +46,24 @@ export function controlHandlers({engine, feed, daemon, shutdown, reload, host, a
 			const previous = subscriptions.get(ctx.id);
 			previous?.();
 			// Snapshot and listener in the same synchronous turn: no gap and no duplicate.
-			const off = feed.on(item => (item.type === 'event' ? ctx.notify('event', item.event) : ctx.notify('tasks', item.update)));
+			const off = feed.on(item => {
+				switch (item.type) {
+					case 'event': {
+						ctx.notify('event', item.event);
+						break;
+					}
+
+					case 'tasks': {
+						ctx.notify('tasks', item.update);
+						break;
+					}
+
+					case 'daemon': {
+						ctx.notify('daemon', item.daemon);
+						break;
+					}
+				}
+			});
 			subscriptions.set(ctx.id, off);
 			if (!previous) {
 				ctx.onClose(() => {

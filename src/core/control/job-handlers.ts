@@ -67,6 +67,11 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 				throw new TmError('E_USAGE', `run: --user: ${as.error}`);
 			}
 
+			const refused = params.noQueue === true ? engine.refusal(spec.id, spec.priority ?? 0) : null;
+			if (refused !== null) {
+				throw new TmError('E_NO_SLOT', `not started: ${refused} (without --no-queue it would wait in the queue)`);
+			}
+
 			const task = engine.submit(spec);
 			// Accepted means written: the answer waits for the flush (shared by the jobs that came with it).
 			await engine.saved();
@@ -87,7 +92,7 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 			}
 
 			const wanted = new Set<string>(states ?? stateKinds);
-			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskDoc(task, engine.config.daemon.taskTimeoutMs))};
+			return {tasks: engine.list().filter(task => wanted.has(task.record.state.kind)).map(task => taskDoc(task, engine.config.daemon))};
 		},
 
 		cancel: ({names}) =>
@@ -118,6 +123,6 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 			return {ok: true} as const;
 		},
 
-		describe: ({name}) => detailDoc(one(name), engine.config.daemon.heartbeatIntervalMs, engine.config.daemon.taskTimeoutMs),
+		describe: ({name}) => detailDoc(one(name), engine.config.daemon),
 	};
 }

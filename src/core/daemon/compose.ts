@@ -18,6 +18,8 @@ import {Engine, type TaskEventRecord} from '../engine.js';
 import {messageOf} from '../errors.js';
 import {Feed} from '../feed/feed.js';
 import {defaultJournalSize} from '../feed/journal.js';
+import {DiskHealth} from '../disk-health.js';
+import {diskDoc} from '../documents.js';
 import type {Handlers} from '../ipc/dispatch.js';
 import type {DaemonDoc, ReloadResult} from '../ipc/methods.js';
 import {RpcServer} from '../ipc/server.js';
@@ -55,6 +57,8 @@ export type DaemonOptions = {
 	onWarning?(message: string): void;
 	/** A client asked the daemon to stop (`tm down`). */
 	onShutdownRequest?(): void;
+	/** Whether the daemon's files can be written; the shell makes it first, for its own stderr. */
+	disk?: DiskHealth;
 };
 
 export type Daemon = {
@@ -69,10 +73,12 @@ export type Daemon = {
 	/** Re-reads the config file and applies the difference (or only plans it, with `dryRun`). */
 	reload(dryRun?: boolean): Promise<ReloadResult>;
 	shutdown(reason?: string): Promise<void>;
-	/** The web view, when `taskmaster.http` is set. */
+	/** The web view, when `taskmaster.http` is set (or `logfile`, which brings the log view). */
 	web: WebServer | null;
 	/** Mail alerts, when `taskmaster.email` is set. */
 	alerter: Alerter | null;
+	/** Whether the daemon's files can be written. */
+	disk: DiskHealth;
 };
 
 /** The parts, in the order they are made. */
@@ -83,6 +89,7 @@ type Parts = {
 	bootId: string;
 	startedAt: number;
 	about: () => DaemonDoc;
+	disk: DiskHealth;
 	log: DaemonLog;
 	database: Database;
 	descriptors: Descriptors;
@@ -122,9 +129,9 @@ function makeParts(options: DaemonOptions): Parts {
 	mkdirSync(options.home, {recursive: true, mode: 0o700});
 	const bootId = readBootId(options.env);
 	const startedAt = clock.now();
-	const about = (): DaemonDoc => ({pid: process.pid, startedAt: new Date(startedAt).toISOString(), version, home: options.home, config: options.config.file});
+	const disk = options.disk ?? new DiskHealth(clock);
 	// Before anything that logs.
-	const log = DaemonLog.open(options.config.daemon.logfile, options.cwd, clock, warn);
+	const log = DaemonLog.open(options.config.daemon.logfile, options.cwd, clock, warn, disk);
 	// Before any task makes it, so the first task's group never decides who may list it.
 	mkdirSync(logsFolder(options.home), {recursive: true, mode: 0o700});
 	for (const message of exposureWarnings(options.config, options.home, options.cwd)) {
@@ -132,7 +139,7 @@ function makeParts(options: DaemonOptions): Parts {
 		log.note(message);
 	}
 
-	const database = new Database(databasePath(options.home));
+	const database = new Database(databasePath(options.home), disk);
 	const descriptors = fileDescriptors(clock, log, warn);
 	const engine = new Engine(options.config, [], {
 		clock,
@@ -145,14 +152,28 @@ function makeParts(options: DaemonOptions): Parts {
 		persist: batch => database.writeBatch(batch),
 		onWarning: warn,
 		descriptors,
+		logWatch: disk,
+	});
+	const about = (): DaemonDoc => ({
+		pid: process.pid,
+		startedAt: new Date(startedAt).toISOString(),
+		version,
+		home: options.home,
+		config: options.config.file,
+		disk: diskDoc(disk.problems, database.unsaved),
 	});
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
-	const web = new WebView(options.config.daemon.http);
+	const web = new WebView(options.config.daemon);
 	const alerter = createAlerter(options.config.daemon, {clock, warn, log: (message, data) => log.note(message, data), webUrl: () => web.url});
 	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn, socketPath: options.socketPath});
 	// Only the web view resumes readers from a seq: the events are kept only when it is on.
 	const journalSize = options.config.daemon.http === null ? 0 : defaultJournalSize;
 	const feed = new Feed({engine, clock, daemon: about, host: () => housekeeping.host, journalSize});
+	disk.on(change => {
+		log.note(change.ok ? 'disk writable again' : change.full ? 'disk full' : 'disk error', {reason: change.reason}, change.at);
+		warn(change.ok ? `disk writable again: ${change.reason}` : `${change.reason}; supervision goes on, what cannot be written is counted or kept`);
+		feed.daemonChanged();
+	});
 	const reloads = new Reloads({engine, clock, log, onApplied: () => housekeeping.settled()});
 	const handlers = controlHandlers({
 		engine,
@@ -167,7 +188,7 @@ function makeParts(options: DaemonOptions): Parts {
 		options.socketPath === null
 			? null
 			: new RpcServer({socketPath: options.socketPath, version, clock, handlers, onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`)});
-	return {options, clock, warn, bootId, startedAt, about, log, database, descriptors, engine, feed, handlers, web, alerter, housekeeping, reloads, server};
+	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, engine, feed, handlers, web, alerter, housekeeping, reloads, server};
 }
 
 /** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
@@ -188,6 +209,11 @@ async function claim(parts: Parts): Promise<Store> {
 			alerts: () => alerter?.stats() ?? null,
 			onWarning: warn,
 		}));
+		if (web.skipped !== null) {
+			warn(web.skipped);
+			log.note(web.skipped);
+		}
+
 		return database.open();
 	} catch (error) {
 		await release(parts);
@@ -205,7 +231,7 @@ async function release({web, server, feed, log}: Parts): Promise<void> {
 
 /** The socket and tm.db are ours and the plan is made: events are heard, recovery runs, housekeeping starts. */
 function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
-	const {options, clock, bootId, startedAt, log, descriptors, engine, feed, web, alerter, housekeeping, reloads, server} = parts;
+	const {options, clock, bootId, startedAt, log, descriptors, engine, feed, web, alerter, housekeeping, reloads, server, disk} = parts;
 	engine.on(event => {
 		log.event(event);
 		alerter?.observe(event);
@@ -228,7 +254,7 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 	housekeeping.start(store, startedAt);
 	void recovered.then(() => housekeeping.settled());
 	reloads.begin(recovered);
-	const running = {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store};
+	const running = {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store, disk};
 	return {
 		engine,
 		store,
@@ -240,6 +266,7 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 		shutdown: (reason = 'daemon shutting down') => stopDaemon(running, reason),
 		web: web.server,
 		alerter,
+		disk,
 	};
 }
 

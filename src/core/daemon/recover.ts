@@ -134,7 +134,7 @@ function describeOrphan(orphan: Orphan): string {
 /** A supervisor for a process whose task is gone from the config: it only ever stops it. */
 function straySupervisor(orphan: Orphan, clock: Clock, home: string): Supervisor {
 	const id = `orphan-${orphan.pid}`;
-	const spec: TaskSpec = {...programDefaults, id, kind: 'service', program: id, instance: 0, retries: 0, name: id, cmd: '', argv: [], stopsignal: orphan.stopsignal, stoptimeMs: orphan.stoptimeMs};
+	const spec: TaskSpec = {...programDefaults, id, kind: 'service', program: id, instance: 0, retries: 0, retryOnTimeout: false, name: id, cmd: '', argv: [], stopsignal: orphan.stopsignal, stoptimeMs: orphan.stoptimeMs};
 	const logs = defaultLogPaths(home, id);
 	return new Supervisor(spec, {clock, random: Math.random, baseEnv: {}, defaultCwd: home, stdoutPath: logs.stdout, stderrPath: logs.stderr, socketPath: null, onChange: () => {}, onEnqueue: () => {}});
 }

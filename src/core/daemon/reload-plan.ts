@@ -39,8 +39,8 @@ function changedKeys<T extends object>(before: T, after: T): string[] {
 	const fields = new Set([...Object.keys(after), ...Object.keys(before)]);
 	const keys = [...fields]
 		.filter(field => !same((before as Record<string, unknown>)[field], (after as Record<string, unknown>)[field]))
-		// argv is derived from cmd and shell; group from the daemon's gid.
-		.map(field => (field === 'argv' ? 'cmd' : field === 'group' ? 'gid' : configKey(field)));
+		// argv is derived from cmd and shell; group from the daemon's gid; httpDefault from http and logfile.
+		.map(field => (field === 'argv' ? 'cmd' : field === 'group' ? 'gid' : field === 'httpDefault' ? 'http' : configKey(field)));
 	return [...new Set(keys)];
 }
 

@@ -1,16 +1,21 @@
 /**
  * The daemon as a process (`tm up --foreground`): it supervises until SIGTERM, SIGINT or `tm
- * down`, then stops every task gracefully; SIGHUP reloads the config. Its readable lines go to
- * stderr (stderr.ts). Under systemd (`tm startup`) it says when it is ready and when it stops
- * (systemd.ts), and keeps systemd's variables from its tasks.
+ * down`, then stops every task gracefully; SIGHUP reloads the config. An error nothing caught
+ * stops every task the same way, and the process then exits with 1: no way out of the daemon
+ * leaves a task running that no record names. Its readable lines go to stderr (stderr.ts), which
+ * never throws (stderr-writer.ts: a full disk under `tmd.out` is counted). Under systemd (`tm
+ * startup`) it says when it is ready and when it stops (systemd.ts), and keeps systemd's
+ * variables from its tasks.
  */
-import {holdOpen} from '../clock.js';
+import {holdOpen, systemClock} from '../clock.js';
+import {DiskHealth} from '../disk-health.js';
 import type {Config} from '../model.js';
 import {messageOf} from '../errors.js';
 import {eventHumanLine} from '../event-log.js';
 import {startDaemon, type Daemon} from './compose.js';
 import {formatPlan} from './reload-text.js';
 import {daemonStderr, type DaemonStderr} from './stderr.js';
+import {stderrWriter} from './stderr-writer.js';
 import {notifySystemd, withoutSystemdVariables} from './systemd.js';
 
 type Env = Record<string, string | undefined>;
@@ -29,13 +34,15 @@ export type ShellOptions = {
 	err(text: string): void;
 	/** Registers a handler for process signals; returns a function that removes it. */
 	onSignal: OnSignal;
+	/** Registers a handler for errors nothing caught (uncaught exceptions, unhandled rejections). */
+	onCrash?(handler: (error: unknown) => void): () => void;
 	/** stderr is this file (a background start's `tmd.out`), rotated in place past `maxSize` bytes. */
 	output: {file: string; maxSize: number} | null;
 };
 
 export type Shell = {
-	/** Resolves once a stop was asked and every task has stopped. */
-	stopped: Promise<void>;
+	/** Resolves once a stop was asked and every task has stopped, with the exit code (1 after an internal error). */
+	stopped: Promise<number>;
 };
 
 /**
@@ -44,12 +51,20 @@ export type Shell = {
  * the daemon starts stops it as soon as it has.
  */
 export async function startShell(options: ShellOptions): Promise<Shell> {
-	const err = daemonStderr(options.err, options.output);
+	const disk = new DiskHealth(systemClock);
+	const err = daemonStderr(stderrWriter(2, options.output?.file ?? null, options.err, systemClock, disk), options.output);
 	let requestStop: (why: string) => void = () => {};
 	const stopRequested = new Promise<string>(resolve => {
 		requestStop = resolve;
 	});
 	const off = options.onSignal(['SIGTERM', 'SIGINT'], signal => requestStop(signal));
+	let crashed = false;
+	const offCrash =
+		options.onCrash?.(error => {
+			err.now(`tm: internal error, stopping every task: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+			crashed = true;
+			requestStop('internal error');
+		}) ?? (() => {});
 	let daemon: Daemon;
 	try {
 		daemon = await startDaemon({
@@ -61,9 +76,11 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
 			onEvent: event => err.line(eventHumanLine(event)),
 			onWarning: message => err.now(`tm: ${message}\n`),
 			onShutdownRequest: () => requestStop('tm down'),
+			disk,
 		});
 	} catch (error) {
 		off();
+		offCrash();
 		err.now('');
 		throw error;
 	}
@@ -86,7 +103,9 @@ export async function startShell(options: ShellOptions): Promise<Shell> {
 		await daemon.shutdown(`daemon stopping (${why})`);
 		await stopping;
 		release();
+		offCrash();
 		err.now('tm: all tasks stopped\n');
+		return crashed ? 1 : 0;
 	});
 	return {stopped};
 }

@@ -25,13 +25,15 @@ export type Running = {
 	alerter: Alerter | null;
 	log: DaemonLog;
 	store: {close(): void};
+	/** The disk health: it stops asking writers to try again. */
+	disk: {close(): void};
 };
 
 /** How long shutdown waits for alert mails still waiting to go out. */
 const alertFlushMs = 10_000;
 
 export async function stopDaemon(running: Running, reason: string): Promise<void> {
-	const {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store} = running;
+	const {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store, disk} = running;
 	housekeeping.stop();
 	// Nothing starts any more: the spares go to the work of stopping.
 	descriptors.stop();
@@ -44,6 +46,7 @@ export async function stopDaemon(running: Running, reason: string): Promise<void
 	log.note('daemon stopped');
 	log.close();
 	store.close();
+	disk.close();
 }
 
 /** Sends the alerts still waiting, giving up after {@link alertFlushMs}. */

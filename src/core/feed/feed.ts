@@ -2,8 +2,9 @@
  * The read model as a stream, for every reader in the daemon (socket subscribers, the web view):
  * each transition as an event carrying the task's whole document, and, once a second while
  * anyone listens, the documents that changed without a transition (cpu, memory, heartbeat,
- * progress, a schedule) and the tasks that went away. The last events are kept, so a reader
- * that comes back with the last seq it saw gets what it missed.
+ * progress, a schedule) and the tasks that went away; the daemon's document when its health
+ * changes (a full disk, and its end). The last events are kept, so a reader that comes back with
+ * the last seq it saw gets what it missed.
  */
 import type {Clock, TimerHandle} from '../clock.js';
 import {eventDoc, statusDoc, taskDoc} from '../documents.js';
@@ -11,7 +12,7 @@ import type {Engine} from '../engine.js';
 import type {DaemonDoc, EventDoc, HostDoc, StatusDoc, TaskStatus, TasksUpdate} from '../ipc/methods.js';
 import {EventJournal, type Replay} from './journal.js';
 
-export type FeedItem = {type: 'event'; event: EventDoc} | {type: 'tasks'; update: TasksUpdate};
+export type FeedItem = {type: 'event'; event: EventDoc} | {type: 'tasks'; update: TasksUpdate} | {type: 'daemon'; daemon: DaemonDoc};
 
 export type FeedDeps = {
 	engine: Engine;
@@ -65,7 +66,19 @@ export class Feed {
 	snapshot(): StatusDoc & {lastSeq: number} {
 		const {engine} = this.#deps;
 		engine.settle();
-		return {...statusDoc(this.#deps.daemon(), engine.list(), this.#deps.host(), engine.config.daemon.taskTimeoutMs), lastSeq: this.lastSeq};
+		return {...statusDoc(this.#deps.daemon(), engine.list(), this.#deps.host(), engine.config.daemon), lastSeq: this.lastSeq};
+	}
+
+	/** The daemon's document now (`/healthz`). */
+	daemon(): DaemonDoc {
+		return this.#deps.daemon();
+	}
+
+	/** The daemon's health changed (a full disk began or ended): every listener gets its document. */
+	daemonChanged(): void {
+		if (this.#listeners.size > 0) {
+			this.#emit({type: 'daemon', daemon: this.#deps.daemon()});
+		}
 	}
 
 	/** Events after `seq`, or why they cannot all be given. */
@@ -100,8 +113,8 @@ export class Feed {
 
 	#docs(): TaskStatus[] {
 		const {engine} = this.#deps;
-		const timeout = engine.config.daemon.taskTimeoutMs;
-		return engine.list().map(task => taskDoc(task, timeout));
+		const {daemon} = engine.config;
+		return engine.list().map(task => taskDoc(task, daemon));
 	}
 
 	#emit(item: FeedItem): void {

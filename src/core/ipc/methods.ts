@@ -18,6 +18,21 @@ export type DaemonDoc = {
 	home: string;
 	/** Absolute path of the config file, or null when none was loaded. */
 	config: string | null;
+	/** Whether the daemon can write its files (tm.db, its logs, the task logs). */
+	disk: DiskDoc;
+};
+
+/** The daemon's files as it writes them: a full disk (or an I/O error) is said here while it lasts. */
+export type DiskDoc = {
+	ok: boolean;
+	/** `disk full: cannot write FILE: ERRNO` (the first file that failed; others in `files`); null when ok. */
+	reason: string | null;
+	/** ISO-8601: when the first of the current failures began; null when ok. */
+	since: string | null;
+	/** Every file that cannot be written now. */
+	files: string[];
+	/** Rows of state (tasks, runs, events) kept in memory until tm.db can be written (written then, in order). */
+	unsaved: number;
 };
 
 /** One task as `tm status --json` prints it (SPEC §6). Times are ISO-8601 strings. */
@@ -56,6 +71,8 @@ export type TaskStatus = {
 	nextRunAt: string | null;
 	/** The watchdog in force (ms), or null: the dashboard colours heartbeat age against it. */
 	watchdogMs: number | null;
+	/** How often heartbeats are expected (ms): the task's `heartbeat_interval`, else the daemon's. One interval late is shown as late. */
+	heartbeatIntervalMs: number;
 	want: Want;
 	/** Consecutive starts that failed, and how many may (startretries for programs, retries for jobs). */
 	failures: number;
@@ -105,7 +122,6 @@ export type TaskDetail = TaskStatus & {
 	exitcodes: number[];
 	stopsignal: string;
 	stoptimeMs: number;
-	heartbeatIntervalMs: number;
 	maxRuntimeMs: number | null;
 	maxMemory: number | null;
 	logs: {stdout: string; stderr: string};
@@ -124,9 +140,15 @@ export type RunParams = {
 	/** Ids or names that must succeed first. */
 	after?: string[];
 	retries?: number;
+	/** A job stopped by `max_runtime` uses its retries, as any failure does; without it, it is `failed` at once. */
+	retryOnTimeout?: boolean;
+	/** Start now or not at all: refused with `E_NO_SLOT` (and nothing submitted) when the job would wait for a slot. */
+	noQueue?: boolean;
 	backoff?: {initialMs?: number; factor?: number; maxMs?: number; jitter?: number};
 	maxRuntimeMs?: number;
 	watchdogMs?: number;
+	/** The job is expected to send WATCHDOG=1 this often: `task_timeout` (or `watchdogMs`) applies from its start. */
+	heartbeatIntervalMs?: number;
 	maxMemory?: number;
 	/** Absolute; the CLI resolves it against its own cwd. */
 	cwd?: string;
@@ -250,6 +272,8 @@ export type Notifications = {
 	tasks: TasksUpdate;
 	/** After `logs` with `follow`. */
 	log: {taskId: string; line: LogLineDoc};
+	/** After `subscribe`: the daemon's document, when its health changed (`disk`: a full disk began or ended). */
+	daemon: DaemonDoc;
 	/** This many notifications were dropped because the client read too slowly. */
 	dropped: {count: number};
 };

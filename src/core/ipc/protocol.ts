@@ -55,6 +55,7 @@ export const tmErrorCodes: Record<TmErrorCode, number> = {
 	E_STORE: -32_007,
 	E_PROTOCOL: -32_008,
 	E_INTERNAL: -32_009,
+	E_NO_SLOT: -32_010,
 };
 
 /** The inverse of {@link tmErrorCodes}: wire number → TmErrorCode. */

@@ -46,6 +46,10 @@ export class LogFile {
 	/** Bytes in the current file. */
 	#size: number;
 	#bytesWritten = 0;
+	/** Bytes `write` was asked to put in the file (timestamps included): what was lost is the difference. */
+	#bytesAsked = 0;
+	/** Whether the last byte this object wrote ended a line (a note about lost output starts on a line of its own). */
+	#atLineEnd = true;
 	/** With timestamps: whether the next byte starts a line (and so gets a prefix). */
 	#atLineStart = true;
 	#stampAt = Number.NaN;
@@ -107,6 +111,16 @@ export class LogFile {
 		return this.#bytesWritten;
 	}
 
+	/** Bytes `write` was asked to write, timestamps included: `bytesAsked - bytesWritten` never reached the file. */
+	get bytesAsked(): number {
+		return this.#bytesAsked;
+	}
+
+	/** Whether the last byte written ended a line (true before any). */
+	get atLineEnd(): boolean {
+		return this.#atLineEnd;
+	}
+
 	/** Bytes in the current file, as far as this object knows. */
 	get size(): number {
 		return this.#size;
@@ -129,6 +143,8 @@ export class LogFile {
 			return;
 		}
 
+		const data = this.#spec.timestamps ? this.#stamped(chunk) : chunk;
+		this.#bytesAsked += data.length;
 		if (this.#fd === null && this.#deferred) {
 			try {
 				// The folder may have gone since it was checked: make it again.
@@ -146,7 +162,6 @@ export class LogFile {
 			throw new TmError('E_STORE', `cannot write log file ${this.#path}: it is closed`);
 		}
 
-		const data = this.#spec.timestamps ? this.#stamped(chunk) : chunk;
 		const max = this.#spec.maxSize;
 		if (max <= 0 || this.#size + data.length <= max) {
 			this.#writeAll(data, 0, data.length);
@@ -154,6 +169,24 @@ export class LogFile {
 		}
 
 		this.#writeRotating(data, max);
+	}
+
+	/**
+	 * Checks that the open file takes writes at all, with a write of no bytes: a file that can
+	 * never be written (`/dev/full`) fails it, a regular file on a full disk does not (its output
+	 * is counted as lost until there is room again). A file not created yet passes.
+	 * @throws TmError `E_SPAWN` naming the path and the errno.
+	 */
+	probe(): void {
+		if (this.#fd === null) {
+			return;
+		}
+
+		try {
+			writeSync(this.#fd, Buffer.alloc(0));
+		} catch (error) {
+			throw new TmError('E_SPAWN', `cannot write log file ${this.#path}: ${errnoText(error)}`, {cause: error});
+		}
 	}
 
 	/** Closes the file; later writes throw. Closing twice does nothing. */
@@ -225,6 +258,7 @@ export class LogFile {
 				off += n;
 				this.#size += n;
 				this.#bytesWritten += n;
+				this.#atLineEnd = data[off - 1] === NL;
 			}
 		} catch (error) {
 			throw new TmError('E_STORE', `cannot write log file ${this.#path}: ${errnoText(error)}`, {cause: error});

@@ -2,13 +2,14 @@
  * Everything one task's output goes through: its log file(s), its line ring, its listeners.
  */
 
+import {existsSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {TmError} from '../errors.js';
 import type {LogSpec} from '../model.js';
 import {LineRing, MAX_RING_LINE_BYTES, type LogLine, type LogStream} from './line-ring.js';
 import {accessFor, type Access} from './file-access.js';
 import {LineSplitter} from './line-splitter.js';
 import {LogFile} from './log-file.js';
+import {WriteLosses, type WriteWatch} from './write-losses.js';
 
 /** Options of {@link TaskLog}. */
 export type TaskLogOptions = {
@@ -24,6 +25,8 @@ export type TaskLogOptions = {
 	ringSize?: number;
 	/** The clock, in ms since the epoch: line times and timestamps. */
 	now: () => number;
+	/** Told when a log file cannot be written, and when it can again (the daemon's disk health). */
+	watch?: WriteWatch;
 };
 
 /** Lines a task keeps in memory unless told otherwise. */
@@ -38,7 +41,8 @@ const SPLITTER_MAX_LENGTH = MAX_RING_LINE_BYTES + 1;
 /**
  * One task's output. Bytes go to the log file as they arrive (synchronously, so they are on
  * file before the caller records anything after them); complete lines go to the ring and to
- * listeners. The ring outlives runs: `flush()`/`close()`/`reopen()` never clear it.
+ * listeners. The ring outlives runs: `flush()`/`close()`/`reopen()` never clear it. Bytes a file
+ * cannot take (a full disk) are counted, and said in one line once it can (write-losses.ts).
  */
 export class TaskLog {
 	readonly #stdoutPath: string;
@@ -57,6 +61,8 @@ export class TaskLog {
 
 	#stdoutFile: LogFile | null = null;
 	#stderrFile: LogFile | null = null;
+	/** What each file could not take, kept across runs; one object when both streams share a file. */
+	readonly #losses: Record<LogStream, WriteLosses>;
 
 	constructor(options: TaskLogOptions) {
 		this.#stdoutPath = options.stdoutPath;
@@ -67,6 +73,8 @@ export class TaskLog {
 		this.#createOnFirstWrite = options.createOnFirstWrite ?? false;
 		this.#group = options.group ?? null;
 		this.#ring = new LineRing(options.ringSize ?? DEFAULT_RING_SIZE);
+		const stdoutLosses = new WriteLosses({watch: options.watch});
+		this.#losses = {stdout: stdoutLosses, stderr: this.#shared ? stdoutLosses : new WriteLosses({watch: options.watch})};
 	}
 
 	/** Whether the log files are open. */
@@ -80,9 +88,10 @@ export class TaskLog {
 	}
 
 	/**
-	 * Opens both log files (one, when the paths are the same), creating directories. Does
-	 * nothing when already open.
-	 * @throws TmError `E_SPAWN` naming the path that cannot be opened; nothing stays open then.
+	 * Opens both log files (one, when the paths are the same), creating directories, and checks
+	 * that each takes writes at all (`/dev/full` never does; a full disk may have room later).
+	 * Does nothing when already open.
+	 * @throws TmError `E_SPAWN` naming the path that cannot be opened or written; nothing stays open then.
 	 */
 	open(): void {
 		if (this.#stdoutFile !== null) {
@@ -90,11 +99,11 @@ export class TaskLog {
 		}
 
 		const access: Access = accessFor(this.#group);
-		const stdoutFile = LogFile.open(this.#stdoutPath, this.#spec, this.#now, this.#createOnFirstWrite, access);
+		const stdoutFile = this.#openFile(this.#stdoutPath, access);
 		let stderrFile = stdoutFile;
 		if (!this.#shared) {
 			try {
-				stderrFile = LogFile.open(this.#stderrPath, this.#spec, this.#now, this.#createOnFirstWrite, access);
+				stderrFile = this.#openFile(this.#stderrPath, access);
 			} catch (error) {
 				stdoutFile.close();
 				throw error;
@@ -105,10 +114,15 @@ export class TaskLog {
 		this.#stderrFile = stderrFile;
 	}
 
+	/** What each stream's file has lost and not yet said (null: nothing). */
+	losses(): Record<LogStream, {bytes: number} | null> {
+		return {stdout: this.#losses.stdout.pending, stderr: this.#losses.stderr.pending};
+	}
+
 	/**
-	 * Takes a chunk of the child's stdout.
-	 * @throws TmError `E_STORE` when it cannot be written to the file (its lines still reach the
-	 * ring and the listeners), or the first error a listener threw (after all were called).
+	 * Takes a chunk of the child's stdout. Bytes the file cannot take are counted, not thrown
+	 * (their lines still reach the ring and the listeners).
+	 * @throws the first error a listener threw (after all were called).
 	 */
 	stdout(chunk: Buffer): void {
 		this.#take('stdout', chunk);
@@ -185,18 +199,26 @@ export class TaskLog {
 		};
 	}
 
+	/** A file that exists is opened now even for a job (no creation to save), so it can be probed. */
+	#openFile(path: string, access: Access): LogFile {
+		const file = LogFile.open(path, this.#spec, this.#now, this.#createOnFirstWrite && !existsSync(path), access);
+		try {
+			file.probe();
+		} catch (error) {
+			file.close();
+			throw error;
+		}
+
+		return file;
+	}
+
 	#take(stream: LogStream, chunk: Buffer): void {
 		let failure: {error: unknown} | null = null;
 		const file = stream === 'stdout' ? this.#stdoutFile : this.#stderrFile;
-		try {
-			if (file === null) {
-				const path = stream === 'stdout' ? this.#stdoutPath : this.#stderrPath;
-				throw new TmError('E_STORE', `cannot write log file ${path}: the task log is not open`);
-			}
-
-			file.write(chunk);
-		} catch (error) {
-			failure = {error};
+		if (file === null) {
+			this.#losses[stream].lost(chunk.length, this.#now(), 'the task log was not open');
+		} else {
+			this.#losses[stream].write(file, chunk, this.#now());
 		}
 
 		// With no one listening, only the lines the ring will keep are made into strings.
@@ -249,11 +271,13 @@ export class TaskLog {
 		const stderrFile = this.#stderrFile;
 		this.#stdoutFile = null;
 		this.#stderrFile = null;
-		try {
-			stdoutFile?.close();
-		} finally {
-			if (stderrFile !== stdoutFile) {
-				stderrFile?.close();
+		this.#losses.stdout.closed();
+		this.#losses.stderr.closed();
+		for (const file of stderrFile === stdoutFile ? [stdoutFile] : [stdoutFile, stderrFile]) {
+			try {
+				file?.close();
+			} catch {
+				// A failed close (EIO) leaves nothing to do: the daemon must not stop over a log.
 			}
 		}
 	}

@@ -5,9 +5,10 @@
  * `event: reset` saying why. With `?snapshot=1`, an `event: snapshot` (the status document, its
  * `lastSeq` and the daemon's `now`) starts every connection instead of a replay; with
  * `?tasks=1`, `event: tasks` carries the documents that changed without an event (heartbeat,
- * progress, cpu…) and the tasks that left, once a second. With `?task=NAME` (repeatable: an id,
- * a program, a job's name or a glob), only what concerns those tasks (seed 001's rooms); a name
- * that means no task is a 404.
+ * progress, cpu…) and the tasks that left, once a second. `event: daemon` carries the daemon's
+ * document when its health changes (a full disk began or ended). With `?task=NAME` (repeatable:
+ * an id, a program, a job's name or a glob), only what concerns those tasks (seed 001's rooms); a
+ * name that means no task is a 404.
  */
 import type {Clock} from '../clock.js';
 import type {Feed, FeedItem} from '../feed/feed.js';
@@ -92,6 +93,8 @@ export function eventStream({feed, streams, clock}: EventStreamDeps, {request, r
 			if (room === null || room.event(item.event)) {
 				stream.send({id: item.event.seq, data: item.event});
 			}
+		} else if (item.type === 'daemon') {
+			stream.send({event: 'daemon', data: item.daemon});
 		} else if (tasks) {
 			const update = room === null ? item.update : room.update(item.update);
 			if (update !== null) {

@@ -24,7 +24,7 @@ export type MetricsSource = {
 type Set<L extends string> = (labels: Partial<Record<L, string>>, value: number) => void;
 
 const taskKinds: readonly TaskKind[] = ['service', 'job'];
-const finishedJobStates = ['completed', 'failed', 'stopped'] as const;
+const finishedJobStates: ReadonlySet<StateKind> = new Set(['completed', 'failed', 'stopped']);
 
 export class Metrics {
 	readonly registry = new Registry();
@@ -32,7 +32,8 @@ export class Metrics {
 	/** The tasks as of the scrape in progress, read once for every collector. */
 	#tasks: TaskStatus[] = [];
 	#events = 0;
-	readonly #finishedJobs = new Map<string, number>(finishedJobStates.map(s => [s, 0]));
+	/** Finished jobs by `state cause`: a timeout (failed, max_runtime) and a cancel (stopped, cancelled) apart from the rest. */
+	readonly #finishedJobs = new Map<string, {state: string; cause: string; count: number}>();
 
 	constructor(source: MetricsSource) {
 		this.#source = source;
@@ -46,8 +47,10 @@ export class Metrics {
 	/** Counts what only events tell (jobs finished, events published). */
 	observe(event: TaskEventRecord): void {
 		this.#events++;
-		if (this.#kindOf(event.taskId) === 'job' && event.from !== event.to && this.#finishedJobs.has(event.to)) {
-			this.#finishedJobs.set(event.to, (this.#finishedJobs.get(event.to) ?? 0) + 1);
+		if (this.#kindOf(event.taskId) === 'job' && event.from !== event.to && finishedJobStates.has(event.to)) {
+			const key = `${event.to} ${event.cause}`;
+			const counted = this.#finishedJobs.get(key) ?? {state: event.to, cause: event.cause, count: 0};
+			this.#finishedJobs.set(key, {...counted, count: counted.count + 1});
 		}
 	}
 
@@ -62,7 +65,7 @@ export class Metrics {
 	async render(): Promise<string> {
 		// Nothing shown that the store could still lose (Engine.settle).
 		this.#source.engine.settle();
-		this.#tasks = this.#source.engine.list().map(task => taskDoc(task, this.#source.engine.config.daemon.taskTimeoutMs));
+		this.#tasks = this.#source.engine.list().map(task => taskDoc(task, this.#source.engine.config.daemon));
 		try {
 			return await this.registry.metrics();
 		} finally {
@@ -121,6 +124,11 @@ export class Metrics {
 				}
 			}
 		});
+		this.#gauge('tm_task_cause', "Why each program task's last transition happened (the cause word of tm status --json): always 1.", [...task, 'cause'], set => {
+			for (const t of this.#services()) {
+				set({task: t.id, program: t.program, cause: t.cause}, 1);
+			}
+		});
 		this.#counter('tm_task_restarts_total', 'Respawns of each program task, automatic or asked for.', task, set => each(set, t => t.restarts));
 		this.#gauge('tm_task_start_time_seconds', 'When the current run of each running program task came up, in Unix seconds.', task, set =>
 			each(set, t => (t.startedAt === null || t.endedAt !== null ? null : seconds(t.startedAt))),
@@ -150,9 +158,9 @@ export class Metrics {
 		this.#gauge('tm_jobs_queued', 'Jobs waiting for a slot, their dependencies or their schedule.', [], set =>
 			set({}, this.#tasks.filter(t => t.kind === 'job' && t.state === ('queued' satisfies StateKind)).length),
 		);
-		this.#counter('tm_jobs_finished_total', 'Jobs that reached completed, failed or stopped since the daemon started.', ['state'], set => {
-			for (const [state, n] of this.#finishedJobs) {
-				set({state}, n);
+		this.#counter('tm_jobs_finished_total', 'Jobs that reached completed, failed or stopped since the daemon started, by the cause (max_runtime: timed out; cancelled).', ['state', 'cause'], set => {
+			for (const {state, cause, count} of this.#finishedJobs.values()) {
+				set({state, cause}, count);
 			}
 		});
 		this.#counter('tm_events_total', 'Task events (state changes) published since the daemon started.', [], set => set({}, this.#events));

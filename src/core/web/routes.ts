@@ -2,6 +2,7 @@
  * Every path the web view answers, and who answers it. A path a browser opens (`/logs`,
  * `/logs/NAME`) is the page when asked for HTML, else its text, for curl.
  */
+import type {ServerResponse} from 'node:http';
 import type {TmClient} from '../client/seam.js';
 import type {Clock} from '../clock.js';
 import type {Feed} from '../feed/feed.js';
@@ -31,9 +32,16 @@ export function routes({client, feed, clock, streams, page, metrics, logfile}: R
 		.get('/logs/', daemonLog)
 		.get('/logs/:name', (exchange, {name}) => (wantsHtml(exchange.request) ? html(exchange) : taskLogText(logs, exchange, name)))
 		.get('/api/status', async ({response}) => sendJson(response, 200, await client.call('status', {})))
+		.get('/healthz', ({response}) => healthz(feed, response))
 		.get('/api/logs/:name', (exchange, {name}) => taskLogJson(logs, exchange, name))
 		.get('/api/logs/:name/stream', (exchange, {name}) => taskLogStream(logs, exchange, name))
 		.get('/api/daemon-log', exchange => daemonLogJson(logs, exchange))
 		.get('/events', exchange => eventStream({feed, streams, clock}, exchange))
 		.get('/metrics', async ({response}) => send(response, 200, metrics.contentType, await metrics.render()));
+}
+
+/** 200 while the daemon can write its files, 503 with the reason while it cannot (a full disk). */
+function healthz(feed: Feed, response: ServerResponse): void {
+	const {pid, version, disk} = feed.daemon();
+	sendJson(response, disk.ok ? 200 : 503, {ok: disk.ok, reason: disk.reason, pid, version, disk});
 }

@@ -9,7 +9,7 @@
 import {Box} from 'ink';
 import type {TaskDetail, TaskStatus} from '../../core/ipc/methods.js';
 import type {Segment} from '../columns.js';
-import {heartbeatLevel} from '../columns.js';
+import {heartbeatLevel} from '../../core/liveness.js';
 import type {DetailState} from '../details.js';
 import {ageOf, countdown, fit, NONE, shortBytes, shortDuration} from '../format.js';
 import type {Theme} from '../theme.js';
@@ -62,8 +62,8 @@ function policyRows(add: Add, detail: TaskDetail): void {
 	add('restart', `${detail.autorestart} · exit codes ${detail.exitcodes.join(',')} · stop ${detail.stopsignal} then KILL after ${ms(detail.stoptimeMs)}`);
 }
 
-/** Retries, last exit, heartbeat, progress, checkpoint: from the document (the heartbeat interval from `describe`). */
-function runRows(add: Add, task: TaskStatus, detail: TaskDetail | null, now: number, theme: Theme): void {
+/** Retries, last exit, heartbeat, progress, checkpoint: from the document. */
+function runRows(add: Add, task: TaskStatus, now: number, theme: Theme): void {
 	add(
 		'retries',
 		{text: `${task.failures}/${task.maxRetries} failed starts`, hue: task.failures > 0 ? theme.hue('yellow') : undefined},
@@ -71,12 +71,12 @@ function runRows(add: Add, task: TaskStatus, detail: TaskDetail | null, now: num
 	);
 	add('last exit', task.lastExit ? `${task.lastExit.signal ?? `exit ${task.lastExit.code ?? '?'}`} at ${time(task.lastExit.at, now)}` : NONE);
 	const hbAge = ageOf(task.heartbeatAt, now);
-	const level = hbAge === null ? 'none' : heartbeatLevel(hbAge, task.watchdogMs);
+	const level = hbAge === null ? 'none' : heartbeatLevel(hbAge, task.heartbeatIntervalMs, task.watchdogMs);
 	const hbHue = level === 'overdue' ? theme.hue('red') : level === 'late' ? theme.hue('yellow') : level === 'ok' ? theme.hue('green') : undefined;
 	add(
 		'heartbeat',
 		// heartbeat_interval is what tm expects, not what the task does; the watchdog is what it enforces.
-		detail ? `expected every ${ms(detail.heartbeatIntervalMs)} · ` : '',
+		`expected every ${ms(task.heartbeatIntervalMs)} · `,
 		`watchdog ${task.watchdogMs ? ms(task.watchdogMs) : 'off'} · `,
 		{text: hbAge === null ? 'none yet' : `last ${shortDuration(hbAge)} ago${level === 'overdue' ? ' (overdue)' : ''}`, hue: hbHue},
 	);
@@ -139,7 +139,7 @@ export function detailRows(task: TaskStatus, state: DetailState | null, now: num
 		policyRows(add, detail);
 	}
 
-	runRows(add, task, detail, now, theme);
+	runRows(add, task, now, theme);
 	if (detail) {
 		configRows(add, detail);
 	} else {

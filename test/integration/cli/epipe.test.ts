@@ -20,10 +20,10 @@ let daemon: TmProcess | undefined;
 const cli = (...args: string[]) => tm([...args, '--home', home], {cwd: dir, env: {HOME: dir}});
 
 before(async () => {
-	// chatty writes 3000 lines; flappy exits at once and is restarted, which makes a long history.
+	// chatty writes 3000 lines, ticker a line every 50 ms; flappy exits at once and is restarted, which makes a long history.
 	writeFileSync(
 		path.join(dir, 'tm.yaml'),
-		'programs:\n  chatty:\n    cmd: "seq 1 3000; exec sleep 1009"\n    shell: true\n    starttime: 0\n  flappy:\n    cmd: "true"\n    starttime: 0\n    autorestart: true\n    backoff: {initial: 10ms, max: 10ms}\n',
+		'programs:\n  chatty:\n    cmd: "seq 1 3000; exec sleep 1009"\n    shell: true\n    starttime: 0\n  ticker:\n    cmd: "while :; do echo tick; sleep 0.05; done"\n    shell: true\n    starttime: 0\n  flappy:\n    cmd: "true"\n    starttime: 0\n    autorestart: true\n    backoff: {initial: 10ms, max: 10ms}\n',
 	);
 	daemon = runTm(['up', '--foreground'], {cwd: dir});
 	await waitFor(async () => (await cli('status', '--json')).code, code => code === 0, {what: 'the daemon to answer'});
@@ -77,7 +77,8 @@ describe('a reader that closes the pipe after one line', () => {
 		['show', 'chatty'],
 		['logs', 'chatty', '-n', '3000'],
 		['logs', 'chatty', '-n', '3000', '--json'],
-		['logs', 'chatty', '-f'],
+		// A follow learns its reader is gone at its next write, as tail -f does: ticker writes on.
+		['logs', 'ticker', '-f'],
 		['status'],
 		['status', '--json'],
 		['tasks'],
@@ -87,7 +88,7 @@ describe('a reader that closes the pipe after one line', () => {
 		['--help'],
 	];
 	for (const args of commands) {
-		it(`tm ${args.join(' ')}`, async () => {
+		it(`tm ${args.join(' ')}`, {timeout: 60_000}, async () => {
 			const {code, stderr, first} = await headOne(args);
 			assert.ok(first.length > 0, 'it printed a line first');
 			assert.equal(code, 0, stderr);

@@ -116,8 +116,8 @@ describe('tm run and tm tasks', () => {
 		const table = await d.cli('tasks');
 		assert.equal(table.code, 0, table.err);
 		const [header, row] = table.out.split('\n');
-		assert.match(header ?? '', /^ID +NAME +STATE +PID +PRIORITY +ATTEMPT +PROGRESS +REASON$/);
-		assert.match(row ?? '', new RegExp(`^${hello} +${hello} +completed +- +0 +1 +- +exit 0$`));
+		assert.match(header ?? '', /^ID +NAME +STATE +CAUSE +PID +PRIORITY +ATTEMPT +PROGRESS +REASON$/);
+		assert.match(row ?? '', new RegExp(`^${hello} +${hello} +completed +exit +- +0 +1 +- +exit 0$`));
 
 		// --wait: the job's own exit code; --json: one document.
 		const three = await d.cli('run', '--wait', '--', 'sh', '-c', 'exit 3');
@@ -475,7 +475,7 @@ describe('pause, resume, cancel and retry', () => {
 		await waitFor(() => lines(runs), r => r.length === 2, {what: 'the retried job to run again', timeout: 20_000});
 		await d.until(flaky, 'failed', 'the retried job to fail again');
 		const table = await d.cli('tasks', '--state', 'failed');
-		assert.match(table.out, new RegExp(`${flaky} +${flaky} +failed +- +0 +\\d+ +- +exit 1`));
+		assert.match(table.out, new RegExp(`${flaky} +${flaky} +failed +exit +- +0 +\\d+ +- +exit 1`));
 
 		const notFailed = await d.cli('retry', queued);
 		assert.equal(notFailed.code, 1);

@@ -62,6 +62,7 @@ describe('tm up --foreground', () => {
 			[
 				'taskmaster:',
 				'  logfile: ./tmd.log',
+				'  http: off',
 				'programs:',
 				'  sleeper:',
 				'    cmd: sleep 1000',

@@ -9,11 +9,11 @@ import {RpcError, rpcErrorCodes, tmErrorCodes, type StatusDoc} from '../../../sr
 import {RpcServer, type ConnectionContext, type Handlers} from '../../../src/core/ipc/server.js';
 import type {EventDoc} from '../../../src/core/ipc/methods.js';
 import {RawClient} from '../../helpers/raw-client.js';
-import {eventDoc} from '../../helpers/task-status.js';
+import {diskOk, eventDoc} from '../../helpers/task-status.js';
 import {waitFor} from '../../helpers/wait.js';
 
 const status: StatusDoc = {
-	daemon: {pid: process.pid, startedAt: '2026-01-01T00:00:00.000Z', version: '1.2.3', home: '/h', config: null},
+	daemon: {pid: process.pid, startedAt: '2026-01-01T00:00:00.000Z', version: '1.2.3', home: '/h', config: null, disk: diskOk},
 	tasks: [],
 };
 

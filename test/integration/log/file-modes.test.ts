@@ -60,6 +60,7 @@ describe('log files and other users', {skip}, () => {
 			[
 				'taskmaster:',
 				'  logfile: ./home/tmd.log',
+				'  http: off',
 				'programs:',
 				'  web:',
 				`    ${say('secret-web')}`,

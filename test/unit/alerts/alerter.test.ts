@@ -102,7 +102,7 @@ describe('alerter', () => {
 		const [mail] = smtp.sent;
 		assert.equal(mail?.from, 'tm@box');
 		assert.equal(mail?.subject, '[tm box] 2 alerts: web fatal, api crash-loop');
-		assert.match(mail?.text ?? '', /web is fatal \(could not be started\)\n {4}exit 1; gave up after 4 tries\n {4}log: http:\/\/127\.0\.0\.1:4242\/logs\/web/);
+		assert.match(mail?.text ?? '', /web is fatal \(tm gave up on it\)\n {4}exit 1; gave up after 4 tries\n {4}log: http:\/\/127\.0\.0\.1:4242\/logs\/web/);
 		assert.match(mail?.text ?? '', /api is crash-looping\n {4}more than 5 restarts within 10m/);
 		assert.deepEqual(alerter.stats(), {raised: 2, mailsSent: 2, sendFailures: 0, pending: 0, dropped: 0});
 		assert.deepEqual(logged.map(([m, d]) => [m, d['to'], d['alerts']]), [
@@ -115,7 +115,7 @@ describe('alerter', () => {
 		clock.advance(60_000);
 		await settle();
 		assert.equal(smtp.sent.length, 4);
-		assert.equal(smtp.sent[2]?.subject, '[tm box] db is fatal (could not be started)');
+		assert.equal(smtp.sent[2]?.subject, '[tm box] db is fatal (tm gave up on it)');
 	});
 
 	it('sends one mail for a task that crash-loops 20 times', async () => {
@@ -190,7 +190,7 @@ describe('alerter', () => {
 		assert.equal(clock.nextTimer(), clock.now() + 60_000);
 		clock.advance(60_000);
 		await settle();
-		assert.deepEqual(smtp.sent.map(m => m.subject), ['[tm box] a is fatal (could not be started)', '[tm box] b is fatal (could not be started)']);
+		assert.deepEqual(smtp.sent.map(m => m.subject), ['[tm box] a is fatal (tm gave up on it)', '[tm box] b is fatal (tm gave up on it)']);
 	});
 
 	it('flush sends what waits at once (shutdown); close stops the timers', async () => {

@@ -20,14 +20,15 @@ describe('tm tasks', () => {
 		);
 	});
 
-	it('shows id, name, state, pid, priority, attempt, progress and reason', () => {
-		assert.deepEqual(tasksRow(base, 0), ['j-1', 'j-1', 'running', '42', '5', '1', '-', 'started']);
+	it('shows id, name, state, cause, pid, priority, attempt, progress and reason', () => {
+		assert.deepEqual(tasksRow(base, 0), ['j-1', 'j-1', 'running', 'none', '42', '5', '1', '-', 'started']);
 		assert.deepEqual(tasksRow({...base, program: 'backup'}, 0).slice(0, 2), ['j-1', 'backup']);
-		assert.deepEqual(tasksRow({...base, progress: 42, progressText: 'copying 3/7'}, 0)[6], '42% copying 3/7');
+		assert.deepEqual(tasksRow({...base, progress: 42, progressText: 'copying 3/7'}, 0)[7], '42% copying 3/7');
+		assert.deepEqual(tasksRow({...base, state: 'failed', cause: 'max_runtime', pid: null}, 0).slice(2, 4), ['failed', 'max_runtime'], 'a timeout tells from other failures');
 		// The machine's reason names the whole delay; the countdown takes its place, once.
-		assert.equal(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1; retry 1/3 in 2s', backoffUntil: new Date(2000).toISOString()}, 1000)[7], 'exit 1; retry 1/3 in 1s');
-		assert.equal(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1; restart in 1874ms', backoffUntil: new Date(1874).toISOString()}, 874)[7], 'exit 1; restart in 1s');
-		assert.deepEqual(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1', backoffUntil: new Date(4000).toISOString()}, 1000).slice(3), [
+		assert.equal(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1; retry 1/3 in 2s', backoffUntil: new Date(2000).toISOString()}, 1000)[8], 'exit 1; retry 1/3 in 1s');
+		assert.equal(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1; restart in 1874ms', backoffUntil: new Date(1874).toISOString()}, 874)[8], 'exit 1; restart in 1s');
+		assert.deepEqual(tasksRow({...base, pid: null, state: 'backoff', reason: 'exit 1', backoffUntil: new Date(4000).toISOString()}, 1000).slice(4), [
 			'-',
 			'5',
 			'1',

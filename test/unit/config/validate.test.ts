@@ -263,6 +263,20 @@ describe('values', () => {
 		assert.equal(web.stuck, null);
 	});
 
+	test('max_restarts and heartbeat_interval: off by default, both keys of max_restarts needed', () => {
+		const web = program('programs:\n  web:\n    cmd: a\n    max_restarts: {count: 10, within: 5m}\n    heartbeat_interval: 2s\n');
+		assert.deepEqual(web.maxRestarts, {count: 10, withinMs: 300_000});
+		assert.equal(web.heartbeatIntervalMs, 2000);
+		const plain = program('programs:\n  web:\n    cmd: a\n');
+		assert.equal(plain.maxRestarts, null);
+		assert.equal(plain.heartbeatIntervalMs, null);
+		assert.deepEqual(brief(issues('programs:\n  web:\n    cmd: a\n    max_restarts: {count: 0, within: 0}\n  api:\n    cmd: b\n    max_restarts: {count: 3}\n')), [
+			'4:27 programs.web.max_restarts.count: expected an integer of at least 1, got 0',
+			'4:38 programs.web.max_restarts.within: must be longer than 0 (e.g. max_restarts: {count: 10, within: 5m}; leave max_restarts out for no limit)',
+			'7:5 programs.api.max_restarts.within: missing: the window they are counted in, e.g. max_restarts: {count: 10, within: 5m}',
+		]);
+	});
+
 	test('bad regexes, cron expressions and ready words are issues', () => {
 		const found = issues('programs:\n  web:\n    cmd: a\n    ready: "line: (("\n    schedule: "every day"\n  api:\n    cmd: b\n    ready: soon\n');
 		assert.deepEqual(
@@ -352,6 +366,22 @@ programs:
 
 	test('a bare port binds 127.0.0.1', () => {
 		assert.equal(load('taskmaster:\n  http: 4242\n').daemon.http, '127.0.0.1:4242');
+	});
+
+	test('a logfile brings the log view on 127.0.0.1:4242 unless http says otherwise; http: off turns it off', () => {
+		const withLog = load('taskmaster:\n  logfile: ./tmd.log\n').daemon;
+		assert.equal(withLog.http, '127.0.0.1:4242');
+		assert.equal(withLog.httpDefault, true);
+		assert.equal(load('taskmaster:\n  email: ops@example.com\n').daemon.http, null, 'no logfile, no view');
+		for (const off of ['off', 'false', '']) {
+			const daemon = load(`taskmaster:\n  logfile: ./tmd.log\n  http: ${off}\n`).daemon;
+			assert.equal(daemon.http, null, `http: ${off}`);
+			assert.equal(daemon.httpDefault, undefined, `http: ${off}`);
+		}
+
+		const written = load('taskmaster:\n  logfile: ./tmd.log\n  http: 127.0.0.1:8000\n').daemon;
+		assert.deepEqual([written.http, written.httpDefault], ['127.0.0.1:8000', undefined]);
+		assert.deepEqual(brief(issues('taskmaster:\n  http: on\n')), ['2:9 taskmaster.http: expected host:port like 127.0.0.1:4242, or off, got "on"']);
 	});
 
 	test('a malformed http address is an issue', () => {

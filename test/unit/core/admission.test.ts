@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {lookahead, planAdmission, type Holder, type Waiting} from '../../../src/core/admission.js';
+import {lookahead, planAdmission, refusal, type Holder, type Waiting} from '../../../src/core/admission.js';
 
 const fds = 'waiting for file descriptors: limit 64 reached; raise LimitNOFILE / ulimit -n';
 const w = (id: string, priority = 0): Waiting => ({id, priority});
@@ -56,4 +56,26 @@ describe('planAdmission: who starts, who is evicted, who is told', () => {
 		assert.equal(lookahead([h('x', 1), h('y', 1, 'stopping')], 2, 100), 2);
 		assert.equal(lookahead([h('x', null), h('y', null)], 2, 100), 0);
 	});
+});
+
+/** Each row: the queue, the holders and the capacity; whether the newcomer `n` would start now (null) or why not. */
+const submits: Array<{name: string; newcomer: Waiting; waiting: Waiting[]; holders: Holder[]; capacity: number | null; held?: string; refused: string | null}> = [
+	{name: 'no limit', newcomer: w('n'), waiting: [w('a')], holders: [h('x', 0)], capacity: null, refused: null},
+	{name: 'a free slot', newcomer: w('n'), waiting: [], holders: [h('x', 0)], capacity: 2, refused: null},
+	{name: 'the free slot goes to one queued ahead', newcomer: w('n'), waiting: [w('a')], holders: [h('x', 0)], capacity: 2, refused: 'all 2 slots are taken (max_running 2), 1 queued ahead of it, and priority 0 is not above the lowest running (0)'},
+	{name: 'a higher priority jumps the queue to the free slot', newcomer: w('n', 5), waiting: [w('a')], holders: [h('x', 0)], capacity: 2, refused: null},
+	{name: 'full, equal priority: refused (seed 004: not higher than the lowest)', newcomer: w('n', 1), waiting: [], holders: [h('x', 1), h('y', 3)], capacity: 2, refused: 'all 2 slots are taken (max_running 2), and priority 1 is not above the lowest running (1)'},
+	{name: 'full, higher than the lowest: it evicts', newcomer: w('n', 2), waiting: [], holders: [h('x', 1), h('y', 3)], capacity: 2, refused: null},
+	{name: 'full of programs without a priority', newcomer: w('n', 100), waiting: [], holders: [h('x', null)], capacity: 1, refused: 'the only slot is taken (max_running 1), and no running task can be evicted (only jobs and programs with a priority can)'},
+	{name: 'a slot on its way back', newcomer: w('n'), waiting: [], holders: [h('x', 0, 'stopping')], capacity: 1, refused: null},
+	{name: 'the victim is taken by one queued ahead', newcomer: w('n', 5), waiting: [w('a', 9)], holders: [h('x', 1)], capacity: 1, refused: 'the only slot is taken (max_running 1), 1 queued ahead of it, and the tasks queued ahead of it take what it could evict'},
+	{name: 'held: out of descriptors', newcomer: w('n', 9), waiting: [], holders: [], capacity: 4, held: fds, refused: fds},
+];
+
+describe('refusal: would a task submitted now start at once (tm run --no-queue)', () => {
+	for (const row of submits) {
+		it(row.name, () => {
+			assert.equal(refusal(row.newcomer, {waiting: row.waiting, holders: row.holders, capacity: row.capacity, held: row.held ?? null}), row.refused);
+		});
+	}
 });

@@ -50,6 +50,20 @@ describe('causes', () => {
 		assert.deepEqual(causes([{type: 'start'}, {type: 'admit'}, {type: 'spawn-failed', message: 'fork: EAGAIN'}], program).at(-1), 'backoff:spawn_failed');
 	});
 
+	it('a job out of max_runtime is failed at once (cause max_runtime), its retries unused, unless it retries on timeout; other faults use them', () => {
+		const job = makeSpec({kind: 'job', starttimeMs: 0, retries: 2, autorestart: 'never'});
+		const run: TaskEvent[] = [{type: 'start', cause: 'submitted'}, {type: 'admit'}, {type: 'spawned', pid: 10}];
+		const timeout: TaskEvent[] = [...run, {type: 'fault', reason: 'max_runtime 2s', cause: 'max_runtime'}, {type: 'exited', pid: 10, code: null, signal: 'SIGTERM'}];
+		assert.deepEqual(causes(timeout, job).slice(3), ['stopping:max_runtime', 'failed:max_runtime']);
+		assert.deepEqual(causes(timeout, {...job, retryOnTimeout: true}).at(-1), 'backoff:max_runtime');
+		const watchdog: TaskEvent[] = [...run, {type: 'fault', reason: 'watchdog: no heartbeat for 5s', cause: 'watchdog'}, {type: 'exited', pid: 10, code: null, signal: 'SIGTERM'}];
+		assert.deepEqual(causes(watchdog, job).at(-1), 'backoff:watchdog');
+		const program = makeSpec({starttimeMs: 0, autorestart: 'always'});
+		assert.deepEqual(causes(timeout, program).at(-1), 'backoff:max_runtime', 'a program keeps its restart policy');
+		const cancel: TaskEvent[] = [...run, {type: 'stop', reason: 'cancelled', cause: 'cancelled'}, {type: 'exited', pid: 10, code: null, signal: 'SIGTERM'}];
+		assert.deepEqual(causes(cancel, job).slice(3), ['stopping:cancelled', 'stopped:cancelled']);
+	});
+
 	it('a liveness fault keeps its cause through stopping to backoff, and a SIGKILL does not change it', () => {
 		const spec = makeSpec({starttimeMs: 0, autorestart: 'always', stoptimeMs: 10});
 		assert.deepEqual(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {livenessFault as faultOf, newRun, withCpuSample} from '../../../src/core/liveness.js';
+import {livenessFault as faultOf, newRun, watchdogOf, withCpuSample} from '../../../src/core/liveness.js';
 
 /** The reason of the failed check, or null; each reason's cause is checked with it. */
 function livenessFault(...args: Parameters<typeof faultOf>): string | null {
@@ -30,6 +30,15 @@ describe('livenessFault', () => {
 		assert.equal(livenessFault(spec, 'running', newRun(t0), 30_000, t0 + 60_000), null, 'no heartbeat ever: no watchdog');
 		const beat = {...newRun(t0), heartbeatAt: t0 + 1000};
 		assert.equal(livenessFault(spec, 'running', beat, 30_000, t0 + 31_000), 'watchdog: no heartbeat for 30s');
+	});
+
+	it('a task with heartbeat_interval is expected to beat: task_timeout runs from its start, before any heartbeat', () => {
+		const spec = makeSpec({watchdogMs: null, heartbeatIntervalMs: 10_000});
+		assert.equal(livenessFault(spec, 'running', newRun(t0), 30_000, t0 + 29_999), null);
+		assert.equal(livenessFault(spec, 'running', newRun(t0), 30_000, t0 + 30_000), 'watchdog: no heartbeat for 30s');
+		assert.equal(livenessFault(makeSpec({watchdogMs: 5000, heartbeatIntervalMs: 1000}), 'running', newRun(t0), 30_000, t0 + 5000), 'watchdog: no heartbeat for 5s', 'its own watchdog wins');
+		assert.equal(watchdogOf(spec, null, 30_000), 30_000, 'shown before it runs');
+		assert.equal(watchdogOf(makeSpec({watchdogMs: null}), null, 30_000), null);
 	});
 
 	it('paused time counts against neither the watchdog nor max_runtime', () => {

@@ -136,6 +136,42 @@ describe('transition: scenarios', () => {
 		assert.equal((stable.state as Extract<TaskState, {kind: 'backoff'}>).until - (t0 + 60_000), 1000);
 	});
 
+	it('max_restarts: more than count automatic restarts within the window after good starts end in fatal (cause max_restarts)', () => {
+		const s = makeSpec({starttimeMs: 0, maxRestarts: {count: 3, withinMs: 60_000}, backoff: {initialMs: 1000, factor: 1, maxMs: 1000, jitter: 0, resetAfterMs: 60_000}});
+		/** Crashes `n` times, `gap` ms after each start; the states after each crash. */
+		const crash = (r: TaskRecord, n: number, gap: number, from: number, spec: TaskSpec = s): {record: TaskRecord; states: string[]; now: number} => {
+			const states: string[] = [];
+			let now = from;
+			for (let i = 0; i < n; i++) {
+				now += gap;
+				r = transition(r, {type: 'exited', pid: 100, code: 1, signal: null}, spec, now).record;
+				states.push(r.state.kind);
+				if (r.state.kind === 'backoff') {
+					now = r.state.until;
+					for (const event of [{type: 'timer'}, {type: 'admit'}, {type: 'spawned', pid: 100}] as TaskEvent[]) {
+						r = transition(r, event, spec, now).record;
+					}
+				}
+			}
+
+			return {record: r, states, now};
+		};
+
+		const loop = crash(started(s), 4, 100, t0);
+		assert.deepEqual(loop.states, ['backoff', 'backoff', 'backoff', 'fatal'], 'the fourth restart within a minute is one too many');
+		assert.equal(loop.record.cause, 'max_restarts');
+		assert.equal(loop.record.state.reason, 'exit 1; gave up after 3 restarts within 1m (max_restarts)');
+		assert.deepEqual((loop.record.state as Extract<TaskState, {kind: 'fatal'}>).lastExit?.code, 1);
+		const slow = crash(started(s), 8, 30_000, t0);
+		assert.deepEqual(new Set(slow.states), new Set(['backoff']), 'restarts spread wider than the window never add up');
+		const off = makeSpec({...s, maxRestarts: null});
+		const unlimited = crash(started(off), 6, 100, t0, off);
+		assert.deepEqual(new Set(unlimited.states), new Set(['backoff']), 'off by default');
+		const again = transition(loop.record, {type: 'start'}, s, loop.now).record;
+		assert.deepEqual(again.restartTimes, [], 'a start by hand counts afresh');
+		assert.equal(transition(transition(loop.record, {type: 'retry'}, s, loop.now).record, {type: 'admit'}, s, loop.now).record.restartTimes?.length, 0);
+	});
+
 	it('startretries failed starts end in fatal (supervisord: 1 + startretries attempts)', () => {
 		const s = makeSpec({startretries: 2, starttimeMs: 1000});
 		let r = started(s);

@@ -3,6 +3,7 @@ import {describe, it} from 'node:test';
 import {TmError} from '../../../src/core/errors.js';
 import {createDispatch, type ConnectionContext, type DispatchTarget, type Handlers} from '../../../src/core/ipc/dispatch.js';
 import {RpcError, rpcErrorCodes, tmErrorCodes, type Response} from '../../../src/core/ipc/protocol.js';
+import {diskOk} from '../../helpers/task-status.js';
 
 function target(): DispatchTarget & {client: string | null} {
 	const context: ConnectionContext = {
@@ -24,7 +25,7 @@ function target(): DispatchTarget & {client: string | null} {
 }
 
 const handlers: Handlers = {
-	status: () => ({daemon: {pid: 1, startedAt: '', version: '0', home: '/h', config: null}, tasks: []}),
+	status: () => ({daemon: {pid: 1, startedAt: '', version: '0', home: '/h', config: null, disk: diskOk}, tasks: []}),
 	start: async params => {
 		await Promise.resolve();
 		const names = (params as {names?: unknown}).names;

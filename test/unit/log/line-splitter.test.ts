@@ -89,22 +89,21 @@ describe('LineSplitter', () => {
 		assert.deepEqual(splitter.push(Buffer.from('\n')), ['a'.repeat(100)]);
 	});
 
-	it('splits fast', () => {
+	// How fast is bench/log-write.ts's to say (side by side, not in a timed test): here, that a
+	// 50 MiB stream of 64 KiB chunks comes out as exactly its lines.
+	it('splits a 50 MiB stream of 64 KiB chunks into exactly its lines', () => {
 		const line = 'x'.repeat(60) + ' some log line ✓\n';
 		const chunk = Buffer.from(line.repeat(Math.floor(65_536 / Buffer.byteLength(line))));
 		const splitter = new LineSplitter();
 		const total = 50 * 1024 * 1024;
-		const start = process.hrtime.bigint();
 		let lines = 0;
+		let chunks = 0;
 		for (let done = 0; done < total; done += chunk.length) {
 			lines += splitter.push(chunk).length;
+			chunks++;
 		}
 
-		const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-		assert.ok(lines > 0);
-		const mbps = total / 1024 / 1024 / seconds;
-		// Well above 100 MB/s on a normal machine; the bound is loose to survive busy CI.
-		assert.ok(mbps > 50, `${mbps.toFixed(0)} MB/s`);
+		assert.equal(lines, chunks * Math.floor(65_536 / Buffer.byteLength(line)));
 	});
 });
 

@@ -316,22 +316,18 @@ describe('LogFile', () => {
 		assert.deepEqual(rotated(path, 2), ['ef\n']);
 	});
 
-	it('writes 64 KiB chunks fast', () => {
+	// How fast is bench/log-write.ts's to say, side by side; here, that 64 MiB arrive whole.
+	it('writes 64 MiB of 64 KiB chunks whole', () => {
 		const path = join(dir, 'fast.log');
 		const file = LogFile.open(path, plain, fixedNow);
 		const chunk = Buffer.alloc(64 * 1024, 'abcdefghijklmnopqrstuvwxyz0123456789 log line\n');
 		const total = 64 * 1024 * 1024;
-		const start = process.hrtime.bigint();
 		for (let done = 0; done < total; done += chunk.length) {
 			file.write(chunk);
 		}
 
-		const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 		file.close();
 		assert.equal(statSync(path).size, total);
-		const mbps = total / 1024 / 1024 / seconds;
-		// Far above 100 MB/s on a normal machine; the bound is loose to survive busy CI.
-		assert.ok(mbps > 50, `${mbps.toFixed(0)} MB/s`);
 	});
 });
 

@@ -163,15 +163,20 @@ describe('TaskLog', () => {
 		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'x\nbad\ny\nz\n');
 	});
 
-	it('writing while not open throws E_STORE but still rings the lines', () => {
+	it('output while not open is counted, still rings its lines, and is said in the file once open', () => {
 		const log = make();
-		assert.throws(
-			() => {
-				log.stdout(Buffer.from('lost?\n'));
-			},
-			(error: unknown) => error instanceof TmError && error.code === 'E_STORE' && error.message.includes('out.log'),
-		);
+		log.stdout(Buffer.from('lost?\n'));
 		assert.deepEqual(texts(log.tail(1)), ['lost?']);
+		assert.equal(log.losses().stdout?.bytes, 6);
+		log.open();
+		clock = 2_000;
+		log.stdout(Buffer.from('kept\n'));
+		log.close();
+		assert.equal(
+			readFileSync(join(dir, 'out.log'), 'utf8'),
+			'tm: 6 bytes of output lost between 1970-01-01T00:00:01.000Z and 1970-01-01T00:00:01.000Z: the task log was not open\nkept\n',
+		);
+		assert.equal(log.losses().stdout, null);
 	});
 
 	it('with createOnFirstWrite, creates a file at its first byte, keeps an existing one, and still refuses a bad folder at open', () => {
@@ -213,20 +218,47 @@ describe('TaskLog', () => {
 		assert.equal(readFileSync(join(sub, 'out.log'), 'utf8'), 'kept\n');
 	});
 
-	it('with createOnFirstWrite, a file that cannot be created at the first write is an E_STORE naming it, and the lines still reach the ring', () => {
+	it('bytes a file cannot take are counted, never thrown; the watch hears of it; once it can, one line says how many and when', () => {
 		const sub = join(dir, 'blocked');
-		const log = make({createOnFirstWrite: true, stdoutPath: join(sub, 'out.log'), stderrPath: join(sub, 'err.log')});
+		const heard: string[] = [];
+		const watch = {
+			failed: (file: string, error: unknown) => heard.push(`failed ${file}: ${(error as Error).message}`),
+			wrote: (file: string) => heard.push(`wrote ${file}`),
+			closed: (file: string) => heard.push(`closed ${file}`),
+		};
+		const out = join(sub, 'out.log');
+		const log = make({createOnFirstWrite: true, stdoutPath: out, stderrPath: out, watch});
 		log.open();
 		rmSync(sub, {recursive: true, force: true});
 		writeFileSync(sub, 'a file where the folder was');
-		assert.throws(
-			() => {
-				log.stdout(Buffer.from('lost file, kept line\n'));
-			},
-			(error: unknown) => error instanceof TmError && error.code === 'E_STORE' && error.message.includes(join(sub, 'out.log')),
-		);
+		log.stdout(Buffer.from('lost file, kept line\n'));
+		clock = 3_500;
+		log.stderr(Buffer.from('and a partial'));
 		assert.deepEqual(texts(log.tail(10)), ['lost file, kept line']);
+		assert.equal(log.losses().stdout?.bytes, 34);
+		assert.equal(heard.length, 2);
+		assert.match(heard[0] ?? '', new RegExp(`^failed ${out}: cannot write log file ${out}: `));
+		rmSync(sub);
+		clock = 4_000;
+		log.stdout(Buffer.from(' line\n'));
+		assert.deepEqual(heard.slice(2), [`wrote ${out}`]);
+		assert.equal(log.losses().stdout, null);
 		log.close();
+		const text = readFileSync(out, 'utf8');
+		assert.match(text, /^tm: 34 bytes of output lost between 1970-01-01T00:00:01\.000Z and 1970-01-01T00:00:03\.500Z: cannot write log file .*blocked\/out\.log: E\w+: .*\n line\n$/);
+	});
+
+	it('a file that can never be written (/dev/full) fails open with E_SPAWN naming it', {skip: !existsSync('/dev/full')}, () => {
+		for (const createOnFirstWrite of [false, true]) {
+			const log = make({stdoutPath: '/dev/full', createOnFirstWrite});
+			assert.throws(
+				() => {
+					log.open();
+				},
+				(error: unknown) => error instanceof TmError && error.code === 'E_SPAWN' && error.message === 'cannot write log file /dev/full: ENOSPC: no space left on device',
+			);
+			assert.equal(log.isOpen, false);
+		}
 	});
 
 	it('with no one listening, keeps the last lines of a big chunk and counts the others; a listener gets every line', () => {

@@ -46,13 +46,13 @@ describe('Store', () => {
 		const first = makeTask('web');
 		store.writeBatch(batch({tasks: [first]}));
 		const second = makeTask('web', {
-			record: {...first.record, state: {kind: 'backoff', since: 3000, reason: 'exited', until: 4000, lastExit: {code: 2, signal: null, at: 3000}}, restarts: 9},
+			record: {...first.record, state: {kind: 'backoff', since: 3000, reason: 'exited', until: 4000, lastExit: {code: 2, signal: null, at: 3000}}, restarts: 9, restartTimes: [2000, 3000]},
 			info: {progress: null, progressText: null, status: 'down', checkpoint: null, heartbeatAt: null},
 			updatedAt: 3000,
 			queueSeq: 7,
 		});
 		store.writeBatch(batch({tasks: [second]}));
-		assert.deepEqual(store.loadTasks(), [second]);
+		assert.deepEqual(store.loadTasks(), [second], 'the restarts counted for max_restarts too');
 	});
 
 	it('records a run start and its end, and history lists runs and events newest first', () => {

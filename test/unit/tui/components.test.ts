@@ -195,8 +195,8 @@ describe('Dashboard at other sizes', () => {
 		const logs = feedOf('worker-0000', [['booting', 'stdout']]);
 		const {text} = draw(200, 60, data, {logs, detail: described});
 		assert.equal(text.length, 59);
-		assert.match(text[1]!, /NAME▲ +STATE +PID UPTIME CPU% +MEM +RST NEXT +HB PROGRESS +PRI INFO +│ ─ detail worker-0000 ─+$/);
-		assert.match(text[2]!, /^>● worker-0000 .* warming cache +│ state +running started/);
+		assert.match(text[1]!, /NAME▲ +STATE +CAUSE +PID UPTIME CPU% +MEM +RST NEXT +HB PROGRESS +PRI INFO +│ ─ detail worker-0000 ─+$/);
+		assert.match(text[2]!, /^>● worker-0000 +running +none .* warming ca\S* *│ state +running started/);
 		assert.ok(text.some(line => /│ ─ logs worker-0000 · following ─+$/.test(line)));
 		assert.ok(text.some(line => /│ {3}booting$/.test(line)));
 		assert.equal(text.filter(line => /^[ >]● worker-\d{4}/.test(line)).length, 56);

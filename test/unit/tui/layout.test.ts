@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import type {TaskStatus} from '../../../src/core/ipc/methods.js';
-import {fitColumns, headerText, heartbeatLevel, rowSegments, tinyAge} from '../../../src/tui/columns.js';
+import {heartbeatLevel} from '../../../src/core/liveness.js';
+import {fitColumns, headerText, rowSegments, tinyAge} from '../../../src/tui/columns.js';
 import {computeLayout, logPage, scrollOffset, tablePage, type LayoutInput} from '../../../src/tui/layout.js';
 import {createTheme} from '../../../src/tui/theme.js';
 import {ago, NOW, task} from '../../helpers/dashboard-fixtures.js';
@@ -75,7 +76,8 @@ describe('columns', () => {
 	});
 
 	it('drop in a fixed order as the width shrinks; name, state and cpu always stay', () => {
-		assert.deepEqual(ids(200), ['state', 'pid', 'uptime', 'cpu', 'mem', 'rst', 'next', 'hb', 'prog', 'pri', 'info']);
+		assert.deepEqual(ids(200), ['state', 'cause', 'pid', 'uptime', 'cpu', 'mem', 'rst', 'next', 'hb', 'prog', 'pri', 'info']);
+		assert.deepEqual(ids(92), ['state', 'cause', 'pid', 'uptime', 'cpu', 'mem', 'rst', 'next', 'hb', 'prog'], 'the cause goes after the priority');
 		assert.deepEqual(ids(75), ['state', 'uptime', 'cpu', 'mem', 'rst', 'next', 'hb', 'prog']);
 		assert.deepEqual(ids(60), ['state', 'cpu', 'rst', 'next', 'hb', 'prog']);
 		assert.deepEqual(ids(50), ['state', 'cpu', 'rst', 'next', 'hb']);
@@ -119,11 +121,17 @@ describe('columns', () => {
 		assert.equal(cells(failing)['next'], '13s');
 	});
 
-	it('colour the heartbeat against the watchdog, with a mark when there is no colour', () => {
-		assert.equal(heartbeatLevel(5000, null), 'none');
-		assert.equal(heartbeatLevel(5000, 30_000), 'ok');
-		assert.equal(heartbeatLevel(15_000, 30_000), 'late');
-		assert.equal(heartbeatLevel(31_000, 30_000), 'overdue');
+	it('colour the heartbeat late after one heartbeat_interval and overdue at the watchdog, with a mark when there is no colour', () => {
+		assert.equal(heartbeatLevel(5000, 10_000, null), 'none');
+		assert.equal(heartbeatLevel(5000, 10_000, 30_000), 'ok');
+		assert.equal(heartbeatLevel(10_000, 10_000, 30_000), 'late', 'one interval old');
+		assert.equal(heartbeatLevel(2500, 2000, 30_000), 'late', 'a short interval is late sooner');
+		assert.equal(heartbeatLevel(15_000, 60_000, 30_000), 'late', 'half the watchdog when that comes first');
+		assert.equal(heartbeatLevel(31_000, 10_000, 30_000), 'overdue');
+		const intervalLate = task('w', {heartbeatAt: ago(3000), watchdogMs: 30_000, heartbeatIntervalMs: 2000});
+		const cell = (t: TaskStatus) => rowSegments(t, fitColumns(80), {now: NOW, theme: createTheme({color: true, unicode: true})}, false)[fitColumns(80).columns.findIndex(c => c.id === 'hb') + 3]!;
+		assert.equal(cell(intervalLate).hue, 'yellow', 'one heartbeat_interval (2s) late');
+		assert.equal(cell({...intervalLate, heartbeatIntervalMs: 10_000}).hue, 'green');
 		const late = task('w', {heartbeatAt: ago(45_000), watchdogMs: 30_000});
 		const table = fitColumns(80);
 		const hb = table.columns.findIndex(c => c.id === 'hb') + 3;

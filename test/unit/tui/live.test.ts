@@ -11,13 +11,13 @@ import type {SnapshotDoc} from '../../../src/core/client/seam.js';
 import type {HostDoc, Notifications} from '../../../src/core/ipc/methods.js';
 import {ManualClock} from '../../../src/tui/clock.js';
 import {LiveData} from '../../../src/tui/live.js';
-import {eventDoc, taskStatus} from '../../helpers/task-status.js';
+import {diskOk, eventDoc, taskStatus} from '../../helpers/task-status.js';
 
 const host: HostDoc = {hostname: 'host-b', load: [1, 2, 3], cpus: 4, memoryTotal: 8e9, memoryFree: 2e9, diskFree: null};
 
 function snapshot(lastSeq: number, ids: string[]): SnapshotDoc {
 	return {
-		daemon: {pid: 7, startedAt: '2026-01-01T00:00:00.000Z', version: 'test', home: '/h', config: null},
+		daemon: {pid: 7, startedAt: '2026-01-01T00:00:00.000Z', version: 'test', home: '/h', config: null, disk: diskOk},
 		tasks: ids.map(id => taskStatus(id)),
 		host: null,
 		lastSeq,
