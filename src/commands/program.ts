@@ -9,9 +9,18 @@
 import {Command, CommanderError} from 'commander';
 import {version} from '../core/version.js';
 import type {Deps} from './deps.js';
-import {notCommands} from './shell/shell-words.js';
 
 export {version} from '../core/version.js';
+
+/**
+ * Shell words that are not commands of `tm`: on the command line, each points at `tm down`.
+ * Kept here, not beside the shell's words: every command line loads this file and only this one.
+ */
+export const notCommands: Readonly<Record<string, string>> = {
+	exit: '`exit` leaves tm shell; `tm down` stops the daemon and every task',
+	quit: '`quit` leaves tm shell; `tm down` stops the daemon and every task',
+	shutdown: '`shutdown` is tm shell\'s word for `tm down`, which stops the daemon and every task',
+};
 
 /** What a command module exports: adds its command (options, action) to the program. */
 export type Register = (program: Command, deps: Deps, done: (code: number) => void) => void;

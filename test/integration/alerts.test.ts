@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
-import {createServer} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -15,6 +14,7 @@ import {tempDir} from '../helpers/harness.js';
 import {daemonLog, killAllTm, runTm} from '../helpers/tm-process.js';
 import {alive, waitFor} from '../helpers/wait.js';
 import {smtpSink, type SmtpSink} from '../helpers/smtp-sink.js';
+import {freePort} from '../helpers/ports.js';
 
 after(killAllTm);
 
@@ -32,15 +32,6 @@ function setup(yaml: string) {
 	};
 
 	return {dir, daemon, cli, status};
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	const {port} = server.address() as {port: number};
-	await new Promise<void>(resolve => server.close(() => resolve()));
-	return port;
 }
 
 const loop = `  loop:
@@ -110,7 +101,7 @@ programs: {}
 	});
 
 	it('an SMTP relay that is down is reported and retried, and supervision carries on', async () => {
-		const port = await closedPort();
+		const port = await freePort();
 		const {dir, daemon, cli, status} = setup(`taskmaster:
   logfile: ./tmd.log
   http: off

@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import {closeSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {createServer} from 'node:net';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {RpcClient} from '../../src/core/ipc/client.js';
@@ -20,6 +19,7 @@ import {killPids} from '../helpers/procs.js';
 import {killAllTm, runTm} from '../helpers/tm-process.js';
 import {fill, mountTmpfs} from '../helpers/tmpfs.js';
 import {alive, waitFor} from '../helpers/wait.js';
+import {freePort} from '../helpers/ports.js';
 
 const cleanups: Array<() => void> = [];
 const pids = new Set<number>();
@@ -33,17 +33,6 @@ after(() => {
 		cleanup();
 	}
 });
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const {port} = server.address() as {port: number};
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 type Cli = (...args: string[]) => ReturnType<typeof tm>;
 

@@ -7,29 +7,18 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {createServer} from 'node:net';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import {tm} from '../helpers/cli.js';
 import {tempDir} from '../helpers/harness.js';
 import {killAllTm, runTm} from '../helpers/tm-process.js';
 import {waitFor} from '../helpers/wait.js';
+import {freePort} from '../helpers/ports.js';
 
 const demo = path.resolve(import.meta.dirname, '../../examples/demo.yaml');
 const python = spawnSync('sh', ['-c', 'command -v python3']).status === 0;
 
 after(killAllTm);
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-		});
-	});
-}
 
 type Task = {name: string; state: string; restarts: number; heartbeatAt: string | null; progress: number | null};
 

@@ -7,26 +7,15 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {copyFileSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {createServer} from 'node:net';
 import path from 'node:path';
 import {describe, it} from 'node:test';
 import {tempDir} from '../helpers/harness.js';
 import {waitFor} from '../helpers/wait.js';
+import {freePort} from '../helpers/ports.js';
 
 const built = path.resolve(import.meta.dirname, '../../dist/tm');
 const missing = existsSync(built) ? false : 'dist/tm is absent: run `npm run build` (.ci/run builds it before the tests)';
 const pageDir = path.resolve(import.meta.dirname, '../../src/core/web/page');
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-		});
-	});
-}
 
 describe('the web page in dist/tm', {skip: missing, timeout: 60_000}, () => {
 	it('serves the page, script and stylesheet embedded by the build', async () => {

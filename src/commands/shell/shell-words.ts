@@ -13,10 +13,3 @@ export const shellWords: readonly ShellWord[] = [
 
 /** Words that leave the shell. */
 export const leaveWords: ReadonlySet<string> = new Set(['exit', 'quit']);
-
-/** Shell words that are not commands of `tm`: on the command line, each points at `tm down`. */
-export const notCommands: Readonly<Record<string, string>> = {
-	exit: '`exit` leaves tm shell; `tm down` stops the daemon and every task',
-	quit: '`quit` leaves tm shell; `tm down` stops the daemon and every task',
-	shutdown: '`shutdown` is tm shell\'s word for `tm down`, which stops the daemon and every task',
-};

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {writeFileSync} from 'node:fs';
-import {createServer} from 'node:net';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import type {TaskStatus} from '../../../src/core/ipc/methods.js';
@@ -16,6 +15,7 @@ import {tempDir} from '../../helpers/harness.js';
 import {parsePrometheusText} from '../../helpers/prom-text.js';
 import {killAllTm, runTm, type TmProcess} from '../../helpers/tm-process.js';
 import {waitFor} from '../../helpers/wait.js';
+import {freePort} from '../../helpers/ports.js';
 
 /** Every pid a task was seen with: their process groups are killed whatever a test left behind. */
 const seen = new Set<number>();
@@ -71,18 +71,6 @@ async function daemon(yaml: string): Promise<Daemon> {
 			await process.exited;
 		},
 	};
-}
-
-/** A port nothing listens on now, for the daemon's web view. */
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-		});
-	});
 }
 
 /** `bin/tm.ts` run in a pseudo-terminal (util-linux `script`), as a person at a terminal runs it. */
@@ -195,7 +183,12 @@ describe('task semantics', () => {
 		assert.ok(!['failed', 'fatal'].includes(recycled?.state ?? ''));
 		assert.match((await d.cli('history', 'recycled')).out, /running -> stopping +max_runtime /);
 
-		const metrics = parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+		// The per-task series follow the tasks' documents, refreshed on their own beat: wait for recycled's.
+		const metrics = await waitFor(
+			async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+			doc => (doc.get('tm_task_cause')?.samples.some(s => s.labels['task'] === 'recycled') ?? false) && doc.has('tm_jobs_finished_total'),
+			{what: 'the metrics to carry recycled\'s cause'},
+		);
 		const finished = (labels: Record<string, string>) =>
 			metrics.get('tm_jobs_finished_total')?.samples.find(s => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 		assert.equal(finished({state: 'failed', cause: 'max_runtime'}), 2);
