@@ -78,6 +78,11 @@ const tasks = Array.from({length: 1000}, (_, i) => ({
 	maxRetries: 3,
 	lastExit: null,
 	checkpointBytes: 0,
+	createdAt: new Date(now - 60_000).toISOString(),
+	endedAt: null,
+	cmd: 'worker --serve',
+	cwd: '/srv',
+	limits: {maxRuntimeMs: null, maxMemory: null, watchdogMs: null, stuck: null},
 }));
 
 const frames = 200;

@@ -16,8 +16,9 @@ import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
 import {showJobOutput} from './run-output.js';
+import {addProgramLikeOptions, programLikeParams, type ProgramLikeOptions} from './run-program-options.js';
 
-export type RunOptions = GlobalOptions & {
+export type RunOptions = GlobalOptions & ProgramLikeOptions & {
 	name?: string;
 	priority?: string;
 	after?: string[];
@@ -223,6 +224,8 @@ export function runParams(command: string[], options: RunOptions, cwd: string): 
 		params.env = parseEnv(options.env);
 	}
 
+	Object.assign(params, programLikeParams(options));
+
 	return params;
 }
 
@@ -267,10 +270,14 @@ export async function runRun(command: string[], options: RunOptions, deps: Deps)
 		options,
 		deps,
 		async client => {
-			const {id} = await client.call('run', params);
+			const {id, name} = await client.call('run', params);
+			if (params.name !== undefined && name !== params.name && !options.json) {
+				deps.io.err(`tm: a task already goes by ${params.name}; this job is ${name}\n`);
+			}
+
 			if (!options.wait) {
 				if (options.json) {
-					printJson(deps.io, {id});
+					printJson(deps.io, {id, name});
 				} else {
 					deps.io.out(`${id}\n`);
 				}
@@ -300,7 +307,7 @@ export async function runRun(command: string[], options: RunOptions, deps: Deps)
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerRun(program: Command, deps: Deps, done: (code: number) => void): void {
-	program
+	const run = program
 		.command('run')
 		.description('submit a one-shot job and print its id (options before --, the command after)')
 		.argument('[command...]', 'the command and its arguments, after --')
@@ -319,8 +326,8 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.option('--shell', 'run the command through /bin/sh -c (the words are joined into one script)')
 		.option('--wait', "wait until the job has finished, showing its output, and exit with the job's exit code")
 		.option('--quiet', "with --wait: do not show the job's output")
-		.option('--no-queue', 'start now or not at all: when no slot is free (and it can evict no one), exit 5 and say why')
-		.action(async (command: string[], options: RunOptions, cmd: Command) => {
-			done(await runRun(command, {...cmd.optsWithGlobals(), ...options}, deps));
-		});
+		.option('--no-queue', 'start now or not at all: when no slot is free (and it can evict no one), exit 5 and say why');
+	addProgramLikeOptions(run).action(async (command: string[], options: RunOptions, cmd: Command) => {
+		done(await runRun(command, {...cmd.optsWithGlobals(), ...options}, deps));
+	});
 }

@@ -40,7 +40,8 @@ export function statusRow(task: TaskStatus, now: number): string[] {
 		task.name,
 		task.state,
 		task.pid === null ? '-' : String(task.pid),
-		since(task.startedAt, now),
+		// Uptime of a live run only: a finished one keeps its startedAt beside an endedAt.
+		since(task.endedAt === null ? task.startedAt : null, now),
 		// Not sampled (no process, or not yet): a dash rather than a zero that was never measured.
 		task.pid === null || task.cpu === null ? '-' : `${shortPercent(task.cpu)}%`,
 		task.pid === null || task.memory === null ? '-' : shortBytes(task.memory),

@@ -4,13 +4,25 @@
  * status document. UIs paint from these; none patches a document or parses a reason.
  */
 import type {TaskEventRecord} from './task-event.js';
-import type {DiskDoc, EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskStatus} from './ipc/methods.js';
+import type {DiskDoc, EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskRecordFields, TaskStatus} from './ipc/methods.js';
 import {watchdogOf} from './liveness.js';
 import type {LogLine} from './log/line-ring.js';
 import type {DaemonSpec} from './model.js';
 import type {Supervisor} from './supervisor.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** The task as a record (seed 001's job): when it was made, its latest run, what it runs where, and its limits. */
+function recordFields(task: Supervisor): TaskRecordFields {
+	const {spec, times} = task;
+	return {
+		createdAt: new Date(times.createdAt).toISOString(),
+		endedAt: iso(times.lastRun?.endedAt ?? null),
+		cmd: spec.cmd,
+		cwd: task.cwd,
+		limits: {maxRuntimeMs: spec.maxRuntimeMs, maxMemory: spec.maxMemory, watchdogMs: spec.watchdogMs, stuck: spec.stuck && {...spec.stuck}},
+	};
+}
 
 /** The daemon's heartbeat defaults: `task_timeout` (the default watchdog) and `heartbeat_interval`. */
 export type HeartbeatDefaults = Pick<DaemonSpec, 'taskTimeoutMs' | 'heartbeatIntervalMs'>;
@@ -29,8 +41,8 @@ export function taskDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskStatus
 		reason: state.reason,
 		cause: record.cause,
 		pid: task.pid,
-		// From the spawn, not from reaching running: the process has been up since then.
-		startedAt: state.kind === 'running' || state.kind === 'paused' ? iso(task.run?.startedAt ?? record.upSince ?? state.since) : null,
+		// From the spawn, not from reaching running; kept once the run is over (`endedAt`).
+		startedAt: iso(task.times.lastRun?.startedAt ?? null),
 		restarts: record.restarts,
 		attempt: record.attempt,
 		exitCode: lastExit?.code ?? null,
@@ -51,6 +63,7 @@ export function taskDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskStatus
 		maxRetries: spec.kind === 'job' ? spec.retries : spec.startretries,
 		lastExit: lastExit && {code: lastExit.code, signal: lastExit.signal, at: new Date(lastExit.at).toISOString()},
 		checkpointBytes: info.checkpoint === null ? 0 : Buffer.byteLength(info.checkpoint),
+		...recordFields(task),
 	};
 }
 
@@ -63,9 +76,7 @@ export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskDeta
 	const {spec} = task;
 	return {
 		...taskDoc(task, daemon),
-		cmd: spec.cmd,
 		argv: spec.argv,
-		cwd: spec.workingdir,
 		user: spec.user,
 		autorestart: spec.autorestart,
 		exitcodes: spec.exitcodes,

@@ -18,6 +18,7 @@ import type {WriteWatch} from './log/write-losses.js';
 import type {Persist, TaskRow} from './ports.js';
 import {slotStates} from './scheduler.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
+import type {RunTimes} from './task-facts.js';
 import {eventOf, toEventRow, type TaskEventRecord} from './task-event.js';
 import {WriteJournal} from './write-journal.js';
 
@@ -39,8 +40,8 @@ export type EngineDeps = {
 	logWatch?: WriteWatch;
 };
 
-/** What a task had when the daemon last stopped. */
-export type Restored = {record: TaskRecord; info: Partial<TaskInfo>; createdAt: Millis; queueSeq: number};
+/** What a task had when the daemon last stopped (`lastRun`: its latest run, from the store's runs). */
+export type Restored = {record: TaskRecord; info: Partial<TaskInfo>; createdAt: Millis; queueSeq: number; lastRun?: RunTimes | null};
 
 const terminal: ReadonlySet<StateKind> = new Set(['stopped', 'completed', 'failed', 'fatal']);
 
@@ -50,7 +51,6 @@ export class Engine {
 	readonly #tasks = new Map<string, Supervisor>();
 	/** Tasks in a state that holds a slot (`slotStates`), kept as they change: the queue never scans every task. */
 	readonly #live = new Map<string, Supervisor>();
-	readonly #createdAt = new Map<string, Millis>();
 	readonly #admitter: Admitter;
 	readonly #bus = new EventBus();
 	readonly #journal: WriteJournal;
@@ -122,7 +122,6 @@ export class Engine {
 		);
 		this.#tasks.set(spec.id, task);
 		this.#trackLive(task);
-		this.#createdAt.set(spec.id, restored?.createdAt ?? this.#deps.clock.now());
 		if (restored) {
 			this.#admitter.restore(spec.id, restored.queueSeq);
 		}
@@ -159,7 +158,7 @@ export class Engine {
 		const task = this.add(spec, {
 			record: old.record,
 			info: old.info,
-			createdAt: this.#createdAt.get(spec.id) ?? this.#deps.clock.now(),
+			...old.times,
 			queueSeq: this.#admitter.seqOf(spec.id),
 		});
 		if (want === 'up') {
@@ -176,7 +175,6 @@ export class Engine {
 			const {state} = task.record;
 			if (task.spec.kind === 'job' && terminal.has(state.kind) && task.pid === null && state.since < cut && !waiting.some(other => dependsOn(other.spec, task.spec))) {
 				this.#forget(task);
-				this.#createdAt.delete(task.id);
 				this.#admitter.drop(task.id, true);
 				forgotten++;
 			}
@@ -329,7 +327,7 @@ export class Engine {
 			},
 			priority: spec.priority ?? 0,
 			queueSeq: this.#admitter.seqOf(spec.id),
-			createdAt: this.#createdAt.get(spec.id) ?? record.state.since,
+			createdAt: task.times.createdAt,
 			updatedAt: this.#deps.clock.now(),
 			finishedAt: terminal.has(record.state.kind) ? record.state.since : null,
 		};
@@ -378,18 +376,19 @@ export class Engine {
 		}
 	}
 
-	/** A pid that ended closes its run; a new pid opens one. */
+	/** A pid that ended closes its run; a new pid opens one; at the times the task's document shows. */
 	#recordRuns(task: Supervisor, before: TaskRecord, after: TaskRecord, now: Millis): void {
+		const {lastRun} = task.times;
 		const beforePid = pidOf(before.state);
 		const afterPid = pidOf(after.state);
 		const {batch} = this.#journal;
 		const lastExit = 'lastExit' in after.state ? after.state.lastExit : null;
 		if (beforePid !== null && beforePid !== afterPid) {
-			batch.runEnds.push({taskId: task.id, pid: beforePid, endedAt: now, exitCode: lastExit?.code ?? null, exitSignal: lastExit?.signal ?? null, reason: after.state.reason});
+			batch.runEnds.push({taskId: task.id, pid: beforePid, endedAt: lastRun?.endedAt ?? now, exitCode: lastExit?.code ?? null, exitSignal: lastExit?.signal ?? null, reason: after.state.reason});
 		}
 
 		if (afterPid !== null && afterPid !== beforePid) {
-			batch.runStarts.push({taskId: task.id, attempt: after.attempt, pid: afterPid, pidStart: task.pidStart, bootId: this.#deps.bootId ?? 'unknown-boot', startedAt: now});
+			batch.runStarts.push({taskId: task.id, attempt: after.attempt, pid: afterPid, pidStart: task.pidStart, bootId: this.#deps.bootId ?? 'unknown-boot', startedAt: lastRun?.startedAt ?? now});
 		}
 	}
 }

@@ -3,9 +3,10 @@
  * (given). Every bad field is an error that names it and says what is expected.
  */
 import {backoffDefaults, programDefaults} from './config/defaults.js';
+import {parseSignal} from './config/units.js';
 import {TmError} from './errors.js';
 import type {RunParams} from './ipc/methods.js';
-import type {DaemonSpec, TaskSpec} from './model.js';
+import type {DaemonSpec, StuckSpec, TaskSpec} from './model.js';
 
 const jobDefaults = {
 	retries: 0,
@@ -53,8 +54,71 @@ function strings(value: unknown, name: string): string[] {
 	return value as string[];
 }
 
-/** The spec of a job with id `id` from what `tm run` sent. Relative `cwd` is refused: the CLI resolves it. */
-export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): TaskSpec {
+/** `stop-timeout` in ms: 0 sends SIGKILL at once, as `stoptime: 0` does. */
+function stopTimeout(value: unknown): number | null {
+	if (value === undefined) {
+		return null;
+	}
+
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+		fail(`stop-timeout must be a number of ms ≥ 0, got ${JSON.stringify(value)}`);
+	}
+
+	return value;
+}
+
+/** The stop signal and timeout, `stuck` and the user of a job, each checked. */
+function stopOf(params: RunParams): {signal: string | null; timeoutMs: number | null; stuck: StuckSpec | null; user: string | null} {
+	let signal: string | null = null;
+	if (params.stopSignal !== undefined) {
+		const parsed = parseSignal(params.stopSignal);
+		if (!parsed.ok) {
+			fail(`stop-signal: ${parsed.error}`);
+		}
+
+		signal = parsed.value;
+	}
+
+	const {stuck, user} = params;
+	if (stuck !== undefined && (typeof stuck !== 'object' || stuck === null || !(stuck.cpuBelowPercent >= 0) || positive(stuck.forMs, 'stuck.forMs') === null)) {
+		fail('stuck must be {cpuBelowPercent: a number ≥ 0, forMs: a positive number}');
+	}
+
+	if (user !== undefined && (typeof user !== 'string' || user.trim() === '')) {
+		fail(`user must be a user name or a numeric uid, got ${JSON.stringify(user)}`);
+	}
+
+	return {
+		signal,
+		timeoutMs: stopTimeout(params.stopTimeoutMs),
+		stuck: stuck === undefined ? null : {cpuBelowPercent: stuck.cpuBelowPercent, forMs: stuck.forMs},
+		user: user === undefined ? null : user.trim(),
+	};
+}
+
+/**
+ * `name`, or else the first of `name#2`, `name#3`… that no task goes by, so every name means one
+ * task (a user's name cannot hold `#`, so these never meet one given on purpose).
+ */
+export function unambiguousName(name: string, taken: ReadonlySet<string>): string {
+	if (!taken.has(name)) {
+		return name;
+	}
+
+	for (let n = 2; ; n++) {
+		const candidate = `${name}#${n}`;
+		if (!taken.has(candidate)) {
+			return candidate;
+		}
+	}
+}
+
+/**
+ * The spec of a job with id `id` from what `tm run` sent. Relative `cwd` is refused: the CLI
+ * resolves it. `taken`: the names tasks go by now (ids and programs); a `--name` among them is
+ * made unambiguous.
+ */
+export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec, taken: ReadonlySet<string> = new Set()): TaskSpec {
 	const argv = strings(params.argv, 'the command');
 	if (argv.length === 0) {
 		fail('give a command after --, e.g. tm run -- ./backup.sh');
@@ -65,10 +129,12 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): Task
 		fail('with shell, give the command as one string');
 	}
 
-	const name = params.name ?? id;
-	if (typeof name !== 'string' || !/^[\w.@-]+$/.test(name)) {
+	const asked = params.name ?? id;
+	if (typeof asked !== 'string' || !/^[\w.@-]+$/.test(asked)) {
 		fail(`name must be letters, digits, '.', '_', '@' or '-', got ${JSON.stringify(params.name)}`);
 	}
+
+	const name = params.name === undefined ? id : unambiguousName(asked, taken);
 
 	if (params.cwd !== undefined && (typeof params.cwd !== 'string' || !params.cwd.startsWith('/'))) {
 		fail(`cwd must be an absolute path, got ${JSON.stringify(params.cwd)}`);
@@ -85,6 +151,7 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): Task
 		fail('--no-queue and --after do not go together: a job that waits for others cannot start at once');
 	}
 
+	const stop = stopOf(params);
 	return {
 		...programDefaults,
 		name,
@@ -95,8 +162,12 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec): Task
 		autorestart: 'never',
 		starttimeMs: jobDefaults.starttimeMs,
 		env: {...env},
-		user: daemon.uid,
-		group: daemon.gid,
+		// A user of its own runs with that user's group.
+		user: stop.user ?? daemon.uid,
+		group: stop.user === null ? daemon.gid : null,
+		stopsignal: stop.signal ?? programDefaults.stopsignal,
+		stoptimeMs: stop.timeoutMs ?? programDefaults.stoptimeMs,
+		stuck: stop.stuck,
 		priority: integer(params.priority, 'priority', -1_000_000) ?? 0,
 		dependsOn: Object.fromEntries(after.map(key => [key, 'succeeded' as const])),
 		watchdogMs: positive(params.watchdogMs, 'watchdog'),

@@ -14,6 +14,7 @@ import {initialRecord} from './machine.js';
 import {liveStates, removedReason, type Millis, type TaskRecord, type TaskSpec} from './model.js';
 import type {NewEvent, RunEnd, RunRow, TaskInfoRow, TaskRow} from './ports.js';
 import type {Orphan} from './process/orphans.js';
+import type {RunTimes} from './task-facts.js';
 
 export type RecoveryInput = {
 	specs: TaskSpec[];
@@ -36,6 +37,8 @@ export type RecoveredTask = {
 	info: Partial<TaskInfoRow>;
 	createdAt: Millis;
 	queueSeq: number;
+	/** Its latest run once the runs a dead daemon left open are closed (read by the daemon, not planned). */
+	lastRun?: RunTimes | null;
 	then: Then;
 	orphans: Orphan[];
 };

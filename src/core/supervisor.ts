@@ -15,7 +15,7 @@ import {TaskLog, type TaskLogOptions} from './log/task-log.js';
 import {AdoptedProcess, stillRunning, type Orphan} from './process/orphans.js';
 import {processStartTime} from './process/proc.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
-import {emptyInfo, infoAfter, runAfter, spawnRequest, taskEnvironment, type TaskInfo} from './task-facts.js';
+import {emptyInfo, infoAfter, runAfter, spawnRequest, taskEnvironment, timesAfter, type RunTimes, type TaskInfo, type TaskTimes} from './task-facts.js';
 
 export type {TaskInfo} from './task-facts.js';
 
@@ -56,6 +56,7 @@ export class Supervisor {
 	#run: RunFacts | null = null;
 	/** When a scheduled program runs next, or null. */
 	#nextRunAt: Millis | null = null;
+	#times: TaskTimes;
 	/** Attempts ever admitted (only grows): an action's wait tells a new attempt from the old one. */
 	#admitted = 0;
 	readonly #log: TaskLog;
@@ -68,11 +69,12 @@ export class Supervisor {
 	readonly #spec: TaskSpec;
 	readonly #deps: SupervisorDeps;
 
-	constructor(spec: TaskSpec, deps: SupervisorDeps, restored?: {record: TaskRecord; info: Partial<TaskInfo>}) {
+	constructor(spec: TaskSpec, deps: SupervisorDeps, restored?: {record: TaskRecord; info: Partial<TaskInfo>; createdAt?: Millis; lastRun?: RunTimes | null}) {
 		this.#spec = spec;
 		this.#deps = deps;
 		this.#record = restored?.record ?? initialRecord(deps.clock.now());
 		this.#info = {...emptyInfo(), ...restored?.info};
+		this.#times = {createdAt: restored?.createdAt ?? deps.clock.now(), lastRun: restored?.lastRun ?? null};
 		// A job's log files appear with its first output: a job that prints nothing costs no file creation.
 		this.#log = new TaskLog({
 			stdoutPath: deps.stdoutPath,
@@ -117,6 +119,10 @@ export class Supervisor {
 		return this.#nextRunAt;
 	}
 
+	get times(): TaskTimes {
+		return this.#times;
+	}
+
 	get log(): TaskLog {
 		return this.#log;
 	}
@@ -133,11 +139,7 @@ export class Supervisor {
 		}
 	}
 
-	/**
-	 * Intent: processes a previous daemon left running for this task. The machine stops them as
-	 * it stops its own (`adopt`: stop signal, SIGKILL at stoptime), then the task is `stopped` or,
-	 * with `then: 'restart'`, queued again; resolves with how they ended.
-	 */
+	/** Intent: processes a previous daemon left for this task, stopped as the machine stops its own (`adopt`), then `stopped` or (`restart`) queued again; resolves with how they ended. */
 	adopt(orphans: Orphan[], reason: string, then: 'stopped' | 'restart' = 'stopped'): Promise<'not-running' | 'stopped' | 'killed'> {
 		const alive = stillRunning(orphans);
 		if (alive.length === 0) {
@@ -181,14 +183,16 @@ export class Supervisor {
 		return {stdout: this.#deps.stdoutPath, stderr: this.#deps.stderrPath};
 	}
 
+	/** The folder it runs in: its own, else the daemon's. */
+	get cwd(): string {
+		return this.#spec.workingdir ?? this.#deps.defaultCwd;
+	}
+
 	get pid(): number | null {
 		return pidOf(this.#record.state);
 	}
 
-	/**
-	 * No process, and none on its way: a start finishing on a worker thread has no pid yet, but a
-	 * process is coming (a stop waits for it, then stops it).
-	 */
+	/** No process, and none on its way (a start finishing on a worker thread has no pid yet; a stop waits for it). */
 	get down(): boolean {
 		return this.pid === null && !this.#starting;
 	}
@@ -200,9 +204,8 @@ export class Supervisor {
 	}
 
 	/**
-	 * Like `dispatch`, and resolves with the task as the machine left it right after handling
-	 * `event`: what an action's wait starts from (a start in flight holds events, so the state when
-	 * the request came is not the one the request was applied to).
+	 * Like `dispatch`, and resolves with the task as the machine left it right after handling `event`: what an action's
+	 * wait starts from (a start in flight holds events, so the state when the request came is not the one it was applied to).
 	 */
 	request(event: TaskEvent): Promise<Mark> {
 		return new Promise(resolve => {
@@ -250,6 +253,7 @@ export class Supervisor {
 		}
 
 		this.#run = runAfter(this.#run, before, record, now);
+		this.#times = timesAfter(this.#times, before, record, now);
 		this.armTimer();
 		if (record !== before) {
 			this.#deps.onChange({task: this, event, before, after: record});
@@ -286,16 +290,14 @@ export class Supervisor {
 		}
 
 		this.#timer?.handle.cancel();
-		this.#timer =
-			at === null
-				? null
-				: {
-						at,
-						handle: this.#deps.clock.at(at, () => {
-							this.#timer = null;
-							this.dispatch({type: 'timer'});
-						}),
-					};
+		this.#timer = null;
+		if (at !== null) {
+			const handle = this.#deps.clock.at(at, () => {
+				this.#timer = null;
+				this.dispatch({type: 'timer'});
+			});
+			this.#timer = {at, handle};
+		}
 	}
 
 	private spawn(): void {
@@ -312,7 +314,7 @@ export class Supervisor {
 		// A start may finish on a worker thread: events that come before it wait (see drain).
 		this.#starting = true;
 		const result = spawnTask(
-			spawnRequest(this.#spec, taskEnvironment(this.#spec, this.#record.attempt, this.#info.checkpoint, this.#deps.baseEnv, this.#deps.socketPath), this.#deps.defaultCwd),
+			spawnRequest(this.#spec, taskEnvironment(this.#spec, this.#record.attempt, this.#info.checkpoint, this.#deps.baseEnv, this.#deps.socketPath), this.cwd),
 			{
 				onStdout: chunk => this.#output(chunk, 'stdout'),
 				onStderr: chunk => this.#output(chunk, 'stderr'),
@@ -364,10 +366,7 @@ export class Supervisor {
 		this.#deps.onTouch?.(this);
 	}
 
-	/**
-	 * Notify lines sent over the socket (`tm heartbeat --task ID`), handled like the fd-3 pipe's.
-	 * Returns how many were not valid messages (those change nothing).
-	 */
+	/** Notify lines sent over the socket (`tm heartbeat --task ID`), handled like the fd-3 pipe's; returns how many were not valid messages. */
 	receive(lines: string[]): number {
 		const messages = parseNotifyLines(lines);
 		for (const message of messages) {

@@ -54,6 +54,7 @@ export function toEventRow(event: TaskEventRecord): NewEvent {
 		taskId: event.taskId,
 		at: event.at,
 		type: event.type,
-		data: {from: event.from, to: event.to, reason: event.reason, pid: event.pid, restarts: event.restarts, attempt: event.attempt, exit: event.exit, cause: event.cause},
+		// `seq` numbers the events of one daemon's life: a reader of both the store and the feed (tm events -f) tells them apart by it.
+		data: {from: event.from, to: event.to, reason: event.reason, pid: event.pid, restarts: event.restarts, attempt: event.attempt, exit: event.exit, cause: event.cause, seq: event.seq},
 	};
 }

@@ -101,8 +101,29 @@ export function taskEnvironment(spec: TaskSpec, attempt: number, checkpoint: str
 }
 
 /** How a start of the task is asked of the spawner. */
-export function spawnRequest(spec: TaskSpec, env: Record<string, string>, defaultCwd: string): SpawnRequest {
+export function spawnRequest(spec: TaskSpec, env: Record<string, string>, cwd: string): SpawnRequest {
 	const {argv, umask, user, group} = spec;
 	// A spec stored before `daemonizes` existed has none.
-	return {argv, env, cwd: spec.workingdir ?? defaultCwd, umask, user, group, daemonizes: spec.daemonizes === true};
+	return {argv, env, cwd, umask, user, group, daemonizes: spec.daemonizes === true};
+}
+
+/** When a task's latest run was spawned and when it ended (null while it runs). */
+export type RunTimes = {startedAt: Millis; endedAt: Millis | null};
+
+/** A task as a record: when it was made, and its latest run (null before the first). */
+export type TaskTimes = {createdAt: Millis; lastRun: RunTimes | null};
+
+/** The times after a transition: a new pid is a new run (as the engine records runs), a pid gone ends it. */
+export function timesAfter(times: TaskTimes, before: TaskRecord, after: TaskRecord, now: Millis): TaskTimes {
+	const was = pidOf(before.state);
+	const pid = pidOf(after.state);
+	if (pid === was) {
+		return times;
+	}
+
+	if (pid !== null) {
+		return {...times, lastRun: {startedAt: now, endedAt: null}};
+	}
+
+	return times.lastRun === null ? times : {...times, lastRun: {...times.lastRun, endedAt: now}};
 }

@@ -6,10 +6,13 @@ import type {Database} from 'better-sqlite3';
 import {connect} from './addon.js';
 import {openDatabase} from './db.js';
 import {prepareReads, type ProblemSink} from './reads.js';
-import {cannotOpen, cannotRead, guardSqlite} from './store-errors.js';
+import {prepareRecordReads, type EventFilter, type NamedEvent} from './records.js';
+import {cannotOpen} from './store-errors.js';
 import type {History, TaskRow} from './types.js';
 
 /** What the CLI can read without the daemon. */
+export type {EventFilter, NamedEvent} from './records.js';
+
 export type ReadonlyStore = {
 	/**
 	 * The latest `limit` runs and events of a task, newest first. `taskIdOrName` is a task id, or
@@ -20,6 +23,10 @@ export type ReadonlyStore = {
 	history(taskIdOrName: string, limit: number, onProblem?: ProblemSink): (History & {taskId: string}) | null;
 	/** Every task, in queue order; rows that do not read back are left out and told to `onProblem`. */
 	tasks(onProblem?: ProblemSink): TaskRow[];
+	/** The ids a name means: a task id, else every task of that program (a job's name). */
+	tasksNamed(name: string): string[];
+	/** Events of every task (or of `taskIds`), newest first, each with its task's name. */
+	events(filter: EventFilter, onProblem?: ProblemSink): NamedEvent[];
 	close(): void;
 };
 
@@ -35,20 +42,16 @@ export function openReadonlyStore(file: string): ReadonlyStore {
 	try {
 		prepared = {
 			reads: prepareReads(db, file),
-			exact: db.prepare<[string], string>('SELECT id FROM tasks WHERE id = ?').pluck(),
-			byProgram: db.prepare<[string], string>('SELECT id FROM tasks WHERE program = ? ORDER BY id LIMIT 2').pluck(),
+			records: prepareRecordReads(db, file),
 		};
 	} catch (error) {
 		db.close();
 		throw cannotOpen(file, error);
 	}
 
-	const {reads, exact, byProgram} = prepared;
+	const {reads, records} = prepared;
 	const resolve = (taskIdOrName: string): string | null => {
-		const ids = guardSqlite(
-			() => (exact.get(taskIdOrName) === undefined ? byProgram.all(taskIdOrName) : [taskIdOrName]),
-			(error) => cannotRead(file, error),
-		);
+		const ids = records.tasksNamed(taskIdOrName);
 		return ids.length === 1 ? ids[0]! : null;
 	};
 
@@ -58,6 +61,8 @@ export function openReadonlyStore(file: string): ReadonlyStore {
 			return taskId === null ? null : {taskId, ...reads.history(taskId, limit, onProblem)};
 		},
 		tasks: (onProblem) => reads.tasks(onProblem),
+		tasksNamed: name => records.tasksNamed(name),
+		events: (filter, onProblem) => records.events(filter, onProblem),
 		close() {
 			db.close();
 		},

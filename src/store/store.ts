@@ -8,6 +8,7 @@ import type {Database} from 'better-sqlite3';
 import {openDatabase} from './db.js';
 import {eventToRow, runFromRow, runStartToRow, taskToRow} from './mappers.js';
 import {prepareReads, type ProblemSink, type Reads} from './reads.js';
+import {prepareRecordReads, type RecordReads} from './records.js';
 import {prepareStatements, type Statements} from './statements.js';
 import {cannotOpen, cannotRead, cannotWrite, guardSqlite} from './store-errors.js';
 import type {Batch, History, PruneOptions, PruneResult, RunOutcome, RunRow, StoreCounts, TaskRow} from './types.js';
@@ -39,6 +40,7 @@ export class Store {
 	readonly file: string;
 	readonly #db: Database;
 	readonly #reads: Reads;
+	readonly #records: RecordReads;
 	readonly #statements: Statements;
 	readonly #writeBatch: (batch: Batch) => void;
 	readonly #prune: (finishedCut: number, historyCut: number, limit: number) => PruneResult;
@@ -47,6 +49,7 @@ export class Store {
 		this.file = file;
 		this.#db = db;
 		this.#reads = prepareReads(db, file);
+		this.#records = prepareRecordReads(db, file);
 		const statements = prepareStatements(db);
 		this.#statements = statements;
 		this.#writeBatch = db.transaction((batch: Batch) => {
@@ -122,6 +125,11 @@ export class Store {
 	/** Whether a run of `taskId` with this attempt number was ever recorded. */
 	hasRun(taskId: string, attempt: number): boolean {
 		return this.#read(() => this.#statements.hasRun.get(taskId, attempt)) !== undefined;
+	}
+
+	/** When a task's latest run started and ended (null: never ran, or its runs were pruned). */
+	lastRun(taskId: string): {startedAt: number; endedAt: number | null} | null {
+		return this.#records.lastRun(taskId);
 	}
 
 	openRuns(): RunRow[] {

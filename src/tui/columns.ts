@@ -76,7 +76,7 @@ const columnSpecs: readonly ColumnSpec[] = [
 		align: 'right',
 		sort: 'uptime',
 		cell: (task, {now}) => {
-			const age = ageOf(task.startedAt, now);
+			const age = task.endedAt === null ? ageOf(task.startedAt, now) : null;
 			return {text: age === null ? NONE : shortDuration(age)};
 		},
 	},

@@ -79,7 +79,7 @@ export function compileFilter(text: string): Filter {
 }
 
 function uptimeOf(task: TaskStatus, now: number): number | null {
-	if (task.startedAt === null) {
+	if (task.startedAt === null || task.endedAt !== null) {
 		return null;
 	}
 

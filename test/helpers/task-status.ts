@@ -38,6 +38,11 @@ export function taskStatus(id: string, fields: Partial<TaskStatus> = {}): TaskSt
 		maxRetries: 3,
 		lastExit: null,
 		checkpointBytes: 0,
+		createdAt: '2026-11-23T10:00:00.000Z',
+		endedAt: null,
+		cmd: `run ${id}`,
+		cwd: '/srv',
+		limits: {maxRuntimeMs: null, maxMemory: null, watchdogMs: null, stuck: null},
 		...fields,
 	};
 }

@@ -54,7 +54,7 @@ class FakeDaemon {
 					...status,
 					cmd: 'sleep 1',
 					argv: ['sleep', '1'],
-					cwd: null,
+					cwd: '/srv',
 					user: null,
 					autorestart: 'unexpected',
 					exitcodes: [0],

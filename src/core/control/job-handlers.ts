@@ -9,11 +9,12 @@ import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
 import type {TaskActionResult} from '../ipc/methods.js';
 import {jobSpec} from '../jobs.js';
+import {identity} from '../process/spawner.js';
 import type {TaskEvent} from '../machine.js';
 import {stateKinds, type StateKind} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
 import type {TypedHandlers} from './define.js';
-import {selectTasks} from './select.js';
+import {selectOne, selectTasks} from './select.js';
 
 const finished: ReadonlySet<StateKind> = new Set(['completed', 'failed', 'fatal', 'stopped']);
 
@@ -48,14 +49,7 @@ function newJobId(engine: Engine): string {
 }
 
 export function jobHandlers(engine: Engine): TypedHandlers {
-	const one = (name: string): Supervisor => {
-		const [task, more] = selectTasks([name], engine.list());
-		if (!task || more) {
-			throw new TmError('E_USAGE', `${name} names several tasks; give one id`);
-		}
-
-		return task;
-	};
+	const one = (name: string): Supervisor => selectOne(name, engine.list());
 
 	return {
 		async run(params) {
@@ -65,7 +59,14 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 				}
 			}
 
-			const spec = jobSpec(params, newJobId(engine), engine.config.daemon);
+			// The names tasks go by: a job's `--name` that one of them has already becomes `name#2`.
+			const taken = params.name === undefined ? undefined : new Set(engine.list().flatMap(task => [task.id, task.spec.program]));
+			const spec = jobSpec(params, newJobId(engine), engine.config.daemon, taken);
+			const as = params.user === undefined ? null : identity(spec);
+			if (as !== null && !as.ok) {
+				throw new TmError('E_USAGE', `run: --user: ${as.error}`);
+			}
+
 			const refused = params.noQueue === true ? engine.refusal(spec.id, spec.priority ?? 0) : null;
 			if (refused !== null) {
 				throw new TmError('E_NO_SLOT', `not started: ${refused} (without --no-queue it would wait in the queue)`);
@@ -74,7 +75,7 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 			const task = engine.submit(spec);
 			// Accepted means written: the answer waits for the flush (shared by the jobs that came with it).
 			await engine.saved();
-			return {id: task.id};
+			return {id: task.id, name: task.spec.name};
 		},
 
 		async wait({name}) {

@@ -4,11 +4,10 @@
  */
 import {lineDoc} from '../documents.js';
 import type {Engine} from '../engine.js';
-import {TmError} from '../errors.js';
 import type {Methods} from '../ipc/methods.js';
 import type {LogLine} from '../log/line-ring.js';
 import type {TypedHandlers} from './define.js';
-import {selectTasks} from './select.js';
+import {selectOne} from './select.js';
 
 const defaultLines = 20;
 const maxLines = 10_000;
@@ -16,10 +15,7 @@ const maxLines = 10_000;
 export function logHandlers(engine: Engine): TypedHandlers {
 	return {
 		logs(params, ctx) {
-			const [task] = selectTasks([params.name], engine.list());
-			if (!task) {
-				throw new TmError('E_UNKNOWN_TASK', `no such task: ${params.name}`);
-			}
+			const task = selectOne(params.name, engine.list());
 
 			const stream = params.stream === 'both' ? undefined : params.stream;
 			const wanted = (line: LogLine): boolean => stream === undefined || line.stream === stream;

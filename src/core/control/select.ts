@@ -3,11 +3,7 @@
  * glob (`web:*`, `group:*`, `w*`). An unknown name is an error that names it.
  */
 import {TmError} from '../errors.js';
-
-function globToRegExp(glob: string): RegExp {
-	const escaped = glob.replaceAll(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-	return new RegExp(`^${escaped}$`);
-}
+import {nameMatcher} from '../task-names.js';
 
 export function selectTasks<T extends {id: string; spec: {program: string}}>(names: string[], tasks: T[]): T[] {
 	if (names.length === 0) {
@@ -16,12 +12,8 @@ export function selectTasks<T extends {id: string; spec: {program: string}}>(nam
 
 	const chosen = new Map<string, T>();
 	for (const name of names) {
-		const matches =
-			name === 'all'
-				? tasks
-				: name.includes('*') || name.includes('?')
-					? tasks.filter(t => globToRegExp(name).test(t.id) || globToRegExp(name).test(t.spec.program))
-					: tasks.filter(t => t.id === name || t.spec.program === name);
+		const means = nameMatcher(name);
+		const matches = tasks.filter(t => means({id: t.id, program: t.spec.program}));
 		if (matches.length === 0) {
 			throw new TmError('E_UNKNOWN_TASK', `no such task: ${name} (tm status lists them)`);
 		}
@@ -32,4 +24,19 @@ export function selectTasks<T extends {id: string; spec: {program: string}}>(nam
 	}
 
 	return [...chosen.values()];
+}
+
+/**
+ * The one task a name means (`wait`, `logs`, `describe`, `notify`): an unknown name is
+ * E_UNKNOWN_TASK; one that means several (a program's instances, a glob) says which they are.
+ */
+export function selectOne<T extends {id: string; spec: {program: string}}>(name: string, tasks: T[]): T {
+	const [task, ...more] = selectTasks([name], tasks);
+	if (more.length > 0) {
+		const ids = [task!, ...more].map(t => t.id);
+		const listed = ids.length > 6 ? `${ids.slice(0, 5).join(', ')}, … (${ids.length - 5} more)` : ids.join(', ');
+		throw new TmError('E_USAGE', `${name} means ${ids.length} tasks (${listed}): give one of their ids`);
+	}
+
+	return task!;
 }

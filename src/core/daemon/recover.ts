@@ -18,12 +18,15 @@ import {findTaskProcesses, unrecordedStarts, type TaskProcess} from '../process/
 import type {Batch, RunRow, TaskRow} from '../ports.js';
 import {planRecovery, type RecoveredTask, type RecoveryPlan} from '../recovery.js';
 import {Supervisor} from '../supervisor.js';
+import type {RunTimes} from '../task-facts.js';
 
 /** What recovery reads and writes of tm.db. */
 export type RecoveryStore = {
 	loadTasks(): TaskRow[];
 	openRuns(): RunRow[];
 	hasRun(taskId: string, attempt: number): boolean;
+	/** The start and end of a task's latest run, or null when it never ran. */
+	lastRun(taskId: string): RunTimes | null;
 	getMeta(key: string): string | null;
 	setMeta(key: string, value: string): void;
 	writeBatch(batch: Batch): void;
@@ -53,6 +56,10 @@ export function planStart({store, config, socketPath, bootId, startedAt}: Recove
 		isAlive: run => isOrphanAlive(run),
 	});
 	store.writeBatch({tasks: [], runStarts: [], runEnds: plan.runEnds, events: plan.events});
+	for (const item of plan.tasks) {
+		item.lastRun = store.lastRun(item.spec.id);
+	}
+
 	if (socketPath !== null) {
 		addUnrecorded(plan, findTaskProcesses(socketPath), plan.rebooted ? null : store.getMeta('daemon_start_ticks'), (id, attempt) => store.hasRun(id, attempt));
 	}

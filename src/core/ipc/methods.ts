@@ -46,6 +46,7 @@ export type TaskStatus = {
 	/** Why the last transition happened, as a stable word (docs/cli-json.md): read this, never `reason`. */
 	cause: Cause;
 	pid: number | null;
+	/** When the latest run was spawned (kept after it ended: see `endedAt`); null before the first. */
 	startedAt: string | null;
 	restarts: number;
 	attempt: number;
@@ -79,6 +80,20 @@ export type TaskStatus = {
 	lastExit: {code: number | null; signal: string | null; at: string} | null;
 	/** Size of the last CHECKPOINT= data, 0 when none. */
 	checkpointBytes: number;
+} & TaskRecordFields;
+
+/** A task as a record (seed 001's job): part of every task document. */
+export type TaskRecordFields = {
+	/** When the task was made: a job submitted, a program first seen. ISO-8601. */
+	createdAt: string;
+	/** When the latest run ended (`startedAt` is when it was spawned); null while it runs or before it ran. */
+	endedAt: string | null;
+	/** The command as given (`cmd:` or what `tm run` got). */
+	cmd: string;
+	/** The folder it runs in: its own, else the daemon's. */
+	cwd: string;
+	/** What stops it (null: no such limit). */
+	limits: {maxRuntimeMs: number | null; maxMemory: number | null; watchdogMs: number | null; stuck: {cpuBelowPercent: number; forMs: number} | null};
 };
 
 /** The machine the daemon runs on, sampled on the daemon's own timer (null until the first sample). */
@@ -101,9 +116,7 @@ export type StatusDoc = {daemon: DaemonDoc; tasks: TaskStatus[]; host?: HostDoc 
  * the task document plus what only changes with the config (so a client asks for it once).
  */
 export type TaskDetail = TaskStatus & {
-	cmd: string;
 	argv: string[];
-	cwd: string | null;
 	user: string | null;
 	autorestart: 'always' | 'never' | 'unexpected';
 	exitcodes: number[];
@@ -140,6 +153,13 @@ export type RunParams = {
 	/** Absolute; the CLI resolves it against its own cwd. */
 	cwd?: string;
 	env?: Record<string, string>;
+	/** How it is stopped, as a program's `stopsignal` and `stoptime`. */
+	stopSignal?: string;
+	stopTimeoutMs?: number;
+	/** A program's `stuck`: CPU below this percent, with no output or heartbeat, for this long. */
+	stuck?: {cpuBelowPercent: number; forMs: number};
+	/** The user to run as (a name or uid; the daemon must be root to switch). */
+	user?: string;
 };
 
 /** One line of a task's output. */
@@ -189,7 +209,8 @@ export type Methods = {
 	/** One task with its spec and counters; unknown names are error `no-such-task`. */
 	describe: {params: {name: string}; result: TaskDetail};
 	/** Submit a job; it is persisted before the answer. */
-	run: {params: RunParams; result: {id: string}};
+	/** `name`: the one it goes by, `--name` or, when a task has that one already, `name#2`, `name#3`…; else the id. */
+	run: {params: RunParams; result: {id: string; name: string}};
 	/** Resolves once the task has finished (completed, failed, fatal, stopped). */
 	wait: {params: {name: string}; result: {id: string; state: StateKind; exitCode: number | null; reason: string}};
 	/** The live list, optionally only some states. */

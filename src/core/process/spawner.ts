@@ -61,7 +61,8 @@ export type TaskProcess = {
 /** How long to wait for the pipes to close after the group is gone before giving up on them. */
 const drainLimitMs = 5000;
 
-function identity(request: SpawnRequest): Result<{uid?: number; gid?: number}, string> {
+/** The ids a start switches to (none when it runs as tm does), or why it cannot. */
+export function identity(request: Pick<SpawnRequest, 'user' | 'group'>): Result<{uid?: number; gid?: number}, string> {
 	if (request.user === null && request.group === null) {
 		return ok({});
 	}

@@ -131,7 +131,7 @@ export class Metrics {
 		});
 		this.#counter('tm_task_restarts_total', 'Respawns of each program task, automatic or asked for.', task, set => each(set, t => t.restarts));
 		this.#gauge('tm_task_start_time_seconds', 'When the current run of each running program task came up, in Unix seconds.', task, set =>
-			each(set, t => (t.startedAt === null ? null : seconds(t.startedAt))),
+			each(set, t => (t.startedAt === null || t.endedAt !== null ? null : seconds(t.startedAt))),
 		);
 		this.#counter('tm_task_cpu_seconds_total', "CPU time used by each program task's process tree in its current run.", task, set =>
 			each(set, t => t.cpuSeconds),

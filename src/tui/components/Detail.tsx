@@ -52,7 +52,7 @@ function stateRows(add: Add, task: TaskStatus, now: number, theme: Theme): void 
 		nextRun === null ? '' : ` · next run in ${countdown(-nextRun)}`,
 	);
 	add('cause', task.cause);
-	add('pid', task.pid === null ? NONE : String(task.pid), task.startedAt ? ` · up ${ms(ageOf(task.startedAt, now))}` : '', ` · ${task.kind}`, ` · priority ${task.priority}`);
+	add('pid', task.pid === null ? NONE : String(task.pid), task.startedAt && task.endedAt === null ? ` · up ${ms(ageOf(task.startedAt, now))}` : '', ` · ${task.kind}`, ` · priority ${task.priority}`);
 }
 
 /** Command, cwd, restart policy: from `describe`. */

@@ -71,6 +71,10 @@ describe('a reader that closes the pipe after one line', () => {
 	const commands = [
 		['history', 'flappy', '-n', '1000'],
 		['history', 'flappy', '-n', '1000', '--json'],
+		['history', '--all', '-n', '1000'],
+		['events', 'flappy', '-n', '1000'],
+		['events', '-f', '--json', '-n', '1000'],
+		['show', 'chatty'],
 		['logs', 'chatty', '-n', '3000'],
 		['logs', 'chatty', '-n', '3000', '--json'],
 		// A follow learns its reader is gone at its next write, as tail -f does: ticker writes on.

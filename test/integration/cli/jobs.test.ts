@@ -166,7 +166,7 @@ describe('tm run and tm tasks', () => {
 		);
 		assert.equal(submitted.code, 0, submitted.err);
 		const {id} = JSON.parse(submitted.out) as {id: string};
-		assert.deepEqual(Object.keys(JSON.parse(submitted.out) as object), ['id']);
+		assert.deepEqual(JSON.parse(submitted.out) as object, {id, name: 'backup'});
 		const backup = await d.until(id, 'completed');
 		assert.equal(backup.program, 'backup');
 		assert.equal(backup.priority, 7);

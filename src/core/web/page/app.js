@@ -120,7 +120,7 @@
 
 	/** The cells that age with time. @param {HTMLTableRowElement} tr @param {Task} task */
 	function tick(tr, task) {
-		cell(tr, 'uptime').textContent = task.startedAt ? duration(now() - Date.parse(task.startedAt)) : '';
+		cell(tr, 'uptime').textContent = task.startedAt && task.endedAt === null ? duration(now() - Date.parse(task.startedAt)) : '';
 		cell(tr, 'heartbeat').textContent = task.heartbeatAt ? `${duration(now() - Date.parse(task.heartbeatAt))} ago` : '';
 	}
 
