@@ -205,7 +205,7 @@ describe('tm top against a real daemon', () => {
 			const rows = await until('web running again, restarted once, with its new pid', shown => {
 				const last = counts.events.findLast(e => e.taskId === 'web');
 				const row = rowOf(shown, 'web') ?? '';
-				return last?.task.state === 'running' && last.task.restarts === 1 && new RegExp(` running +${last.task.pid} `).test(row);
+				return last?.task.state === 'running' && last.task.restarts === 1 && new RegExp(` running +\\S+ +${last.task.pid} `).test(row);
 			});
 			assert.notEqual(session.data.tasks.get('web')?.pid, web?.pid);
 			assert.match(rowOf(rows, 'web') ?? '', / 1 /);
