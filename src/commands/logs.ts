@@ -43,10 +43,11 @@ export async function runLogs(name: string, options: LogsOptions, deps: Deps): P
 		}
 
 		const following = await client.followLogs({name, lines, stream}, {tail: tail => tail.forEach(print), line: print, dropped: () => {}});
-		await client.close();
 		const off = deps.onSignal(['SIGINT', 'SIGTERM'], () => void following.close());
 		await following.ended;
 		off();
+		// Closing the client ends its follow: only now.
+		await client.close();
 		return 0;
 	} catch (error) {
 		// An unknown name, a bad option: the connection must not keep the process alive.

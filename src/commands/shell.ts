@@ -50,19 +50,21 @@ export async function runShell(options: GlobalOptions, deps: Deps, streams: Shel
 	const terminal = Boolean(streams.stdin.isTTY && streams.stdout.isTTY);
 	const home = resolveHome(options.home, deps.env);
 	const prefix = [...(options.home ? ['--home', options.home] : []), ...(options.socket ? ['--socket', options.socket] : []), ...(options.json ? ['--json'] : [])];
-	// Every command, for `help` and Tab: loaded once, in the background from the start.
+	// Every command, for `help` and Tab: loaded once, when first needed (at a prompt, from the start).
 	const quiet = {...deps, io: {out: () => {}, err: () => {}, isTTY: false}};
-	const program = createProgram(quiet, () => {}, ['help']);
+	let loading: Promise<Command> | null = null;
+	const program = async (): Promise<Command> => (loading ??= createProgram(quiet, () => {}, ['help']));
 	const sources: CompletionSources = {
-		model: async () => completionModel(await program),
+		model: async () => completionModel(await program()),
 		taskNames: cachedNames(async () => taskNames(options, deps), () => Date.now()),
 	};
 	const history = terminal ? new HistoryFile(shellHistoryPath(home), message => deps.io.err(`tm: ${message}\n`)) : null;
-	const session = new ShellSession({deps, prefix, terminal, history, help: async () => shellHelp(await program, home, streams.stdout.columns)});
+	const session = new ShellSession({deps, prefix, terminal, history, help: async () => shellHelp(await program(), home, streams.stdout.columns)});
 	if (history === null) {
 		return session.run(pipedLines(streams.stdin));
 	}
 
+	program().catch(() => {});
 	deps.io.out(`tm ${version} shell: help lists the commands, Tab completes, exit or Ctrl-D leaves\n`);
 	return session.run(terminalLines(streams, history.load(), async line => complete(line, sources), () => session.ctrlC()));
 }

@@ -1,8 +1,9 @@
 /**
  * The client seam over the daemon's Unix socket: one connection for requests and the feed; a
  * log follow gets a connection of its own (the daemon ends a follow when its connection closes).
+ * Closing the client ends its follows too, so nothing it opened outlives it.
  */
-import type {TmError} from '../errors.js';
+import {TmError} from '../errors.js';
 import {RpcClient, type RpcClientOptions} from '../ipc/client.js';
 import type {Methods} from '../ipc/methods.js';
 import {openFeed} from './feed.js';
@@ -12,6 +13,8 @@ import type {CallMethod, FeedSink, LogFollowParams, LogSink, Subscription, TmCli
 export class SocketClient implements TmClient {
 	readonly #rpc: RpcClient;
 	readonly #options: RpcClientOptions;
+	/** Follow connections still open. */
+	readonly #follows = new Set<RpcClient>();
 
 	private constructor(rpc: RpcClient, options: RpcClientOptions) {
 		this.#rpc = rpc;
@@ -45,7 +48,13 @@ export class SocketClient implements TmClient {
 
 	async followLogs(params: LogFollowParams, sink: LogSink): Promise<Subscription> {
 		const rpc = await RpcClient.connect(this.#rpc.socketPath, this.#options);
+		this.#follows.add(rpc);
+		rpc.onClose(() => this.#follows.delete(rpc));
 		try {
+			if (this.closed) {
+				throw new TmError('E_DAEMON_NOT_RUNNING', 'the client was closed while its log follow was starting');
+			}
+
 			await startFollow({logs: p => rpc.call('logs', p), on: rpc.on.bind(rpc)}, params, sink);
 		} catch (error) {
 			await rpc.close();
@@ -60,7 +69,7 @@ export class SocketClient implements TmClient {
 		return this.#rpc.onClose(listener);
 	}
 
-	close(): Promise<void> {
-		return this.#rpc.close();
+	async close(): Promise<void> {
+		await Promise.all([...[...this.#follows].map(async rpc => rpc.close()), this.#rpc.close()]);
 	}
 }
