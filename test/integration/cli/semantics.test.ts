@@ -186,7 +186,9 @@ describe('task semantics', () => {
 		// The per-task series follow the tasks' documents, refreshed on their own beat: wait for recycled's.
 		const metrics = await waitFor(
 			async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
-			doc => (doc.get('tm_task_cause')?.samples.some(s => s.labels['task'] === 'recycled') ?? false) && doc.has('tm_jobs_finished_total'),
+			doc =>
+				(doc.get('tm_task_cause')?.samples.some(s => s.labels['task'] === 'recycled') ?? false) &&
+				(doc.get('tm_jobs_finished_total')?.samples.filter(s => s.labels['cause'] === 'max_runtime' || s.labels['cause'] === 'cancelled').length ?? 0) >= 2,
 			{what: 'the metrics to carry recycled\'s cause'},
 		);
 		const finished = (labels: Record<string, string>) =>
