@@ -15,6 +15,7 @@ import {LocalClient} from '../client/local-client.js';
 import {controlHandlers} from '../control/handlers.js';
 import {Descriptors, spareCount} from '../descriptors.js';
 import {Engine, type TaskEventRecord} from '../engine.js';
+import {EventTally} from '../event-tally.js';
 import {messageOf} from '../errors.js';
 import {Feed} from '../feed/feed.js';
 import {defaultJournalSize} from '../feed/journal.js';
@@ -94,6 +95,8 @@ type Parts = {
 	database: Database;
 	descriptors: Descriptors;
 	engine: Engine;
+	/** What only events tell (jobs finished, events published), for `/metrics`. */
+	tally: EventTally;
 	feed: Feed;
 	handlers: Handlers;
 	web: WebView;
@@ -169,6 +172,8 @@ function makeParts(options: DaemonOptions): Parts {
 	// Only the web view resumes readers from a seq: the events are kept only when it is on.
 	const journalSize = options.config.daemon.http === null ? 0 : defaultJournalSize;
 	const feed = new Feed({engine, clock, daemon: about, host: () => housekeeping.host, journalSize});
+	// Heard from the engine's first event: the socket may run (and finish) a job before the web view has loaded.
+	const tally = new EventTally(engine);
 	disk.on(change => {
 		log.note(change.ok ? 'disk writable again' : change.full ? 'disk full' : 'disk error', {reason: change.reason}, change.at);
 		warn(change.ok ? `disk writable again: ${change.reason}` : `${change.reason}; supervision goes on, what cannot be written is counted or kept`);
@@ -188,17 +193,18 @@ function makeParts(options: DaemonOptions): Parts {
 		options.socketPath === null
 			? null
 			: new RpcServer({socketPath: options.socketPath, version, clock, handlers, onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`)});
-	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, engine, feed, handlers, web, alerter, housekeeping, reloads, server};
+	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, engine, tally, feed, handlers, web, alerter, housekeeping, reloads, server};
 }
 
 /** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
 async function claim(parts: Parts): Promise<Store> {
-	const {options, server, web, database, log, engine, feed, handlers, clock, startedAt, alerter, warn} = parts;
+	const {options, server, web, database, log, engine, tally, feed, handlers, clock, startedAt, alerter, warn} = parts;
 	try {
 		await server?.listen();
 		// The web view asks what a socket client asks, of the same handlers, in process.
 		await web.start(() => ({
 			engine,
+			tally,
 			feed,
 			client: new LocalClient({handlers, version, pid: process.pid, client: 'web view'}),
 			clock,

@@ -6,13 +6,16 @@
 import {Counter, Gauge, Registry} from 'prom-client';
 import type {AlerterStats} from '../alerts/index.js';
 import type {Clock} from '../clock.js';
-import type {Engine, TaskEventRecord} from '../engine.js';
+import type {Engine} from '../engine.js';
+import type {EventTally} from '../event-tally.js';
 import type {TaskStatus} from '../ipc/methods.js';
 import {stateKinds, type Millis, type StateKind, type TaskKind} from '../model.js';
 import {taskDoc} from '../documents.js';
 
 export type MetricsSource = {
 	engine: Engine;
+	/** Jobs finished and events published, counted since the daemon's first event. */
+	tally: EventTally;
 	clock: Clock;
 	startedAt: Millis;
 	version: string;
@@ -24,16 +27,12 @@ export type MetricsSource = {
 type Set<L extends string> = (labels: Partial<Record<L, string>>, value: number) => void;
 
 const taskKinds: readonly TaskKind[] = ['service', 'job'];
-const finishedJobStates: ReadonlySet<StateKind> = new Set(['completed', 'failed', 'stopped']);
 
 export class Metrics {
 	readonly registry = new Registry();
 	readonly #source: MetricsSource;
 	/** The tasks as of the scrape in progress, read once for every collector. */
 	#tasks: TaskStatus[] = [];
-	#events = 0;
-	/** Finished jobs by `state cause`: a timeout (failed, max_runtime) and a cancel (stopped, cancelled) apart from the rest. */
-	readonly #finishedJobs = new Map<string, {state: string; cause: string; count: number}>();
 
 	constructor(source: MetricsSource) {
 		this.#source = source;
@@ -42,24 +41,6 @@ export class Metrics {
 
 	get contentType(): string {
 		return this.registry.contentType;
-	}
-
-	/** Counts what only events tell (jobs finished, events published). */
-	observe(event: TaskEventRecord): void {
-		this.#events++;
-		if (this.#kindOf(event.taskId) === 'job' && event.from !== event.to && finishedJobStates.has(event.to)) {
-			const key = `${event.to} ${event.cause}`;
-			const counted = this.#finishedJobs.get(key) ?? {state: event.to, cause: event.cause, count: 0};
-			this.#finishedJobs.set(key, {...counted, count: counted.count + 1});
-		}
-	}
-
-	#kindOf(id: string): TaskKind | null {
-		try {
-			return this.#source.engine.get(id).spec.kind;
-		} catch {
-			return null;
-		}
 	}
 
 	async render(): Promise<string> {
@@ -159,11 +140,11 @@ export class Metrics {
 			set({}, this.#tasks.filter(t => t.kind === 'job' && t.state === ('queued' satisfies StateKind)).length),
 		);
 		this.#counter('tm_jobs_finished_total', 'Jobs that reached completed, failed or stopped since the daemon started, by the cause (max_runtime: timed out; cancelled).', ['state', 'cause'], set => {
-			for (const {state, cause, count} of this.#finishedJobs.values()) {
+			for (const {state, cause, count} of src.tally.finishedJobs()) {
 				set({state, cause}, count);
 			}
 		});
-		this.#counter('tm_events_total', 'Task events (state changes) published since the daemon started.', [], set => set({}, this.#events));
+		this.#counter('tm_events_total', 'Task events (state changes) published since the daemon started.', [], set => set({}, src.tally.events));
 		this.#gauge('tm_daemon_info', 'The daemon: always 1, with its version.', ['version', 'node'], set =>
 			set({version: src.version, node: process.versions.node}, 1),
 		);

@@ -18,6 +18,7 @@ import type {Millis} from '../model.js';
 import {loadPage, type Page} from './assets.js';
 import {authorize, cookieHeader} from './auth.js';
 import {send, sendText, wantsHtml, type Exchange} from './http.js';
+import type {EventTally} from '../event-tally.js';
 import type {Metrics} from './metrics.js';
 import type {Router} from './router.js';
 import {routes} from './routes.js';
@@ -30,6 +31,8 @@ export type WebOptions = {
 	client: TmClient;
 	/** Read by `/metrics` only. */
 	engine: Engine;
+	/** Read by `/metrics` only: what only events tell, counted since the daemon's first event. */
+	tally: EventTally;
 	clock: Clock;
 	/** `taskmaster.http` as written: `127.0.0.1:4242`, `[::1]:4242`, `:4242`. Port 0 picks a free port. */
 	address: string;
@@ -58,7 +61,6 @@ export class WebServer {
 	readonly #server: Server;
 	readonly #streams: Streams;
 	readonly #router: Router<Exchange>;
-	readonly #offMetrics: () => void;
 	readonly #host: string | undefined;
 
 	/**
@@ -100,7 +102,6 @@ export class WebServer {
 				});
 			});
 		} catch (error) {
-			web.#offMetrics();
 			throw new TmError('E_INTERNAL', `cannot serve the web view on ${options.address}: ${messageOf(error)}`, {cause: error});
 		}
 
@@ -112,9 +113,8 @@ export class WebServer {
 		this.#options = options;
 		this.#host = host;
 		const streams = new Streams(options.clock);
-		const {engine, clock, startedAt, version} = options;
-		const metrics = new MetricsOf({engine, clock, startedAt, version, streams: () => streams.size, alerts: () => options.alerts?.() ?? null});
-		this.#offMetrics = engine.on(event => metrics.observe(event));
+		const {engine, tally, clock, startedAt, version} = options;
+		const metrics = new MetricsOf({engine, tally, clock, startedAt, version, streams: () => streams.size, alerts: () => options.alerts?.() ?? null});
 		this.#streams = streams;
 		this.#router = routes({client: options.client, feed: options.feed, clock, streams, page, metrics, logfile: options.logfile});
 		this.#server = createServer((request, response) => {
@@ -152,7 +152,6 @@ export class WebServer {
 
 	/** Ends every stream, stops listening and closes the client. */
 	async close(): Promise<void> {
-		this.#offMetrics();
 		this.#streams.closeAll();
 		await new Promise<void>(resolve => {
 			this.#server.close(() => resolve());
