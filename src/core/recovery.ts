@@ -24,6 +24,8 @@ export type RecoveryInput = {
 	/** The boot id the last daemon ran under; null on a fresh home. */
 	lastBootId: string | null;
 	now: Millis;
+	/** Jobs finished before this have left the live list (retention.finished); their rows stay for `tm history`. */
+	forgetBefore: Millis;
 	/** Whether a recorded run's process is still the same process (pid and start time). */
 	isAlive(run: RunRow): boolean;
 };
@@ -88,9 +90,10 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
 
 	const tasks: RecoveredTask[] = [];
 	const specs = [...input.specs];
-	// Jobs are not in the config: they come back from their rows.
+	// Jobs are not in the config: they come back from their rows, unless they have left the live list.
 	for (const row of input.rows) {
-		if (row.kind === 'job' && !specs.some(spec => spec.id === row.id)) {
+		const forgotten = row.finishedAt !== null && row.finishedAt < input.forgetBefore;
+		if (row.kind === 'job' && !forgotten && !specs.some(spec => spec.id === row.id)) {
 			specs.push(row.spec);
 		}
 	}

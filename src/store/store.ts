@@ -43,7 +43,7 @@ export class Store {
 	readonly #records: RecordReads;
 	readonly #statements: Statements;
 	readonly #writeBatch: (batch: Batch) => void;
-	readonly #prune: (finishedCut: number, historyCut: number, limit: number) => PruneResult;
+	readonly #prune: (jobCut: number, historyCut: number, limit: number) => PruneResult;
 
 	private constructor(file: string, db: Database) {
 		this.file = file;
@@ -76,8 +76,8 @@ export class Store {
 				statements.insertEvent.run(eventToRow(event));
 			}
 		});
-		this.#prune = db.transaction((finishedCut: number, historyCut: number, limit: number): PruneResult => {
-			const tasks = statements.pruneJobs.run({cut: finishedCut, limit}).changes;
+		this.#prune = db.transaction((jobCut: number, historyCut: number, limit: number): PruneResult => {
+			const tasks = statements.pruneJobs.run({cut: jobCut, limit}).changes;
 			const runs = statements.pruneRuns.run({cut: historyCut, limit}).changes;
 			const events = statements.pruneEvents.run({cut: historyCut, limit}).changes;
 			return {tasks, runs, events, more: tasks >= limit || runs >= limit || events >= limit};
@@ -165,17 +165,18 @@ export class Store {
 	}
 
 	/**
-	 * Deletes, in one transaction, at most `batchSize` rows of each kind: finished jobs (with their
-	 * runs and events, by cascade) older than `now - finishedMs`, then ended runs and events older
-	 * than `now - historyMs`. Services are never deleted here. Call again on a later turn while
-	 * `more` is true, so the daemon never stalls on a large backlog.
+	 * Deletes, in one transaction, at most `batchSize` rows of each kind: ended runs and events
+	 * older than `now - historyMs`, and the rows of jobs finished before both cuts (a job that has
+	 * left the live list keeps its row, which names it in `tm history`, as long as its history;
+	 * its runs and events go with it, by cascade). Services are never deleted here. Call again on
+	 * a later turn while `more` is true, so the daemon never stalls on a large backlog.
 	 *
 	 * @returns The rows deleted directly (cascaded rows are not counted) and whether a limit was hit.
 	 */
 	prune(options: PruneOptions): PruneResult {
 		const {now, finishedMs, historyMs} = options;
 		const limit = Math.max(1, Math.floor(options.batchSize));
-		return this.#write(() => this.#prune(now - finishedMs, now - historyMs, limit));
+		return this.#write(() => this.#prune(now - Math.max(finishedMs, historyMs), now - historyMs, limit));
 	}
 
 	/** Rows per table (counting walks each table: for tests, benchmarks and `tm doctor`, not hot paths). */

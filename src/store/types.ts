@@ -11,7 +11,7 @@ export type {Batch, EventRow, History, NewEvent, PruneResult, RunEnd, RunRow, Ru
 /** How a run ended, for closing it by id (recovery after a daemon restart). */
 export type RunOutcome = Omit<RunEnd, 'taskId' | 'pid'>;
 
-/** What `prune` may delete: rows older than `now - finishedMs` / `now - historyMs`, at most `batchSize` of each kind. */
+/** What `prune` may delete: history older than `now - historyMs`, jobs finished before both cuts; at most `batchSize` of each kind. */
 export type PruneOptions = {now: Millis; finishedMs: number; historyMs: number; batchSize: number};
 
 /** Rows per table. */

@@ -40,30 +40,37 @@ function finishedJob(id: string, at: number): TaskRow {
 }
 
 describe('daemon and store', () => {
-	it('prunes finished jobs and old history every cleanup_interval', async () => {
+	it('prunes old history every cleanup_interval; a job that left the live list keeps its row and history until retention.history', async () => {
 		const dir = tempDir();
 		const home = path.join(dir, 'home');
 		const clock = new ManualClock(100 * day);
 		const seed = Store.open(databasePath(home));
+		const state = (taskId: string, at: number) => ({taskId, at, type: 'state', data: {from: 'running', to: 'completed', cause: 'exited', reason: 'exit 0'}});
 		seed.writeBatch({
-			tasks: [finishedJob('j-old', clock.now() - 8 * day), finishedJob('j-new', clock.now() - day)],
+			tasks: [finishedJob('j-ancient', clock.now() - 31 * day), finishedJob('j-old', clock.now() - 8 * day), finishedJob('j-new', clock.now() - day)],
 			runStarts: [],
 			runEnds: [],
-			events: [{taskId: 'j-new', at: clock.now() - 31 * day, type: 'state', data: {}}, {taskId: 'j-new', at: clock.now() - day, type: 'state', data: {}}],
+			events: [state('j-ancient', clock.now() - 31 * day), state('j-old', clock.now() - 8 * day), state('j-new', clock.now() - 31 * day), state('j-new', clock.now() - day)],
 		});
 		seed.close();
 		const loaded = loadConfigText('taskmaster:\n  cleanup_interval: 5m\n', path.join(dir, 'tm.yaml'));
 		assert.ok(loaded.ok);
 		const daemon = await startDaemon({config: loaded.value, home, cwd: dir, env: {}, socketPath: null, clock});
 		await daemon.recovered;
-		assert.equal(daemon.store.counts().tasks, 2);
+		// retention.finished is 7 days: only j-new is live; the other rows wait for the clean-up.
+		assert.deepEqual(daemon.engine.list().map(t => t.id), ['j-new']);
+		assert.equal(daemon.store.counts().tasks, 3);
 		clock.advance(5 * 60_000);
-		assert.deepEqual(
-			daemon.store.loadTasks().map(t => t.id),
-			['j-new'],
-		);
+		// retention.history is 30 days: j-old keeps its row (its name in tm history) and its events.
+		assert.deepEqual(daemon.store.loadTasks().map(t => t.id).sort(), ['j-new', 'j-old']);
 		assert.equal(daemon.store.history('j-new', 10).events.length, 1);
+		assert.equal(daemon.store.history('j-old', 10).events.length, 1);
+		assert.deepEqual(daemon.store.history('j-ancient', 10), {runs: [], events: []});
 		await daemon.shutdown();
+
+		const history = await tm(['history', 'j-old', '--home', home], {cwd: dir, env: {HOME: dir}});
+		assert.equal(history.code, 0, history.err);
+		assert.match(history.out, /running -> completed +exited +exit 0/);
 	});
 
 	it('a daemon whose first write to tm.db fails exits with E_STORE and frees the socket, rather than staying up with no tasks', async () => {

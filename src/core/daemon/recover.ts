@@ -53,6 +53,7 @@ export function planStart({store, config, socketPath, bootId, startedAt}: Recove
 		bootId,
 		lastBootId: store.getMeta('boot_id'),
 		now: startedAt,
+		forgetBefore: startedAt - config.daemon.retention.finishedMs,
 		isAlive: run => isOrphanAlive(run),
 	});
 	store.writeBatch({tasks: [], runStarts: [], runEnds: plan.runEnds, events: plan.events});

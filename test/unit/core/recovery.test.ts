@@ -31,7 +31,7 @@ function run(taskId: string, pid: number, bootId = 'boot-a'): RunRow {
 }
 
 function plan(overrides: Partial<RecoveryInput>) {
-	return planRecovery({specs: [web], rows: [], openRuns: [], bootId: 'boot-a', lastBootId: 'boot-a', now, isAlive: () => true, ...overrides});
+	return planRecovery({specs: [web], rows: [], openRuns: [], bootId: 'boot-a', lastBootId: 'boot-a', now, forgetBefore: now - 60_000, isAlive: () => true, ...overrides});
 }
 
 const running: TaskState = {kind: 'running', since: 1000, reason: 'started', pid: 42};
@@ -123,6 +123,16 @@ describe('planRecovery', () => {
 		assert.equal(byId.get('j-1')?.record.attempt, 8);
 		assert.equal(byId.get('j-2')?.then, 'enqueue');
 		assert.equal(byId.get('j-2')?.queueSeq, 9);
+	});
+
+	it('a job finished before retention.finished stays out of the live list (its row is kept for tm history); one finished since comes back', () => {
+		const completed: TaskState = {kind: 'completed', since: 1000, reason: 'exited 0', lastExit: {code: 0, signal: null, at: 1000}};
+		const rows = [
+			{...row('j-old', completed, {}, 'job'), finishedAt: now - 60_001},
+			{...row('j-cut', completed, {}, 'job'), finishedAt: now - 60_000},
+			{...row('j-new', completed, {}, 'job'), finishedAt: now - 5},
+		];
+		assert.deepEqual(plan({specs: [], rows}).tasks.map(t => t.spec.id), ['j-cut', 'j-new']);
 	});
 
 	it('a leftover process of a program no longer in the config is stopped and not restarted', () => {

@@ -76,6 +76,27 @@ describe('Store.prune', () => {
 		assert.deepEqual(store.prune({now, finishedMs, historyMs, batchSize: 100}), {tasks: 0, runs: 0, events: 0, more: false});
 	});
 
+	it('keeps a job that left the live list as long as its history when retention.history is the longer', () => {
+		const longHistory = {finishedMs: historyMs, historyMs: finishedMs};
+		store.writeBatch(
+			batch({
+				tasks: [
+					makeTask('left-job', {kind: 'job', finishedAt: now - 5000}),
+					makeTask('gone-job', {kind: 'job', finishedAt: now - 10_001}),
+				],
+				runStarts: [makeRunStart('left-job', 1, now - 5100), makeRunStart('gone-job', 2, now - 10_100)],
+				events: [makeEvent('left-job', now - 5000), makeEvent('gone-job', now - 10_001)],
+			}),
+		);
+		store.writeBatch(batch({runEnds: [end('left-job', 1, now - 5000), end('gone-job', 2, now - 10_001)]}));
+
+		assert.deepEqual(store.prune({now, ...longHistory, batchSize: 100}), {tasks: 1, runs: 0, events: 0, more: false});
+		assert.deepEqual(ids(), ['left-job']);
+		assert.deepEqual(store.history('left-job', 10).runs.map((run) => run.pid), [1]);
+		assert.deepEqual(eventsOf('left-job'), [now - 5000]);
+		assert.deepEqual(store.counts(), {tasks: 1, runs: 1, events: 1});
+	});
+
 	it('deletes at most batchSize rows of each kind per call, oldest first, and says when there is more', () => {
 		const jobs = Array.from({length: 3}, (_, index) => makeTask(`job-${index}`, {kind: 'job', finishedAt: index}));
 		store.writeBatch(
