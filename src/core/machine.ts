@@ -555,7 +555,8 @@ export function transition(
 						}
 
 						case 'requeue': {
-							return queue(state.reason, {upSince: null, attempt: Math.max(0, record.attempt - 1), cause: record.cause});
+							// Evicted: no retry is used, but the run counts (it may have done some of the work), so TM_ATTEMPT goes on.
+							return queue(state.reason, {upSince: null, cause: record.cause});
 						}
 
 						case 'fail-start': {

@@ -36,9 +36,12 @@ describe('the job queue', () => {
 		assert.equal(engine.get('low-b').record.state.kind, 'running', 'only the lowest priority is evicted');
 		assert.equal(engine.get('low-a').record.state.kind, 'queued');
 		assert.equal(engine.get('low-a').info.checkpoint, 'step-1', 'the checkpoint is kept');
+		assert.equal(engine.get('low-a').record.attempt, 1, 'waiting, it shows the attempt that ran');
+		assert.equal(engine.get('low-a').record.failures, 0, 'an eviction uses no retry');
 		await h.waitState('high', 'completed');
 		await h.waitState('low-a', 'running');
-		await waitFor(() => engine.get('low-a').info.checkpoint, c => c === 'step-1' || c === 'step-2', {what: 'low-a ran again'});
+		// The next attempt: TM_ATTEMPT 2 tells the job an earlier run may have done some of the work.
+		await waitFor(() => engine.get('low-a').info.checkpoint, c => c === 'step-2', {what: 'low-a ran again as attempt 2'});
 	});
 
 	it('1,000 queued jobs start in priority order, FIFO among equals', async () => {

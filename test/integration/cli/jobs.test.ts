@@ -274,6 +274,8 @@ describe('the queue', () => {
 		const evicted = await d.task(low);
 		assert.equal(evicted.state, 'queued');
 		assert.equal(evicted.reason, 'waiting for a slot (max_running 1)');
+		assert.equal(evicted.attempt, 1, 'waiting, it shows the attempt that ran');
+		assert.match((await d.cli('tasks')).out, new RegExp(`^${low} +low +queued +\\S+ +- +0 +1 `, 'm'), 'ATTEMPT 1 in tm tasks');
 		const history = JSON.parse((await d.cli('history', low, '--json')).out) as {events: Array<{data: {reason?: string; to?: string}}>};
 		assert.equal(history.events.find(e => e.data.to === 'stopping')?.data.reason, `evicted by high (${high}, priority 5 > 0)`);
 		assert.ok(first.pid !== null && !alive(first.pid), 'the evicted run was stopped');
@@ -281,7 +283,8 @@ describe('the queue', () => {
 		await d.until(high, 'completed');
 		const again = await d.until(low, 'running', 'low running again');
 		assert.notEqual(again.pid, first.pid);
-		assert.equal(again.attempt, 1, 'an eviction does not use up an attempt');
+		assert.equal(again.attempt, 2, 'the run again is the next attempt (TM_ATTEMPT 2: an earlier run may have done some work)');
+		assert.equal(again.failures, 0, 'an eviction uses none of the retries');
 		await d.down();
 	});
 

@@ -286,6 +286,9 @@ describe('transition: scenarios', () => {
 		r = transition(r, {type: 'exited', pid: 100, code: null, signal: 'SIGTERM'}, s, t0).record;
 		assert.equal(r.state.kind, 'queued');
 		assert.match(r.state.reason, /evicted by backup/);
+		assert.deepEqual([r.attempt, r.failures], [1, 0], 'waiting, it shows the attempt that ran; no retry used');
+		r = transition(r, {type: 'admit'}, s, t0).record;
+		assert.deepEqual([r.attempt, r.restarts], [2, 1], 'its next run is its next attempt');
 	});
 
 	it('a spawn failure backs off and names the problem', () => {
