@@ -96,7 +96,12 @@ describe('a program that forks into the background', () => {
 		assert.equal(tracked?.reason, `daemonized: tracking pid ${first}`);
 		// Its end is the task's end: killed, it is restarted as any crash.
 		process.kill(first, 'SIGKILL');
-		const again = await waitFor(async () => d.task('classic'), t => t?.state === 'running' && t.pid !== first && (t.restarts ?? 0) >= 1, {what: 'classic restarted and tracking a new pid'});
+		// Running with cause daemonized: tracking the new background process, not its short-lived shell.
+		const again = await waitFor(
+			async () => d.task('classic'),
+			t => t?.state === 'running' && t.cause === 'daemonized' && t.pid !== first && (t.restarts ?? 0) >= 1,
+			{what: 'classic restarted and tracking a new pid'},
+		);
 		const second = again?.pid ?? 0;
 		leftovers.push(second);
 		assert.ok(alive(second));
