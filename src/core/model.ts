@@ -38,6 +38,20 @@ export type StuckSpec = {cpuBelowPercent: number; forMs: number};
 /** `max_restarts`: more than `count` automatic restarts after a good start within `withinMs` → `fatal`. */
 export type RestartLimit = {count: number; withinMs: number};
 
+/**
+ * What a task declares it needs (`requires:`, `tm run --memory --cpus`): admitted against the
+ * capacity, not measured. 0 asks for none.
+ */
+export type Requests = {
+	/** Bytes. */
+	memory: number;
+	/** CPUs (1.5 is one and a half). */
+	cpu: number;
+};
+
+/** What all tasks holding slots may request together (`taskmaster.capacity`); null: no limit. */
+export type ResourceCapacity = {memory: number | null; cpu: number | null};
+
 /** One program as written in the config, after defaults and validation. */
 export type ProgramSpec = {
 	name: string;
@@ -80,6 +94,8 @@ export type ProgramSpec = {
 	heartbeatIntervalMs: number | null;
 	maxRuntimeMs: number | null;
 	maxMemory: number | null;
+	/** Admitted only when these fit what the tasks holding slots have not claimed. */
+	requires: Requests;
 	stuck: StuckSpec | null;
 	/** Give up (`fatal`) on a program that keeps crashing after it started; null: never (only failed starts are limited). */
 	maxRestarts: RestartLimit | null;
@@ -124,6 +140,11 @@ export type DaemonSpec = {
 	httpToken: string | null;
 	/** Running tasks that count against slots; null means unlimited. */
 	maxRunning: number | null;
+	/**
+	 * Memory and CPUs the tasks holding slots may request together: a loaded config always has
+	 * it (the host's, unless `capacity:` says otherwise); absent (a config built in code): no limit.
+	 */
+	capacity?: ResourceCapacity;
 	retention: {finishedMs: number; historyMs: number};
 	heartbeatIntervalMs: number;
 	taskTimeoutMs: number;

@@ -39,6 +39,7 @@ export function makeSpec(overrides: Partial<TaskSpec> = {}): TaskSpec {
 		heartbeatIntervalMs: null,
 		maxRuntimeMs: null,
 		maxMemory: null,
+		requires: {memory: 0, cpu: 0},
 		stuck: null,
 		maxRestarts: null,
 		backoff: {initialMs: 1000, factor: 2, maxMs: 60_000, jitter: 0, resetAfterMs: 60_000},

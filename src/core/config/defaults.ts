@@ -51,6 +51,7 @@ export const programDefaults: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'
 	heartbeatIntervalMs: null,
 	maxRuntimeMs: null,
 	maxMemory: null,
+	requires: Object.freeze({memory: 0, cpu: 0}),
 	stuck: null,
 	maxRestarts: null,
 	backoff: backoffDefaults,
