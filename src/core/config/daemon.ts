@@ -4,6 +4,7 @@
 import {err, ok, type Result} from '../errors.js';
 import type {AlertsSpec, DaemonSpec, SmtpSpec} from '../model.js';
 import {alertsDefaults, daemonDefaults, logViewAddress, smtpDefaults, smtpSecurePort} from './defaults.js';
+import {readCapacity, type HostSize} from './capacity.js';
 import {describe} from './describe.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {readField, readMap, reportValue, valueOf, type Ctx, type Field} from './tree.js';
@@ -20,6 +21,7 @@ export const daemonKeys = [
 	'http',
 	'http_token',
 	'max_running',
+	'capacity',
 	'retention',
 	'heartbeat_interval',
 	'task_timeout',
@@ -148,8 +150,8 @@ function readAlerts(ctx: Ctx, field: Field | undefined): AlertsSpec {
 	};
 }
 
-/** Reads the `taskmaster:` section (absent or empty: all defaults), reporting every problem. */
-export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
+/** Reads the `taskmaster:` section (absent or empty: all defaults), reporting every problem; `host` sizes the capacity. */
+export function readDaemon(ctx: Ctx, field: Field | undefined, host: HostSize): DaemonSpec {
 	const fields = field === undefined ? null : readMap(ctx, field.value, field.path, daemonKeys);
 	const get = (key: (typeof daemonKeys)[number]): Field | undefined => fields?.get(key);
 	const d = daemonDefaults;
@@ -175,6 +177,7 @@ export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
 		...http,
 		httpToken,
 		maxRunning: readField(ctx, get('max_running'), nullable(integer(1))) ?? d.maxRunning,
+		capacity: readCapacity(ctx, get('capacity'), host),
 		retention: readRetention(ctx, get('retention')),
 		heartbeatIntervalMs: readField(ctx, get('heartbeat_interval'), positiveDuration) ?? d.heartbeatIntervalMs,
 		taskTimeoutMs: readField(ctx, get('task_timeout'), positiveDuration) ?? d.taskTimeoutMs,

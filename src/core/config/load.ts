@@ -6,6 +6,7 @@ import {open} from 'node:fs/promises';
 import {dirname, isAbsolute, join, resolve} from 'node:path';
 import {err, messageOf, ok, type Result} from '../errors.js';
 import type {Config} from '../model.js';
+import type {HostSize} from './capacity.js';
 import type {ConfigIssue} from './issue.js';
 import {parseYaml} from './parse.js';
 import {resolvePaths} from './paths.js';
@@ -24,15 +25,16 @@ export type ConfigPathEnv = {
 
 /**
  * Loads config text. `file` names the text in issues; relative paths in the config are resolved
- * against its folder, and `Config.file` is its absolute path.
+ * against its folder, and `Config.file` is its absolute path. The capacity is sized on `host`
+ * (this machine unless given).
  */
-export function loadConfigText(text: string, file: string): Result<Config, ConfigIssue[]> {
+export function loadConfigText(text: string, file: string, host?: HostSize): Result<Config, ConfigIssue[]> {
 	const parsed = parseYaml(text, file);
 	if (!parsed.ok) {
 		return parsed;
 	}
 
-	const valid = validateConfig(parsed.value);
+	const valid = validateConfig(parsed.value, host);
 	if (!valid.ok) {
 		return valid;
 	}

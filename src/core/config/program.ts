@@ -14,6 +14,7 @@ import {
 	splitCommand,
 	type DependencyRef,
 } from './program-fields.js';
+import {readRequires} from './capacity.js';
 import {readBackoff, readLog, readMaxRestarts, readStuck} from './policies.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {childPath, readField, readMap, report, reportValue, sourceOf, type Ctx, type Field} from './tree.js';
@@ -46,6 +47,7 @@ export const programKeys = [
 	'heartbeat_interval',
 	'max_runtime',
 	'max_memory',
+	'requires',
 	'stuck',
 	'max_restarts',
 	'backoff',
@@ -62,6 +64,8 @@ export type ProgramDraft = {
 	field: Field;
 	dependsOn: Field | undefined;
 	refs: DependencyRef[];
+	/** The fields of `requires:`, where a request larger than the capacity is reported. */
+	requires: Map<string, Field> | null;
 };
 
 /** The daemon's `uid:` and `gid:`, used when a program has no `user:` or `group:`. */
@@ -116,6 +120,7 @@ export function readProgram(ctx: Ctx, field: Field, account: AccountDefaults): P
 	const shell = readField(ctx, get('shell'), parseBoolean) ?? d.shell;
 	const {cmd, argv} = readCommand(ctx, field, fields, shell);
 	const {dependsOn, refs} = readDependsOn(ctx, get('depends_on'));
+	const requires = readRequires(ctx, get('requires'));
 	const spec: ProgramSpec = {
 		name: field.name,
 		cmd,
@@ -144,6 +149,7 @@ export function readProgram(ctx: Ctx, field: Field, account: AccountDefaults): P
 		heartbeatIntervalMs: readField(ctx, get('heartbeat_interval'), nullable(durationOrOff)) ?? d.heartbeatIntervalMs,
 		maxRuntimeMs: readField(ctx, get('max_runtime'), nullable(durationOrOff)) ?? d.maxRuntimeMs,
 		maxMemory: readField(ctx, get('max_memory'), nullable(sizeOrOff)) ?? d.maxMemory,
+		requires: requires.requires,
 		stuck: readStuck(ctx, get('stuck')),
 		maxRestarts: readMaxRestarts(ctx, get('max_restarts')),
 		backoff: readBackoff(ctx, get('backoff')),
@@ -151,5 +157,5 @@ export function readProgram(ctx: Ctx, field: Field, account: AccountDefaults): P
 		schedule: readField(ctx, get('schedule'), nullable(parseSchedule)) ?? d.schedule,
 	};
 	checkLogNames(ctx, field, spec, {stdout: get('stdout'), stderr: get('stderr')});
-	return {spec, field, dependsOn: get('depends_on'), refs};
+	return {spec, field, dependsOn: get('depends_on'), refs, requires: requires.fields};
 }

@@ -1,11 +1,13 @@
 /**
  * Step 2 of loading: the parsed document → the daemon and program specs, checking the whole
  * tree and collecting every problem at once. The steps, in order: the top level, the
- * `taskmaster:` section, each program, the names dependencies point to, dependency cycles.
+ * `taskmaster:` section, each program, the names dependencies point to, dependency cycles, each
+ * program's requests against the capacity.
  */
 import {isMap, isScalar} from 'yaml';
 import {err, ok, type Result} from '../errors.js';
 import type {DaemonSpec, ProgramSpec} from '../model.js';
+import {checkRequests, thisHost, type HostSize} from './capacity.js';
 import {findCycles, formatCycle} from './cycles.js';
 import {readDaemon} from './daemon.js';
 import {describe} from './describe.js';
@@ -80,13 +82,17 @@ function finish(issues: readonly ConfigIssue[]): ConfigIssue[] {
 	});
 }
 
-/** Validates a parsed config, returning its specs or every issue found. */
-export function validateConfig(parsed: ParsedConfig): Result<ValidConfig, ConfigIssue[]> {
+/** Validates a parsed config, returning its specs or every issue found; the capacity is sized on `host` (this machine). */
+export function validateConfig(parsed: ParsedConfig, host: HostSize = thisHost()): Result<ValidConfig, ConfigIssue[]> {
 	const ctx: Ctx = {...parsed, issues: []};
 	const top = readTop(ctx);
-	const daemon = readDaemon(ctx, top.get('taskmaster'));
+	const daemon = readDaemon(ctx, top.get('taskmaster'), host);
 	const drafts = readPrograms(ctx, top.get('programs'), {uid: daemon.uid, gid: daemon.gid});
 	checkDependencies(ctx, drafts);
 	checkCycles(ctx, drafts);
+	if (daemon.capacity !== undefined) {
+		checkRequests(ctx, drafts, daemon.capacity);
+	}
+
 	return ctx.issues.length > 0 ? err(finish(ctx.issues)) : ok({daemon, programs: drafts.map((draft) => draft.spec)});
 }
