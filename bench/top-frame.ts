@@ -83,6 +83,7 @@ const tasks = Array.from({length: 1000}, (_, i) => ({
 	cmd: 'worker --serve',
 	cwd: '/srv',
 	limits: {maxRuntimeMs: null, maxMemory: null, watchdogMs: null, stuck: null},
+	requires: {memory: 0, cpu: 0},
 }));
 
 const frames = 200;
@@ -91,7 +92,7 @@ for (const [cols, rows] of [
 	[200, 60],
 ] as const) {
 	const data = new LiveData(0);
-	data.applySnapshot({daemon: {pid: 1, startedAt: new Date(now).toISOString(), version: 'bench', home: '/', config: null, disk: {ok: true, reason: null, since: null, files: [], unsaved: 0}}, tasks});
+	data.applySnapshot({daemon: {pid: 1, startedAt: new Date(now).toISOString(), version: 'bench', home: '/', config: null, disk: {ok: true, reason: null, since: null, files: [], unsaved: 0}, capacity: {slots: null, memory: null, cpu: null, claimed: {slots: 0, memory: 0, cpu: 0}}}, tasks});
 	data.connection = {status: 'connected', error: null, attempts: 0};
 	const logs = new LogFeed(0);
 	logs.reset('worker:0');

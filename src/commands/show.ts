@@ -3,6 +3,7 @@
  * its spec, state and cause, last exit, the record's times, its limits and where its logs go.
  */
 import type {Command} from 'commander';
+import {cpuText, sizeText} from '../core/capacity.js';
 import {configDuration} from '../core/durations.js';
 import type {TaskDetail} from '../core/ipc/methods.js';
 import {shortBytes} from '../core/sizes.js';
@@ -23,6 +24,12 @@ function limitsText({limits}: TaskDetail): string {
 		`watchdog ${duration(limits.watchdogMs)}`,
 		`stuck ${stuck ?? NONE}`,
 	].join(', ');
+}
+
+/** `memory 2G, CPUs 1.5`, or - when it asks for nothing (an older daemon sends no requests). */
+function requiresText({requires}: TaskDetail): string {
+	const parts = [requires?.memory ? `memory ${sizeText(requires.memory)}` : '', requires?.cpu ? `CPUs ${cpuText(requires.cpu)}` : ''].filter(Boolean);
+	return parts.length === 0 ? NONE : parts.join(', ');
 }
 
 function runText(task: TaskDetail): string {
@@ -53,6 +60,7 @@ export function showRows(task: TaskDetail): string[][] {
 		['last exit', exit ?? NONE],
 		['attempt', `${task.attempt} (restarts ${task.restarts}, failed starts ${task.failures} of ${task.maxRetries} allowed)`],
 		['limits', limitsText(task)],
+		['requires', requiresText(task)],
 		['stop', `${task.stopsignal}, SIGKILL after ${configDuration(task.stoptimeMs)}`],
 		['restart', `${task.autorestart} (expected exit codes ${task.exitcodes.join(', ')})`],
 		['priority', String(task.priority)],

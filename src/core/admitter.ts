@@ -2,12 +2,18 @@
  * The queue of tasks waiting for a slot and the runner of the admission plan (admission.ts):
  * who waited since when (their place survives a restart), who has dependencies to check, who
  * has not been told why they wait. Runs at most once per microtask turn, and just before a write
- * (so a freed slot and the task taking it share one transaction).
+ * (so a freed slot and the task taking it share one transaction). `list` is the same plan asked
+ * for every waiter (`tm queue`), so the order it shows is the order they start in.
  */
-import {lookahead, planAdmission, refusal, type Holder, type Waiting} from './admission.js';
+import {lookahead, planAdmission, refusal, type Holder, type Plan, type Waiting} from './admission.js';
+import {noLimit, tooBig} from './capacity.js';
 import {blockedBy, hasDependencies} from './dependencies.js';
+import type {Cause, ResourceCapacity} from './model.js';
 import {TaskQueue, type Candidate, type Verdict} from './scheduler.js';
 import type {Supervisor} from './supervisor.js';
+
+/** A queued task as `tm queue` shows it: where it stands and what it waits for now. */
+export type QueueEntry = {task: Supervisor; reason: string; cause: Cause};
 
 export type AdmitterDeps = {
 	task(id: string): Supervisor | undefined;
@@ -16,6 +22,8 @@ export type AdmitterDeps = {
 	holders(): Iterable<Supervisor>;
 	/** `max_running` as it is now, or null. */
 	capacity(): number | null;
+	/** The memory and CPUs the holders may request together (`taskmaster.capacity`); undefined: no limit. */
+	resources?(): ResourceCapacity | undefined;
 	/** The task's row changed (its place in the queue). */
 	touch(id: string): void;
 	/** Why no task may start now (the daemon is out of file descriptors), or null. */
@@ -67,7 +75,8 @@ export class Admitter {
 		if (!this.#queue.has(task.id)) {
 			const seq = keepPlace ? (this.#seqs.get(task.id) ?? this.#nextSeq++) : this.#nextSeq++;
 			this.#seqs.set(task.id, seq);
-			this.#queue.add({id: task.id, priority: task.spec.priority ?? 0, seq, ...(task.spec.kind === 'job' ? {name: task.spec.name} : {})});
+			const {spec} = task;
+			this.#queue.add({id: task.id, priority: spec.priority ?? 0, seq, requires: spec.requires, ...(spec.kind === 'job' ? {name: spec.name} : {})});
 			this.#fresh.add(task.id);
 			if (hasDependencies(task.spec)) {
 				this.#gated.add(task.id);
@@ -103,36 +112,67 @@ export class Admitter {
 
 	/** Why `newcomer`, submitted now, would wait in the queue, or null: it would start at once (`tm run --no-queue`). */
 	refusal(newcomer: Waiting): string | null {
-		const {held, capacity, holders, waiting} = this.#input(this.#blocked());
-		return refusal(newcomer, {waiting, holders, capacity, held});
+		return refusal(newcomer, this.#input(this.#blocked()));
 	}
 
-	/** What the plan is made of: capacity, holders and the best waiting tasks whose dependencies are met. */
-	#input(blocked: Map<string, string>): {held: string | null; capacity: number | null; holders: Holder[]; waiting: Candidate[]} {
+	/** The tasks holding slots now. */
+	holding(): Supervisor[] {
+		return [...this.#deps.holders()];
+	}
+
+	/**
+	 * Every queued task in the order it would start, with what it waits for now: the plan over
+	 * every waiter whose dependencies are met (best first), then those blocked (by a dependency,
+	 * or asking for more than the whole capacity) in queue order.
+	 */
+	list(): QueueEntry[] {
+		const blocked = this.#blocked();
+		const {held, capacity, resources, holders} = this.#input(blocked, 0);
+		const all = this.#queue.best(this.#queue.size, candidate => (this.#isWaiting(candidate.id) ? 'take' : 'drop'));
+		const ready = all.filter(candidate => this.#ready(candidate, blocked, resources));
+		const ordered = [...ready, ...all.filter(candidate => !ready.includes(candidate))];
+		const tell = ordered.map(({id, requires}) => ({id, blockedBy: blocked.get(id) ?? null, requires}));
+		const plan = planAdmission({waiting: ready, holders, capacity, resources, tell, held});
+		const said = new Map<string, Plan['wait'][number]>(plan.wait.map(wait => [wait.id, wait]));
+		return ordered.flatMap(({id}) => {
+			const task = this.#deps.task(id);
+			const told = said.get(id);
+			return task === undefined ? [] : [{task, reason: told?.reason ?? 'starting now', cause: told?.cause ?? 'admitted'}];
+		});
+	}
+
+	/** What the plan is made of: capacity, holders and the best waiting tasks whose dependencies are met (`count` of them; `lookahead`'s by default). */
+	#input(blocked: Map<string, string>, count?: number): {held: string | null; capacity: number | null; resources: ResourceCapacity; holders: Holder[]; waiting: Candidate[]} {
 		const held = this.#deps.held?.() ?? null;
 		const capacity = this.#deps.capacity();
+		const resources = this.#deps.resources?.() ?? noLimit;
 		const holders = [...this.#deps.holders()].map(holderOf);
 		const judge = (candidate: Candidate): Verdict => {
 			if (this.#deps.task(candidate.id)?.record.state.kind !== 'queued') {
 				return 'drop';
 			}
 
-			return blocked.has(candidate.id) ? 'skip' : 'take';
+			return this.#ready(candidate, blocked, resources) ? 'take' : 'skip';
 		};
-		const count = held === null ? lookahead(holders, capacity, this.#queue.size) : 0;
-		return {held, capacity, holders, waiting: count > 0 ? this.#queue.best(count, judge) : []};
+		const take = count ?? (held === null ? lookahead(holders, capacity, this.#queue.size) : 0);
+		return {held, capacity, resources, holders, waiting: take > 0 ? this.#queue.best(take, judge) : []};
+	}
+
+	/** Not blocked by a dependency, and not asking for more than the whole capacity: it can hold the line. */
+	#ready(candidate: Candidate, blocked: Map<string, string>, resources: ResourceCapacity): boolean {
+		return !blocked.has(candidate.id) && (candidate.requires === undefined || tooBig(candidate.requires, resources) === null);
 	}
 
 	#run(): void {
 		const blocked = this.#blocked();
-		const {held, capacity, holders, waiting} = this.#input(blocked);
+		const {held, capacity, resources, holders, waiting} = this.#input(blocked);
 		// Newcomers, gated tasks (their dependencies may have moved) and, after a capacity change, everyone.
 		const ids = this.#refreshAll ? [...this.#queue.ids()] : [...new Set([...this.#fresh, ...this.#gated])];
-		const tell = ids.filter(id => this.#isWaiting(id)).map(id => ({id, blockedBy: blocked.get(id) ?? null}));
+		const tell = ids.filter(id => this.#isWaiting(id)).map(id => ({id, blockedBy: blocked.get(id) ?? null, requires: this.#deps.task(id)?.spec.requires}));
 		// Told from here on: what the starts below ask for (a hold, a task queued again) is the next run's.
 		this.#fresh.clear();
 		this.#refreshAll = false;
-		const plan = planAdmission({waiting, holders, capacity, tell, held});
+		const plan = planAdmission({waiting, holders, capacity, resources, tell, held});
 		for (const id of plan.start) {
 			// A start that just found no descriptor left holds the rest; they stay queued.
 			if ((this.#deps.held?.() ?? null) !== null) {
@@ -183,5 +223,5 @@ export class Admitter {
 function holderOf(task: Supervisor): Holder {
 	const {state} = task.record;
 	const stopping = state.kind === 'stopping';
-	return {id: task.id, priority: task.spec.priority, stopping, freeing: stopping && state.then !== 'restart', since: state.since};
+	return {id: task.id, priority: task.spec.priority, stopping, freeing: stopping && state.then !== 'restart', since: state.since, requires: task.spec.requires};
 }

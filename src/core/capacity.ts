@@ -4,7 +4,7 @@
  * is short of, and the words for it. Pure: the admission plan, the queue document, the daemon's
  * document and the dashboard's header all count with these.
  */
-import type {Requests, ResourceCapacity} from './model.js';
+import {liveStates, type Requests, type ResourceCapacity, type StateKind} from './model.js';
 import {shortBytes} from './sizes.js';
 
 export type Resource = keyof Requests;
@@ -26,6 +26,15 @@ export function claimedBy(items: Iterable<Requests | undefined>): Requests {
 
 	// Sums of decimals (0.1 + 0.2) stay comparable with what people wrote.
 	return {memory, cpu: round(cpu)};
+}
+
+/**
+ * The slots and requests the tasks in a slot-holding state (`liveStates`) claim: the daemon's
+ * document counts its holders with this, the dashboard the task documents it has.
+ */
+export function claimedOf(tasks: Iterable<{state: StateKind; requires?: Requests}>): Requests & {slots: number} {
+	const holding = [...tasks].filter(task => liveStates.has(task.state));
+	return {slots: holding.length, ...claimedBy(holding.map(task => task.requires))};
 }
 
 /** The capacity less what is claimed; below 0 after a reload shrank the capacity under what runs. */

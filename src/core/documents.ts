@@ -3,8 +3,10 @@
  * task, its detail, an event (which carries the task's whole document), a log line, the
  * status document. UIs paint from these; none patches a document or parses a reason.
  */
+import type {QueueEntry} from './admitter.js';
+import {claimedOf} from './capacity.js';
 import type {TaskEventRecord} from './task-event.js';
-import type {DiskDoc, EventDoc, HostDoc, LogLineDoc, StatusDoc, TaskDetail, TaskRecordFields, TaskStatus} from './ipc/methods.js';
+import type {CapacityDoc, DiskDoc, EventDoc, HostDoc, LogLineDoc, QueueDoc, StatusDoc, TaskDetail, TaskRecordFields, TaskStatus} from './ipc/methods.js';
 import {watchdogOf} from './liveness.js';
 import type {LogLine} from './log/line-ring.js';
 import type {DaemonSpec} from './model.js';
@@ -21,6 +23,7 @@ function recordFields(task: Supervisor): TaskRecordFields {
 		cmd: spec.cmd,
 		cwd: task.cwd,
 		limits: {maxRuntimeMs: spec.maxRuntimeMs, maxMemory: spec.maxMemory, watchdogMs: spec.watchdogMs, stuck: spec.stuck && {...spec.stuck}},
+		requires: {memory: spec.requires.memory, cpu: spec.requires.cpu},
 	};
 }
 
@@ -88,6 +91,33 @@ export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskDeta
 		dependsOn: {...spec.dependsOn},
 		schedule: spec.schedule,
 	};
+}
+
+/** The slots and resources (`max_running`, `taskmaster.capacity`) and what `holders` claim of them. */
+export function capacityDoc(daemon: Pick<DaemonSpec, 'maxRunning' | 'capacity'>, holders: readonly Supervisor[]): CapacityDoc {
+	const {slots, memory, cpu} = claimedOf(holders.map(task => ({state: task.record.state.kind, requires: task.spec.requires})));
+	return {slots: daemon.maxRunning, memory: daemon.capacity?.memory ?? null, cpu: daemon.capacity?.cpu ?? null, claimed: {slots, memory, cpu}};
+}
+
+/** `tm queue`: the waiting tasks in start order (`Admitter.list`) and how many wait at each priority. */
+export function queueDoc(entries: readonly QueueEntry[], capacity: CapacityDoc): QueueDoc {
+	const depth = new Map<number, number>();
+	const tasks = entries.map(({task, reason, cause}) => {
+		const {spec, record} = task;
+		const priority = spec.priority ?? 0;
+		depth.set(priority, (depth.get(priority) ?? 0) + 1);
+		return {
+			id: spec.id,
+			name: spec.kind === 'job' ? spec.name : spec.id,
+			priority,
+			requires: {memory: spec.requires.memory, cpu: spec.requires.cpu},
+			eligibleAt: null,
+			queuedAt: new Date(record.state.since).toISOString(),
+			reason,
+			cause,
+		};
+	});
+	return {tasks, depth: [...depth].sort(([a], [b]) => b - a).map(([priority, count]) => ({priority, count})), capacity};
 }
 
 export function eventDoc(event: TaskEventRecord): EventDoc {

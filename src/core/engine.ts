@@ -83,6 +83,7 @@ export class Engine {
 			tasks: () => this.#tasks.values(),
 			holders: () => this.#live.values(),
 			capacity: () => this.#config.daemon.maxRunning,
+			resources: () => this.#config.daemon.capacity,
 			touch: id => this.#journal.touch(id),
 			held: () => deps.descriptors?.held ?? null,
 		});
@@ -236,8 +237,8 @@ export class Engine {
 		return task;
 	}
 
-	/** Why a job of this priority, submitted now, would wait in the queue, or null (`tm run --no-queue`). */
-	readonly refusal = (id: string, priority: number): string | null => this.#admitter.refusal({id, priority});
+	/** The queue as clients ask about it (`tm queue`, `tm run --no-queue`), and the tasks holding slots. */
+	readonly queue = (): Pick<Admitter, 'refusal' | 'list' | 'holding'> => this.#admitter;
 
 	/** Resolves once everything changed so far has been through a flush (written, or kept to retry). */
 	saved(): Promise<void> {

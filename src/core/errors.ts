@@ -15,7 +15,9 @@ export type TmErrorCode =
 	| 'E_PROTOCOL'
 	| 'E_INTERNAL'
 	/** `tm run --no-queue`: no slot for the job now (seed 004's fail-fast submit). */
-	| 'E_NO_SLOT';
+	| 'E_NO_SLOT'
+	/** `tm run --memory/--cpus` asking for more than the whole `taskmaster.capacity`: it could never start. */
+	| 'E_OVER_CAPACITY';
 
 export class TmError extends Error {
 	override readonly name = 'TmError';
@@ -31,6 +33,7 @@ export class TmError extends Error {
 export function exitCodeFor(code: TmErrorCode): number {
 	switch (code) {
 		case 'E_USAGE':
+		case 'E_OVER_CAPACITY':
 		case 'E_CONFIG_INVALID':
 		case 'E_CONFIG_NOT_FOUND': {
 			return 2;

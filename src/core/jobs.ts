@@ -54,6 +54,19 @@ function strings(value: unknown, name: string): string[] {
 	return value as string[];
 }
 
+/** A request (`--memory` bytes, `--cpus`): a number ≥ 0, 0 when absent. */
+function request(value: unknown, name: string): number {
+	if (value === undefined) {
+		return 0;
+	}
+
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+		fail(`${name} must be a number ≥ 0, got ${JSON.stringify(value)}`);
+	}
+
+	return value;
+}
+
 /** `stop-timeout` in ms: 0 sends SIGKILL at once, as `stoptime: 0` does. */
 function stopTimeout(value: unknown): number | null {
 	if (value === undefined) {
@@ -174,6 +187,7 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec, taken
 		heartbeatIntervalMs: positive(params.heartbeatIntervalMs, 'heartbeat-interval'),
 		maxRuntimeMs: positive(params.maxRuntimeMs, 'max-runtime'),
 		maxMemory: positive(params.maxMemory, 'max-memory'),
+		requires: {memory: Math.round(request(params.memory, 'memory')), cpu: request(params.cpus, 'cpus')},
 		backoff: {
 			initialMs: positive(backoff.initialMs, 'backoff.initial') ?? backoffDefaults.initialMs,
 			factor: positive(backoff.factor, 'backoff.factor') ?? backoffDefaults.factor,

@@ -10,6 +10,7 @@
  *   by process group first, then the task starts again: never two at once.
  * - After a reboot every recorded pid is stale; tasks that should run start afresh.
  */
+import {noRequests} from './capacity.js';
 import {initialRecord} from './machine.js';
 import {liveStates, removedReason, type Millis, type TaskRecord, type TaskSpec} from './model.js';
 import type {NewEvent, RunEnd, RunRow, TaskInfoRow, TaskRow} from './ports.js';
@@ -94,7 +95,8 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
 	for (const row of input.rows) {
 		const forgotten = row.finishedAt !== null && row.finishedAt < input.forgetBefore;
 		if (row.kind === 'job' && !forgotten && !specs.some(spec => spec.id === row.id)) {
-			specs.push(row.spec);
+			// A job stored by a tm without requests asks for none.
+			specs.push({...row.spec, requires: row.spec.requires ?? noRequests});
 		}
 	}
 

@@ -2,10 +2,10 @@
  * Who gets a slot next: the highest priority first, first come first served among equals. A task
  * without a priority counts as priority 0.
  */
-import {liveStates, type StateKind} from './model.js';
+import {liveStates, type Requests, type StateKind} from './model.js';
 
-/** `name`: what people call it (a job's `--name`), when that is not its id. */
-export type Candidate = {id: string; priority: number; seq: number; name?: string};
+/** `name`: what people call it (a job's `--name`), when that is not its id; `requires`: its requests. */
+export type Candidate = {id: string; priority: number; seq: number; name?: string; requires?: Requests};
 
 /** States whose task holds a slot: a task holds one while it has a process. */
 export const slotStates: ReadonlySet<StateKind> = liveStates;

@@ -12,7 +12,7 @@ import {LogFeed} from '../../src/tui/log-feed.js';
 import {reduceContextOf, layoutOf} from '../../src/tui/components/Dashboard.js';
 import type {ReduceContext, UiState} from '../../src/tui/state.js';
 import {compileFilter, visibleTasks} from '../../src/tui/view.js';
-import {diskOk, taskStatus} from './task-status.js';
+import {capacityFree, diskOk, taskStatus} from './task-status.js';
 
 export const NOW = Date.parse('2026-11-23T10:00:00.000Z');
 export const ago = (ms: number): string => new Date(NOW - ms).toISOString();
@@ -48,7 +48,7 @@ export function detail(of: TaskStatus, fields: Partial<TaskDetail> = {}): TaskDe
 }
 
 export function statusDoc(tasks: TaskStatus[]): StatusDoc {
-	return {daemon: {pid: 42, startedAt: ago(3_600_000 + 120_000), version: '0.1.0', home: '/home', config: null, disk: diskOk}, tasks, host: null};
+	return {daemon: {pid: 42, startedAt: ago(3_600_000 + 120_000), version: '0.1.0', home: '/home', config: null, disk: diskOk, capacity: capacityFree}, tasks, host: null};
 }
 
 /** A connected LiveData holding `tasks`, its clock at NOW. */

@@ -2,10 +2,13 @@
  * A complete TaskStatus document (SPEC §6) for tests that build status documents by hand: a
  * running service with nothing sampled, changed by `fields`.
  */
-import type {DiskDoc, EventDoc, TaskStatus} from '../../src/core/ipc/methods.js';
+import type {CapacityDoc, DiskDoc, EventDoc, TaskStatus} from '../../src/core/ipc/methods.js';
 
 /** The `disk` of a daemon document whose files can all be written. */
 export const diskOk: DiskDoc = {ok: true, reason: null, since: null, files: [], unsaved: 0};
+
+/** The `capacity` of a daemon document: no slot limit, 8G and 4 CPUs, nothing claimed. */
+export const capacityFree: CapacityDoc = {slots: null, memory: 8 * 1024 ** 3, cpu: 4, claimed: {slots: 0, memory: 0, cpu: 0}};
 
 export function taskStatus(id: string, fields: Partial<TaskStatus> = {}): TaskStatus {
 	return {
@@ -43,6 +46,7 @@ export function taskStatus(id: string, fields: Partial<TaskStatus> = {}): TaskSt
 		cmd: `run ${id}`,
 		cwd: '/srv',
 		limits: {maxRuntimeMs: null, maxMemory: null, watchdogMs: null, stuck: null},
+		requires: {memory: 0, cpu: 0},
 		...fields,
 	};
 }

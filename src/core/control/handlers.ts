@@ -3,7 +3,7 @@
  * onto the engine through its typed handler (params validated by params.ts).
  */
 import {alertTest, type Alerter} from '../alerts/index.js';
-import {statusDoc} from '../documents.js';
+import {capacityDoc, queueDoc, statusDoc} from '../documents.js';
 import type {Engine} from '../engine.js';
 import type {Feed} from '../feed/feed.js';
 import type {Handlers} from '../ipc/dispatch.js';
@@ -40,6 +40,9 @@ export function controlHandlers({engine, feed, daemon, shutdown, reload, host, a
 			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();
 			return statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon);
 		},
+
+		// The order comes from the admission plan itself (Admitter.list), so it is the order tasks start in.
+		queue: () => queueDoc(engine.queue().list(), capacityDoc(engine.config.daemon, engine.queue().holding())),
 
 		subscribe(_params, ctx) {
 			// One subscription per connection: subscribing again (after `dropped`) replaces it.

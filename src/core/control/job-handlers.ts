@@ -4,6 +4,7 @@
  * request it leaves unchanged is refused, in words that say why.
  */
 import {randomUUID} from 'node:crypto';
+import {noLimit, tooBig} from '../capacity.js';
 import {detailDoc, taskDoc} from '../documents.js';
 import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
@@ -67,7 +68,12 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 				throw new TmError('E_USAGE', `run: --user: ${as.error}`);
 			}
 
-			const refused = params.noQueue === true ? engine.refusal(spec.id, spec.priority ?? 0) : null;
+			const big = tooBig(spec.requires, engine.config.daemon.capacity ?? noLimit);
+			if (big !== null) {
+				throw new TmError('E_OVER_CAPACITY', `run: the job ${big}, so it could never start; ask for less (--memory, --cpus), or raise taskmaster.capacity (the host's total when not set)`);
+			}
+
+			const refused = params.noQueue === true ? engine.queue().refusal({id: spec.id, priority: spec.priority ?? 0, requires: spec.requires}) : null;
 			if (refused !== null) {
 				throw new TmError('E_NO_SLOT', `not started: ${refused} (without --no-queue it would wait in the queue)`);
 			}

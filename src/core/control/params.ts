@@ -54,6 +54,7 @@ export const paramSchemas = {
 	}),
 	// A job's fields are checked, each by name, where it becomes a spec (jobs.ts).
 	run: params({argv: [z.unknown(), 'a list of strings']}),
+	queue: none,
 	subscribe: none,
 	shutdown: none,
 	alertTest: none,

@@ -20,7 +20,7 @@ import {messageOf} from '../errors.js';
 import {Feed} from '../feed/feed.js';
 import {defaultJournalSize} from '../feed/journal.js';
 import {DiskHealth} from '../disk-health.js';
-import {diskDoc} from '../documents.js';
+import {capacityDoc, diskDoc} from '../documents.js';
 import type {Handlers} from '../ipc/dispatch.js';
 import type {DaemonDoc, ReloadResult} from '../ipc/methods.js';
 import {RpcServer} from '../ipc/server.js';
@@ -164,6 +164,7 @@ function makeParts(options: DaemonOptions): Parts {
 		home: options.home,
 		config: options.config.file,
 		disk: diskDoc(disk.problems, database.unsaved),
+		capacity: capacityDoc(engine.config.daemon, engine.queue().holding()),
 	});
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
 	const web = new WebView(options.config.daemon);

@@ -20,6 +20,41 @@ export type DaemonDoc = {
 	config: string | null;
 	/** Whether the daemon can write its files (tm.db, its logs, the task logs). */
 	disk: DiskDoc;
+	/** Slots and resources, and what the tasks holding slots claim of them (as of this document); absent from an older daemon. */
+	capacity?: CapacityDoc;
+};
+
+/** What tasks may hold together (`max_running`, `taskmaster.capacity`; null: no limit) and what they hold now. */
+export type CapacityDoc = {
+	slots: number | null;
+	/** Bytes. */
+	memory: number | null;
+	cpu: number | null;
+	/** The tasks holding slots: how many, and the sum of their requests. */
+	claimed: {slots: number; memory: number; cpu: number};
+};
+
+/** One waiting task in `tm queue`. */
+export type QueueEntryDoc = {
+	id: string;
+	name: string;
+	priority: number;
+	/** Its requests: bytes of memory and CPUs (0: none). */
+	requires: {memory: number; cpu: number};
+	/** When it may start at the earliest; null: as soon as it has room. */
+	eligibleAt: string | null;
+	/** When it joined the queue (ISO-8601). */
+	queuedAt: string;
+	/** What it waits for now (the admission plan asked for every waiter). */
+	reason: string;
+	cause: Cause;
+};
+
+/** `tm queue`: the waiting tasks in the order they would start, and how many wait at each priority (highest first). */
+export type QueueDoc = {
+	tasks: QueueEntryDoc[];
+	depth: Array<{priority: number; count: number}>;
+	capacity: CapacityDoc;
 };
 
 /** The daemon's files as it writes them: a full disk (or an I/O error) is said here while it lasts. */
@@ -94,6 +129,8 @@ export type TaskRecordFields = {
 	cwd: string;
 	/** What stops it (null: no such limit). */
 	limits: {maxRuntimeMs: number | null; maxMemory: number | null; watchdogMs: number | null; stuck: {cpuBelowPercent: number; forMs: number} | null};
+	/** What it is admitted against the capacity for (`requires`, `tm run --memory --cpus`): bytes and CPUs, 0 for none. */
+	requires: {memory: number; cpu: number};
 };
 
 /** The machine the daemon runs on, sampled on the daemon's own timer (null until the first sample). */
@@ -150,6 +187,9 @@ export type RunParams = {
 	/** The job is expected to send WATCHDOG=1 this often: `task_timeout` (or `watchdogMs`) applies from its start. */
 	heartbeatIntervalMs?: number;
 	maxMemory?: number;
+	/** Requests (a program's `requires`): bytes of memory and CPUs it is admitted against the capacity for. */
+	memory?: number;
+	cpus?: number;
 	/** Absolute; the CLI resolves it against its own cwd. */
 	cwd?: string;
 	env?: Record<string, string>;
@@ -215,6 +255,8 @@ export type Methods = {
 	wait: {params: {name: string}; result: {id: string; state: StateKind; exitCode: number | null; reason: string}};
 	/** The live list, optionally only some states. */
 	tasks: {params: {states?: StateKind[]}; result: {tasks: TaskStatus[]}};
+	/** The queued tasks in the order they would start, with what each waits for now, and the depth by priority. */
+	queue: {params: EmptyParams; result: QueueDoc};
 	cancel: {params: TaskActionParams; result: TaskActionResults};
 	retry: {params: TaskActionParams; result: TaskActionResults};
 	pause: {params: TaskActionParams; result: TaskActionResults};

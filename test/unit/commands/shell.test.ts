@@ -68,7 +68,8 @@ describe('Tab at the shell', () => {
 	it('completes commands and the shell words', async () => {
 		assert.deepEqual(await tab('sta'), [['start', 'startup', 'status'], 'sta']);
 		assert.deepEqual(await tab('shu'), [['shutdown '], 'shu']);
-		assert.deepEqual(await tab('qu'), [['quit '], 'qu']);
+		assert.deepEqual(await tab('qu'), [['queue', 'quit'], 'qu']);
+		assert.deepEqual(await tab('qui'), [['quit '], 'qui']);
 		const all = (await tab(''))[0];
 		assert.ok(['help', 'exit', 'quit', 'shutdown', 'status', 'top', 'logs'].every(verb => all.includes(verb)), all.join(' '));
 		assert.ok(!all.includes('shell'), 'not the shell itself');
