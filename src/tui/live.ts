@@ -66,6 +66,10 @@ export class LiveData extends Versioned {
 		}
 
 		this.host = update.host;
+		if (update.capacity !== undefined && this.daemon !== null) {
+			this.daemon = {...this.daemon, capacity: update.capacity};
+		}
+
 		this.#touch();
 	}
 

@@ -7,9 +7,9 @@
  * the last seq it saw gets what it missed.
  */
 import type {Clock, TimerHandle} from '../clock.js';
-import {eventDoc, statusDoc, taskDoc} from '../documents.js';
+import {capacityDoc, eventDoc, statusDoc, taskDoc} from '../documents.js';
 import type {Engine} from '../engine.js';
-import type {DaemonDoc, EventDoc, HostDoc, StatusDoc, TaskStatus, TasksUpdate} from '../ipc/methods.js';
+import type {CapacityDoc, DaemonDoc, EventDoc, HostDoc, StatusDoc, TaskStatus, TasksUpdate} from '../ipc/methods.js';
 import {EventJournal, type Replay} from './journal.js';
 
 export type FeedItem = {type: 'event'; event: EventDoc} | {type: 'tasks'; update: TasksUpdate} | {type: 'daemon'; daemon: DaemonDoc};
@@ -36,6 +36,8 @@ export class Feed {
 	readonly #journal: EventJournal;
 	/** What every listener last got of each task (its document, or that as JSON): only changes go out. */
 	#sent = new Map<string, TaskStatus | string>();
+	/** The capacity's limits as last sent: a reload that changes only them is sent too. */
+	#limits = '';
 	#tick: TimerHandle | null = null;
 	readonly #off: () => void;
 
@@ -93,8 +95,9 @@ export class Feed {
 
 	on(listener: (item: FeedItem) => void): () => void {
 		if (this.#listeners.size === 0) {
-			// Nobody listened: what was sent before is stale.
+			// Nobody listened: what was sent before is stale (the snapshot has the capacity as it is).
 			this.#sent = new Map(this.#docs().map(doc => [doc.id, JSON.stringify(doc)]));
+			this.#limits = limitsOf(capacityDoc(this.#deps.engine.config.daemon, []));
 		}
 
 		this.#listeners.add(listener);
@@ -155,9 +158,18 @@ export class Feed {
 
 		const removed = [...this.#sent.keys()].filter(id => !now.has(id));
 		this.#sent = now;
-		if (changed.length > 0 || removed.length > 0) {
+		const {engine} = this.#deps;
+		const capacity = capacityDoc(engine.config.daemon, engine.queue().holding());
+		const limits = limitsOf(capacity);
+		if (changed.length > 0 || removed.length > 0 || limits !== this.#limits) {
+			this.#limits = limits;
 			const at = new Date(this.#deps.clock.now()).toISOString();
-			this.#emit({type: 'tasks', update: {tasks: changed, removed, host: this.#deps.host(), at}});
+			this.#emit({type: 'tasks', update: {tasks: changed, removed, host: this.#deps.host(), at, capacity}});
 		}
 	}
+}
+
+/** The limits of a capacity document (not what is claimed), to tell a change. */
+function limitsOf({slots, memory, cpu}: CapacityDoc): string {
+	return JSON.stringify([slots, memory, cpu]);
 }

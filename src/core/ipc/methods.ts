@@ -304,7 +304,14 @@ export type EventDoc = {
  * Documents that changed without a transition (cpu, memory, heartbeat, progress, a reload's new
  * spec), pushed to subscribers at most once per second, and tasks that are gone.
  */
-export type TasksUpdate = {tasks: TaskStatus[]; removed: string[]; host: HostDoc | null; at: string};
+export type TasksUpdate = {
+	tasks: TaskStatus[];
+	removed: string[];
+	host: HostDoc | null;
+	at: string;
+	/** The daemon's capacity now (also sent when only its limits changed: a reload); absent from an older daemon. */
+	capacity?: CapacityDoc;
+};
 
 /** Every notification the daemon pushes, with its params. */
 export type Notifications = {

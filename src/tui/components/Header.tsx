@@ -1,10 +1,12 @@
 // @jsxRuntime automatic
 // @jsxImportSource react
 /**
- * The top row: host, daemon uptime, tasks per state, host load and memory; or, while the
- * daemon is away, that it is and that the dashboard keeps retrying.
+ * The top row: host, daemon uptime, tasks per state, the slots in use and what the tasks holding
+ * them claim of the memory and CPU capacity, host load and memory; or, while the daemon is away,
+ * that it is and that the dashboard keeps retrying.
  */
 import os from 'node:os';
+import {claimedOf, cpuText, sizeText} from '../../core/capacity.js';
 import {stateKinds} from '../../core/model.js';
 import type {Segment} from '../columns.js';
 import {ageOf, fit, shortBytes, shortDuration} from '../format.js';
@@ -46,23 +48,29 @@ export function headerSegments(data: LiveData, theme: Theme, width: number): Seg
 	}
 
 	const used = shortBytes(facts.total - facts.free);
-	// From the most to the least said, the first that fits wins.
-	const variants: Array<{title: boolean; host: boolean; load: number; memTotal: boolean}> = [
-		{title: true, host: true, load: 3, memTotal: true},
-		{title: true, host: true, load: 1, memTotal: true},
-		{title: false, host: true, load: 1, memTotal: true},
-		{title: false, host: true, load: 1, memTotal: false},
-		{title: false, host: false, load: 1, memTotal: false},
+	const capacity = {full: capacityText(data, false), short: capacityText(data, true)};
+	// From the most to the least said, the first that fits wins; the capacity stays to the end.
+	const variants: Array<{title: boolean; host: boolean; load: number; mem: 'total' | 'used' | 'none'; cap: 'full' | 'short'}> = [
+		{title: true, host: true, load: 3, mem: 'total', cap: 'full'},
+		{title: true, host: true, load: 1, mem: 'total', cap: 'full'},
+		{title: false, host: true, load: 1, mem: 'total', cap: 'full'},
+		{title: false, host: true, load: 1, mem: 'used', cap: 'full'},
+		{title: false, host: true, load: 1, mem: 'none', cap: 'full'},
+		{title: false, host: true, load: 0, mem: 'none', cap: 'full'},
+		{title: false, host: false, load: 0, mem: 'none', cap: 'full'},
+		{title: false, host: false, load: 0, mem: 'none', cap: 'short'},
 	];
 	let segments: Segment[] = [];
 	for (const variant of variants) {
 		const lead = [variant.title ? 'tm top' : '', variant.host ? facts.hostname : '', up === null ? '' : `up ${shortDuration(up)}`].filter(Boolean);
+		const cap = capacity[variant.cap];
 		segments = [
 			{text: lead.join(dot), bold: true},
 			{text: dot},
 			...states,
-			{text: `${dot}load ${facts.load.slice(0, variant.load).map(l => l.toFixed(2)).join(' ')}`},
-			{text: `${dot}mem ${used}${variant.memTotal ? `/${shortBytes(facts.total)}` : ''}`},
+			...(cap === '' ? [] : [{text: `${dot}${cap.replaceAll(' · ', dot)}`}]),
+			...(variant.load > 0 ? [{text: `${dot}load ${facts.load.slice(0, variant.load).map(l => l.toFixed(2)).join(' ')}`}] : []),
+			...(variant.mem === 'none' ? [] : [{text: `${dot}mem ${used}${variant.mem === 'total' ? `/${shortBytes(facts.total)}` : ''}`}]),
 		];
 		if (segments.reduce((sum, s) => sum + s.text.length, 0) <= width) {
 			break;
@@ -76,6 +84,29 @@ export function headerSegments(data: LiveData, theme: Theme, width: number): Seg
 	}
 
 	return segments;
+}
+
+/**
+ * The slots in use and the requests claimed against the capacity: `slots 3/8 · claimed 1.5G/12G
+ * 2/4 CPU` (short: `slots 3/8 1.5G/12G 2/4cpu`); the limits from the daemon's document, what
+ * is claimed from the task documents (the daemon counts the same way: `claimedOf`).
+ */
+export function capacityText(data: LiveData, short: boolean): string {
+	const capacity = data.daemon?.capacity;
+	if (capacity === undefined) {
+		return '';
+	}
+
+	const claimed = claimedOf(data.tasks.values());
+	const slots = `slots ${claimed.slots}${capacity.slots === null ? '' : `/${capacity.slots}`}`;
+	const memory = capacity.memory === null ? '' : `${sizeText(claimed.memory)}/${sizeText(capacity.memory)}`;
+	const cpu = capacity.cpu === null ? '' : `${cpuText(claimed.cpu)}/${cpuText(capacity.cpu)}${short ? 'cpu' : ' CPU'}`;
+	const resources = [memory, cpu].filter(Boolean);
+	if (resources.length === 0) {
+		return slots;
+	}
+
+	return short ? [slots, ...resources].join(' ') : `${slots} · claimed ${resources.join(' ')}`;
 }
 
 export function Header({data, theme, width}: {data: LiveData; theme: Theme; width: number}) {

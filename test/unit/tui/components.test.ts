@@ -67,7 +67,8 @@ describe('Dashboard at 80x24', () => {
 		const {text} = draw(80, 24, data, {logs});
 		assert.equal(text.length, 23, text.join('\n'));
 		assert.ok(text.every(line => line.length <= 80));
-		assert.match(text[0]!, /^tm top · host-a · up 1h02m · 4 tasks ◌1 ●1 ↻1 ✘1 · load 0\.50 · mem 2\.0G\/8\.0G\s*$/);
+		// The capacity stays; host load and memory give way to it at 80 columns.
+		assert.match(text[0]!, /^host-a · up 1h02m · 4 tasks ◌1 ●1 ↻1 ✘1 · slots 1 · claimed 0B\/8G 0\/4 CPU\s*$/);
 		assert.match(text[1]!, /NAME▲ +STATE +PID UPTIME CPU% +MEM +RST NEXT +HB PROGRESS/);
 		// Sorted by name: j-7f3a first, and it is selected.
 		assert.match(text[2]!, /^>◌ j-7f3a +queued +– +– +– +– +0/);
@@ -179,6 +180,37 @@ describe('Dashboard at 80x24', () => {
 		const logs = draw(80, 24, liveData(sample), {ui: {...initialState, help: true, focus: 'logs'}}).text.join('\n');
 		assert.match(logs, /keys in the log pane/);
 		assert.match(logs, /search the log/);
+	});
+
+	it('shows the slots in use and the memory and CPUs claimed against the capacity, in 80 columns', () => {
+		const G = 1024 ** 3;
+		const tasks = [
+			task('etl', {kind: 'job', requires: {memory: 2 * G, cpu: 1.5}}),
+			task('web:0', {requires: {memory: 512 * 1024 ** 2, cpu: 0.5}}),
+			task('paused', {state: 'paused', requires: {memory: G, cpu: 0}}),
+			task('big', {kind: 'job', state: 'queued', pid: null, requires: {memory: 16 * G, cpu: 4}}),
+			task('done', {kind: 'job', state: 'completed', pid: null, requires: {memory: 8 * G, cpu: 2}}),
+		];
+		const data = liveData(tasks);
+		data.daemon = {...data.daemon!, capacity: {slots: 4, memory: 12 * G, cpu: 4, claimed: {slots: 0, memory: 0, cpu: 0}}};
+		// Claimed: the tasks holding slots (running, paused…), from the task documents; queued and finished ones claim nothing.
+		const header = draw(80, 24, data).text[0]!;
+		assert.ok(header.length <= 80, header);
+		assert.match(header, / · slots 3\/4 · claimed 3\.5G\/12G 2\/4 CPU\s*$/);
+		const wide = draw(200, 60, data).text[0]!;
+		assert.match(wide, /^tm top · host-a · up 1h02m · 5 tasks .* · slots 3\/4 · claimed 3\.5G\/12G 2\/4 CPU · load 0\.50 0\.40 0\.30 · mem 2\.0G\/8\.0G\s*$/);
+		const narrow = draw(60, 15, data).text[0]!;
+		assert.ok(narrow.length <= 60, narrow);
+		assert.match(narrow, /· slots 3\/4 3\.5G\/12G 2\/4cpu\s*$/);
+		const ascii = draw(80, 24, data, {theme: createTheme({color: false, unicode: false})}).text[0]!;
+		assert.match(ascii, / \| slots 3\/4 \| claimed 3\.5G\/12G 2\/4 CPU/);
+		// A reload's new limits come with the feed's task updates.
+		data.applyTasks({tasks: [], removed: [], host: data.host, at: new Date(NOW).toISOString(), capacity: {slots: null, memory: null, cpu: 8, claimed: {slots: 3, memory: 0, cpu: 2}}});
+		data.now = NOW;
+		assert.match(draw(80, 24, data).text[0]!, / · slots 3 · claimed 2\/8 CPU · load 0\.50/);
+		// An older daemon sends no capacity: the header is as it was.
+		data.daemon = {...data.daemon!, capacity: undefined};
+		assert.match(draw(80, 24, data).text[0]!, /^tm top · host-a · up 1h02m · 5 tasks .* · load 0\.50 · mem 2\.0G\/8\.0G\s*$/);
 	});
 
 	it('shows the daemon going away in the header', () => {
