@@ -81,7 +81,8 @@ describe('tm top in a terminal', {skip: noTmux}, () => {
 		let screen = await term.until('the dashboard with four running tasks', s =>
 			['alpha', 'beta', 'chatty', 'gamma'].every(name => /running/.test(rowOf(s, name) ?? '')),
 		);
-		assert.match(screen[0] ?? '', /^tm top · .* · 4 tasks ●4/);
+		// At 80 columns the capacity (slots in use, requests claimed) stays; the title and the host's load give way.
+		assert.match(screen[0] ?? '', / · 4 tasks ●4 · slots 4 · claimed 0B\/\S+ 0\/\S+ CPU/);
 		assert.match(screen[1] ?? '', /NAME.*STATE.*PID.*RST/);
 		assert.equal(term.flag('#{alternate_on}'), '1', 'in the alternate screen');
 		assert.match(rowOf(screen, 'alpha') ?? '', /^>/, 'the first row is selected');
