@@ -114,7 +114,7 @@ describe('planRecovery', () => {
 	});
 
 	it('jobs come back from their rows: running ones queued with checkpoint and attempt, queued ones keep their place', () => {
-		const queued: TaskState = {kind: 'queued', since: 1000, reason: 'submitted'};
+		const queued: TaskState = {kind: 'queued', since: 1000, reason: 'submitted', eligibleAt: null};
 		const rows = [row('j-1', running, {}, 'job'), {...row('j-2', queued, {}, 'job'), queueSeq: 9}];
 		const p = plan({specs: [], rows, openRuns: [run('j-1', 42)], isAlive: () => false});
 		const byId = new Map(p.tasks.map(t => [t.spec.id, t]));
