@@ -161,6 +161,7 @@ export class Engine {
 			...old.times,
 			queueSeq: this.#admitter.seqOf(spec.id),
 		});
+		task.resumeTimer(); // a delayed task (kept through the stop) waits on for its time
 		if (want === 'up') {
 			task.dispatch({type: 'start', reason, cause: 'config'});
 		}

@@ -345,6 +345,11 @@ export function transition(
 		case 'stop': {
 			const reason = event.reason ?? 'stopped by request';
 			const want = event.shutdown ? record.want : 'down';
+			// A delayed job has nothing to stop: it keeps its time for the next daemon (kept in tm.db).
+			if (event.shutdown && state.kind === 'queued' && state.eligibleAt !== null) {
+				return unchanged(record);
+			}
+
 			switch (state.kind) {
 				case 'queued':
 				case 'backoff': {

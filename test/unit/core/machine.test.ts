@@ -427,6 +427,13 @@ describe('delays (tm run --delay/--at, tm retry --delay)', () => {
 		assert.deepEqual(transition(cancelled.record, {type: 'start'}, job, t0 + 2).effects, [{type: 'enqueue'}]);
 	});
 
+	it('a daemon shutdown leaves a delayed job waiting for its time (the next daemon keeps it); a queued one stops', () => {
+		const waiting = transition(initialRecord(t0), {type: 'start', eligibleAt: at}, job, t0).record;
+		assert.equal(transition(waiting, {type: 'stop', shutdown: true}, job, t0 + 1).record, waiting);
+		const queued = transition(initialRecord(t0), {type: 'start'}, job, t0).record;
+		assert.equal(transition(queued, {type: 'stop', shutdown: true}, job, t0 + 1).record.state.kind, 'stopped');
+	});
+
 	it('retry --delay puts a failed job back, eligible later, with its retries restored', () => {
 		const failed: TaskRecord = {...initialRecord(t0), state: samples.failed, attempt: 1, failures: 1};
 		const back = transition(failed, {type: 'retry', eligibleAt: at}, job, t0);
