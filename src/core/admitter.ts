@@ -123,22 +123,33 @@ export class Admitter {
 	/**
 	 * Every queued task in the order it would start, with what it waits for now: the plan over
 	 * every waiter whose dependencies are met (best first), then those blocked (by a dependency,
-	 * or asking for more than the whole capacity) in queue order.
+	 * or asking for more than the whole capacity) in queue order, then the delayed ones (not in
+	 * the queue until their time), soonest first.
 	 */
 	list(): QueueEntry[] {
 		const blocked = this.#blocked();
 		const {held, capacity, resources, holders} = this.#input(blocked, 0);
 		const all = this.#queue.best(this.#queue.size, candidate => (this.#isWaiting(candidate.id) ? 'take' : 'drop'));
 		const ready = all.filter(candidate => this.#ready(candidate, blocked, resources));
-		const ordered = [...ready, ...all.filter(candidate => !ready.includes(candidate))];
+		const isReady = new Set(ready);
+		const ordered = [...ready, ...all.filter(candidate => !isReady.has(candidate))];
 		const tell = ordered.map(({id, requires}) => ({id, blockedBy: blocked.get(id) ?? null, requires}));
 		const plan = planAdmission({waiting: ready, holders, capacity, resources, tell, held});
 		const said = new Map<string, Plan['wait'][number]>(plan.wait.map(wait => [wait.id, wait]));
-		return ordered.flatMap(({id}) => {
+		const listed = ordered.flatMap(({id}): QueueEntry[] => {
 			const task = this.#deps.task(id);
 			const told = said.get(id);
 			return task === undefined ? [] : [{task, reason: told?.reason ?? 'starting now', cause: told?.cause ?? 'admitted'}];
 		});
+		return [...listed, ...this.#delayed().map((task): QueueEntry => ({task, reason: task.record.state.reason, cause: task.record.cause}))];
+	}
+
+	/** Queued tasks that wait for their time (`tm run --delay/--at`) before they join the queue: soonest first, then best. */
+	#delayed(): Supervisor[] {
+		const at = (task: Supervisor): number => (task.record.state.kind === 'queued' ? (task.record.state.eligibleAt ?? 0) : 0);
+		return [...this.#deps.tasks()]
+			.filter(task => task.record.state.kind === 'queued' && task.record.state.eligibleAt !== null && !this.#queue.has(task.id))
+			.sort((a, b) => at(a) - at(b) || (b.spec.priority ?? 0) - (a.spec.priority ?? 0) || this.seqOf(a.id) - this.seqOf(b.id));
 	}
 
 	/** What the plan is made of: capacity, holders and the best waiting tasks whose dependencies are met (`count` of them; `lookahead`'s by default). */

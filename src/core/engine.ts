@@ -52,6 +52,8 @@ export class Engine {
 	/** Tasks in a state that holds a slot (`slotStates`), kept as they change: the queue never scans every task. */
 	readonly #live = new Map<string, Supervisor>();
 	readonly #admitter: Admitter;
+	/** The queue as clients ask about it (`tm queue`, `tm run --no-queue`), and the tasks holding slots. */
+	readonly queue: Pick<Admitter, 'refusal' | 'list' | 'holding'>;
 	readonly #bus = new EventBus();
 	readonly #journal: WriteJournal;
 	/** Events of this pass, published once it is written. */
@@ -78,7 +80,7 @@ export class Engine {
 				this.#bus.publish(events);
 			},
 		});
-		this.#admitter = new Admitter({
+		this.queue = this.#admitter = new Admitter({
 			task: id => this.#tasks.get(id),
 			tasks: () => this.#tasks.values(),
 			holders: () => this.#live.values(),
@@ -162,6 +164,7 @@ export class Engine {
 			...old.times,
 			queueSeq: this.#admitter.seqOf(spec.id),
 		});
+		task.resumeTimer(); // a delayed task (kept through the stop) waits on for its time
 		if (want === 'up') {
 			task.dispatch({type: 'start', reason, cause: 'config'});
 		}
@@ -224,21 +227,18 @@ export class Engine {
 	}
 
 	/**
-	 * Adds a job and queues it; it is written with the next flush (this pass of the event loop): await
-	 * `saved()` before telling anyone it was accepted. Submissions that arrive together share one transaction.
+	 * Adds a job and queues it (not eligible before `eligibleAt`, when given); it is written with the next flush (this pass
+	 * of the event loop): await `saved()` before telling anyone it was accepted. Submissions that arrive together share one transaction.
 	 */
-	submit(spec: TaskSpec): Supervisor {
+	submit(spec: TaskSpec, eligibleAt?: Millis): Supervisor {
 		if (this.#tasks.has(spec.id)) {
 			throw new TmError('E_INTERNAL', `task id ${spec.id} is taken`);
 		}
 
 		const task = this.add(spec);
-		task.dispatch({type: 'start', reason: 'submitted', cause: 'submitted'});
+		task.dispatch({type: 'start', reason: 'submitted', cause: 'submitted', ...(eligibleAt === undefined ? {} : {eligibleAt})});
 		return task;
 	}
-
-	/** The queue as clients ask about it (`tm queue`, `tm run --no-queue`), and the tasks holding slots. */
-	readonly queue = (): Pick<Admitter, 'refusal' | 'list' | 'holding'> => this.#admitter;
 
 	/** Resolves once everything changed so far has been through a flush (written, or kept to retry). */
 	saved(): Promise<void> {

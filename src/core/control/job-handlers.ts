@@ -1,10 +1,12 @@
 /**
- * The socket methods of jobs and liveness (SPEC §4–5): run, wait, tasks, cancel, retry, pause,
- * resume, notify and describe. Whether pause, resume and retry apply is the machine's call: a
- * request it leaves unchanged is refused, in words that say why.
+ * The socket methods of jobs and liveness (SPEC §4–5): run, wait, tasks, cancel, retry, fail,
+ * pause, resume, notify and describe. Whether pause, resume, retry and fail apply is the
+ * machine's call: a request it leaves unchanged is refused, in words that say why.
  */
 import {randomUUID} from 'node:crypto';
 import {noLimit, tooBig} from '../capacity.js';
+import type {Clock} from '../clock.js';
+import {eligibleAt} from '../delays.js';
 import {detailDoc, taskDoc} from '../documents.js';
 import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
@@ -12,7 +14,7 @@ import type {TaskActionResult} from '../ipc/methods.js';
 import {jobSpec} from '../jobs.js';
 import {identity} from '../process/spawner.js';
 import type {TaskEvent} from '../machine.js';
-import {stateKinds, type StateKind} from '../model.js';
+import {stateKinds, type StateKind, type TaskSpec} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
 import type {TypedHandlers} from './define.js';
 import {selectOne, selectTasks} from './select.js';
@@ -39,6 +41,14 @@ async function machineDecides(task: Supervisor, event: TaskEvent, why: (kind: St
 	return record === before ? why(record.state.kind) : null;
 }
 
+/** A job asking for more than the whole capacity could never start: refused at submit, never queued for ever. */
+function refuseOverCapacity(spec: TaskSpec, engine: Engine): void {
+	const big = tooBig(spec.requires, engine.config.daemon.capacity ?? noLimit);
+	if (big !== null) {
+		throw new TmError('E_OVER_CAPACITY', `run: the job ${big}, so it could never start; ask for less (--memory, --cpus), or raise taskmaster.capacity (the host's total when not set)`);
+	}
+}
+
 function newJobId(engine: Engine): string {
 	for (;;) {
 		// The first 8 hex digits of a v4 UUID are random; randomUUID draws from a cached pool (randomBytes makes a syscall each time).
@@ -49,7 +59,7 @@ function newJobId(engine: Engine): string {
 	}
 }
 
-export function jobHandlers(engine: Engine): TypedHandlers {
+export function jobHandlers(engine: Engine, clock: Clock): TypedHandlers {
 	const one = (name: string): Supervisor => selectOne(name, engine.list());
 
 	return {
@@ -68,17 +78,18 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 				throw new TmError('E_USAGE', `run: --user: ${as.error}`);
 			}
 
-			const big = tooBig(spec.requires, engine.config.daemon.capacity ?? noLimit);
-			if (big !== null) {
-				throw new TmError('E_OVER_CAPACITY', `run: the job ${big}, so it could never start; ask for less (--memory, --cpus), or raise taskmaster.capacity (the host's total when not set)`);
+			refuseOverCapacity(spec, engine);
+			const notBefore = eligibleAt(params, clock.now(), 'run');
+			if (params.noQueue === true && notBefore !== undefined) {
+				throw new TmError('E_USAGE', 'run: --no-queue starts now or not at all; it cannot wait for --delay or --at');
 			}
 
-			const refused = params.noQueue === true ? engine.queue().refusal({id: spec.id, priority: spec.priority ?? 0, requires: spec.requires}) : null;
+			const refused = params.noQueue === true ? engine.queue.refusal({id: spec.id, priority: spec.priority ?? 0, requires: spec.requires}) : null;
 			if (refused !== null) {
 				throw new TmError('E_NO_SLOT', `not started: ${refused} (without --no-queue it would wait in the queue)`);
 			}
 
-			const task = engine.submit(spec);
+			const task = engine.submit(spec, notBefore);
 			// Accepted means written: the answer waits for the flush (shared by the jobs that came with it).
 			await engine.saved();
 			return {id: task.id, name: task.spec.name};
@@ -115,7 +126,21 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 				return null;
 			}),
 
-		retry: ({names}) => each(engine, names, task => machineDecides(task, {type: 'retry'}, kind => `${task.id} is ${kind}; only failed tasks can be retried`)),
+		retry(params) {
+			const notBefore = eligibleAt(params, clock.now(), 'retry');
+			const event: TaskEvent = notBefore === undefined ? {type: 'retry'} : {type: 'retry', eligibleAt: notBefore};
+			return each(engine, params.names, task => machineDecides(task, event, kind => `${task.id} is ${kind}; only failed tasks can be retried`));
+		},
+
+		// Seed 003's MoveToDeadLetter: what runs is stopped first (stop signal, SIGKILL after its stoptime), as a cancel is.
+		fail: ({names, reason}) =>
+			each(engine, names, async task => {
+				if (task.spec.kind !== 'job') {
+					return `${task.id} is a program; tm fail is for jobs (tm stop stops a program)`;
+				}
+
+				return machineDecides(task, {type: 'fail', ...(reason === undefined ? {} : {reason})}, kind => `${task.id} has already finished (${kind})`);
+			}),
 		pause: ({names}) => each(engine, names, task => machineDecides(task, {type: 'pause'}, kind => `${task.id} is ${kind}; only a running task can be paused`)),
 		resume: ({names}) => each(engine, names, task => machineDecides(task, {type: 'resume'}, kind => `${task.id} is ${kind}, not paused`)),
 

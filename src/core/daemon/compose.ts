@@ -164,7 +164,7 @@ function makeParts(options: DaemonOptions): Parts {
 		home: options.home,
 		config: options.config.file,
 		disk: diskDoc(disk.problems, database.unsaved),
-		capacity: capacityDoc(engine.config.daemon, engine.queue().holding()),
+		capacity: capacityDoc(engine.config.daemon, engine.queue.holding()),
 	});
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
 	const web = new WebView(options.config.daemon);
@@ -183,6 +183,7 @@ function makeParts(options: DaemonOptions): Parts {
 	const reloads = new Reloads({engine, clock, log, onApplied: () => housekeeping.settled()});
 	const handlers = controlHandlers({
 		engine,
+		clock,
 		feed,
 		daemon: about,
 		shutdown: () => options.onShutdownRequest?.(),

@@ -159,7 +159,7 @@ export class Feed {
 		const removed = [...this.#sent.keys()].filter(id => !now.has(id));
 		this.#sent = now;
 		const {engine} = this.#deps;
-		const capacity = capacityDoc(engine.config.daemon, engine.queue().holding());
+		const capacity = capacityDoc(engine.config.daemon, engine.queue.holding());
 		const limits = limitsOf(capacity);
 		if (changed.length > 0 || removed.length > 0 || limits !== this.#limits) {
 			this.#limits = limits;

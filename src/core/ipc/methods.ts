@@ -41,7 +41,7 @@ export type QueueEntryDoc = {
 	priority: number;
 	/** Its requests: bytes of memory and CPUs (0: none). */
 	requires: {memory: number; cpu: number};
-	/** When it may start at the earliest; null: as soon as it has room. */
+	/** When a delayed job joins the queue (`--delay`, `--at`); null: it is in it now. */
 	eligibleAt: string | null;
 	/** When it joined the queue (ISO-8601). */
 	queuedAt: string;
@@ -102,6 +102,8 @@ export type TaskStatus = {
 	priority: number;
 	/** When the next attempt starts, while in `backoff`. */
 	backoffUntil: string | null;
+	/** When a delayed job may start (`tm run --delay/--at`, `tm retry --delay`), while it waits for that time in `queued`; else null. */
+	eligibleAt: string | null;
 	/** When a program with a `schedule` runs next, or null. */
 	nextRunAt: string | null;
 	/** The watchdog in force (ms), or null: the dashboard colours heartbeat age against it. */
@@ -200,7 +202,10 @@ export type RunParams = {
 	stuck?: {cpuBelowPercent: number; forMs: number};
 	/** The user to run as (a name or uid; the daemon must be root to switch). */
 	user?: string;
-};
+} & DelayParams;
+
+/** Not before then: `delayMs` from now (`--delay`), or `at`, an ISO-8601 time with its offset (`--at`); one of the two. */
+export type DelayParams = {delayMs?: number; at?: string};
 
 /** One line of a task's output. */
 export type LogLineDoc = {
@@ -220,6 +225,9 @@ export type TaskActionResults = {results: TaskActionResult[]};
 
 /** Params of `start`, `stop` and `restart`: names, `all`, or `group:*` globs. */
 export type TaskActionParams = {names: string[]; wait?: boolean};
+
+/** Params of `fail`: the jobs, and why (recorded in their history). */
+export type FailParams = {names: string[]; reason?: string};
 
 /** The plan of `reload`; `applied` is false for a dry run. */
 export type ReloadResult = {
@@ -258,7 +266,10 @@ export type Methods = {
 	/** The queued tasks in the order they would start, with what each waits for now, and the depth by priority. */
 	queue: {params: EmptyParams; result: QueueDoc};
 	cancel: {params: TaskActionParams; result: TaskActionResults};
-	retry: {params: TaskActionParams; result: TaskActionResults};
+	/** With `delayMs` or `at`, the job is queued but does not start before then. */
+	retry: {params: TaskActionParams & DelayParams; result: TaskActionResults};
+	/** Jobs to `failed` (the dead-letter list) by hand: a live one is stopped first; programs are refused. */
+	fail: {params: FailParams; result: TaskActionResults};
 	pause: {params: TaskActionParams; result: TaskActionResults};
 	resume: {params: TaskActionParams; result: TaskActionResults};
 	/** fd-3 lines (`WATCHDOG=1`, `PROGRESS=42 text`, …) sent for a task over the socket. */

@@ -179,20 +179,26 @@ describe('requests against the capacity', () => {
 			ids.push(await d.submit('--priority', String((i * 7919) % 7), '--', 'true'));
 		}
 
+		// A delayed job is listed after them all, with its time, whatever its priority.
+		const later = await d.submit('--priority', '9', '--delay', '1h', '--', 'true');
 		const queue = await d.json<QueueDoc>('queue');
 		assertSchema('queue', queue);
+		const last = queue.tasks.pop();
+		assert.equal(last?.id, later);
+		assert.ok(last.eligibleAt !== null && Date.parse(last.eligibleAt) > Date.now() + 3_500_000, 'eligible in an hour');
 		const order = queue.tasks.map(entry => entry.id);
 		assert.equal(order.length, 200);
 		assert.deepEqual(new Set(order), new Set(ids));
 		assert.deepEqual(queue.tasks.map(t => t.priority), queue.tasks.map(t => t.priority).toSorted((a, b) => b - a), 'highest priority first');
-		assert.equal(queue.depth.reduce((sum, level) => sum + level.count, 0), 200);
-		assert.deepEqual(queue.depth.map(level => level.priority), [6, 5, 4, 3, 2, 1, 0]);
+		assert.equal(queue.depth.reduce((sum, level) => sum + level.count, 0), 201);
+		assert.deepEqual(queue.depth.map(level => level.priority), [9, 6, 5, 4, 3, 2, 1, 0]);
 		assert.equal(queue.tasks[0]?.reason, 'waiting for a slot (max_running 1)');
 		assert.equal(queue.tasks[0]?.eligibleAt, null);
 		assert.deepEqual(queue.capacity.claimed.slots, 1);
 		const table = await d.cli('queue');
 		assert.match(table.out, /^# +ID +NAME +PRI +MEMORY +CPUS +ELIGIBLE +WAITED +REASON$/m);
-		assert.match(table.out, /^200 waiting: priority 6: \d+, priority 5: \d+/m);
+		assert.match(table.out, /^201 waiting: priority 9: 1, priority 6: \d+, priority 5: \d+/m);
+		assert.match(table.out, new RegExp(`^201 +${later} +${later} +9 +- +- +in (59m\\d\\ds|1h00m) `, 'm'));
 
 		writeFileSync(gate, '');
 		await waitFor(async () => (await d.tasks()).filter(t => t.state === 'completed').length, n => n === 201, {what: 'every job to complete', timeout: 180_000, interval: 200});
