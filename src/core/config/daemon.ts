@@ -5,6 +5,7 @@ import {err, ok, type Result} from '../errors.js';
 import type {AlertsSpec, DaemonSpec, SmtpSpec} from '../model.js';
 import {alertsDefaults, daemonDefaults, logViewAddress, smtpDefaults, smtpSecurePort} from './defaults.js';
 import {describe} from './describe.js';
+import {readMaxRunning} from './max-running.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {readField, readMap, reportValue, valueOf, type Ctx, type Field} from './tree.js';
 import {parseDuration} from './units.js';
@@ -174,7 +175,7 @@ export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
 		gid: readField(ctx, get('gid'), nullable(parseAccount)) ?? d.gid,
 		...http,
 		httpToken,
-		maxRunning: readField(ctx, get('max_running'), nullable(integer(1))) ?? d.maxRunning,
+		maxRunning: readMaxRunning(ctx, get('max_running')),
 		retention: readRetention(ctx, get('retention')),
 		heartbeatIntervalMs: readField(ctx, get('heartbeat_interval'), positiveDuration) ?? d.heartbeatIntervalMs,
 		taskTimeoutMs: readField(ctx, get('task_timeout'), positiveDuration) ?? d.taskTimeoutMs,
