@@ -25,6 +25,15 @@ function limitsText({limits}: TaskDetail): string {
 	].join(', ');
 }
 
+/** `3 (scaled; config says 1)` after tm scale, else the config's count; null for a job. */
+export function numprocsText({numprocs}: TaskDetail): string | null {
+	if (numprocs === undefined || numprocs === null) {
+		return null;
+	}
+
+	return numprocs.count === numprocs.configured ? String(numprocs.count) : `${numprocs.count} (scaled; config says ${numprocs.configured})`;
+}
+
 function runText(task: TaskDetail): string {
 	if (task.startedAt === null) {
 		return 'never ran';
@@ -38,8 +47,10 @@ function runText(task: TaskDetail): string {
 export function showRows(task: TaskDetail): string[][] {
 	const exit = task.lastExit && `${task.lastExit.signal ?? `exit ${task.lastExit.code}`} at ${time(task.lastExit.at)}`;
 	const after = Object.entries(task.dependsOn).map(([name, condition]) => `${name} (${condition})`);
+	const numprocs = numprocsText(task);
 	return [
 		['task', `${task.id}${task.name === task.id ? '' : ` (${task.name})`}, ${task.kind === 'job' ? 'a job' : `program ${task.program}`}`],
+		...(numprocs === null ? [] : [['numprocs', numprocs]]),
 		['state', `${task.state}: ${task.reason}`],
 		['cause', task.cause],
 		['want', task.want],

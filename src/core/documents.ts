@@ -71,9 +71,13 @@ export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[], host
 	return {daemon, tasks: tasks.map(task => taskDoc(task, defaults)), host};
 }
 
+/** A program's instances now and the config's count (they differ after `tm scale`). */
+export type Numprocs = (program: string) => {count: number; configured: number} | null;
+
 /** Everything about one task: its document plus what changes only with the config. */
-export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskDetail {
+export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults, numprocs?: Numprocs): TaskDetail {
 	const {spec} = task;
+	const count = {count: spec.numprocs, configured: spec.numprocs};
 	return {
 		...taskDoc(task, daemon),
 		argv: spec.argv,
@@ -87,6 +91,7 @@ export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskDeta
 		logs: task.logPaths,
 		dependsOn: {...spec.dependsOn},
 		schedule: spec.schedule,
+		numprocs: spec.kind === 'job' ? null : (numprocs?.(spec.program) ?? count),
 	};
 }
 

@@ -7,7 +7,8 @@ import {statusDoc} from '../documents.js';
 import type {Engine} from '../engine.js';
 import type {Feed} from '../feed/feed.js';
 import type {Handlers} from '../ipc/dispatch.js';
-import type {DaemonDoc, HostDoc, ReloadResult} from '../ipc/methods.js';
+import {TmError} from '../errors.js';
+import type {DaemonDoc, HostDoc, ReloadResult, ScaleParams, ScaleResult} from '../ipc/methods.js';
 import {toHandlers} from './define.js';
 import {jobHandlers} from './job-handlers.js';
 import {logHandlers} from './log-handlers.js';
@@ -23,18 +24,22 @@ export type ControlDeps = {
 	shutdown(): void;
 	/** Re-reads the config and applies (or, with dryRun, only plans) the difference. */
 	reload(dryRun: boolean): Promise<ReloadResult>;
+	/** `tm scale`: a program's instances, or the slots (daemon/scale.ts). */
+	scale?(params: ScaleParams): Promise<ScaleResult>;
+	/** A program's instances now and the config's numprocs, for `describe`. */
+	numprocs?(program: string): {count: number; configured: number} | null;
 	/** The last sample of the host, if any. */
 	host?(): HostDoc | null;
 	/** Mail alerts, when `email:` is set (`tm alert test`). */
 	alerter?: Alerter | null;
 };
 
-export function controlHandlers({engine, feed, daemon, shutdown, reload, host, alerter}: ControlDeps): Handlers {
+export function controlHandlers({engine, feed, daemon, shutdown, reload, scale, numprocs, host, alerter}: ControlDeps): Handlers {
 	/** Each connection's event subscription, by connection id. */
 	const subscriptions = new Map<number, () => void>();
 	return toHandlers(engine, {
 		...taskActions(engine),
-		...jobHandlers(engine),
+		...jobHandlers(engine, numprocs),
 		...logHandlers(engine),
 		status({names}) {
 			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();
@@ -76,6 +81,14 @@ export function controlHandlers({engine, feed, daemon, shutdown, reload, host, a
 		},
 
 		reload: ({dryRun}) => reload(dryRun === true),
+
+		async scale(params) {
+			if (scale === undefined) {
+				throw new TmError('E_INTERNAL', 'this daemon cannot scale');
+			}
+
+			return scale(params);
+		},
 
 		shutdown() {
 			shutdown();

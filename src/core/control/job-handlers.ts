@@ -48,7 +48,8 @@ function newJobId(engine: Engine): string {
 	}
 }
 
-export function jobHandlers(engine: Engine): TypedHandlers {
+/** `numprocs`: a program's instances now and the config's count (tm scale), for `describe`. */
+export function jobHandlers(engine: Engine, numprocs?: (program: string) => {count: number; configured: number} | null): TypedHandlers {
 	const one = (name: string): Supervisor => selectOne(name, engine.list());
 
 	return {
@@ -123,6 +124,6 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 			return {ok: true} as const;
 		},
 
-		describe: ({name}) => detailDoc(one(name), engine.config.daemon),
+		describe: ({name}) => detailDoc(one(name), engine.config.daemon, numprocs),
 	};
 }
