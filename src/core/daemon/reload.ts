@@ -32,25 +32,25 @@ export type ReloadsDeps = {
 
 export class Reloads {
 	readonly #deps: ReloadsDeps;
-	/** The last reload asked (settled, failed or not); null until recovery has begun. */
-	#last: Promise<unknown> | null = null;
+	/** The last reload or scale asked (settled, failed or not); the first waits for recovery to begin. */
+	#last: Promise<unknown>;
+	#begin: (recovered: Promise<void>) => void = () => undefined;
 
-	/** Made before the control socket, whose `reload` it answers; reloads asked before {@link begin} are refused. */
+	/** Made before the control socket, whose `reload` it answers; what is asked before {@link begin} waits for it. */
 	constructor(deps: ReloadsDeps) {
 		this.#deps = deps;
+		this.#last = new Promise<void>(resolve => {
+			this.#begin = resolve;
+		});
 	}
 
 	/** From now on, reloads run one after the other, the first once `recovered` has. */
 	begin(recovered: Promise<void>): void {
-		this.#last = recovered;
+		this.#begin(recovered);
 	}
 
-	/** Runs `work` after every reload (and scale) asked before it has settled; refused before recovery has begun. */
+	/** Runs `work` once recovery is over and every reload (and scale) asked before it has settled. */
 	async exclusive<T>(work: () => Promise<T>): Promise<T> {
-		if (this.#last === null) {
-			throw new TmError('E_INTERNAL', 'the daemon is still starting');
-		}
-
 		const next = this.#last.then(work);
 		this.#last = next.catch(() => undefined);
 		return next;

@@ -27,7 +27,7 @@ export type ScalerDeps = {
 	slots: Slots;
 	clock: Clock;
 	log: DaemonLog;
-	/** Runs `work` when no reload or other scale is under way (after recovery). */
+	/** Runs `work` when no reload or other scale is under way, once recovery (and so {@link restore}) is over. */
 	exclusive<T>(work: () => Promise<T>): Promise<T>;
 	/** After instances changed (schedules armed again: housekeeping.ts). */
 	onApplied(): void;
@@ -97,10 +97,6 @@ export class Scaler {
 
 	/** `tm scale PROGRAM N` or `tm scale --slots N`. */
 	async scale(params: ScaleParams): Promise<ScaleResult> {
-		if (this.#store === null) {
-			throw new TmError('E_INTERNAL', 'the daemon is still starting');
-		}
-
 		if (params.slots !== undefined) {
 			const slots = params.slots;
 			return this.#deps.exclusive(async () => this.#scaleSlots(slots));
