@@ -71,7 +71,7 @@ export function nextSlots(input: PoolInput): PoolStep {
 	if (waiting > 0 && holding >= slots && slots < pool.max && measured && (cooled || last?.up === true)) {
 		const more = Math.min(waiting, slots, pool.max - slots);
 		const use = `CPU ${percent(cpuPercent)}, memory ${percent(memoryPercent)}`;
-		return {slots: slots + more, reason: `${waiting} waiting for a slot; host ${use} under the targets`};
+		return {slots: slots + more, reason: `${waiting} waiting for a slot; host ${use} within the targets`};
 	}
 
 	const idle = lastWaited === null || now - lastWaited >= pool.cooldownMs;

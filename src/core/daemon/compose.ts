@@ -201,6 +201,8 @@ function makeParts(options: DaemonOptions): Parts {
 	const feed = new Feed({engine, clock, daemon: about, host: () => housekeeping.host, journalSize});
 	// Heard from the engine's first event: the socket may run (and finish) a job before the web view has loaded.
 	const tally = new EventTally(engine);
+	// Subscribers (tm top, the web view) hear of the slots as they change, as of the disk.
+	slots.watch(() => feed.daemonChanged());
 	disk.on(change => {
 		log.note(change.ok ? 'disk writable again' : change.full ? 'disk full' : 'disk error', {reason: change.reason}, change.at);
 		warn(change.ok ? `disk writable again: ${change.reason}` : `${change.reason}; supervision goes on, what cannot be written is counted or kept`);

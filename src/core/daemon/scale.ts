@@ -85,9 +85,12 @@ export class Scaler {
 
 	/** A reload's config, before it is applied: overrides of a config value that changed give way. */
 	configChanged(next: Config): void {
-		const slotsNote = this.#deps.slots.configure(next.daemon.maxRunning);
-		if (slotsNote !== null) {
-			this.#deps.log.note(slotsNote, {}, this.#deps.clock.now());
+		const {slots, log, clock} = this.#deps;
+		const before = slots.current;
+		const slotsNote = slots.configure(next.daemon.maxRunning);
+		// A change of the count says it in its own line (#slotsChanged).
+		if (slotsNote !== null && slots.current === before) {
+			log.note(slotsNote, {}, clock.now());
 		}
 
 		if (this.#configChanged(next) || slotsNote !== null) {

@@ -229,7 +229,7 @@ describe('tm scale --slots N', () => {
 		const after = (await d.status()).daemon.slots;
 		assert.equal(after?.max, 2, 'the config wins');
 		assert.equal(after?.mode, 'config');
-		assert.ok(daemonLog(path.join(d.dir, 'tmd.log')).some(line => line.message === 'tm scale --slots 3 no longer applies: max_running in the config changed from 1 to 2; the config wins'));
+		assert.ok(daemonLog(path.join(d.dir, 'tmd.log')).some(line => line.message === 'slots 3 -> 2: tm scale --slots 3 no longer applies: max_running in the config changed from 1 to 2; the config wins'));
 		await d.down();
 	});
 });

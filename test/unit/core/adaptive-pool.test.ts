@@ -10,7 +10,7 @@ const ago = (ms: number, up: boolean) => ({at: now - ms, up});
 
 /** Each row: what differs from `base`, then the slots after (null: unchanged) and a word of the reason. */
 const table: Array<{name: string; input: Partial<PoolInput>; slots: number | null; why?: RegExp}> = [
-	{name: 'tasks wait, idle host: doubles', input: {waiting: 10}, slots: 8, why: /10 waiting for a slot; host CPU 20%, memory 40% under the targets/},
+	{name: 'tasks wait, idle host: doubles', input: {waiting: 10}, slots: 8, why: /10 waiting for a slot; host CPU 20%, memory 40% within the targets/},
 	{name: 'grows no more than tasks wait', input: {waiting: 1}, slots: 5},
 	{name: 'grows no further than max', input: {slots: 12, holding: 12, waiting: 50}, slots: 16},
 	{name: 'at max: stays', input: {slots: 16, holding: 16, waiting: 50}, slots: null},
