@@ -185,17 +185,9 @@ function makeParts(options: DaemonOptions): Parts {
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
 	const web = new WebView(options.config.daemon);
 	const alerter = createAlerter(options.config.daemon, {clock, warn, log: (message, data) => log.note(message, data), webUrl: () => web.url});
-	const housekeeping = new Housekeeping({
-		engine,
-		clock,
-		home: options.home,
-		log,
-		warn,
-		socketPath: options.socketPath,
-		// The adaptive pool's driver: each host sample, with the tasks as they are.
-		onHost: host => slots.sampled(poolSample(engine.list(), host)),
-		sampleHost: options.sampleHost,
-	});
+	// The adaptive pool's driver: each host sample, with the tasks as they are.
+	const onHost = (host: HostDoc): void => slots.sampled(poolSample(engine.list(), host));
+	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn, socketPath: options.socketPath, onHost, sampleHost: options.sampleHost});
 	// Only the web view resumes readers from a seq: the events are kept only when it is on.
 	const journalSize = options.config.daemon.http === null ? 0 : defaultJournalSize;
 	const feed = new Feed({engine, clock, daemon: about, host: () => housekeeping.host, journalSize});
@@ -212,6 +204,7 @@ function makeParts(options: DaemonOptions): Parts {
 	const reloads = new Reloads({engine, clock, log, scales: scaler, onApplied: () => housekeeping.settled()});
 	const handlers = controlHandlers({
 		engine,
+		clock,
 		feed,
 		daemon: about,
 		shutdown: () => options.onShutdownRequest?.(),
