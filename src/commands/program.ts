@@ -44,6 +44,7 @@ export const commands: readonly Entry[] = [
 	{name: 'signal', load: async () => (await import('./signal.js')).registerSignal},
 	{name: 'startup', load: async () => (await import('./startup.js')).registerStartup},
 	{name: 'reload', load: async () => (await import('./reload.js')).registerReload},
+	{name: 'scale', load: async () => (await import('./scale.js')).registerScale},
 	{name: 'run', load: async () => (await import('./run.js')).registerRun},
 	{name: 'tasks', load: async () => (await import('./tasks.js')).registerTasks},
 	{name: 'queue', load: async () => (await import('./queue.js')).registerQueue},

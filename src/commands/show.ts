@@ -32,6 +32,15 @@ function requiresText({requires}: TaskDetail): string {
 	return parts.length === 0 ? NONE : parts.join(', ');
 }
 
+/** `3 (scaled; config says 1)` after tm scale, else the config's count; null for a job. */
+export function numprocsText({numprocs}: TaskDetail): string | null {
+	if (numprocs === undefined || numprocs === null) {
+		return null;
+	}
+
+	return numprocs.count === numprocs.configured ? String(numprocs.count) : `${numprocs.count} (scaled; config says ${numprocs.configured})`;
+}
+
 function runText(task: TaskDetail): string {
 	if (task.startedAt === null) {
 		return 'never ran';
@@ -45,8 +54,10 @@ function runText(task: TaskDetail): string {
 export function showRows(task: TaskDetail): string[][] {
 	const exit = task.lastExit && `${task.lastExit.signal ?? `exit ${task.lastExit.code}`} at ${time(task.lastExit.at)}`;
 	const after = Object.entries(task.dependsOn).map(([name, condition]) => `${name} (${condition})`);
+	const numprocs = numprocsText(task);
 	return [
 		['task', `${task.id}${task.name === task.id ? '' : ` (${task.name})`}, ${task.kind === 'job' ? 'a job' : `program ${task.program}`}`],
+		...(numprocs === null ? [] : [['numprocs', numprocs]]),
 		['state', `${task.state}: ${task.reason}`],
 		// A delayed job: when it may start, and how long until then.
 		['eligible', task.eligibleAt === null ? NONE : `${time(task.eligibleAt)} (in ${formatDuration(Math.max(0, Date.parse(task.eligibleAt) - Date.now()))})`],

@@ -3,7 +3,7 @@
  * whole process tree, as last sampled), restarts, heartbeat age and what they last said.
  */
 import type {Command} from 'commander';
-import type {DiskDoc, TaskStatus} from '../core/ipc/methods.js';
+import type {DaemonDoc, DiskDoc, TaskStatus} from '../core/ipc/methods.js';
 import {delayedUntil} from '../core/durations.js';
 import {heartbeatLevel, type HeartbeatLevel} from '../core/liveness.js';
 import {finishedStates, liveStates} from '../core/model.js';
@@ -67,6 +67,24 @@ export function diskLine(disk: DiskDoc | undefined, now: number): string | null 
 	return `tm: ${disk.reason ?? 'tm.db not written yet'}${since}${kept}\n`;
 }
 
+/** Under the table, only when something moved them: the slots (tm scale --slots, an adaptive pool) and scaled programs. */
+export function scaleLines(daemon: DaemonDoc): string {
+	const lines: string[] = [];
+	const {slots, scaled = []} = daemon;
+	if (slots !== undefined && slots.mode !== 'config') {
+		const configured = slots.configured;
+		const config = configured === null || typeof configured === 'number' ? `config says ${configured ?? 'no limit'}` : `${configured.min} to ${configured.max}`;
+		const why = slots.mode === 'adaptive' && slots.reason !== null ? `: ${slots.reason}` : '';
+		lines.push(`slots ${slots.max ?? 'no limit'}, ${slots.holding} held (${slots.mode === 'adaptive' ? 'adaptive' : 'tm scale'}; ${config})${why}\n`);
+	}
+
+	for (const {program, numprocs, configured} of scaled) {
+		lines.push(`${program} runs ${numprocs} instances (tm scale; config says ${configured})\n`);
+	}
+
+	return lines.length > 0 ? `\n${lines.join('')}` : '';
+}
+
 export async function runStatus(names: string[], options: GlobalOptions, deps: Deps): Promise<number> {
 	return withClient(options, deps, async client => {
 		const doc = await client.call('status', {names});
@@ -80,6 +98,7 @@ export async function runStatus(names: string[], options: GlobalOptions, deps: D
 				return level === 'late' ? coloured(text, 'yellow') : level === 'overdue' ? coloured(text, 'red') : text;
 			};
 			deps.io.out(table(['NAME', 'STATE', 'PID', 'UPTIME', 'CPU', 'MEM', 'RESTARTS', 'HEARTBEAT', 'INFO'], doc.tasks.map(t => statusRow(t, now)), paint));
+			deps.io.out(names.length === 0 ? scaleLines(doc.daemon) : '');
 			const problem = diskLine(doc.daemon.disk, now);
 			if (problem !== null) {
 				deps.io.err(problem);

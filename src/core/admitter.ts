@@ -115,6 +115,11 @@ export class Admitter {
 		return refusal(newcomer, this.#input(this.#blocked()));
 	}
 
+	/** The slots (as scaled or adapted now) and the resources the holders may claim together; null/undefined: no limit. */
+	limits(): {slots: number | null; resources: ResourceCapacity | undefined} {
+		return {slots: this.#deps.capacity(), resources: this.#deps.resources?.()};
+	}
+
 	/** The tasks holding slots now. */
 	holding(): Supervisor[] {
 		return [...this.#deps.holders()];

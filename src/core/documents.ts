@@ -9,7 +9,7 @@ import type {TaskEventRecord} from './task-event.js';
 import type {CapacityDoc, DiskDoc, EventDoc, HostDoc, LogLineDoc, QueueDoc, StatusDoc, TaskDetail, TaskRecordFields, TaskStatus} from './ipc/methods.js';
 import {watchdogOf} from './liveness.js';
 import type {LogLine} from './log/line-ring.js';
-import type {DaemonSpec} from './model.js';
+import type {DaemonSpec, ResourceCapacity} from './model.js';
 import type {Supervisor} from './supervisor.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -75,9 +75,13 @@ export function statusDoc(daemon: StatusDoc['daemon'], tasks: Supervisor[], host
 	return {daemon, tasks: tasks.map(task => taskDoc(task, defaults)), host};
 }
 
+/** A program's instances now and the config's count (they differ after `tm scale`). */
+export type Numprocs = (program: string) => {count: number; configured: number} | null;
+
 /** Everything about one task: its document plus what changes only with the config. */
-export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskDetail {
+export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults, numprocs?: Numprocs): TaskDetail {
 	const {spec} = task;
+	const count = {count: spec.numprocs, configured: spec.numprocs};
 	return {
 		...taskDoc(task, daemon),
 		argv: spec.argv,
@@ -91,13 +95,14 @@ export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskDeta
 		logs: task.logPaths,
 		dependsOn: {...spec.dependsOn},
 		schedule: spec.schedule,
+		numprocs: spec.kind === 'job' ? null : (numprocs?.(spec.program) ?? count),
 	};
 }
 
 /** The slots and resources (`max_running`, `taskmaster.capacity`) and what `holders` claim of them. */
-export function capacityDoc(daemon: Pick<DaemonSpec, 'maxRunning' | 'capacity'>, holders: readonly Supervisor[]): CapacityDoc {
+export function capacityDoc(limits: {slots: number | null; resources: ResourceCapacity | undefined}, holders: readonly Supervisor[]): CapacityDoc {
 	const {slots, memory, cpu} = claimedOf(holders.map(task => ({state: task.record.state.kind, requires: task.spec.requires})));
-	return {slots: daemon.maxRunning, memory: daemon.capacity?.memory ?? null, cpu: daemon.capacity?.cpu ?? null, claimed: {slots, memory, cpu}};
+	return {slots: limits.slots, memory: limits.resources?.memory ?? null, cpu: limits.resources?.cpu ?? null, claimed: {slots, memory, cpu}};
 }
 
 /** `tm queue`: the waiting tasks in start order (`Admitter.list`) and how many wait at each priority. */

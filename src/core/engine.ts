@@ -12,11 +12,12 @@ import {taskDoc} from './documents.js';
 import {TmError} from './errors.js';
 import {EventBus, type Listener} from './event-bus.js';
 import {pidOf} from './machine.js';
-import {removedReason, type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
+import {type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {taskLogPaths} from './paths.js';
 import type {WriteWatch} from './log/write-losses.js';
 import type {Persist, TaskRow} from './ports.js';
 import {slotStates} from './scheduler.js';
+import {initialSlots, type Slots} from './slots.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
 import type {RunTimes} from './task-facts.js';
 import {eventOf, toEventRow, type TaskEventRecord} from './task-event.js';
@@ -38,6 +39,8 @@ export type EngineDeps = {
 	descriptors?: Descriptors;
 	/** Told when a task log cannot be written (a full disk), and when it can again. */
 	logWatch?: WriteWatch;
+	/** The slots now (scaled, adaptive); without it, the config's `max_running` as written. */
+	slots?: Slots;
 };
 
 /** What a task had when the daemon last stopped (`lastRun`: its latest run, from the store's runs). */
@@ -53,7 +56,7 @@ export class Engine {
 	readonly #live = new Map<string, Supervisor>();
 	readonly #admitter: Admitter;
 	/** The queue as clients ask about it (`tm queue`, `tm run --no-queue`), and the tasks holding slots. */
-	readonly queue: Pick<Admitter, 'refusal' | 'list' | 'holding'>;
+	readonly queue: Pick<Admitter, 'refusal' | 'list' | 'holding' | 'limits'>;
 	readonly #bus = new EventBus();
 	readonly #journal: WriteJournal;
 	/** Events of this pass, published once it is written. */
@@ -84,7 +87,7 @@ export class Engine {
 			task: id => this.#tasks.get(id),
 			tasks: () => this.#tasks.values(),
 			holders: () => this.#live.values(),
-			capacity: () => this.#config.daemon.maxRunning,
+			capacity: () => (deps.slots ? deps.slots.current : initialSlots(this.#config.daemon.maxRunning)),
 			resources: () => this.#config.daemon.capacity,
 			touch: id => this.#journal.touch(id),
 			held: () => deps.descriptors?.held ?? null,
@@ -93,6 +96,7 @@ export class Engine {
 			startsInFlight: () => [...this.#live.values()].some(task => task.pid === null && !task.down),
 			changed: () => this.#admitter.capacityChanged(),
 		});
+		deps.slots?.watch(() => this.#admitter.capacityChanged());
 		for (const spec of specs) {
 			this.add(spec);
 		}
@@ -139,10 +143,10 @@ export class Engine {
 		this.#admitter.capacityChanged();
 	}
 
-	/** Stops a task and forgets it (its program left the config); its history stays in the store. */
+	/** Stops a task and forgets it (its program left the config, tm scale lowered its instances); its history stays in the store. */
 	async remove(id: string, reason: string): Promise<void> {
 		const task = this.get(id);
-		task.dispatch({type: 'stop', reason: `${removedReason} (${reason})`, cause: 'removed'});
+		task.dispatch({type: 'stop', reason, cause: 'removed'});
 		await this.until(() => task.down);
 		this.#forget(task);
 	}
@@ -226,10 +230,7 @@ export class Engine {
 		}
 	}
 
-	/**
-	 * Adds a job and queues it (not eligible before `eligibleAt`, when given); it is written with the next flush (this pass
-	 * of the event loop): await `saved()` before telling anyone it was accepted. Submissions that arrive together share one transaction.
-	 */
+	/** Adds a job and queues it (not eligible before `eligibleAt`, when given), written with this pass's flush (await `saved()` before saying so); submissions together share one transaction. */
 	submit(spec: TaskSpec, eligibleAt?: Millis): Supervisor {
 		if (this.#tasks.has(spec.id)) {
 			throw new TmError('E_INTERNAL', `task id ${spec.id} is taken`);
@@ -291,9 +292,8 @@ export class Engine {
 	}
 
 	/**
-	 * Writes what is pending, if anything: called before anything is read out of the engine for
-	 * a client (a status, a snapshot, a metric), so no answer shows a state the store could still
-	 * lose, and a subscriber's snapshot never holds a change whose event is still to come.
+	 * Writes what is pending, before anything is read out for a client (a status, a snapshot, a metric): no
+	 * answer shows a state the store could lose, no snapshot a change whose event is still to come.
 	 */
 	settle(): void {
 		this.#journal.settle();

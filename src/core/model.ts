@@ -121,6 +121,24 @@ export type AlertsSpec = {
 	crashLoop: {restarts: number; withinMs: number};
 };
 
+/**
+ * `max_running: {min, max, …}`: tm moves the slot count between `min` and `max`, up while tasks
+ * wait for a slot and the host has headroom, down when it is saturated or nothing waits.
+ */
+export type AdaptiveSlots = {
+	min: number;
+	max: number;
+	/** Host CPU busy (percent of every CPU) above which no slot is added, and one is taken away. */
+	cpuTargetPercent: number;
+	/** Host memory in use (percent of the total) likewise. */
+	memoryTargetPercent: number;
+	/** After a change, this long before the next step down (and before a step up after a step down). */
+	cooldownMs: number;
+};
+
+/** `max_running` as written: a number of slots, an adaptive pool, or null for no limit. */
+export type MaxRunning = number | AdaptiveSlots | null;
+
 /** The `taskmaster:` section. */
 export type DaemonSpec = {
 	logfile: string | null;
@@ -138,8 +156,8 @@ export type DaemonSpec = {
 	 */
 	httpDefault?: boolean;
 	httpToken: string | null;
-	/** Running tasks that count against slots; null means unlimited. */
-	maxRunning: number | null;
+	/** Running tasks that count against slots: a fixed number, an adaptive pool, or null (unlimited). */
+	maxRunning: MaxRunning;
 	/**
 	 * Memory and CPUs the tasks holding slots may request together: a loaded config always has
 	 * it (the host's, unless `capacity:` says otherwise); absent (a config built in code): no limit.

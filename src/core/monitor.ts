@@ -25,6 +25,8 @@ export type MonitorDeps = {
 	intervalMs: number;
 	/** Processes re-parented to the daemon, by the task attempt (`id@attempt`) that made them. */
 	adopted?(): Map<string, number[]>;
+	/** Each host sample, once taken (the adaptive pool: core/slots.ts). */
+	onHost?(host: HostDoc): void;
 	onWarning?(message: string): void;
 };
 
@@ -90,10 +92,16 @@ export class Monitor {
 		}
 
 		this.roots = current;
+		let host: HostDoc | null = null;
 		try {
-			this.host = await this.deps.sampleHost();
+			host = await this.deps.sampleHost();
+			this.host = host;
 		} catch (error) {
 			this.deps.onWarning?.(`host sample failed: ${messageOf(error)}`);
+		}
+
+		if (host !== null) {
+			this.deps.onHost?.(host);
 		}
 
 		for (const task of engine.list()) {

@@ -137,7 +137,8 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan {
 }
 
 function isRemoved(record: TaskRecord): boolean {
-	return record.state.kind === 'stopped' && record.state.reason.startsWith(removedReason);
+	// Rows older than the `removed` cause say so by their reason only.
+	return record.state.kind === 'stopped' && (record.cause === 'removed' || record.state.reason.startsWith(removedReason));
 }
 
 function recoverRecord(

@@ -207,7 +207,8 @@ describe('--json documents and exit codes against a real daemon', () => {
 			cpuSeconds: 1.5, heartbeatAt: null, progress: null, progressText: null, status: null, priority: 0, backoffUntil: null, eligibleAt: null, want: 'up', nextRunAt: null, watchdogMs: null, heartbeatIntervalMs: 10_000, cause: 'exit', failures: 0, maxRetries: 3, lastExit: null, checkpointBytes: 0,
 			createdAt: '2026-11-23T09:00:00.000Z', endedAt: null, cmd: 'web --port 80', cwd: '/srv', limits: {maxRuntimeMs: null, maxMemory: null, watchdogMs: null, stuck: null}, requires: {memory: 0, cpu: 0},
 		};
-		const doc: StatusDoc = {daemon: {pid: 4242, startedAt: '2026-11-23T10:00:00.000Z', version: '0.1.0', home: '/h', config: null, disk: diskOk, capacity: {slots: 8, memory: 8_589_934_592, cpu: 4, claimed: {slots: 1, memory: 0, cpu: 0}}}, tasks: [task]};
+		const slots = {max: 8, holding: 1, mode: 'config', configured: 8, reason: null, changedAt: null} as const;
+		const doc: StatusDoc = {daemon: {pid: 4242, startedAt: '2026-11-23T10:00:00.000Z', version: '0.1.0', home: '/h', config: null, disk: diskOk, capacity: {slots: 8, memory: 8_589_934_592, cpu: 4, claimed: {slots: 1, memory: 0, cpu: 0}}, slots, scaled: []}, tasks: [task]};
 		assert.equal(schemaErrors('status', doc), null);
 		assert.equal(schemaErrors('status', {...doc, host: null}), null);
 		const {restarts, ...renamed} = task;

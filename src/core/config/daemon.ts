@@ -6,6 +6,7 @@ import type {AlertsSpec, DaemonSpec, SmtpSpec} from '../model.js';
 import {alertsDefaults, daemonDefaults, logViewAddress, smtpDefaults, smtpSecurePort} from './defaults.js';
 import {readCapacity, type HostSize} from './capacity.js';
 import {describe} from './describe.js';
+import {readMaxRunning} from './max-running.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {readField, readMap, reportValue, valueOf, type Ctx, type Field} from './tree.js';
 import {parseDuration} from './units.js';
@@ -176,7 +177,7 @@ export function readDaemon(ctx: Ctx, field: Field | undefined, host: HostSize): 
 		gid: readField(ctx, get('gid'), nullable(parseAccount)) ?? d.gid,
 		...http,
 		httpToken,
-		maxRunning: readField(ctx, get('max_running'), nullable(integer(1))) ?? d.maxRunning,
+		maxRunning: readMaxRunning(ctx, get('max_running')),
 		capacity: readCapacity(ctx, get('capacity'), host),
 		retention: readRetention(ctx, get('retention')),
 		heartbeatIntervalMs: readField(ctx, get('heartbeat_interval'), positiveDuration) ?? d.heartbeatIntervalMs,

@@ -1,7 +1,7 @@
 /**
  * What a key means when the config leaves it out. Frozen: copy before changing.
  */
-import type {AlertsSpec, BackoffSpec, DaemonSpec, LogSpec, ProgramSpec, SmtpSpec, StuckSpec} from '../model.js';
+import type {AdaptiveSlots, AlertsSpec, BackoffSpec, DaemonSpec, LogSpec, ProgramSpec, SmtpSpec, StuckSpec} from '../model.js';
 
 /** Backoff between restarts: 1s, 2s, 4s … capped at 60s, ±20%, reset after 60s up. */
 export const backoffDefaults: Readonly<BackoffSpec> = Object.freeze({
@@ -24,6 +24,9 @@ export const stuckDefaults: Readonly<StuckSpec> = Object.freeze({
 	cpuBelowPercent: 1,
 	forMs: 10 * 60_000,
 });
+
+/** The most instances a program may run (`numprocs`, `tm scale`). */
+export const numprocsLimit = 1000;
 
 /** A program's settings when its keys are absent (everything but name, cmd and argv). */
 export const programDefaults: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'>> = Object.freeze({
@@ -83,6 +86,16 @@ export const smtpSecurePort = 465;
  * promise: the logs in a browser at http://localhost:4242/logs); `http: off` turns it off.
  */
 export const logViewAddress = '127.0.0.1:4242';
+
+/**
+ * An adaptive `max_running` without targets: slots added while the host's CPU is under 85% busy
+ * and its memory under 90% used; 30 s between steps down (Celery's autoscaler waits as long).
+ */
+export const adaptiveDefaults: Readonly<Omit<AdaptiveSlots, 'min' | 'max'>> = Object.freeze({
+	cpuTargetPercent: 85,
+	memoryTargetPercent: 90,
+	cooldownMs: 30_000,
+});
 
 /** The daemon's settings when the `taskmaster:` section leaves them out. */
 export const daemonDefaults: Readonly<DaemonSpec> = Object.freeze({

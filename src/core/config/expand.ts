@@ -1,5 +1,7 @@
 /**
- * Programs → tasks: each program becomes `numprocs` tasks, with log paths of their own.
+ * Programs → tasks: each program becomes `numprocs` tasks (or as many as `tm scale` says), with
+ * log paths of their own. An instance's id and log files depend only on the config's `numprocs`
+ * and its own number, so scaling never renames (nor restarts) an instance that stays.
  */
 import {basename, dirname, extname, join} from 'node:path';
 import type {Config, ProgramSpec, TaskSpec} from '../model.js';
@@ -8,9 +10,9 @@ const placeholder = /%\((process_num|program_name)\)(0?)(\d*)([ds])/g;
 
 /**
  * A log path for one instance. `%(process_num)d` (also `%(process_num)02d`, `…s`) and
- * `%(program_name)s` are expanded. When the program has several instances and the path does
- * not use `%(process_num)`, `.<n>` goes before the last extension (`web.out.log` →
- * `web.out.0.log`), so instances never share a file.
+ * `%(program_name)s` are expanded. When the program has several instances (or this one was
+ * added by `tm scale`) and the path does not use `%(process_num)`, `.<n>` goes before the last
+ * extension (`web.out.log` → `web.out.0.log`), so instances never share a file.
  */
 export function instanceLogPath(path: string | null, program: string, instance: number, numprocs: number): string | null {
 	if (path === null) {
@@ -22,7 +24,7 @@ export function instanceLogPath(path: string | null, program: string, instance: 
 		const value = name === 'process_num' ? String(instance) : program;
 		return value.padStart(Number(width || 0), zero === '0' ? '0' : ' ');
 	});
-	if (numprocs <= 1 || numbered) {
+	if ((numprocs <= 1 && instance === 0) || numbered) {
 		return expanded;
 	}
 
@@ -32,9 +34,9 @@ export function instanceLogPath(path: string | null, program: string, instance: 
 	return join(dirname(expanded), `${stem}.${instance}${extension}`);
 }
 
-/** The id of a program's task: `name` when numprocs is 1, else `name:<instance>`. */
+/** The id of a program's task: `name` when numprocs is 1, else `name:<instance>` (so are instances `tm scale` adds). */
 export function taskId(program: ProgramSpec, instance: number): string {
-	return program.numprocs === 1 ? program.name : `${program.name}:${instance}`;
+	return program.numprocs === 1 && instance === 0 ? program.name : `${program.name}:${instance}`;
 }
 
 /** A task's `stdout`/`stderr` as its program writes them, for instance `instance` (null: the default files). */
@@ -59,14 +61,14 @@ export function programTask(program: ProgramSpec, instance: number): TaskSpec {
 	};
 }
 
-/** The tasks of one program: `name` when numprocs is 1, else `name:0` … `name:N-1`. */
-export function programTasks(program: ProgramSpec): TaskSpec[] {
-	return Array.from({length: program.numprocs}, (_, instance) => programTask(program, instance));
+/** The tasks of one program: `name` when numprocs is 1, else `name:0` … `name:N-1`; `count` of them when scaled. */
+export function programTasks(program: ProgramSpec, count = program.numprocs): TaskSpec[] {
+	return Array.from({length: count}, (_, instance) => programTask(program, instance));
 }
 
-/** Every program of the config as its tasks, in file order. */
-export function expandTasks(config: Config): TaskSpec[] {
-	return config.programs.flatMap((program) => programTasks(program));
+/** Every program of the config as its tasks, in file order; `count` says how many each runs (tm scale). */
+export function expandTasks(config: Config, count: (program: ProgramSpec) => number = program => program.numprocs): TaskSpec[] {
+	return config.programs.flatMap((program) => programTasks(program, count(program)));
 }
 
 /** How many tasks `expandTasks` makes, without making them. */

@@ -2,7 +2,7 @@
  * One entry of `programs:` → a ProgramSpec, with every problem in it reported.
  */
 import type {ProgramSpec} from '../model.js';
-import {programDefaults} from './defaults.js';
+import {numprocsLimit, programDefaults} from './defaults.js';
 import {checkLogNames} from './log-names.js';
 import {
 	parseAutorestart,
@@ -126,7 +126,7 @@ export function readProgram(ctx: Ctx, field: Field, account: AccountDefaults): P
 		cmd,
 		argv,
 		shell,
-		numprocs: readField(ctx, get('numprocs'), integer(1, 1000)) ?? d.numprocs,
+		numprocs: readField(ctx, get('numprocs'), integer(1, numprocsLimit)) ?? d.numprocs,
 		umask: readField(ctx, get('umask'), nullable(parseUmask), sourceOf) ?? d.umask,
 		workingdir: readField(ctx, get('workingdir'), nullable(parseText)) ?? d.workingdir,
 		autostart: readField(ctx, get('autostart'), parseBoolean) ?? d.autostart,

@@ -8,7 +8,8 @@ import {capacityDoc, queueDoc, statusDoc} from '../documents.js';
 import type {Engine} from '../engine.js';
 import type {Feed} from '../feed/feed.js';
 import type {Handlers} from '../ipc/dispatch.js';
-import type {DaemonDoc, HostDoc, ReloadResult} from '../ipc/methods.js';
+import {TmError} from '../errors.js';
+import type {DaemonDoc, HostDoc, ReloadResult, ScaleParams, ScaleResult} from '../ipc/methods.js';
 import {toHandlers} from './define.js';
 import {jobHandlers} from './job-handlers.js';
 import {logHandlers} from './log-handlers.js';
@@ -26,18 +27,22 @@ export type ControlDeps = {
 	shutdown(): void;
 	/** Re-reads the config and applies (or, with dryRun, only plans) the difference. */
 	reload(dryRun: boolean): Promise<ReloadResult>;
+	/** `tm scale`: a program's instances, or the slots (daemon/scale.ts). */
+	scale?(params: ScaleParams): Promise<ScaleResult>;
+	/** A program's instances now and the config's numprocs, for `describe`. */
+	numprocs?(program: string): {count: number; configured: number} | null;
 	/** The last sample of the host, if any. */
 	host?(): HostDoc | null;
 	/** Mail alerts, when `email:` is set (`tm alert test`). */
 	alerter?: Alerter | null;
 };
 
-export function controlHandlers({engine, clock, feed, daemon, shutdown, reload, host, alerter}: ControlDeps): Handlers {
+export function controlHandlers({engine, clock, feed, daemon, shutdown, reload, scale, numprocs, host, alerter}: ControlDeps): Handlers {
 	/** Each connection's event subscription, by connection id. */
 	const subscriptions = new Map<number, () => void>();
 	return toHandlers(engine, {
 		...taskActions(engine),
-		...jobHandlers(engine, clock),
+		...jobHandlers(engine, clock, numprocs),
 		...logHandlers(engine),
 		status({names}) {
 			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();
@@ -45,7 +50,7 @@ export function controlHandlers({engine, clock, feed, daemon, shutdown, reload, 
 		},
 
 		// The order comes from the admission plan itself (Admitter.list), so it is the order tasks start in.
-		queue: () => queueDoc(engine.queue.list(), capacityDoc(engine.config.daemon, engine.queue.holding())),
+		queue: () => queueDoc(engine.queue.list(), capacityDoc(engine.queue.limits(), engine.queue.holding())),
 
 		subscribe(_params, ctx) {
 			// One subscription per connection: subscribing again (after `dropped`) replaces it.
@@ -82,6 +87,14 @@ export function controlHandlers({engine, clock, feed, daemon, shutdown, reload, 
 		},
 
 		reload: ({dryRun}) => reload(dryRun === true),
+
+		async scale(params) {
+			if (scale === undefined) {
+				throw new TmError('E_INTERNAL', 'this daemon cannot scale');
+			}
+
+			return scale(params);
+		},
 
 		shutdown() {
 			shutdown();

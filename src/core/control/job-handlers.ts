@@ -7,7 +7,7 @@ import {randomUUID} from 'node:crypto';
 import {noLimit, tooBig} from '../capacity.js';
 import type {Clock} from '../clock.js';
 import {eligibleAt} from '../delays.js';
-import {detailDoc, taskDoc} from '../documents.js';
+import {detailDoc, taskDoc, type Numprocs} from '../documents.js';
 import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
 import type {TaskActionResult} from '../ipc/methods.js';
@@ -59,7 +59,8 @@ function newJobId(engine: Engine): string {
 	}
 }
 
-export function jobHandlers(engine: Engine, clock: Clock): TypedHandlers {
+/** `numprocs`: a program's instances now and the config's count (tm scale), for `describe`. */
+export function jobHandlers(engine: Engine, clock: Clock, numprocs?: Numprocs): TypedHandlers {
 	const one = (name: string): Supervisor => selectOne(name, engine.list());
 
 	return {
@@ -154,6 +155,6 @@ export function jobHandlers(engine: Engine, clock: Clock): TypedHandlers {
 			return {ok: true} as const;
 		},
 
-		describe: ({name}) => detailDoc(one(name), engine.config.daemon),
+		describe: ({name}) => detailDoc(one(name), engine.config.daemon, numprocs),
 	};
 }

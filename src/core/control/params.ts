@@ -5,6 +5,7 @@
  * are ignored (a newer client may send more).
  */
 import {z} from 'zod';
+import {numprocsLimit} from '../config/defaults.js';
 import type {MethodName, Methods} from '../ipc/methods.js';
 import {RpcError, rpcErrorCodes} from '../ipc/protocol.js';
 
@@ -45,6 +46,11 @@ export const paramSchemas = {
 	// The signal's name is checked by the config's own rule (E_USAGE, like `tm signal`).
 	signal: params({names, signal: [z.unknown(), 'a signal name']}),
 	reload: params({dryRun: [z.boolean().optional(), 'true or false']}),
+	scale: params({
+		program: [z.string().min(1).optional(), 'a program name'],
+		count: [z.number().int().min(0).max(numprocsLimit).optional(), `a whole number of instances from 0 to ${numprocsLimit}`],
+		slots: [z.number().int().min(1).optional(), 'a whole number of slots ≥ 1'],
+	}),
 	describe: params({name: taskName}),
 	wait: params({name: taskName}),
 	tasks: params({states: [z.array(z.string()).optional(), 'a list of states']}),

@@ -28,10 +28,16 @@ export function selectTasks<T extends {id: string; spec: {program: string}}>(nam
 
 /**
  * The one task a name means (`wait`, `logs`, `describe`, `notify`): an unknown name is
- * E_UNKNOWN_TASK; one that means several (a program's instances, a glob) says which they are.
+ * E_UNKNOWN_TASK; one that means several (a program's instances, a glob) says which they are,
+ * unless one of them has it as its id (`web`, scaled by `tm scale` beside `web:1`, `web:2`).
  */
 export function selectOne<T extends {id: string; spec: {program: string}}>(name: string, tasks: T[]): T {
 	const [task, ...more] = selectTasks([name], tasks);
+	const exact = more.length > 0 ? [task!, ...more].find(t => t.id === name) : undefined;
+	if (exact !== undefined) {
+		return exact;
+	}
+
 	if (more.length > 0) {
 		const ids = [task!, ...more].map(t => t.id);
 		const listed = ids.length > 6 ? `${ids.slice(0, 5).join(', ')}, … (${ids.length - 5} more)` : ids.join(', ');

@@ -22,13 +22,14 @@ import {defaultJournalSize} from '../feed/journal.js';
 import {DiskHealth} from '../disk-health.js';
 import {capacityDoc, diskDoc} from '../documents.js';
 import type {Handlers} from '../ipc/dispatch.js';
-import type {DaemonDoc, ReloadResult} from '../ipc/methods.js';
+import type {DaemonDoc, HostDoc, ReloadResult, ScaleParams, ScaleResult} from '../ipc/methods.js';
 import {RpcServer} from '../ipc/server.js';
-import type {Config} from '../model.js';
+import type {Config, ProgramSpec} from '../model.js';
 import type {RecoveryPlan} from '../recovery.js';
 import type {Monitor} from '../monitor.js';
 import {databasePath, logsFolder} from '../paths.js';
 import {descriptorLimit, SpareDescriptors} from '../process/fd-reserve.js';
+import {poolSample, slotUse, Slots} from '../slots.js';
 import {becomeSubreaper} from '../process/reaper.js';
 import {nativeSpawnProblem} from '../process/native-spawn.js';
 import {bootId as readBootId} from '../process/proc.js';
@@ -41,6 +42,7 @@ import {exposureWarnings} from './exposure.js';
 import {Housekeeping} from './housekeeping.js';
 import {planStart, resume} from './recover.js';
 import {Reloads} from './reload.js';
+import {Scaler} from './scale.js';
 import {stopDaemon} from './shutdown.js';
 import {WebView} from './web-view.js';
 
@@ -60,6 +62,8 @@ export type DaemonOptions = {
 	onShutdownRequest?(): void;
 	/** Whether the daemon's files can be written; the shell makes it first, for its own stderr. */
 	disk?: DiskHealth;
+	/** The host as sampled (tests: the adaptive pool on a manual clock); else the real one. */
+	sampleHost?(): Promise<HostDoc>;
 };
 
 export type Daemon = {
@@ -80,6 +84,10 @@ export type Daemon = {
 	alerter: Alerter | null;
 	/** Whether the daemon's files can be written. */
 	disk: DiskHealth;
+	/** The slots now (max_running, tm scale --slots, the adaptive pool). */
+	slots: Slots;
+	/** `tm scale`, in process. */
+	scale(params: ScaleParams): Promise<ScaleResult>;
 };
 
 /** The parts, in the order they are made. */
@@ -94,6 +102,7 @@ type Parts = {
 	log: DaemonLog;
 	database: Database;
 	descriptors: Descriptors;
+	slots: Slots;
 	engine: Engine;
 	/** What only events tell (jobs finished, events published), for `/metrics`. */
 	tally: EventTally;
@@ -103,6 +112,7 @@ type Parts = {
 	alerter: Alerter | null;
 	housekeeping: Housekeeping;
 	reloads: Reloads;
+	scaler: Scaler;
 	server: RpcServer | null;
 };
 
@@ -115,7 +125,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 	const store = await claim(parts);
 	let plan: RecoveryPlan;
 	try {
-		plan = planStart({store, config: options.config, socketPath: options.socketPath, bootId: parts.bootId, startedAt: parts.startedAt});
+		// `tm scale`'s counts first: recovery plans the instances they say.
+		parts.scaler.restore(store, options.config);
+		const count = (program: ProgramSpec): number => parts.scaler.count(program);
+		plan = planStart({store, config: options.config, count, socketPath: options.socketPath, bootId: parts.bootId, startedAt: parts.startedAt});
 	} catch (error) {
 		// A read or write of tm.db failed: a daemon that cannot recover must not hold the socket.
 		await release(parts);
@@ -144,6 +157,7 @@ function makeParts(options: DaemonOptions): Parts {
 
 	const database = new Database(databasePath(options.home), disk);
 	const descriptors = fileDescriptors(clock, log, warn);
+	const slots = new Slots(options.config.daemon.maxRunning, clock);
 	const engine = new Engine(options.config, [], {
 		clock,
 		random: options.random ?? Math.random,
@@ -156,6 +170,7 @@ function makeParts(options: DaemonOptions): Parts {
 		onWarning: warn,
 		descriptors,
 		logWatch: disk,
+		slots,
 	});
 	const about = (): DaemonDoc => ({
 		pid: process.pid,
@@ -164,23 +179,30 @@ function makeParts(options: DaemonOptions): Parts {
 		home: options.home,
 		config: options.config.file,
 		disk: diskDoc(disk.problems, database.unsaved),
-		capacity: capacityDoc(engine.config.daemon, engine.queue.holding()),
+		capacity: capacityDoc(engine.queue.limits(), engine.queue.holding()),
+		slots: slots.doc(slotUse(engine.list()).holding),
+		scaled: scaler.scaled(),
 	});
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
 	const web = new WebView(options.config.daemon);
 	const alerter = createAlerter(options.config.daemon, {clock, warn, log: (message, data) => log.note(message, data), webUrl: () => web.url});
-	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn, socketPath: options.socketPath});
+	// The adaptive pool's driver: each host sample, with the tasks as they are.
+	const onHost = (host: HostDoc): void => slots.sampled(poolSample(engine.list(), host));
+	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn, socketPath: options.socketPath, onHost, sampleHost: options.sampleHost});
 	// Only the web view resumes readers from a seq: the events are kept only when it is on.
 	const journalSize = options.config.daemon.http === null ? 0 : defaultJournalSize;
 	const feed = new Feed({engine, clock, daemon: about, host: () => housekeeping.host, journalSize});
 	// Heard from the engine's first event: the socket may run (and finish) a job before the web view has loaded.
 	const tally = new EventTally(engine);
+	// Subscribers (tm top, the web view) hear of the slots as they change, as of the disk.
+	slots.watch(() => feed.daemonChanged());
 	disk.on(change => {
 		log.note(change.ok ? 'disk writable again' : change.full ? 'disk full' : 'disk error', {reason: change.reason}, change.at);
 		warn(change.ok ? `disk writable again: ${change.reason}` : `${change.reason}; supervision goes on, what cannot be written is counted or kept`);
 		feed.daemonChanged();
 	});
-	const reloads = new Reloads({engine, clock, log, onApplied: () => housekeeping.settled()});
+	const scaler: Scaler = new Scaler({engine, slots, clock, log, exclusive: async work => reloads.exclusive(work), onApplied: () => housekeeping.settled()});
+	const reloads = new Reloads({engine, clock, log, scales: scaler, onApplied: () => housekeeping.settled()});
 	const handlers = controlHandlers({
 		engine,
 		clock,
@@ -188,6 +210,8 @@ function makeParts(options: DaemonOptions): Parts {
 		daemon: about,
 		shutdown: () => options.onShutdownRequest?.(),
 		reload: dryRun => reloads.reload(dryRun),
+		scale: params => scaler.scale(params),
+		numprocs: program => scaler.numprocs(program),
 		host: () => housekeeping.host,
 		alerter,
 	});
@@ -195,12 +219,12 @@ function makeParts(options: DaemonOptions): Parts {
 		options.socketPath === null
 			? null
 			: new RpcServer({socketPath: options.socketPath, version, clock, handlers, onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`)});
-	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, engine, tally, feed, handlers, web, alerter, housekeeping, reloads, server};
+	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, slots, engine, tally, feed, handlers, web, alerter, housekeeping, reloads, scaler, server};
 }
 
 /** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
 async function claim(parts: Parts): Promise<Store> {
-	const {options, server, web, database, log, engine, tally, feed, handlers, clock, startedAt, alerter, warn} = parts;
+	const {options, server, web, database, log, engine, tally, feed, handlers, clock, startedAt, alerter, warn, slots} = parts;
 	try {
 		await server?.listen();
 		// The web view asks what a socket client asks, of the same handlers, in process.
@@ -215,6 +239,7 @@ async function claim(parts: Parts): Promise<Store> {
 			version,
 			logfile: log.path,
 			alerts: () => alerter?.stats() ?? null,
+			slots: () => slots.current,
 			onWarning: warn,
 		}));
 		if (web.skipped !== null) {
@@ -239,7 +264,7 @@ async function release({web, server, feed, log}: Parts): Promise<void> {
 
 /** The socket and tm.db are ours and the plan is made: events are heard, recovery runs, housekeeping starts. */
 function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
-	const {options, clock, bootId, startedAt, log, descriptors, engine, feed, web, alerter, housekeeping, reloads, server, disk} = parts;
+	const {options, clock, bootId, startedAt, log, descriptors, engine, feed, web, alerter, housekeeping, reloads, scaler, server, disk, slots} = parts;
 	engine.on(event => {
 		log.event(event);
 		alerter?.observe(event);
@@ -275,6 +300,8 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 		web: web.server,
 		alerter,
 		disk,
+		slots,
+		scale: params => scaler.scale(params),
 	};
 }
 

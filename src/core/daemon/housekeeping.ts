@@ -11,6 +11,7 @@ import type {HostDoc} from '../ipc/methods.js';
 import {StartupPages} from '../memory.js';
 import {Monitor} from '../monitor.js';
 import type {PruneResult} from '../ports.js';
+import {CpuBusy} from '../resources/cpu-busy.js';
 import {sampleHost} from '../resources/host.js';
 import {adoptedByTask} from '../process/reaper.js';
 import {ResourceSampler} from '../resources/sampler.js';
@@ -29,6 +30,10 @@ export type HousekeepingDeps = {
 	/** The control socket: tasks carry it in their environment (TM_SOCKET), and so do their orphans. */
 	socketPath: string | null;
 	warn(message: string): void;
+	/** Each host sample (the adaptive pool). */
+	onHost?(host: HostDoc): void;
+	/** The host as sampled: tests give their own; else /proc, the home's file system and /proc/stat. */
+	sampleHost?(): Promise<HostDoc>;
 };
 
 const pruneBatch = 500;
@@ -41,16 +46,18 @@ export class Housekeeping {
 	#pruneTimer: TimerHandle | null = null;
 
 	constructor(deps: HousekeepingDeps) {
-		const {engine, clock, home, warn, socketPath} = deps;
+		const {engine, clock, home, warn, socketPath, onHost} = deps;
 		this.#deps = deps;
+		const cpu = new CpuBusy();
 		this.monitor = new Monitor({
 			engine,
 			clock,
 			sampler: new ResourceSampler(),
-			sampleHost: async () => sampleHost(home),
+			sampleHost: deps.sampleHost ?? (async () => ({...(await sampleHost(home)), cpuBusy: await cpu.sample()})),
 			intervalMs: engine.config.daemon.sampleIntervalMs,
 			adopted: socketPath === null ? undefined : () => adoptedByTask(socketPath),
 			onWarning: warn,
+			onHost,
 		});
 		this.#schedules = new Schedules(engine, clock, warn);
 		this.#pages = new StartupPages(clock);

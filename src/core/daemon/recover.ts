@@ -10,7 +10,7 @@ import type {Clock} from '../clock.js';
 import {programDefaults} from '../config/defaults.js';
 import {expandTasks} from '../config/index.js';
 import type {Engine} from '../engine.js';
-import type {Config, TaskSpec} from '../model.js';
+import type {Config, ProgramSpec, TaskSpec} from '../model.js';
 import {isOrphanAlive, type Orphan} from '../process/orphans.js';
 import {defaultLogPaths} from '../paths.js';
 import {processStartTime} from '../process/proc.js';
@@ -35,6 +35,8 @@ export type RecoveryStore = {
 export type RecoveryInput = {
 	store: RecoveryStore;
 	config: Config;
+	/** How many instances a program runs (`tm scale`); default its numprocs. */
+	count?: (program: ProgramSpec) => number;
 	/** The control socket, whose tasks carry it in TM_SOCKET; null when the daemon has none. */
 	socketPath: string | null;
 	bootId: string;
@@ -45,9 +47,9 @@ export type RecoveryInput = {
  * The plan for the stored tasks, with the runs it closes and its events written, the processes
  * a dead daemon started but never recorded joined to it, and this daemon's meta recorded.
  */
-export function planStart({store, config, socketPath, bootId, startedAt}: RecoveryInput): RecoveryPlan {
+export function planStart({store, config, count, socketPath, bootId, startedAt}: RecoveryInput): RecoveryPlan {
 	const plan = planRecovery({
-		specs: expandTasks(config),
+		specs: expandTasks(config, count),
 		rows: store.loadTasks(),
 		openRuns: store.openRuns(),
 		bootId,

@@ -2,11 +2,12 @@
  * `tm reload` and SIGHUP: compare the running config with a new one program by program, by
  * effective spec (after defaults and path resolution), and apply only the difference. Added
  * programs start (when `autostart`), removed ones stop and leave, changed ones restart with the
- * new spec, unchanged ones are not touched: same process, same pid.
+ * new spec (a change of `numprocs` alone only adds or removes instances), unchanged ones are not
+ * touched: same process, same pid.
  */
-import {programTasks} from '../config/expand.js';
 import type {Engine} from '../engine.js';
-import type {Config, DaemonSpec, ProgramSpec} from '../model.js';
+import {removedReason, type Config, type DaemonSpec, type ProgramSpec} from '../model.js';
+import {setInstances} from './instances.js';
 
 export type ReloadPlan = {
 	added: string[];
@@ -74,50 +75,30 @@ export function planReload(current: Config, next: Config): ReloadPlan {
 }
 
 /**
- * Applies `plan` to the engine: removed programs' tasks stop and leave, changed ones are
- * stopped and come back with the new spec (started again when they were wanted up), added ones
- * join (started when `autostart`). Resolves once every affected task has settled into its new
- * spec. Jobs and unchanged programs are not touched.
+ * Applies `plan` to the engine: removed programs' tasks stop and leave; changed and added ones
+ * get their instances (instances.ts: `count` of them, the config's numprocs unless `tm scale`
+ * says otherwise), restarted only where their spec changed. Resolves once every affected task
+ * has settled into its new spec. Jobs and unchanged programs are not touched.
  */
-export async function applyReload(engine: Engine, next: Config, plan: ReloadPlan): Promise<void> {
+export async function applyReload(engine: Engine, next: Config, plan: ReloadPlan, count: (program: ProgramSpec) => number = p => p.numprocs): Promise<void> {
 	engine.setConfig(next);
 	const programs = new Map(next.programs.map(program => [program.name, program]));
-	const ofProgram = (name: string) => engine.list().filter(task => task.spec.kind === 'service' && task.spec.program === name);
-	const work: Array<Promise<void>> = [];
+	const work: Array<Promise<unknown>> = [];
 	for (const name of plan.removed) {
-		for (const task of ofProgram(name)) {
-			work.push(engine.remove(task.id, 'reload'));
+		for (const task of engine.list().filter(t => t.spec.kind === 'service' && t.spec.program === name)) {
+			work.push(engine.remove(task.id, `${removedReason} (reload)`));
 		}
 	}
 
 	for (const {name, keys} of plan.changed) {
-		const specs = new Map(programTasks(programs.get(name)!).map(spec => [spec.id, spec]));
-		const reason = `reload: ${keys.join(', ')} changed`;
-		for (const task of ofProgram(name)) {
-			const spec = specs.get(task.id);
-			if (spec) {
-				specs.delete(task.id);
-				work.push(engine.replace(spec, reason));
-			} else {
-				work.push(engine.remove(task.id, `reload: numprocs of ${name} lowered`));
-			}
-		}
-
-		for (const spec of specs.values()) {
-			engine.add(spec);
-			if (spec.autostart && spec.schedule === null) {
-				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added', cause: 'config'});
-			}
-		}
+		const program = programs.get(name)!;
+		const why = {changed: `reload: ${keys.join(', ')} changed`, removed: `${removedReason} (reload: numprocs of ${name} lowered)`, added: 'reload: added', cause: 'config'} as const;
+		work.push(setInstances(engine, program, count(program), why));
 	}
 
 	for (const name of plan.added) {
-		for (const spec of programTasks(programs.get(name)!)) {
-			engine.add(spec);
-			if (spec.autostart && spec.schedule === null) {
-				engine.get(spec.id).dispatch({type: 'start', reason: 'reload: added', cause: 'config'});
-			}
-		}
+		const program = programs.get(name)!;
+		work.push(setInstances(engine, program, count(program), {changed: 'reload', removed: 'reload', added: 'reload: added', cause: 'config'}));
 	}
 
 	await Promise.all(work);

@@ -9,48 +9,64 @@ import {formatIssue, loadConfigFile} from '../config/index.js';
 import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
 import type {ReloadResult} from '../ipc/methods.js';
+import type {Config, ProgramSpec} from '../model.js';
 import type {DaemonLog} from './daemon-log.js';
 import {applyReload, planReload} from './reload-plan.js';
+
+/** What a reload asks of `tm scale`'s overrides (scale.ts). */
+export type ReloadScales = {
+	/** The new config, before it is applied: overrides of a value that changed give way. */
+	configChanged(next: Config): void;
+	/** A program's instances: the override's count, else numprocs. */
+	count(program: ProgramSpec): number;
+};
 
 export type ReloadsDeps = {
 	engine: Engine;
 	clock: Clock;
 	log: DaemonLog;
+	scales?: ReloadScales;
 	/** After an applied reload, before it is announced (schedules and start-up pages: housekeeping.ts). */
 	onApplied(): void;
 };
 
 export class Reloads {
 	readonly #deps: ReloadsDeps;
-	/** The last reload asked (settled, failed or not); null until recovery has begun. */
-	#last: Promise<unknown> | null = null;
+	/** The last reload or scale asked (settled, failed or not); the first waits for recovery to begin. */
+	#last: Promise<unknown>;
+	#begin: (recovered: Promise<void>) => void = () => undefined;
 
-	/** Made before the control socket, whose `reload` it answers; reloads asked before {@link begin} are refused. */
+	/** Made before the control socket, whose `reload` it answers; what is asked before {@link begin} waits for it. */
 	constructor(deps: ReloadsDeps) {
 		this.#deps = deps;
+		this.#last = new Promise<void>(resolve => {
+			this.#begin = resolve;
+		});
 	}
 
 	/** From now on, reloads run one after the other, the first once `recovered` has. */
 	begin(recovered: Promise<void>): void {
-		this.#last = recovered;
+		this.#begin(recovered);
+	}
+
+	/** Runs `work` once recovery is over and every reload (and scale) asked before it has settled. */
+	async exclusive<T>(work: () => Promise<T>): Promise<T> {
+		const next = this.#last.then(work);
+		this.#last = next.catch(() => undefined);
+		return next;
 	}
 
 	/** Re-reads the config file and applies the difference (or only plans it, with `dryRun`). */
 	async reload(dryRun = false): Promise<ReloadResult> {
-		if (this.#last === null) {
-			throw new TmError('E_INTERNAL', 'the daemon is still starting');
-		}
-
-		const {engine, clock, log, onApplied} = this.#deps;
-		const next = this.#last.then(async () => reloadConfig(engine, dryRun)).then(result => {
-			if (result.applied) {
+		const {engine, clock, log, onApplied, scales} = this.#deps;
+		const result = await this.exclusive(async () => {
+			const done = await reloadConfig(engine, dryRun, scales);
+			if (done.applied) {
 				onApplied();
 			}
 
-			return result;
+			return done;
 		});
-		this.#last = next.catch(() => undefined);
-		const result = await next;
 		if (result.applied) {
 			engine.note(null, 'reload', {...result, reason: describeReload(result)});
 			log.note('config reloaded', {...result}, clock.now());
@@ -60,7 +76,7 @@ export class Reloads {
 	}
 }
 
-async function reloadConfig(engine: Engine, dryRun: boolean): Promise<ReloadResult> {
+async function reloadConfig(engine: Engine, dryRun: boolean, scales: ReloadScales | undefined): Promise<ReloadResult> {
 	const file = engine.config.file;
 	if (file === null) {
 		throw new TmError('E_CONFIG_NOT_FOUND', 'the daemon was started without a config file; nothing to reload');
@@ -74,7 +90,8 @@ async function reloadConfig(engine: Engine, dryRun: boolean): Promise<ReloadResu
 
 	const plan = planReload(engine.config, loaded.value);
 	if (!dryRun) {
-		await applyReload(engine, loaded.value, plan);
+		scales?.configChanged(loaded.value);
+		await applyReload(engine, loaded.value, plan, scales && (program => scales.count(program)));
 	}
 
 	return {...plan, applied: !dryRun};

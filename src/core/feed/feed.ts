@@ -97,7 +97,7 @@ export class Feed {
 		if (this.#listeners.size === 0) {
 			// Nobody listened: what was sent before is stale (the snapshot has the capacity as it is).
 			this.#sent = new Map(this.#docs().map(doc => [doc.id, JSON.stringify(doc)]));
-			this.#limits = limitsOf(capacityDoc(this.#deps.engine.config.daemon, []));
+			this.#limits = limitsOf(capacityDoc(this.#deps.engine.queue.limits(), []));
 		}
 
 		this.#listeners.add(listener);
@@ -159,7 +159,7 @@ export class Feed {
 		const removed = [...this.#sent.keys()].filter(id => !now.has(id));
 		this.#sent = now;
 		const {engine} = this.#deps;
-		const capacity = capacityDoc(engine.config.daemon, engine.queue.holding());
+		const capacity = capacityDoc(engine.queue.limits(), engine.queue.holding());
 		const limits = limitsOf(capacity);
 		if (changed.length > 0 || removed.length > 0 || limits !== this.#limits) {
 			this.#limits = limits;

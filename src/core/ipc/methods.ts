@@ -22,9 +22,13 @@ export type DaemonDoc = {
 	disk: DiskDoc;
 	/** Slots and resources, and what the tasks holding slots claim of them (as of this document); absent from an older daemon. */
 	capacity?: CapacityDoc;
+	/** Slots for running tasks: how many now, and what set that number. */
+	slots?: SlotsDoc;
+	/** Programs `tm scale` runs with another instance count than the config's. */
+	scaled?: ScaledProgram[];
 };
 
-/** What tasks may hold together (`max_running`, `taskmaster.capacity`; null: no limit) and what they hold now. */
+/** What tasks may hold together (`max_running` as it is now, `taskmaster.capacity`; null: no limit) and what they hold now. */
 export type CapacityDoc = {
 	slots: number | null;
 	/** Bytes. */
@@ -56,6 +60,24 @@ export type QueueDoc = {
 	depth: Array<{priority: number; count: number}>;
 	capacity: CapacityDoc;
 };
+
+/** The slots tasks take while they run (`max_running`). */
+export type SlotsDoc = {
+	/** Tasks that may hold a slot now; null: no limit. */
+	max: number | null;
+	/** Tasks holding one now (starting, running, paused, stopping). */
+	holding: number;
+	/** What sets `max`: `config` (max_running as written), `scaled` (tm scale --slots), `adaptive` (the pool moves it). */
+	mode: 'config' | 'scaled' | 'adaptive';
+	/** `max_running` as the config writes it: a number, null (no limit), or an adaptive pool's bounds. */
+	configured: number | null | {min: number; max: number};
+	/** Why `max` last changed (since the daemon started), and when; null before any change. */
+	reason: string | null;
+	changedAt: string | null;
+};
+
+/** A program `tm scale` changed: its instances now, and what the config says. */
+export type ScaledProgram = {program: string; numprocs: number; configured: number};
 
 /** The daemon's files as it writes them: a full disk (or an I/O error) is said here while it lasts. */
 export type DiskDoc = {
@@ -145,6 +167,8 @@ export type HostDoc = {
 	memoryFree: number;
 	/** Free bytes on the file system of the daemon's home, or null when unknown. */
 	diskFree: number | null;
+	/** Percent of every CPU busy since the sample before (/proc/stat); null on the first sample or without procfs. */
+	cpuBusy?: number | null;
 };
 
 /** The answer of `status` and the snapshot of `subscribe`. */
@@ -167,6 +191,8 @@ export type TaskDetail = TaskStatus & {
 	/** Program dependencies (`depends_on`) or a job's `--after`, with the condition each waits for. */
 	dependsOn: Record<string, string>;
 	schedule: string | null;
+	/** A program's instances now and the config's `numprocs` (they differ after `tm scale`); null for a job. */
+	numprocs?: {count: number; configured: number} | null;
 };
 
 /** Params of `run` (SPEC §4): one job. */
@@ -226,6 +252,23 @@ export type TaskActionResults = {results: TaskActionResult[]};
 /** Params of `start`, `stop` and `restart`: names, `all`, or `group:*` globs. */
 export type TaskActionParams = {names: string[]; wait?: boolean};
 
+/** Params of `scale`: a program and its instance count, or `slots` (max_running). */
+export type ScaleParams = {program?: string; count?: number; slots?: number};
+
+/** What `scale` changed. */
+export type ScaleResult = {
+	/** The program scaled, or null for `slots`. */
+	program: string | null;
+	/** Instances (or slots; null: no limit) before and after. */
+	from: number | null;
+	to: number;
+	/** What the config says: numprocs, or max_running (null: no limit). */
+	configured: number | null;
+	/** Instances that joined (started unless the program's instances are stopped), and those stopped and gone. */
+	added: string[];
+	removed: string[];
+};
+
 /** Params of `fail`: the jobs, and why (recorded in their history). */
 export type FailParams = {names: string[]; reason?: string};
 
@@ -254,6 +297,8 @@ export type Methods = {
 	restart: {params: TaskActionParams; result: TaskActionResults};
 	signal: {params: {signal: string; names: string[]}; result: TaskActionResults};
 	reload: {params: {dryRun?: boolean}; result: ReloadResult};
+	/** `tm scale`: a program's instance count, or the slots, until the config's value changes. */
+	scale: {params: ScaleParams; result: ScaleResult};
 	/** One task with its spec and counters; unknown names are error `no-such-task`. */
 	describe: {params: {name: string}; result: TaskDetail};
 	/** Submit a job; it is persisted before the answer. */

@@ -11,6 +11,7 @@ import type {EventTally} from '../event-tally.js';
 import type {TaskStatus} from '../ipc/methods.js';
 import {stateKinds, type Millis, type StateKind, type TaskKind} from '../model.js';
 import {taskDoc} from '../documents.js';
+import {initialSlots} from '../slots.js';
 
 export type MetricsSource = {
 	engine: Engine;
@@ -22,6 +23,8 @@ export type MetricsSource = {
 	/** Open `/events` and log streams. */
 	streams(): number;
 	alerts(): AlerterStats | null;
+	/** The slots now (tm scale --slots, the adaptive pool); without it, max_running as written. */
+	slots?(): number | null;
 };
 
 type Set<L extends string> = (labels: Partial<Record<L, string>>, value: number) => void;
@@ -149,8 +152,8 @@ export class Metrics {
 			set({version: src.version, node: process.versions.node}, 1),
 		);
 		this.#gauge('tm_daemon_start_time_seconds', 'When the daemon started, in Unix seconds.', [], set => set({}, src.startedAt / 1000));
-		this.#gauge('tm_daemon_max_running_tasks', 'Slots for running tasks (max_running); +Inf when unlimited.', [], set =>
-			set({}, src.engine.config.daemon.maxRunning ?? Number.POSITIVE_INFINITY),
+		this.#gauge('tm_daemon_max_running_tasks', 'Slots for running tasks now (max_running, tm scale --slots, the adaptive pool); +Inf when unlimited.', [], set =>
+			set({}, (src.slots ? src.slots() : initialSlots(src.engine.config.daemon.maxRunning)) ?? Number.POSITIVE_INFINITY),
 		);
 		this.#counter('tm_daemon_cpu_seconds_total', 'CPU time the daemon process used (user and system).', [], set => {
 			const usage = process.cpuUsage();

@@ -42,6 +42,8 @@ export type WebOptions = {
 	/** The daemon log (absolute), shown at `/logs`; null when `logfile` is not set. */
 	logfile: string | null;
 	alerts?(): AlerterStats | null;
+	/** Read by `/metrics` only: the slots now. */
+	slots?(): number | null;
 	onWarning?(message: string): void;
 };
 
@@ -114,7 +116,7 @@ export class WebServer {
 		this.#host = host;
 		const streams = new Streams(options.clock);
 		const {engine, tally, clock, startedAt, version} = options;
-		const metrics = new MetricsOf({engine, tally, clock, startedAt, version, streams: () => streams.size, alerts: () => options.alerts?.() ?? null});
+		const metrics = new MetricsOf({engine, tally, clock, startedAt, version, streams: () => streams.size, alerts: () => options.alerts?.() ?? null, slots: options.slots});
 		this.#streams = streams;
 		this.#router = routes({client: options.client, feed: options.feed, clock, streams, page, metrics, logfile: options.logfile});
 		this.#server = createServer((request, response) => {

@@ -75,7 +75,7 @@ describe('every problem at once', () => {
 	test('five mistakes in five places give five issues, each with line, column and path', () => {
 		const found = issues(readFileSync(fixture, 'utf8'));
 		assert.deepEqual(brief(found), [
-			'4:16 taskmaster.max_running: expected an integer of at least 1, got 0',
+			'4:16 taskmaster.max_running: expected a number of slots of at least 1, or an adaptive pool (e.g. max_running: {min: 2, max: 16}), got 0',
 			'9:5 programs.web.stoptme: unknown key; did you mean "stoptime"?',
 			'12:15 programs.worker.stoptime: expected a duration like 30s, 5m or 500ms, got "ten"',
 			'13:17 programs.worker.stopsignal: expected a signal name like TERM, HUP or SIGKILL, got "TREM"; did you mean "TERM"?',
