@@ -16,6 +16,7 @@ import {removedReason, type Config, type Millis, type StateKind, type TaskRecord
 import {taskLogPaths} from './paths.js';
 import type {WriteWatch} from './log/write-losses.js';
 import type {Persist, TaskRow} from './ports.js';
+import type {Cgroups} from './cgroups/cgroups.js';
 import {slotStates} from './scheduler.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
 import type {RunTimes} from './task-facts.js';
@@ -38,6 +39,8 @@ export type EngineDeps = {
 	descriptors?: Descriptors;
 	/** Told when a task log cannot be written (a full disk), and when it can again. */
 	logWatch?: WriteWatch;
+	/** The daemon's cgroups: each run of a task gets its own where they can be made. */
+	cgroups?: Cgroups;
 };
 
 /** What a task had when the daemon last stopped (`lastRun`: its latest run, from the store's runs). */
@@ -117,6 +120,7 @@ export class Engine {
 				onTouch: touched => this.#journal.touch(touched.id),
 				starved: message => this.#deps.descriptors?.starved(message) ?? null,
 				logWatch: this.#deps.logWatch,
+				cgroups: this.#deps.cgroups,
 			},
 			restored,
 		);
@@ -311,20 +315,15 @@ export class Engine {
 	}
 
 	#row(task: Supervisor): TaskRow {
-		const {record, spec, info} = task;
+		const {record, spec} = task;
+		const {progress, progressText, status, checkpoint, heartbeatAt} = task.info;
 		return {
 			id: spec.id,
 			kind: spec.kind,
 			program: spec.program,
 			spec,
 			record,
-			info: {
-				progress: info.progress,
-				progressText: info.progressText,
-				status: info.status,
-				checkpoint: info.checkpoint,
-				heartbeatAt: info.heartbeatAt,
-			},
+			info: {progress, progressText, status, checkpoint, heartbeatAt},
 			priority: spec.priority ?? 0,
 			queueSeq: this.#admitter.seqOf(spec.id),
 			createdAt: task.times.createdAt,

@@ -174,6 +174,7 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec, taken
 		heartbeatIntervalMs: positive(params.heartbeatIntervalMs, 'heartbeat-interval'),
 		maxRuntimeMs: positive(params.maxRuntimeMs, 'max-runtime'),
 		maxMemory: positive(params.maxMemory, 'max-memory'),
+		maxCpu: positive(params.maxCpu, 'max-cpu'),
 		backoff: {
 			initialMs: positive(backoff.initialMs, 'backoff.initial') ?? backoffDefaults.initialMs,
 			factor: positive(backoff.factor, 'backoff.factor') ?? backoffDefaults.factor,

@@ -11,10 +11,13 @@ import {loadEmbedded} from './addons.js';
 
 type Started = [number, number, number, number, string];
 
+/** With these, the child joins the cgroups (their `cgroup.procs` files) before its exec, then takes the ids and umask given. */
+export type JoinOptions = {cgroups: string[]; uid?: number; gid?: number; umask?: number};
+
 export type TmAddon = {
 	/** [pid, stdout, stderr, notify, start time ("" when /proc could not tell)] */
-	spawn(file: string, argv: string[], env: string[], cwd: string): Started;
-	spawnAsync(file: string, argv: string[], env: string[], cwd: string, callback: (error: Error | undefined, result?: Started) => void): void;
+	spawn(file: string, argv: string[], env: string[], cwd: string, options?: JoinOptions): Started;
+	spawnAsync(file: string, argv: string[], env: string[], cwd: string, callback: (error: Error | undefined, result?: Started) => void, options?: JoinOptions): void;
 	/** 0, or the errno (ESRCH: the process or group is gone). */
 	kill(pid: number, signal: number): number;
 	reap(pids: Int32Array): number[];

@@ -51,6 +51,7 @@ export const programDefaults: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'
 	heartbeatIntervalMs: null,
 	maxRuntimeMs: null,
 	maxMemory: null,
+	maxCpu: null,
 	stuck: null,
 	maxRestarts: null,
 	backoff: backoffDefaults,

@@ -20,6 +20,8 @@ export type DaemonDoc = {
 	config: string | null;
 	/** Whether the daemon can write its files (tm.db, its logs, the task logs). */
 	disk: DiskDoc;
+	/** What isolates its tasks: `cgroup v2 + v1 memory + v1 cpu`, or `process groups (why)`. */
+	cgroups?: string;
 };
 
 /** The daemon's files as it writes them: a full disk (or an I/O error) is said here while it lasts. */
@@ -92,8 +94,8 @@ export type TaskRecordFields = {
 	cmd: string;
 	/** The folder it runs in: its own, else the daemon's. */
 	cwd: string;
-	/** What stops it (null: no such limit). */
-	limits: {maxRuntimeMs: number | null; maxMemory: number | null; watchdogMs: number | null; stuck: {cpuBelowPercent: number; forMs: number} | null};
+	/** What stops it (null: no such limit); `maxCpu` (CPUs) only slows it, in a cgroup. */
+	limits: {maxRuntimeMs: number | null; maxMemory: number | null; maxCpu?: number | null; watchdogMs: number | null; stuck: {cpuBelowPercent: number; forMs: number} | null};
 };
 
 /** The machine the daemon runs on, sampled on the daemon's own timer (null until the first sample). */
@@ -150,6 +152,8 @@ export type RunParams = {
 	/** The job is expected to send WATCHDOG=1 this often: `task_timeout` (or `watchdogMs`) applies from its start. */
 	heartbeatIntervalMs?: number;
 	maxMemory?: number;
+	/** CPUs the kernel lets it use, in a cgroup (`--max-cpu 1.5`). */
+	maxCpu?: number;
 	/** Absolute; the CLI resolves it against its own cwd. */
 	cwd?: string;
 	env?: Record<string, string>;
