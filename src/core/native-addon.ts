@@ -7,6 +7,7 @@
 import {existsSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
+import {isSea} from 'node:sea';
 import {loadEmbedded} from './addons.js';
 
 type Started = [number, number, number, number, string];
@@ -76,6 +77,18 @@ export function tmAddon(): TmAddon | null {
 	}
 
 	return addon;
+}
+
+/**
+ * Why the addon would not be used, found without loading it (`tm version`: nothing is extracted
+ * from the executable for a question); null when it would be.
+ */
+export function addonAbsence(): string | null {
+	if (addon !== undefined || process.env['TM_SPAWN'] === 'child_process') {
+		return addonProblem();
+	}
+
+	return isSea() || devAddonPath() !== null ? null : `native/build/${addonFile} is missing (npm ci builds it: node scripts/build-native.mjs)`;
 }
 
 /** Why the addon is not used; null when it is. */

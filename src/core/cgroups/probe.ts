@@ -5,7 +5,7 @@
  */
 import {accessSync, constants, existsSync} from 'node:fs';
 import path from 'node:path';
-import {addonProblem} from '../native-addon.js';
+import {addonAbsence} from '../native-addon.js';
 import {readHierarchies, type Hierarchies} from './layout.js';
 import {readCgroupFile} from './files.js';
 
@@ -21,7 +21,7 @@ const writable = (dir: string | null): dir is string => {
 const offers = (dir: string, controller: string): boolean => (readCgroupFile(dir, 'cgroup.controllers') ?? '').split(/\s+/).includes(controller);
 
 /** `cgroup v2 + v1 memory + v1 cpu`, or `process groups (why)`, for `taskmaster.cgroups: auto`. */
-export function probeCgroups(hierarchies: Hierarchies = readHierarchies(), spawnProblem = addonProblem()): string {
+export function probeCgroups(hierarchies: Hierarchies = readHierarchies(), spawnProblem = addonAbsence()): string {
 	const {unified, memory, cpu} = hierarchies;
 	if (spawnProblem !== null) {
 		return `process groups (the spawn addon is not loaded: ${spawnProblem})`;
