@@ -198,6 +198,7 @@ describe('tm run and tm tasks', () => {
 		await bad(['--max-runtime', 'ten'], /--max-runtime: expected a duration like 30s/);
 		await bad(['--watchdog', '0'], /--watchdog must be longer than 0/);
 		await bad(['--max-memory', 'lots'], /--max-memory: expected a size/);
+		await bad(['--max-cpu', '0'], /--max-cpu must be a number of CPUs of at least 0.01, like 1.5, got "0"/);
 		await bad(['--cwd', 'nowhere'], /--cwd: no such directory: .*nowhere/);
 		await bad(['--after', 'ghost'], /no such task: ghost \(named by --after\)/, 4);
 		const json = await d.cli('--json', 'run', '--after', 'ghost', '--', 'true');
