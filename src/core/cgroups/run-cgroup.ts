@@ -13,7 +13,7 @@ import type {LimitFolder} from './limits.js';
 /** What a run's cgroup is made for: the task (its folder's name) and the limits the kernel enforces (bytes, CPUs). */
 export type CgroupRequest = {id: string; memory: number | null; cpu: number | null};
 
-/** How long an empty cgroup is tried to be removed (its last processes may take a moment to exit). */
+/** Delays between tries to remove a run's cgroup: its last processes may take a moment to exit. */
 const removeRetriesMs = [10, 50, 200, 1000, 5000];
 
 export class TaskCgroup {

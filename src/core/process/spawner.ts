@@ -239,6 +239,7 @@ export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, cloc
 		return err({message: `cannot spawn ${request.argv[0]}: ${messageOf(error)}`, permanent: false});
 	}
 
+	// Not through the addon: no cgroup (Cgroups makes none without it), and none kept.
 	gate.failed();
 	let started: {pid: number | null; startTime: string | null; streams: Streams};
 	const previousUmask = request.umask === null ? null : process.umask(request.umask);
