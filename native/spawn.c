@@ -7,10 +7,13 @@
  *
  * Node-API only (NAPI_VERSION 8), so one build loads in Node 20 and in the Node 24 inside dist/tm.
  *
- *   spawn(file, argv, env, cwd) -> [pid, stdoutFd, stderrFd, notifyFd, startTime]
+ *   spawn(file, argv, env, cwd[, options]) -> [pid, stdoutFd, stderrFd, notifyFd, startTime]
  *                                  (throws {errno, syscall}); startTime: field 22 of
- *                                  /proc/<pid>/stat, read where the start ran ("" if unreadable)
- *   spawnAsync(file, argv, env, cwd, callback(error, [pid, fds…, startTime]))
+ *                                  /proc/<pid>/stat, read where the start ran ("" if unreadable).
+ *                                  options {cgroups: [cgroup.procs files], uid, gid, umask}: the
+ *                                  child joins those cgroups before its exec, then switches user
+ *                                  and umask (spawn-join.c); without options, posix_spawn
+ *   spawnAsync(file, argv, env, cwd, callback(error, [pid, fds…, startTime])[, options])
  *                                  the same on a libuv worker thread: the daemon's thread does not
  *                                  wait while the child gets to its exec
  *                                  the child gets /dev/null, the three pipes as fds 1-3, no other fd
@@ -38,6 +41,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "spawn-join.h"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -154,6 +158,11 @@ static void close_fd(int *fd) {
 /* One start request: what JS gave, copied (a worker thread may run it), and what came of it. */
 typedef struct {
 	char *file, **argv, **envp, *cwd;
+	/* With options: cgroup.procs files to join (maybe none), ids and umask (-1: unchanged). */
+	bool joined;
+	char **cgroups;
+	long uid, gid;
+	int umask;
 	pid_t pid;
 	int fds[3];
 	char start_time[32];  /* field 22 of /proc/<pid>/stat, "" when it could not be read */
@@ -168,11 +177,59 @@ static void free_start(Start *start) {
 	free_strings(start->argv);
 	free_strings(start->envp);
 	free(start->cwd);
+	free_strings(start->cgroups);
 	free(start);
 }
 
-/* Copies spawn(file, argv, env, cwd) from JS; NULL with a pending exception when they are not that. */
-static Start *start_of(napi_env env, napi_value *args) {
+/* A number option, -1 when absent; false (with a pending exception) when it is not a number. */
+static bool long_option(napi_env env, napi_value options, const char *name, long *out) {
+	bool has = false;
+	napi_value value;
+	int64_t number;
+	*out = -1;
+	if (napi_has_named_property(env, options, name, &has) != napi_ok || !has) {
+		return true;
+	}
+
+	napi_get_named_property(env, options, name, &value);
+	if (napi_get_value_int64(env, value, &number) != napi_ok) {
+		throw_type(env, "spawn options: uid, gid and umask are numbers");
+		return false;
+	}
+
+	*out = (long)number;
+	return true;
+}
+
+/* spawn's options {cgroups, uid, gid, umask}; false with a pending exception when they are not that. */
+static bool options_of(napi_env env, napi_value options, Start *start) {
+	napi_valuetype type;
+	if (napi_typeof(env, options, &type) != napi_ok || type == napi_undefined || type == napi_null) {
+		return true;
+	}
+
+	bool has = false;
+	napi_value cgroups;
+	long mask;
+	start->joined = true;
+	if (napi_has_named_property(env, options, "cgroups", &has) == napi_ok && has) {
+		napi_get_named_property(env, options, "cgroups", &cgroups);
+		start->cgroups = strings_of(env, cgroups);
+		if (start->cgroups == NULL) {
+			return false;
+		}
+	}
+
+	if (!long_option(env, options, "uid", &start->uid) || !long_option(env, options, "gid", &start->gid) || !long_option(env, options, "umask", &mask)) {
+		return false;
+	}
+
+	start->umask = (int)mask;
+	return true;
+}
+
+/* Copies spawn(file, argv, env, cwd[, options]) from JS; NULL with a pending exception when they are not that. */
+static Start *start_of(napi_env env, napi_value *args, napi_value options) {
 	Start *start = calloc(1, sizeof(Start));
 	if (start == NULL) {
 		throw_errno(env, ENOMEM, "calloc");
@@ -183,7 +240,7 @@ static Start *start_of(napi_env env, napi_value *args) {
 	start->argv = start->file == NULL ? NULL : strings_of(env, args[1]);
 	start->envp = start->argv == NULL ? NULL : strings_of(env, args[2]);
 	start->cwd = start->envp == NULL ? NULL : string_of(env, args[3]);
-	if (start->cwd == NULL) {
+	if (start->cwd == NULL || !options_of(env, options, start)) {
 		free_start(start);
 		return NULL;
 	}
@@ -228,23 +285,8 @@ static void read_start_time(pid_t pid, char *out, size_t size) {
 	}
 }
 
-/* Pipes, then posix_spawn. Touches no JS: runs on the main thread or on a worker. */
-static void run_start(Start *start) {
-	/* out, err, notify: [read end, write end] each */
-	int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
-	for (int i = 0; i < 3; i++) {
-		if (make_pipe(pipes[i]) != 0) {
-			start->error = errno;
-			start->syscall = "pipe";
-			for (int j = 0; j <= i; j++) {
-				close_fd(&pipes[j][0]);
-				close_fd(&pipes[j][1]);
-			}
-
-			return;
-		}
-	}
-
+/* posix_spawn with the pipes' write ends as fds 1-3: the start without options. */
+static int posix_spawn_task(Start *start, int pipes[3][2]) {
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attributes;
 	posix_spawn_file_actions_init(&actions);
@@ -268,6 +310,36 @@ static void run_start(Start *start) {
 	int code = posix_spawn(&start->pid, start->file, &actions, &attributes, start->argv, start->envp);
 	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attributes);
+	return code;
+}
+
+/* Pipes, then the start. Touches no JS: runs on the main thread or on a worker. */
+static void run_start(Start *start) {
+	/* out, err, notify: [read end, write end] each */
+	int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+	for (int i = 0; i < 3; i++) {
+		if (make_pipe(pipes[i]) != 0) {
+			start->error = errno;
+			start->syscall = "pipe";
+			for (int j = 0; j <= i; j++) {
+				close_fd(&pipes[j][0]);
+				close_fd(&pipes[j][1]);
+			}
+
+			return;
+		}
+	}
+
+	const char *syscall = "posix_spawn";
+	int code;
+	if (start->joined) {
+		int out[3] = {pipes[0][1], pipes[1][1], pipes[2][1]};
+		JoinedSpawn joined = {start->file, start->argv, start->envp, start->cwd, out, start->cgroups, start->uid, start->gid, start->umask};
+		code = spawn_joined(&joined, &start->pid, &syscall);
+	} else {
+		code = posix_spawn_task(start, pipes);
+	}
+
 	for (int i = 0; i < 3; i++) {
 		close_fd(&pipes[i][1]);
 		start->fds[i] = pipes[i][0];
@@ -275,7 +347,7 @@ static void run_start(Start *start) {
 
 	if (code != 0) {
 		start->error = code;
-		start->syscall = "posix_spawn";
+		start->syscall = syscall;
 		for (int i = 0; i < 3; i++) {
 			close_fd(&pipes[i][0]);
 		}
@@ -303,14 +375,18 @@ static napi_value result_of(napi_env env, Start *start) {
 }
 
 static napi_value Spawn(napi_env env, napi_callback_info info) {
-	size_t argc = 4;
-	napi_value args[4];
+	size_t argc = 5;
+	napi_value args[5];
 	napi_get_cb_info(env, info, &argc, args, NULL, NULL);
 	if (argc < 4) {
-		return throw_type(env, "spawn(file, argv, env, cwd)");
+		return throw_type(env, "spawn(file, argv, env, cwd[, options])");
 	}
 
-	Start *start = start_of(env, args);
+	if (argc < 5) {
+		napi_get_undefined(env, &args[4]);
+	}
+
+	Start *start = start_of(env, args, args[4]);
 	if (start == NULL) {
 		return NULL;
 	}
@@ -358,17 +434,21 @@ static void complete_start(napi_env env, napi_status status, void *data) {
 	napi_call_function(env, global, callback, 2, argv, NULL);
 }
 
-/* spawnAsync(file, argv, env, cwd, callback(error, [pid, fds…])): the start on a worker thread. */
+/* spawnAsync(file, argv, env, cwd, callback(error, [pid, fds…])[, options]): the start on a worker thread. */
 static napi_value SpawnAsync(napi_env env, napi_callback_info info) {
-	size_t argc = 5;
-	napi_value args[5];
+	size_t argc = 6;
+	napi_value args[6];
 	napi_get_cb_info(env, info, &argc, args, NULL, NULL);
 	napi_valuetype type = napi_undefined;
 	if (argc < 5 || napi_typeof(env, args[4], &type) != napi_ok || type != napi_function) {
-		return throw_type(env, "spawnAsync(file, argv, env, cwd, callback)");
+		return throw_type(env, "spawnAsync(file, argv, env, cwd, callback[, options])");
 	}
 
-	Start *start = start_of(env, args);
+	if (argc < 6) {
+		napi_get_undefined(env, &args[5]);
+	}
+
+	Start *start = start_of(env, args, args[5]);
 	if (start == NULL) {
 		return NULL;
 	}

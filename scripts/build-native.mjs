@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles tm's own native addon (native/spawn.c → native/build/tm_spawn.node), run by `npm ci`
+// Compiles tm's own native addon (native/*.c → native/build/tm_spawn.node), run by `npm ci`
 // (postinstall) and by `npm run build`. Node-API only, so the one file loads in the Node running
 // the tests and in the Node embedded in dist/tm. Needs a C compiler, as better-sqlite3 does.
 // Usage: node scripts/build-native.mjs [--headers DIR] [--out FILE]
@@ -29,15 +29,15 @@ function headers() {
 	return found;
 }
 
-const source = path.join(root, 'native', 'spawn.c');
+const sources = ['spawn.c', 'spawn-join.c'].map(file => path.join(root, 'native', file));
 const out = path.resolve(option('--out') ?? path.join(root, 'native', 'build', 'tm_spawn.node'));
 fs.mkdirSync(path.dirname(out), {recursive: true});
 const compiler = process.env.CC || 'cc';
-const command = [compiler, '-std=gnu11', '-O2', '-fPIC', '-shared', '-Wall', '-Wextra', '-Werror', '-I', headers(), source, '-o', `${out}.tmp`];
+const command = [compiler, '-std=gnu11', '-O2', '-fPIC', '-shared', '-Wall', '-Wextra', '-Werror', '-I', headers(), ...sources, '-o', `${out}.tmp`];
 try {
 	execFileSync(command[0], command.slice(1), {stdio: 'inherit'});
 } catch (error) {
-	process.stderr.write(`tm: cannot compile ${path.relative(root, source)} with ${compiler} (${error.message}); install a C compiler (apt-get install build-essential), as better-sqlite3 needs too\n`);
+	process.stderr.write(`tm: cannot compile ${sources.map(source => path.relative(root, source)).join(' and ')} with ${compiler} (${error.message}); install a C compiler (apt-get install build-essential), as better-sqlite3 needs too\n`);
 	process.exit(1);
 }
 

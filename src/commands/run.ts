@@ -32,6 +32,7 @@ export type RunOptions = GlobalOptions & ProgramLikeOptions & DelayOptions & {
 	watchdog?: string;
 	heartbeatInterval?: string;
 	maxMemory?: string;
+	maxCpu?: string;
 	cwd?: string;
 	env?: string[];
 	shell?: boolean;
@@ -225,6 +226,15 @@ export function runParams(command: string[], options: RunOptions, cwd: string, n
 		params.maxMemory = size.value;
 	}
 
+	if (options.maxCpu !== undefined) {
+		const cpus = Number(options.maxCpu);
+		if (options.maxCpu.trim() === '' || !Number.isFinite(cpus) || cpus < 0.01) {
+			usage(`--max-cpu must be a number of CPUs of at least 0.01, like 1.5, got "${options.maxCpu}" (leave it out for no limit)`);
+		}
+
+		params.maxCpu = cpus;
+	}
+
 	params.cwd = path.resolve(cwd, options.cwd ?? '.');
 	if (options.env !== undefined && options.env.length > 0) {
 		params.env = parseEnv(options.env);
@@ -326,7 +336,8 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.option('--max-runtime <duration>', 'stop the job after this long (30s, 5m, 2h)')
 		.option('--watchdog <duration>', 'restart when no heartbeat (WATCHDOG=1) came for this long')
 		.option('--heartbeat-interval <duration>', 'the job sends WATCHDOG=1 this often: task_timeout applies from its start')
-		.option('--max-memory <size>', "restart when the job's memory passes this (512M, 1G)")
+		.option('--max-memory <size>', "restart when the job's memory passes this (512M, 1G); the kernel's limit in a cgroup")
+		.option('--max-cpu <cpus>', 'CPUs the kernel lets the job use, in a cgroup (1.5)')
 		.option('--cwd <dir>', 'working folder (default: the current one)')
 		.option('--env <NAME=VALUE>', 'an environment variable (repeatable)', collect)
 		.option('--shell', 'run the command through /bin/sh -c (the words are joined into one script)')

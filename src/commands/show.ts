@@ -21,6 +21,7 @@ function limitsText({limits}: TaskDetail): string {
 	return [
 		`max runtime ${duration(limits.maxRuntimeMs)}`,
 		`max memory ${limits.maxMemory === null ? NONE : shortBytes(limits.maxMemory)}`,
+		`max cpu ${(limits.maxCpu ?? null) === null ? NONE : String(limits.maxCpu)}`,
 		`watchdog ${duration(limits.watchdogMs)}`,
 		`stuck ${stuck ?? NONE}`,
 	].join(', ');

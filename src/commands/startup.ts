@@ -105,6 +105,8 @@ export function renderUnit(spec: UnitSpec): string {
 		'# tm, not systemd, stops the tasks: SIGTERM goes to tm alone, and tm stops each task with its',
 		'# stopsignal and stoptime. If tm dies, its tasks keep running until the restarted tm takes them over.',
 		'KillMode=process',
+		'# tm makes a cgroup for each run of a task under its own (taskmaster.cgroups): that subtree is its.',
+		'Delegate=yes',
 		'KillSignal=SIGTERM',
 		`TimeoutStopSec=${spec.timeoutStopSec}`,
 		'TimeoutStartSec=60',

@@ -28,6 +28,7 @@ const every: Record<Cause, true> = {
 	max_runtime: true,
 	max_memory: true,
 	stuck: true,
+	oom: true,
 	evicted: true,
 	cancelled: true,
 	dead_letter: true,

@@ -22,7 +22,7 @@ function recordFields(task: Supervisor): TaskRecordFields {
 		endedAt: iso(times.lastRun?.endedAt ?? null),
 		cmd: spec.cmd,
 		cwd: task.cwd,
-		limits: {maxRuntimeMs: spec.maxRuntimeMs, maxMemory: spec.maxMemory, watchdogMs: spec.watchdogMs, stuck: spec.stuck && {...spec.stuck}},
+		limits: {maxRuntimeMs: spec.maxRuntimeMs, maxMemory: spec.maxMemory, maxCpu: spec.maxCpu ?? null, watchdogMs: spec.watchdogMs, stuck: spec.stuck && {...spec.stuck}},
 		requires: {memory: spec.requires.memory, cpu: spec.requires.cpu},
 	};
 }

@@ -16,6 +16,7 @@ import {type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec
 import {taskLogPaths} from './paths.js';
 import type {WriteWatch} from './log/write-losses.js';
 import type {Persist, TaskRow} from './ports.js';
+import type {Cgroups} from './cgroups/cgroups.js';
 import {slotStates} from './scheduler.js';
 import {initialSlots, type Slots} from './slots.js';
 import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
@@ -41,6 +42,8 @@ export type EngineDeps = {
 	logWatch?: WriteWatch;
 	/** The slots now (scaled, adaptive); without it, the config's `max_running` as written. */
 	slots?: Slots;
+	/** The daemon's cgroups: each run of a task gets its own where they can be made. */
+	cgroups?: Cgroups;
 };
 
 /** What a task had when the daemon last stopped (`lastRun`: its latest run, from the store's runs). */
@@ -124,6 +127,7 @@ export class Engine {
 				onTouch: touched => this.#journal.touch(touched.id),
 				starved: message => this.#deps.descriptors?.starved(message) ?? null,
 				logWatch: this.#deps.logWatch,
+				cgroups: this.#deps.cgroups,
 			},
 			restored,
 		);
@@ -312,20 +316,15 @@ export class Engine {
 	}
 
 	#row(task: Supervisor): TaskRow {
-		const {record, spec, info} = task;
+		const {record, spec} = task;
+		const {progress, progressText, status, checkpoint, heartbeatAt} = task.info;
 		return {
 			id: spec.id,
 			kind: spec.kind,
 			program: spec.program,
 			spec,
 			record,
-			info: {
-				progress: info.progress,
-				progressText: info.progressText,
-				status: info.status,
-				checkpoint: info.checkpoint,
-				heartbeatAt: info.heartbeatAt,
-			},
+			info: {progress, progressText, status, checkpoint, heartbeatAt},
 			priority: spec.priority ?? 0,
 			queueSeq: this.#admitter.seqOf(spec.id),
 			createdAt: task.times.createdAt,

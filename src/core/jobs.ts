@@ -188,6 +188,7 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec, taken
 		maxRuntimeMs: positive(params.maxRuntimeMs, 'max-runtime'),
 		maxMemory: positive(params.maxMemory, 'max-memory'),
 		requires: {memory: Math.round(request(params.memory, 'memory')), cpu: request(params.cpus, 'cpus')},
+		maxCpu: positive(params.maxCpu, 'max-cpu'),
 		backoff: {
 			initialMs: positive(backoff.initialMs, 'backoff.initial') ?? backoffDefaults.initialMs,
 			factor: positive(backoff.factor, 'backoff.factor') ?? backoffDefaults.factor,

@@ -57,8 +57,11 @@ export type TaskEvent =
 	/** The process exited and its pipes are drained. */
 	/** A `daemonizes` program's main process exited 0 leaving `pid` in a session of its own: tm tracks that one now. */
 	| {type: 'forked'; pid: number}
-	/** `daemonized`: processes it left in sessions of their own, which were killed with it. */
-	| {type: 'exited'; pid: number; code: number | null; signal: string | null; daemonized?: number[]}
+	/**
+	 * `daemonized`: processes it left in sessions of their own, which were killed with it. `oom`:
+	 * the kernel's memory counters of its cgroup say it ran out of memory (the reason).
+	 */
+	| {type: 'exited'; pid: number; code: number | null; signal: string | null; daemonized?: number[]; oom?: string}
 	/** The state's deadline (`deadlineOf`) may have passed. */
 	| {type: 'timer'}
 	| {type: 'pause'}
@@ -81,6 +84,9 @@ export type Effect =
 	| {type: 'spawn'}
 	/** Send a signal to the task's whole process group. */
 	| {type: 'signal'; signal: string}
+	/** Freeze the whole task (its cgroup's freezer, else SIGSTOP to the group) / thaw it. */
+	| {type: 'freeze'}
+	| {type: 'thaw'}
 	/** Ask the scheduler for a slot; it answers with `admit`. */
 	| {type: 'enqueue'};
 
@@ -191,6 +197,10 @@ function causeOf(event: TaskEvent): Cause {
 		}
 
 		case 'exited': {
+			if (event.oom !== undefined) {
+				return 'oom';
+			}
+
 			return event.daemonized === undefined ? (event.signal === null ? 'exit' : 'signal') : 'daemonized';
 		}
 
@@ -250,8 +260,8 @@ export function transition(
 	const stopping = (pid: number, reason: string, then: StoppingThen, changes: Partial<TaskRecord> = {}): Transition => {
 		const effects: Effect[] = [{type: 'signal', signal: spec.stopsignal}];
 		if (state.kind === 'paused') {
-			// A stopped process only acts on the stop signal once it is continued.
-			effects.push({type: 'signal', signal: 'SIGCONT'});
+			// A frozen process only acts on the stop signal once it is thawed.
+			effects.push({type: 'thaw'});
 		}
 
 		return to({kind: 'stopping', since: now, reason, pid, killAt: now + spec.stoptimeMs, then}, changes, effects);
@@ -558,14 +568,16 @@ export function transition(
 				event.daemonized === undefined
 					? null
 					: `${describeExit(exit)}, leaving pid ${event.daemonized.join(', ')} in the background (it daemonized); tm stopped ${event.daemonized.length === 1 ? 'it' : 'them'}: run the program in the foreground (its foreground flag, e.g. nginx -g 'daemon off;')`;
+			// Killed by the kernel for memory: that is the story, whatever else it left.
+			const fault = event.oom ?? escaped;
 			switch (state.kind) {
 				case 'starting': {
-					return failedStart(escaped ?? `${describeExit(exit)} before starttime`, exit);
+					return failedStart(fault ?? `${describeExit(exit)} before starttime`, exit);
 				}
 
 				case 'running':
 				case 'paused': {
-					return ended(exit, escaped);
+					return ended(exit, fault);
 				}
 
 				case 'stopping': {
@@ -614,15 +626,13 @@ export function transition(
 
 		case 'pause': {
 			return state.kind === 'running'
-				? to({kind: 'paused', since: now, reason: 'paused by request', pid: state.pid, runningSince: state.since}, {}, [
-						{type: 'signal', signal: 'SIGSTOP'},
-					])
+				? to({kind: 'paused', since: now, reason: 'paused by request', pid: state.pid, runningSince: state.since}, {}, [{type: 'freeze'}])
 				: unchanged(record);
 		}
 
 		case 'resume': {
 			return state.kind === 'paused'
-				? to({kind: 'running', since: state.runningSince, reason: 'resumed', pid: state.pid}, {}, [{type: 'signal', signal: 'SIGCONT'}])
+				? to({kind: 'running', since: state.runningSince, reason: 'resumed', pid: state.pid}, {}, [{type: 'thaw'}])
 				: unchanged(record);
 		}
 

@@ -96,6 +96,8 @@ export type ProgramSpec = {
 	maxMemory: number | null;
 	/** Admitted only when these fit what the tasks holding slots have not claimed. */
 	requires: Requests;
+	/** CPUs the kernel lets the process tree use (`max_cpu: 1.5`), in a cgroup; null: no limit. */
+	maxCpu?: number | null;
 	stuck: StuckSpec | null;
 	/** Give up (`fatal`) on a program that keeps crashing after it started; null: never (only failed starts are limited). */
 	maxRestarts: RestartLimit | null;
@@ -169,6 +171,8 @@ export type DaemonSpec = {
 	cleanupIntervalMs: number;
 	/** How often CPU and memory of every task's process tree are sampled and liveness checked. */
 	sampleIntervalMs: number;
+	/** `auto`: each task in a cgroup of its own where the daemon can make them; `off`: process groups only. */
+	cgroups?: 'auto' | 'off';
 };
 
 export type Config = {
@@ -307,6 +311,8 @@ export type Cause =
 	| 'max_runtime'
 	| 'max_memory'
 	| 'stuck'
+	/** The kernel killed it for memory: its cgroup's limit (`max_memory`) was reached (its OOM counter). */
+	| 'oom'
 	/** A higher-priority task took its slot. */
 	| 'evicted'
 	/** A job was cancelled (`tm cancel`). */

@@ -7,14 +7,18 @@
 import {existsSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
+import {isSea} from 'node:sea';
 import {loadEmbedded} from './addons.js';
 
 type Started = [number, number, number, number, string];
 
+/** With these, the child joins the cgroups (their `cgroup.procs` files) before its exec, then takes the ids and umask given. */
+export type JoinOptions = {cgroups: string[]; uid?: number; gid?: number; umask?: number};
+
 export type TmAddon = {
 	/** [pid, stdout, stderr, notify, start time ("" when /proc could not tell)] */
-	spawn(file: string, argv: string[], env: string[], cwd: string): Started;
-	spawnAsync(file: string, argv: string[], env: string[], cwd: string, callback: (error: Error | undefined, result?: Started) => void): void;
+	spawn(file: string, argv: string[], env: string[], cwd: string, options?: JoinOptions): Started;
+	spawnAsync(file: string, argv: string[], env: string[], cwd: string, callback: (error: Error | undefined, result?: Started) => void, options?: JoinOptions): void;
 	/** 0, or the errno (ESRCH: the process or group is gone). */
 	kill(pid: number, signal: number): number;
 	reap(pids: Int32Array): number[];
@@ -73,6 +77,18 @@ export function tmAddon(): TmAddon | null {
 	}
 
 	return addon;
+}
+
+/**
+ * Why the addon would not be used, found without loading it (`tm version`: nothing is extracted
+ * from the executable for a question); null when it would be.
+ */
+export function addonAbsence(): string | null {
+	if (addon !== undefined || process.env['TM_SPAWN'] === 'child_process') {
+		return addonProblem();
+	}
+
+	return isSea() || devAddonPath() !== null ? null : `native/build/${addonFile} is missing (npm ci builds it: node scripts/build-native.mjs)`;
 }
 
 /** Why the addon is not used; null when it is. */

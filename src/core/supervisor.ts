@@ -4,7 +4,7 @@
  * reports every change of state. Events raised while an event is being handled are queued and
  * handled in order, so every transition is seen by listeners exactly once and in sequence.
  */
-import type {Clock, TimerHandle} from './clock.js';
+import type {Clock} from './clock.js';
 import {startFailure} from './descriptors.js';
 import {deadlineOf, initialRecord, pidOf, transition, type Effect, type TaskEvent} from './machine.js';
 import type {Millis, TaskRecord, TaskSpec} from './model.js';
@@ -14,7 +14,9 @@ import {withCpuSample, type RunFacts} from './liveness.js';
 import {TaskLog, type TaskLogOptions} from './log/task-log.js';
 import {AdoptedProcess, stillRunning, type Orphan} from './process/orphans.js';
 import {processStartTime} from './process/proc.js';
+import type {Cgroups} from './cgroups/cgroups.js';
 import {spawnTask, type TaskProcess} from './process/spawner.js';
+import {StateTimer} from './state-timer.js';
 import {emptyInfo, infoAfter, runAfter, spawnRequest, taskEnvironment, timesAfter, type RunTimes, type TaskInfo, type TaskTimes} from './task-facts.js';
 
 export type {TaskInfo} from './task-facts.js';
@@ -45,6 +47,8 @@ export type SupervisorDeps = {
 	/** A start failed with this message: the reason to wait with instead when descriptors ran out, else null. */
 	starved?(message: string): string | null;
 	logWatch?: TaskLogOptions['watch'];
+	/** The daemon's cgroups: each run gets its own where they can be made. */
+	cgroups?: Cgroups | null;
 };
 
 export class Supervisor {
@@ -61,7 +65,7 @@ export class Supervisor {
 	#admitted = 0;
 	readonly #log: TaskLog;
 	#process: TaskProcess | AdoptedProcess | null = null;
-	#timer: {at: Millis; handle: TimerHandle} | null = null;
+	readonly #timer: StateTimer;
 	readonly #pending: Array<{event: TaskEvent; handled?: (mark: Mark) => void}> = [];
 	#busy = false;
 	/** A start is in flight (spawnTask called, neither onStarted nor onSpawnError yet). */
@@ -75,6 +79,7 @@ export class Supervisor {
 		this.#record = restored?.record ?? initialRecord(deps.clock.now());
 		this.#info = {...emptyInfo(), ...restored?.info};
 		this.#times = {createdAt: restored?.createdAt ?? deps.clock.now(), lastRun: restored?.lastRun ?? null};
+		this.#timer = new StateTimer(deps.clock, () => this.dispatch({type: 'timer'}));
 		// A job's log files appear with its first output: a job that prints nothing costs no file creation.
 		this.#log = new TaskLog({
 			stdoutPath: deps.stdoutPath,
@@ -254,7 +259,7 @@ export class Supervisor {
 
 		this.#run = runAfter(this.#run, before, record, now);
 		this.#times = timesAfter(this.#times, before, record, now);
-		this.armTimer();
+		this.#timer.arm(deadlineOf(record.state));
 		if (record !== before) {
 			this.#deps.onChange({task: this, event, before, after: record});
 		}
@@ -276,27 +281,16 @@ export class Supervisor {
 				break;
 			}
 
+			case 'freeze':
+			case 'thaw': {
+				this.#process?.freeze(effect.type === 'freeze');
+				break;
+			}
+
 			case 'enqueue': {
 				this.#deps.onEnqueue(this);
 				break;
 			}
-		}
-	}
-
-	private armTimer(): void {
-		const at = deadlineOf(this.#record.state);
-		if (this.#timer?.at === at) {
-			return;
-		}
-
-		this.#timer?.handle.cancel();
-		this.#timer = null;
-		if (at !== null) {
-			const handle = this.#deps.clock.at(at, () => {
-				this.#timer = null;
-				this.dispatch({type: 'timer'});
-			});
-			this.#timer = {at, handle};
 		}
 	}
 
@@ -338,13 +332,14 @@ export class Supervisor {
 					this.dispatch({type: 'forked', pid: tracked});
 				},
 				onSpawnError: message => this.startOver(startFailure(message, this.#deps.starved, this.#log)),
-				onExit: (code, signal, escaped) => {
+				onExit: (code, signal, escaped, oom) => {
 					this.#log.flush();
 					this.#process = null;
-					this.dispatch({type: 'exited', pid: pid ?? -1, code, signal, ...(escaped.length > 0 ? {daemonized: escaped} : {})});
+					this.dispatch({type: 'exited', pid: pid ?? -1, code, signal, ...(escaped.length > 0 ? {daemonized: escaped} : {}), ...(oom === null ? {} : {oom})});
 				},
 			},
 			this.#deps.clock,
+			this.#deps.cgroups,
 		);
 		if (!result.ok) {
 			this.startOver(startFailure(result.error.message, this.#deps.starved, this.#log, result.error.permanent));
@@ -383,7 +378,7 @@ export class Supervisor {
 
 	/** Arms the timer of a restored state (a backoff that was running when the daemon stopped). */
 	resumeTimer(): void {
-		this.armTimer();
+		this.#timer.arm(deadlineOf(this.#record.state));
 	}
 
 	/** Cancels the timer; the process (if any) is left to whoever calls this. */
@@ -392,8 +387,7 @@ export class Supervisor {
 			this.#process.close();
 		}
 
-		this.#timer?.handle.cancel();
-		this.#timer = null;
+		this.#timer.cancel();
 		this.#log.close();
 	}
 }

@@ -103,8 +103,8 @@ export function taskEnvironment(spec: TaskSpec, attempt: number, checkpoint: str
 /** How a start of the task is asked of the spawner. */
 export function spawnRequest(spec: TaskSpec, env: Record<string, string>, cwd: string): SpawnRequest {
 	const {argv, umask, user, group} = spec;
-	// A spec stored before `daemonizes` existed has none.
-	return {argv, env, cwd, umask, user, group, daemonizes: spec.daemonizes === true};
+	// A spec stored before `daemonizes` (or `max_cpu`) existed has none.
+	return {argv, env, cwd, umask, user, group, daemonizes: spec.daemonizes === true, cgroup: {id: spec.id, memory: spec.maxMemory, cpu: spec.maxCpu ?? null}};
 }
 
 /** When a task's latest run was spawned and when it ended (null while it runs). */

@@ -28,6 +28,7 @@ export const daemonKeys = [
 	'task_timeout',
 	'cleanup_interval',
 	'sample_interval',
+	'cgroups',
 ] as const;
 
 const smtpKeys = ['host', 'port', 'secure', 'user', 'pass', 'from'] as const;
@@ -39,6 +40,16 @@ const crashLoopKeys = ['restarts', 'within'] as const;
 const positiveDuration: Parser<number> = (value) => {
 	const result = parseDuration(value);
 	return result.ok && result.value === 0 ? err(`expected a duration greater than 0, got ${describe(value)}`) : result;
+};
+
+/** `cgroups: auto` (a cgroup per run where the daemon can make them) or `off` (also false, no). */
+const parseCgroups: Parser<'auto' | 'off'> = (value) => {
+	const word = typeof value === 'string' ? value.trim().toLowerCase() : value;
+	if (word === 'auto' || word === true || word === 'on' || word === 'yes' || word === 'true') {
+		return ok('auto');
+	}
+
+	return word === 'off' || word === false || word === 'no' || word === 'false' ? ok('off') : err(`expected auto or off, got ${describe(value)}`);
 };
 
 const emailPattern = /^[^\s@,]+@[^\s@,]+$/;
@@ -184,5 +195,6 @@ export function readDaemon(ctx: Ctx, field: Field | undefined, host: HostSize): 
 		taskTimeoutMs: readField(ctx, get('task_timeout'), positiveDuration) ?? d.taskTimeoutMs,
 		cleanupIntervalMs: readField(ctx, get('cleanup_interval'), positiveDuration) ?? d.cleanupIntervalMs,
 		sampleIntervalMs: readField(ctx, get('sample_interval'), positiveDuration) ?? d.sampleIntervalMs,
+		cgroups: readField(ctx, get('cgroups'), parseCgroups) ?? 'auto',
 	};
 }

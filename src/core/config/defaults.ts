@@ -55,6 +55,7 @@ export const programDefaults: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'
 	maxRuntimeMs: null,
 	maxMemory: null,
 	requires: Object.freeze({memory: 0, cpu: 0}),
+	maxCpu: null,
 	stuck: null,
 	maxRestarts: null,
 	backoff: backoffDefaults,

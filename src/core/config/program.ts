@@ -1,8 +1,10 @@
 /**
  * One entry of `programs:` → a ProgramSpec, with every problem in it reported.
  */
+import {err} from '../errors.js';
 import type {ProgramSpec} from '../model.js';
 import {numprocsLimit, programDefaults} from './defaults.js';
+import {describe} from './describe.js';
 import {checkLogNames} from './log-names.js';
 import {
 	parseAutorestart,
@@ -16,7 +18,7 @@ import {
 } from './program-fields.js';
 import {readRequires} from './capacity.js';
 import {readBackoff, readLog, readMaxRestarts, readStuck} from './policies.js';
-import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
+import {integer, nullable, number, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {childPath, readField, readMap, report, reportValue, sourceOf, type Ctx, type Field} from './tree.js';
 import {parseDuration, parseSignal, parseSize, parseUmask} from './units.js';
 
@@ -48,6 +50,7 @@ export const programKeys = [
 	'max_runtime',
 	'max_memory',
 	'requires',
+	'max_cpu',
 	'stuck',
 	'max_restarts',
 	'backoff',
@@ -81,6 +84,16 @@ const durationOrOff: Parser<number | null> = (value) => {
 const sizeOrOff: Parser<number | null> = (value) => {
 	const result = parseSize(value);
 	return result.ok && result.value === 0 ? {ok: true, value: null} : result;
+};
+
+/** CPUs as a number (`1.5`), at least 0.01; 0 means "off" (null). */
+const cpusOrOff: Parser<number | null> = (value) => {
+	const result = number(0)(value);
+	if (!result.ok || result.value === 0) {
+		return result.ok ? {ok: true, value: null} : err(`expected a number of CPUs like 1.5 (0: no limit), got ${describe(value)}`);
+	}
+
+	return result.value < 0.01 ? err(`expected at least 0.01 CPU (or 0: no limit), got ${describe(value)}`) : result;
 };
 
 function readCommand(ctx: Ctx, program: Field, fields: Map<string, Field> | null, shell: boolean): {cmd: string; argv: string[]} {
@@ -150,6 +163,7 @@ export function readProgram(ctx: Ctx, field: Field, account: AccountDefaults): P
 		maxRuntimeMs: readField(ctx, get('max_runtime'), nullable(durationOrOff)) ?? d.maxRuntimeMs,
 		maxMemory: readField(ctx, get('max_memory'), nullable(sizeOrOff)) ?? d.maxMemory,
 		requires: requires.requires,
+		maxCpu: readField(ctx, get('max_cpu'), nullable(cpusOrOff)) ?? d.maxCpu,
 		stuck: readStuck(ctx, get('stuck')),
 		maxRestarts: readMaxRestarts(ctx, get('max_restarts')),
 		backoff: readBackoff(ctx, get('backoff')),

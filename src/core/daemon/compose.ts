@@ -28,6 +28,7 @@ import type {Config, ProgramSpec} from '../model.js';
 import type {RecoveryPlan} from '../recovery.js';
 import type {Monitor} from '../monitor.js';
 import {databasePath, logsFolder} from '../paths.js';
+import {Cgroups} from '../cgroups/cgroups.js';
 import {descriptorLimit, SpareDescriptors} from '../process/fd-reserve.js';
 import {poolSample, slotUse, Slots} from '../slots.js';
 import {becomeSubreaper} from '../process/reaper.js';
@@ -103,6 +104,8 @@ type Parts = {
 	database: Database;
 	descriptors: Descriptors;
 	slots: Slots;
+	/** Made here, set up once the socket is ours (`run`): a second daemon never touches them. */
+	cgroups: Cgroups;
 	engine: Engine;
 	/** What only events tell (jobs finished, events published), for `/metrics`. */
 	tally: EventTally;
@@ -158,6 +161,10 @@ function makeParts(options: DaemonOptions): Parts {
 	const database = new Database(databasePath(options.home), disk);
 	const descriptors = fileDescriptors(clock, log, warn);
 	const slots = new Slots(options.config.daemon.maxRunning, clock);
+	// TM_CGROUPS=off forces the fallback whatever the file says (tests run both ways with it).
+	const off = options.env['TM_CGROUPS'] === 'off' ? 'TM_CGROUPS=off' : options.config.daemon.cgroups === 'off' ? 'taskmaster.cgroups: off' : null;
+	const pollMs = options.config.daemon.sampleIntervalMs;
+	const cgroups = new Cgroups({home: options.home, off, clock, pollMs, warn, spawnProblem: nativeSpawnProblem()});
 	const engine = new Engine(options.config, [], {
 		clock,
 		random: options.random ?? Math.random,
@@ -171,6 +178,7 @@ function makeParts(options: DaemonOptions): Parts {
 		descriptors,
 		logWatch: disk,
 		slots,
+		cgroups,
 	});
 	const about = (): DaemonDoc => ({
 		pid: process.pid,
@@ -182,6 +190,7 @@ function makeParts(options: DaemonOptions): Parts {
 		capacity: capacityDoc(engine.queue.limits(), engine.queue.holding()),
 		slots: slots.doc(slotUse(engine.list()).holding),
 		scaled: scaler.scaled(),
+		cgroups: cgroups.mode,
 	});
 	// Before the alerter, whose mails link to it; it listens once the socket is claimed.
 	const web = new WebView(options.config.daemon);
@@ -219,7 +228,7 @@ function makeParts(options: DaemonOptions): Parts {
 		options.socketPath === null
 			? null
 			: new RpcServer({socketPath: options.socketPath, version, clock, handlers, onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`)});
-	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, slots, engine, tally, feed, handlers, web, alerter, housekeeping, reloads, scaler, server};
+	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, cgroups, slots, engine, tally, feed, handlers, web, alerter, housekeeping, reloads, scaler, server};
 }
 
 /** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
@@ -264,7 +273,7 @@ async function release({web, server, feed, log}: Parts): Promise<void> {
 
 /** The socket and tm.db are ours and the plan is made: events are heard, recovery runs, housekeeping starts. */
 function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
-	const {options, clock, bootId, startedAt, log, descriptors, engine, feed, web, alerter, housekeeping, reloads, scaler, server, disk, slots} = parts;
+	const {options, clock, bootId, startedAt, log, descriptors, cgroups, engine, feed, web, alerter, housekeeping, reloads, scaler, server, disk, slots} = parts;
 	engine.on(event => {
 		log.event(event);
 		alerter?.observe(event);
@@ -272,7 +281,9 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 	});
 	// What a task leaves behind when it forks into the background is re-parented to tm from here on.
 	const reaper = becomeSubreaper() ?? (process.pid === 1 ? 'PID 1' : 'subreaper');
-	log.note('daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId, spawn: spawnMode(), reaper}, startedAt);
+	// Before any task starts: tm's cgroups, and what a killed daemon on this home left in them.
+	const isolation = cgroups.open();
+	log.note('daemon started', {pid: process.pid, tasks: plan.tasks.length, rebooted: plan.rebooted, bootId, spawn: spawnMode(), reaper, cgroups: isolation}, startedAt);
 	if (web.url !== null) {
 		log.note('web view listening', {url: web.url}, startedAt);
 	}
@@ -284,10 +295,12 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 	}
 
 	const recovered = resume(plan, engine, clock, options.home);
+	// What recovery's stops left in a killed daemon's cgroups goes too.
+	void recovered.then(() => cgroups.sweepLeftovers());
 	housekeeping.start(store, startedAt);
 	void recovered.then(() => housekeeping.settled());
 	reloads.begin(recovered);
-	const running = {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store, disk};
+	const running = {clock, housekeeping, descriptors, recovered, engine, cgroups, feed, server, web, alerter, log, store, disk};
 	return {
 		engine,
 		store,

@@ -1,7 +1,7 @@
 /**
  * The daemon's stop order, written once: housekeeping first (no sample, cleanup or schedule
  * starts anything while tasks stop) and the spare descriptors, then every task (after recovery, so no orphan is left
- * half-handled), then the socket, the web view and the feed, the alerts still waiting, the log, tm.db.
+ * half-handled) and tm's cgroups, then the socket, the web view and the feed, the alerts still waiting, the log, tm.db.
  */
 import type {Alerter} from '../alerts/index.js';
 import type {Clock, TimerHandle} from '../clock.js';
@@ -19,6 +19,8 @@ export type Running = {
 	descriptors: Descriptors;
 	recovered: Promise<void>;
 	engine: Engine;
+	/** tm's cgroup folders: removed once every task has stopped. */
+	cgroups: {close(): Promise<void>};
 	feed: Feed;
 	server: RpcServer | null;
 	web: WebView;
@@ -33,12 +35,13 @@ export type Running = {
 const alertFlushMs = 10_000;
 
 export async function stopDaemon(running: Running, reason: string): Promise<void> {
-	const {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store, disk} = running;
+	const {clock, housekeeping, descriptors, recovered, engine, cgroups, feed, server, web, alerter, log, store, disk} = running;
 	housekeeping.stop();
 	// Nothing starts any more: the spares go to the work of stopping.
 	descriptors.stop();
 	await recovered;
 	await engine.stopAll(reason);
+	await cgroups.close();
 	await server?.close();
 	await web.close();
 	feed.close();

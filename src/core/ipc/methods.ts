@@ -26,6 +26,8 @@ export type DaemonDoc = {
 	slots?: SlotsDoc;
 	/** Programs `tm scale` runs with another instance count than the config's. */
 	scaled?: ScaledProgram[];
+	/** What isolates its tasks: `cgroup v2 + v1 memory + v1 cpu`, or `process groups (why)`. */
+	cgroups?: string;
 };
 
 /** What tasks may hold together (`max_running` as it is now, `taskmaster.capacity`; null: no limit) and what they hold now. */
@@ -151,8 +153,8 @@ export type TaskRecordFields = {
 	cmd: string;
 	/** The folder it runs in: its own, else the daemon's. */
 	cwd: string;
-	/** What stops it (null: no such limit). */
-	limits: {maxRuntimeMs: number | null; maxMemory: number | null; watchdogMs: number | null; stuck: {cpuBelowPercent: number; forMs: number} | null};
+	/** What stops it (null: no such limit); `maxCpu` (CPUs) only slows it, in a cgroup. */
+	limits: {maxRuntimeMs: number | null; maxMemory: number | null; maxCpu?: number | null; watchdogMs: number | null; stuck: {cpuBelowPercent: number; forMs: number} | null};
 	/** What it is admitted against the capacity for (`requires`, `tm run --memory --cpus`): bytes and CPUs, 0 for none. */
 	requires: {memory: number; cpu: number};
 };
@@ -218,6 +220,8 @@ export type RunParams = {
 	/** Requests (a program's `requires`): bytes of memory and CPUs it is admitted against the capacity for. */
 	memory?: number;
 	cpus?: number;
+	/** CPUs the kernel lets it use, in a cgroup (`--max-cpu 1.5`). */
+	maxCpu?: number;
 	/** Absolute; the CLI resolves it against its own cwd. */
 	cwd?: string;
 	env?: Record<string, string>;

@@ -11,7 +11,7 @@
  */
 import net from 'node:net';
 import os from 'node:os';
-import {addonProblem, tmAddon} from '../native-addon.js';
+import {addonProblem, tmAddon, type JoinOptions} from '../native-addon.js';
 
 export type NativeChild = {
 	pid: number;
@@ -153,7 +153,8 @@ export function nativeSpawn(file: string, argv: string[], env: Record<string, st
 /**
  * As `nativeSpawn`, with the start on a worker thread: the daemon goes on while the child gets to
  * its exec (0.2–0.6 ms a start on 2 busy cores). `onStarted` or `onFailed` is called later, once;
- * false when the addon is not available (nothing was started).
+ * false when the addon is not available (nothing was started). With `join`, the child writes
+ * itself into those cgroups before its exec and takes the ids and umask given.
  */
 export function nativeSpawnAsync(
 	file: string,
@@ -161,6 +162,7 @@ export function nativeSpawnAsync(
 	env: Record<string, string>,
 	cwd: string,
 	callbacks: {onExit: ExitHandler; onStarted(child: NativeChild): void; onFailed(message: string): void},
+	join?: JoinOptions,
 ): boolean {
 	const native = tmAddon();
 	if (native === null) {
@@ -168,12 +170,14 @@ export function nativeSpawnAsync(
 	}
 
 	const pairs = strings(file, argv, env, cwd);
-	native.spawnAsync(file, argv, pairs, cwd, (error, fds) => {
+	const done = (error: Error | undefined, fds?: [number, number, number, number, string]): void => {
 		if (error === undefined && fds !== undefined) {
 			callbacks.onStarted(started(fds, callbacks.onExit));
 		} else {
 			callbacks.onFailed(describeError(error));
 		}
-	});
+	};
+
+	native.spawnAsync(file, argv, pairs, cwd, done, join);
 	return true;
 }

@@ -81,6 +81,11 @@ export class AdoptedProcess {
 		return alive.length > 0;
 	}
 
+	/** The machine freezes only its own runs; for the type's sake, as signals. */
+	freeze(frozen: boolean): boolean {
+		return this.signal(frozen ? 'SIGSTOP' : 'SIGCONT');
+	}
+
 	/** Stops watching (the daemon is going away). */
 	close(): void {
 		this.#timer?.cancel();

@@ -2,19 +2,23 @@
  * Starts one task process in its own process group with stdout, stderr and the notify channel
  * (fd 3) as pipes to the daemon, and signals the whole group. Through tm's spawn addon
  * (native-spawn.ts) when it is there and no user switch is asked, else through node:child_process
- * (this is its only importer in tm).
+ * (this is its only importer in tm). With the daemon's cgroups (cgroups.ts), the run gets a
+ * cgroup of its own, which the child joins before its exec (always through the addon, which
+ * then switches user and umask itself); stops, SIGKILL and pauses then reach all of it.
  *
- * Exit is reported once: after the main process has exited AND its pipes have closed, so every
- * byte it wrote has been handed to `onStdout`/`onStderr` first. Processes the task left behind in
- * its group are killed when the main process exits, which also closes the pipes they held.
+ * Exit is reported once (exit-gate.ts): after the main process has exited AND its pipes have
+ * closed, so every byte it wrote has been handed to `onStdout`/`onStderr` first. Processes the
+ * task left behind are killed when the main process exits, which also closes the pipes they held.
  */
 import {spawn as spawnChild} from 'node:child_process';
 import type {Readable} from 'node:stream';
-import type {Clock, TimerHandle} from '../clock.js';
+import type {Clock} from '../clock.js';
 import {err, messageOf, ok, type Result} from '../errors.js';
-import {nativeSpawn, nativeSpawnAsync, signalProcess, watch} from './native-spawn.js';
-import {processStartTime} from './proc.js';
-import {escapedFrom, type Marker, ownNodeChild} from './reaper.js';
+import type {CgroupRequest, TaskCgroup} from '../cgroups/run-cgroup.js';
+import type {Cgroups} from '../cgroups/cgroups.js';
+import {ExitGate, type Streams} from './exit-gate.js';
+import {nativeSpawn, nativeSpawnAsync, signalProcess} from './native-spawn.js';
+import {type Marker, ownNodeChild} from './reaper.js';
 import {checkWorkingDir, resolveCommand} from './resolve-command.js';
 import {resolveGroup, resolveUser} from './users.js';
 
@@ -27,6 +31,8 @@ export type SpawnRequest = {
 	group: string | null;
 	/** A main process that exits 0 leaving one in a session of its own hands over to it (onTracked). */
 	daemonizes: boolean;
+	/** The run's cgroup, when the daemon makes them: its name and the kernel's limits. */
+	cgroup?: CgroupRequest;
 };
 
 export type SpawnCallbacks = {
@@ -43,10 +49,11 @@ export type SpawnCallbacks = {
 	/** The start failed after `spawnTask` returned (EACCES and the like): no process. */
 	onSpawnError(message: string): void;
 	/**
-	 * The process exited; `escaped`: processes it started that had left its group (a double fork,
-	 * re-parented to the daemon), which were killed with the group.
+	 * The process exited; `escaped`: processes it left behind (a double fork, re-parented to the
+	 * daemon; or anything still in its cgroup), which were killed with it; `oom`: why the kernel
+	 * killed it for memory (its cgroup's counter), else null.
 	 */
-	onExit(code: number | null, signal: string | null, escaped: number[]): void;
+	onExit(code: number | null, signal: string | null, escaped: number[], oom: string | null): void;
 };
 
 type ExitHandler = (code: number | null, signal: string | null) => void;
@@ -54,12 +61,11 @@ type ExitHandler = (code: number | null, signal: string | null) => void;
 export type TaskProcess = {
 	/** Null until the process exists. */
 	readonly pid: number | null;
-	/** Signals the whole process group; false when it no longer exists. */
+	/** Signals the whole process group (SIGKILL: the whole cgroup); false when it no longer exists. */
 	signal(signal: string): boolean;
+	/** Freezes or thaws the task: its cgroup's freezer, else SIGSTOP/SIGCONT to the group. */
+	freeze(frozen: boolean): boolean;
 };
-
-/** How long to wait for the pipes to close after the group is gone before giving up on them. */
-const drainLimitMs = 5000;
 
 /** The ids a start switches to (none when it runs as tm does), or why it cannot. */
 export function identity(request: Pick<SpawnRequest, 'user' | 'group'>): Result<{uid?: number; gid?: number}, string> {
@@ -120,8 +126,6 @@ export function prepare(request: SpawnRequest): Result<{file: string; ids: {uid?
 	return ids.ok ? ok({file: file.value, ids: ids.value}) : ids;
 }
 
-type Streams = {stdout: Readable | null; stderr: Readable | null; notify: Readable | null};
-
 /** Starts the process through node:child_process (the addon is missing, or a user switch is asked). */
 function spawnWithNode(request: SpawnRequest, file: string, ids: {uid?: number; gid?: number}, callbacks: SpawnCallbacks, onExit: ExitHandler): {pid: number | null; streams: Streams} {
 	const child = spawnChild(file, request.argv.slice(1), {
@@ -143,114 +147,6 @@ function spawnWithNode(request: SpawnRequest, file: string, ids: {uid?: number; 
 	return {pid, streams: {stdout: child.stdout, stderr: child.stderr, notify: (child.stdio[3] as Readable | null | undefined) ?? null}};
 }
 
-/**
- * The one exit report of a process: once the main process has exited and every pipe has closed
- * (so every byte came first), or `drainLimitMs` after the exit when a pipe stays open.
- */
-class ExitGate {
-	#pid: number | null = null;
-	#exited: {code: number | null; signal: string | null; escaped: number[]} | null = null;
-	#streams: Streams = {stdout: null, stderr: null, notify: null};
-	#open = 0;
-	#reported = false;
-	#drainTimer: TimerHandle | null = null;
-	readonly #callbacks: SpawnCallbacks;
-	readonly #clock: Clock;
-	readonly #marker: Marker | null;
-	readonly #daemonizes: boolean;
-
-	constructor(callbacks: SpawnCallbacks, clock: Clock, marker: Marker | null, daemonizes: boolean) {
-		this.#callbacks = callbacks;
-		this.#clock = clock;
-		this.#marker = marker;
-		this.#daemonizes = daemonizes;
-	}
-
-	get pid(): number | null {
-		return this.#pid;
-	}
-
-	get exited(): boolean {
-		return this.#exited !== null;
-	}
-
-	/** The process exists: its pipes' bytes go to the callbacks, and each one's close is counted. */
-	wire(pid: number | null, streams: Streams): void {
-		this.#pid = pid;
-		this.#streams = streams;
-		const pipes: Array<[Readable | null, (chunk: Buffer) => void]> = [
-			[streams.stdout, chunk => this.#callbacks.onStdout(chunk)],
-			[streams.stderr, chunk => this.#callbacks.onStderr(chunk)],
-			[streams.notify, chunk => this.#callbacks.onNotify(chunk)],
-		];
-		for (const [stream, onData] of pipes) {
-			if (stream !== null) {
-				this.#open++;
-				stream.on('data', onData);
-				stream.on('error', () => {});
-				stream.on('close', () => {
-					this.#open--;
-					this.#report();
-				});
-			}
-		}
-	}
-
-	readonly onExit: ExitHandler = (code, signal) => {
-		// Whatever the task left, in its group or in a session of its own, goes with it; this also
-		// closes the pipes those processes held.
-		const escaped = this.#marker === null ? [] : escapedFrom(this.#marker);
-		if (this.#daemonizes && escaped.length > 0 && code === 0 && signal === null && this.#handOver(escaped)) {
-			return;
-		}
-
-		this.#exited = {code, signal, escaped};
-		if (this.#pid !== null) {
-			signalProcess(-this.#pid, 'SIGKILL');
-		}
-
-		for (const pid of escaped) {
-			if (!signalProcess(-pid, 'SIGKILL')) {
-				signalProcess(pid, 'SIGKILL');
-			}
-		}
-
-		this.#drainTimer = this.#clock.at(this.#clock.now() + drainLimitMs, () => {
-			for (const stream of [this.#streams.stdout, this.#streams.stderr, this.#streams.notify]) {
-				stream?.destroy();
-			}
-
-			this.#open = 0;
-			this.#report();
-		});
-		this.#report();
-	};
-
-	/**
-	 * Tracks the first process the daemonizing main process left; the others (its workers, or one
-	 * still on its way to a session of its own) stay, and are killed when the tracked one exits.
-	 */
-	#handOver([next]: number[]): boolean {
-		if (next === undefined || !watch(next, this.onExit)) {
-			return false;
-		}
-
-		this.#pid = next;
-		this.#callbacks.onTracked(next, processStartTime(next));
-		return true;
-	}
-
-	#report(): void {
-		if (this.#reported || this.#exited === null || this.#open > 0) {
-			return;
-		}
-
-		this.#reported = true;
-		this.#drainTimer?.cancel();
-		this.#callbacks.onExit(this.#exited.code, this.#exited.signal, this.#exited.escaped);
-	}
-}
-
 /** The task attempt a start is for, from the TM_* variables it is given (none in bare starts). */
 function markerOf(env: Record<string, string>): Marker | null {
 	const {TM_SOCKET: socket, TM_TASK_ID: taskId, TM_ATTEMPT: attempt} = env;
@@ -263,43 +159,88 @@ function markerOf(env: Record<string, string>): Marker | null {
  */
 export type SpawnRefusal = {message: string; permanent: boolean};
 
-export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, clock: Clock): Result<TaskProcess, SpawnRefusal> {
+/** The task's process as the supervisor holds it; with a cgroup, SIGKILL and pauses reach the whole run. */
+function processHandle(gate: ExitGate, cgroup: TaskCgroup | null): TaskProcess {
+	const live = (): number | null => (gate.exited ? null : gate.pid);
+	// A process tm tracks after a fork may not lead a group: then the process alone.
+	const send = (signal: string): boolean => {
+		const pid = live();
+		return pid !== null && (signalProcess(-pid, signal) || signalProcess(pid, signal));
+	};
+
+	return {
+		get pid() {
+			return gate.pid;
+		},
+		signal(signal) {
+			if (signal === 'SIGKILL' && live() !== null) {
+				cgroup?.kill();
+			}
+
+			return send(signal);
+		},
+		freeze(frozen) {
+			try {
+				if (cgroup !== null && live() !== null) {
+					cgroup.freeze(frozen);
+					return true;
+				}
+			} catch {
+				// Its cgroup is gone from under it: the signals still work.
+			}
+
+			return send(frozen ? 'SIGSTOP' : 'SIGCONT');
+		},
+	};
+}
+
+export function spawnTask(request: SpawnRequest, callbacks: SpawnCallbacks, clock: Clock, cgroups: Cgroups | null = null): Result<TaskProcess, SpawnRefusal> {
 	const prepared = prepare(request);
 	if (!prepared.ok) {
 		return err({message: prepared.error, permanent: true});
 	}
 
-	const gate = new ExitGate(callbacks, clock, markerOf(request.env), request.daemonizes);
-	const onExit = gate.onExit;
-	const handle: TaskProcess = {
-		get pid() {
-			return gate.pid;
-		},
-		// A process tm tracks after a fork may not lead a group: then the process alone.
-		signal: (signal: string) => (gate.pid === null || gate.exited ? false : signalProcess(-gate.pid, signal) || signalProcess(gate.pid, signal)),
-	};
 	const {file, ids} = prepared.value;
-	// The addon cannot switch users; node:child_process can. A umask is set around a start, so that one is synchronous.
+	// Made before the process exists; the process joins it before its exec (Cgroups makes none without the addon).
+	const cgroup = request.cgroup === undefined ? null : (cgroups?.create(request.cgroup) ?? null);
+	const gate = new ExitGate(callbacks, clock, markerOf(request.env), request.daemonizes, cgroup);
+	const onExit = gate.onExit;
+	const handle = processHandle(gate, cgroup);
+	const join = cgroup === null ? undefined : {cgroups: cgroup.procsFiles, ...ids, ...(request.umask === null ? {} : {umask: request.umask})};
+	// Joining a cgroup, the addon switches user and umask in the child. Else it cannot: node:child_process
+	// switches users, and a umask is set around a start, so that one is synchronous.
 	const native = Object.keys(ids).length === 0;
 	try {
 		if (
-			native &&
-			request.umask === null &&
-			nativeSpawnAsync(file, request.argv, request.env, request.cwd, {
-				onExit,
-				onStarted(child) {
-					gate.wire(child.pid, child);
-					callbacks.onStarted(child.pid, child.startTime);
+			(join !== undefined || (native && request.umask === null)) &&
+			nativeSpawnAsync(
+				file,
+				request.argv,
+				request.env,
+				request.cwd,
+				{
+					onExit,
+					onStarted(child) {
+						gate.wire(child.pid, child);
+						callbacks.onStarted(child.pid, child.startTime);
+					},
+					onFailed(message) {
+						gate.failed();
+						callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${message}`);
+					},
 				},
-				onFailed: message => callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${message}`),
-			})
+				join,
+			)
 		) {
 			return ok(handle);
 		}
 	} catch (error) {
+		gate.failed();
 		return err({message: `cannot spawn ${request.argv[0]}: ${messageOf(error)}`, permanent: false});
 	}
 
+	// Not through the addon: no cgroup (Cgroups makes none without it), and none kept.
+	gate.failed();
 	let started: {pid: number | null; startTime: string | null; streams: Streams};
 	const previousUmask = request.umask === null ? null : process.umask(request.umask);
 	try {

@@ -179,11 +179,12 @@ describe('tm logs, signal and version', () => {
 		assert.equal((await cli('down')).code, 0);
 	});
 
-	it('tm version --json names tm, node, sqlite and the protocol', async () => {
+	it('tm version --json names tm, node, sqlite, the protocol and what tasks run in', async () => {
 		const result = await tm(['version', '--json']);
 		assert.equal(result.code, 0);
 		const doc = JSON.parse(result.out) as Record<string, unknown>;
-		assert.deepEqual(Object.keys(doc), ['tm', 'node', 'sqlite', 'protocol']);
+		assert.deepEqual(Object.keys(doc), ['tm', 'node', 'sqlite', 'protocol', 'cgroups']);
+		assert.match(String(doc['cgroups']), /^(cgroup v2|process groups \()/);
 		assert.equal(doc['protocol'], 1);
 		assert.match(String(doc['sqlite']), /^3\.\d+/);
 	});

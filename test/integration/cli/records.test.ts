@@ -85,13 +85,13 @@ describe('jobs as records', () => {
 		const work = path.join(d.dir, 'work');
 		mkdirSync(work);
 		const before = Date.now();
-		const id = await d.submit('--cwd', 'work', '--max-runtime', '1m', '--max-memory', '64M', '--watchdog', '30s', '--', 'sh', '-c', 'sleep 0.5; exit 3');
+		const id = await d.submit('--cwd', 'work', '--max-runtime', '1m', '--max-memory', '64M', '--max-cpu', '0.5', '--watchdog', '30s', '--', 'sh', '-c', 'sleep 0.5; exit 3');
 		const done = await d.until(id, task => task.state === 'failed', `${id} failed`);
 		assertSchema('tasks', {tasks: [done]});
 		assert.equal(done.cmd, 'sh -c sleep 0.5; exit 3');
 		assert.equal(done.cwd, work);
 		assert.equal(done.attempt, 1);
-		assert.deepEqual(done.limits, {maxRuntimeMs: 60_000, maxMemory: 64 * 1024 * 1024, watchdogMs: 30_000, stuck: null});
+		assert.deepEqual(done.limits, {maxRuntimeMs: 60_000, maxMemory: 64 * 1024 * 1024, maxCpu: 0.5, watchdogMs: 30_000, stuck: null});
 		const [created, started, ended] = [done.createdAt, done.startedAt, done.endedAt].map(at => Date.parse(at ?? ''));
 		assert.ok(created! >= before - 1000 && created! <= started!, `created ${done.createdAt} before started ${done.startedAt}`);
 		assert.ok(ended! - started! >= 400, `the run lasted its 0.5 s: ${done.startedAt} → ${done.endedAt}`);
@@ -137,7 +137,7 @@ describe('tm show, and names that mean several tasks', () => {
 		assert.equal((detail['logs'] as {stdout: string}).stdout, path.join(d.home, 'logs', `${id}.out.log`));
 		const text = await d.cli('show', id);
 		assert.equal(text.code, 0, text.err);
-		for (const field of [/^task +j-[0-9a-f]{8} \(backup\), a job$/m, /^state +completed: exit 0$/m, /^cause +exit$/m, /^limits +max runtime 5m, max memory -, watchdog -, stuck -$/m, /^last exit +exit 0 at /m, /^stdout +\/.*\.out\.log$/m]) {
+		for (const field of [/^task +j-[0-9a-f]{8} \(backup\), a job$/m, /^state +completed: exit 0$/m, /^cause +exit$/m, /^limits +max runtime 5m, max memory -, max cpu -, watchdog -, stuck -$/m, /^last exit +exit 0 at /m, /^stdout +\/.*\.out\.log$/m]) {
 			assert.match(text.out, field);
 		}
 

@@ -277,6 +277,16 @@ describe('values', () => {
 		]);
 	});
 
+	test('max_cpu: CPUs as a number, 0 is off; anything else names the key and the form', () => {
+		assert.equal(program('programs:\n  web:\n    cmd: a\n    max_cpu: 1.5\n').maxCpu, 1.5);
+		assert.equal(program('programs:\n  web:\n    cmd: a\n    max_cpu: 0\n').maxCpu, null);
+		assert.equal(program('programs:\n  web:\n    cmd: a\n').maxCpu, null);
+		assert.deepEqual(brief(issues('programs:\n  web:\n    cmd: a\n    max_cpu: lots\n  api:\n    cmd: b\n    max_cpu: 0.001\n')), [
+			'4:14 programs.web.max_cpu: expected a number of CPUs like 1.5 (0: no limit), got "lots"',
+			'7:14 programs.api.max_cpu: expected at least 0.01 CPU (or 0: no limit), got 0.001',
+		]);
+	});
+
 	test('bad regexes, cron expressions and ready words are issues', () => {
 		const found = issues('programs:\n  web:\n    cmd: a\n    ready: "line: (("\n    schedule: "every day"\n  api:\n    cmd: b\n    ready: soon\n');
 		assert.deepEqual(
@@ -362,6 +372,15 @@ programs:
 		for (const address of ['localhost:80', '127.0.0.2:80', '"[::1]:8080"']) {
 			assert.equal(load(`taskmaster:\n  http: ${address}\n`).daemon.httpToken, null);
 		}
+	});
+
+	test('cgroups: auto (the default) or off; anything else names the key and the words', () => {
+		assert.equal(load('programs: {}\n').daemon.cgroups, 'auto');
+		for (const [written, value] of [['off', 'off'], ['false', 'off'], ['auto', 'auto'], ['true', 'auto']]) {
+			assert.equal(load(`taskmaster:\n  cgroups: ${written}\n`).daemon.cgroups, value, written);
+		}
+
+		assert.deepEqual(brief(issues('taskmaster:\n  cgroups: v1\n')), ['2:12 taskmaster.cgroups: expected auto or off, got "v1"']);
 	});
 
 	test('a bare port binds 127.0.0.1', () => {

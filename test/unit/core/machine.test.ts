@@ -46,10 +46,10 @@ const table: Record<StateKind, Record<string, string>> = {
 	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', 'spawn-waits': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped', retry: 'stopped', wait: 'stopped', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'stopped', fail: 'stopped', 'fail-program': 'stopped'},
 	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', 'spawn-waits': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued', retry: 'queued', wait: 'queued', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'queued', fail: 'failed', 'fail-program': 'queued'},
 	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', 'spawn-waits': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'starting', wait: 'starting', adopt: 'starting', 'start-delayed': 'starting', 'retry-delayed': 'starting', fail: 'stopping SIGTERM', 'fail-program': 'starting'},
-	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', 'spawn-waits': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'running', wait: 'running', adopt: 'running', 'start-delayed': 'running', 'retry-delayed': 'running', fail: 'stopping SIGTERM', 'fail-program': 'running'},
+	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', 'spawn-waits': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused freeze', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'running', wait: 'running', adopt: 'running', 'start-delayed': 'running', 'retry-delayed': 'running', fail: 'stopping SIGTERM', 'fail-program': 'running'},
 	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', 'spawn-waits': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff', retry: 'backoff', wait: 'backoff', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'backoff', fail: 'failed', 'fail-program': 'backoff'},
 	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', 'spawn-waits': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping', retry: 'stopping', wait: 'stopping', adopt: 'stopping', 'start-delayed': 'stopping', 'retry-delayed': 'stopping', fail: 'stopping', 'fail-program': 'stopping'},
-	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', 'spawn-waits': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT', retry: 'paused', wait: 'paused', adopt: 'paused', 'start-delayed': 'paused', 'retry-delayed': 'paused', fail: 'stopping SIGTERM SIGCONT', 'fail-program': 'paused'},
+	paused: {start: 'paused', stop: 'stopping SIGTERM thaw', restart: 'stopping SIGTERM thaw', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', 'spawn-waits': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running thaw', evict: 'stopping SIGTERM thaw', fault: 'stopping SIGTERM thaw', retry: 'paused', wait: 'paused', adopt: 'paused', 'start-delayed': 'paused', 'retry-delayed': 'paused', fail: 'stopping SIGTERM thaw', 'fail-program': 'paused'},
 	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', 'spawn-waits': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed', retry: 'completed', wait: 'completed', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'completed', fail: 'completed', 'fail-program': 'completed'},
 	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', 'spawn-waits': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed', retry: 'queued enqueue', wait: 'failed', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'queued', fail: 'failed', 'fail-program': 'failed'},
 	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', 'spawn-waits': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal', retry: 'queued enqueue', wait: 'fatal', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'queued', fail: 'fatal', 'fail-program': 'fatal'},
@@ -388,6 +388,34 @@ describe('jobs', () => {
 		const started = run(queued, {type: 'admit'});
 		assert.equal(started.attempt, 4);
 		assert.equal(started.restarts, 3);
+	});
+});
+
+describe('transition: killed by the kernel for memory (a cgroup\'s OOM counter)', () => {
+	const oom = 'oom: the kernel killed 1 process at max_memory 50M (v1 memory cgroup)';
+	const s = makeSpec({starttimeMs: 0, autorestart: 'never'});
+	const running = record({kind: 'running', since: t0, reason: 'started', pid: 100});
+
+	it('ends a run with cause oom and the reason, whatever else the exit says', () => {
+		const next = transition(running, {type: 'exited', pid: 100, code: null, signal: 'SIGKILL', daemonized: [101], oom}, s, later).record;
+		assert.equal(next.state.kind, 'failed');
+		assert.equal(next.cause, 'oom');
+		assert.equal(next.state.reason, `${oom} (autorestart: false)`);
+	});
+
+	it('a start killed for memory is a failed start with cause oom', () => {
+		const starting = record({kind: 'starting', since: t0, reason: 'starting', pid: 100, readyBy: t0 + 1000});
+		const next = transition(starting, {type: 'exited', pid: 100, code: 137, signal: null, oom}, spec, later).record;
+		assert.equal(next.state.kind, 'backoff');
+		assert.equal(next.cause, 'oom');
+		assert.match(next.state.reason, /^oom: the kernel killed 1 process/);
+	});
+
+	it('a stop asked for keeps its cause when the kernel kills it meanwhile', () => {
+		const stopping = transition(running, {type: 'stop'}, s, later).record;
+		const next = transition(stopping, {type: 'exited', pid: 100, code: null, signal: 'SIGKILL', oom}, s, later + 1).record;
+		assert.equal(next.state.kind, 'stopped');
+		assert.equal(next.cause, 'requested');
 	});
 });
 

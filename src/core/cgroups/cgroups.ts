@@ -1,0 +1,218 @@
+/**
+ * The daemon's cgroups: a folder `tm-<hash of the home>` under the daemon's own cgroup in each
+ * hierarchy tm uses (parents.ts), and in it one cgroup per run of a task (`create`). The unified
+ * (v2) one tracks the run's processes, kills them all (`cgroup.kill`: a double fork that left the
+ * process group goes too) and freezes them (`tm pause`); `max_memory` and `max_cpu` become the
+ * kernel's limits where a memory or cpu controller is found (limits.ts).
+ *
+ * Where no cgroup can be made (not root and no delegation, no unified hierarchy, the spawn addon
+ * missing: it is what puts a process into its cgroups before its exec), or `taskmaster.cgroups:
+ * off`, `mode` says so and tasks run in process groups only, their limits sampled as before.
+ *
+ * Nothing leaks: a run's cgroup goes when its processes are gone (run-cgroup.ts), the daemon's
+ * folders at shutdown, and what earlier daemons left at the next start (sweep.ts).
+ */
+import {existsSync, mkdirSync} from 'node:fs';
+import path from 'node:path';
+import type {Clock, TimerHandle} from '../clock.js';
+import {messageOf} from '../errors.js';
+import {populated, removeCgroup, subfolders} from './files.js';
+import {readHierarchies, type Hierarchies} from './layout.js';
+import {limitCpu, limitMemory, type LimitFolder} from './limits.js';
+import {cgroupFolderName, makeParents, modeOf, parentDirs, type Parents} from './parents.js';
+import {TaskCgroup, type CgroupRequest} from './run-cgroup.js';
+import {killLeftovers, removeStale, sweepOwn} from './sweep.js';
+
+export {cgroupFolderName} from './parents.js';
+
+export type CgroupsOptions = {
+	home: string;
+	/** Why tasks must run in process groups only (`taskmaster.cgroups: off`, TM_CGROUPS=off); null: cgroups where they can be made. */
+	off: string | null;
+	clock: Clock;
+	/** How often v1 memory cgroups are looked at for an OOM kill (v2 kills the whole group itself). */
+	pollMs: number;
+	warn(message: string): void;
+	/** Why a process cannot join its cgroups before its exec (the spawn addon is missing); null when it can. */
+	spawnProblem: string | null;
+	/** The daemon's cgroups (tests); default: this machine's. */
+	hierarchies?: Hierarchies;
+};
+
+/** A task id as a folder name. */
+const folderName = (id: string): string => id.replace(/[^\w.:#@-]/g, '_');
+
+export class Cgroups {
+	readonly #options: CgroupsOptions;
+	readonly #name: string;
+	#hierarchies: Hierarchies | null = null;
+	#parents: Parents | null = null;
+	#mode: string;
+	/** Runs of a killed daemon still populated at start: killed once recovery is over. */
+	#leftovers: string[] = [];
+	/** Runs with a v1 memory limit: the kernel kills one process there, tm the rest (v2 has `memory.oom.group`). */
+	readonly #watched = new Set<TaskCgroup>();
+	#poll: TimerHandle | null = null;
+	readonly #warned = new Set<string>();
+
+	constructor(options: CgroupsOptions) {
+		this.#options = options;
+		this.#name = cgroupFolderName(options.home);
+		this.#mode = `process groups (${options.off ?? 'cgroups not set up yet'})`;
+	}
+
+	/** What isolates tasks: `cgroup v2 + v1 memory + v1 cpu`, or `process groups (why)`. */
+	get mode(): string {
+		return this.#mode;
+	}
+
+	/** tm's folder in the unified hierarchy; null without cgroups. */
+	get folder(): string | null {
+		return this.#parents?.unified ?? null;
+	}
+
+	/** Makes tm's folders and sweeps what earlier daemons left; returns the mode. Called once the socket is ours: a second daemon on this home never gets here. */
+	open(): string {
+		const {off, spawnProblem, clock} = this.#options;
+		if (off !== null) {
+			return this.#mode;
+		}
+
+		const hierarchies = this.#options.hierarchies ?? readHierarchies();
+		try {
+			if (spawnProblem !== null) {
+				throw new Error(`the spawn addon is not loaded: ${spawnProblem}`);
+			}
+
+			this.#parents = makeParents(hierarchies, this.#name);
+			this.#hierarchies = hierarchies;
+		} catch (error) {
+			const advice = hierarchies.unified !== null && spawnProblem === null ? "; tm needs root, or systemd's Delegate=yes" : '';
+			this.#mode = `process groups (${messageOf(error)}${advice})`;
+			return this.#mode;
+		}
+
+		this.#mode = modeOf(this.#parents);
+		this.#leftovers = sweepOwn(this.#parents);
+		removeStale(this.#parents, this.#name, clock.now());
+		return this.#mode;
+	}
+
+	/** After recovery stopped what a killed daemon left: whatever is still in its runs' cgroups is killed, and they are removed. */
+	sweepLeftovers(): void {
+		if (this.#parents !== null) {
+			killLeftovers(this.#parents, this.#leftovers.splice(0), this.#options.clock);
+		}
+	}
+
+	/**
+	 * A run's cgroups, made and limited before its process starts; null without cgroups, or when
+	 * they cannot be made (said once per task: it then runs in its process group only).
+	 */
+	create(request: CgroupRequest): TaskCgroup | null {
+		if (this.#parents === null) {
+			return null;
+		}
+
+		try {
+			return this.#make(folderName(request.id), request);
+		} catch (error) {
+			if (!this.#warned.has(request.id)) {
+				this.#warned.add(request.id);
+				this.#options.warn(`${request.id} runs without a cgroup of its own (its process group only; max_memory and max_cpu not enforced by the kernel): ${messageOf(error)}`);
+			}
+
+			return null;
+		}
+	}
+
+	#make(base: string, request: CgroupRequest): TaskCgroup {
+		// Another daemon may have removed this home's folders while they were empty: made again.
+		if (this.#parents === null || parentDirs(this.#parents).some(dir => !existsSync(dir))) {
+			this.#parents = makeParents(this.#hierarchies ?? readHierarchies(), this.#name);
+		}
+
+		const parents = this.#parents;
+		// A name a killed daemon's run still holds, or one still being removed, gets a suffix.
+		let name = base;
+		for (let n = 2; parentDirs(parents).some(dir => existsSync(path.join(dir, name)) && !removeCgroup(path.join(dir, name))); n++) {
+			if (n > 100) {
+				throw new Error(`${base}~2 to ${base}~100 are all taken in ${parents.unified}`);
+			}
+
+			name = `${base}~${n}`;
+		}
+
+		const made: string[] = [];
+		try {
+			for (const dir of parentDirs(parents)) {
+				mkdirSync(path.join(dir, name));
+				made.push(path.join(dir, name));
+			}
+
+			const at = (folder: LimitFolder): LimitFolder => ({kind: folder.kind, dir: path.join(folder.dir, name)});
+			const memory = parents.memory !== null && request.memory !== null ? {folder: at(parents.memory), limit: request.memory} : null;
+			if (memory !== null) {
+				limitMemory(memory.folder, memory.limit);
+			}
+
+			if (parents.cpu !== null && request.cpu !== null) {
+				limitCpu(at(parents.cpu), request.cpu);
+			}
+
+			const cgroup = new TaskCgroup(made[0] ?? '', made.slice(1), memory, this.#options.clock);
+			if (memory?.folder.kind === 'v1') {
+				this.#watch(cgroup);
+			}
+
+			return cgroup;
+		} catch (error) {
+			for (const dir of made) {
+				removeCgroup(dir);
+			}
+
+			throw error;
+		}
+	}
+
+	/** Looks at the v1 memory cgroups every `pollMs`: a run the kernel took a process of for memory is killed whole. */
+	#watch(cgroup: TaskCgroup): void {
+		this.#watched.add(cgroup);
+		const {clock, pollMs} = this.#options;
+		const tick = (): void => {
+			for (const watched of this.#watched) {
+				if (watched.released) {
+					this.#watched.delete(watched);
+				} else if (watched.oomKills() > 0 && watched.pids().length > 0) {
+					watched.kill();
+				}
+			}
+
+			this.#poll = this.#watched.size === 0 ? null : clock.at(clock.now() + pollMs, tick);
+		};
+
+		this.#poll ??= clock.at(clock.now() + pollMs, tick);
+	}
+
+	/**
+	 * At shutdown, once every task has stopped: tm's folders go, after the last killed processes
+	 * have left them (a second at most); what still holds processes stays for the next start.
+	 */
+	async close(): Promise<void> {
+		this.#poll?.cancel();
+		this.#poll = null;
+		const {clock} = this.#options;
+		const unified = this.#parents?.unified;
+		for (let waited = 0; unified !== undefined && populated(unified) && waited < 1000; waited += 20) {
+			await new Promise<void>(resolve => clock.at(clock.now() + 20, resolve));
+		}
+
+		for (const parent of parentDirs(this.#parents)) {
+			for (const name of subfolders(parent)) {
+				removeCgroup(path.join(parent, name));
+			}
+
+			removeCgroup(parent);
+		}
+	}
+}
