@@ -90,6 +90,8 @@ export async function startSshd(options: {remotePath?: boolean; knownHost?: bool
 			'PasswordAuthentication no',
 			'KbdInteractiveAuthentication no',
 			'UsePAM no',
+			// Another user is refused, whatever key it offers: the authentication test's.
+			'AllowUsers root',
 			`SetEnv PATH=${remotePath}`,
 			'LogLevel ERROR',
 		].join('\n') + '\n',
