@@ -1,7 +1,7 @@
 /**
  * `tm status --host a --host b` (or `a,b`, or `all`): every host asked at once, one table with
- * a HOST column; with --json one document, `{"hosts": [...]}`, each host's status document with
- * its `host` and `url`, or its `error`. A host that cannot be reached does not hide the others;
+ * a HOST column; with --json one document, `{"hosts": [{name, url, status | error}]}`: each
+ * host's status document as `tm status --json` prints it, or its error. A host that cannot be reached does not hide the others;
  * the exit code is then that host's (3).
  */
 import type {StatusDoc} from '../core/ipc/methods.js';
@@ -51,7 +51,7 @@ export async function runStatusHosts(names: string[], options: GlobalOptions, de
 	if (options.json) {
 		printJson(deps.io, {
 			hosts: answers.map(answer =>
-				'doc' in answer ? {host: answer.target.label, url: answer.target.url, ...answer.doc} : {host: answer.target.label, url: answer.target.url, error: errorDoc(answer.error)},
+				'doc' in answer ? {name: answer.target.label, url: answer.target.url, status: answer.doc} : {name: answer.target.label, url: answer.target.url, error: errorDoc(answer.error)},
 			),
 		});
 	} else {
