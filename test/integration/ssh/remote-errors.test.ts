@@ -11,6 +11,7 @@ import {after, before, describe, it} from 'node:test';
 import {tm} from '../../helpers/cli.js';
 import {tempDir} from '../../helpers/harness.js';
 import {freePort} from '../../helpers/ports.js';
+import {assertSchema} from '../../helpers/schema.js';
 import {localEnv} from '../../helpers/remote.js';
 import {sshdMissing, startSshd, type Sshd} from '../../helpers/sshd.js';
 
@@ -79,6 +80,7 @@ describe('--host errors', {skip: sshdMissing() ?? false}, () => {
 		for (const each of cases) {
 			const result = await tm(['status', '--json', '--host', each.url()], {env: each.env?.() ?? env});
 			assert.equal(result.code, 3, `${each.what}: ${result.err}`);
+			assertSchema('error', JSON.parse(result.err));
 			const {error} = JSON.parse(result.err) as {error: {code: string; message: string; reason: string}};
 			assert.equal(error.code, 'E_DAEMON_NOT_RUNNING', each.what);
 			assert.equal(error.reason, each.reason, `${each.what}: ${error.message}`);

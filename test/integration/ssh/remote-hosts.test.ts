@@ -13,6 +13,7 @@ import {tm} from '../../helpers/cli.js';
 import {tempDir} from '../../helpers/harness.js';
 import {freePort} from '../../helpers/ports.js';
 import {killPids, pidsWithArg} from '../../helpers/procs.js';
+import {assertSchema} from '../../helpers/schema.js';
 import {localEnv, remoteDaemon, type RemoteDaemon} from '../../helpers/remote.js';
 import {sshdMissing, startSshd, type Sshd} from '../../helpers/sshd.js';
 import {closeTerminals, noTmux, Terminal} from '../../helpers/terminal.js';
@@ -76,6 +77,7 @@ describe('several hosts at once', {skip: sshdMissing() ?? false}, () => {
 		try {
 			const result = await tm(['status', '--host', 'all', '--json'], {env});
 			assert.equal(result.code, 3, 'a host could not be reached');
+			assertSchema('status-hosts', JSON.parse(result.out));
 			const {hosts} = JSON.parse(result.out) as {hosts: Array<{name: string; status?: {tasks: Array<{name: string}>}; error?: {reason: string}}>};
 			assert.deepEqual(
 				hosts.map(host => host.name),
