@@ -52,6 +52,7 @@ export const commands: readonly Entry[] = [
 	{name: 'tasks', load: async () => (await import('./tasks.js')).registerTasks},
 	{name: 'cancel', load: async () => (await import('./cancel.js')).registerCancel},
 	{name: 'retry', load: async () => (await import('./retry.js')).registerRetry},
+	{name: 'fail', load: async () => (await import('./fail.js')).registerFail},
 	{name: 'pause', load: async () => (await import('./pause.js')).registerPause},
 	{name: 'resume', load: async () => (await import('./resume.js')).registerResume},
 	// One module registers the four notify verbs.
