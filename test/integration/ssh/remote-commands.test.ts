@@ -51,6 +51,9 @@ const rows: Row[] = [
 	{argv: ['cancel', 'sleeper'], out: /stopped|cancel/},
 	{argv: ['run', '--name', 'failing', '--retries', '0', '--wait', '--', 'false'], code: 1},
 	{argv: ['retry', 'failing'], out: /j-|failing/},
+	// A command added after the transport (issue 18): it connects through the seam, so --host just works.
+	{argv: ['run', '--name', 'doomed', '--', 'sleep', marker], out: /doomed|j-/},
+	{argv: ['fail', 'doomed'], out: /failed/},
 	{argv: ['logs', 'tick', '-n', '2'], out: /^tick\ntick\n$/},
 	{argv: ['reload', '--dry-run'], code: 0},
 	// These read tm.db: the whole command line runs there (tm dial-stdio --exec).
