@@ -13,7 +13,7 @@ import type {CallMethod, FeedSink, LogFollowParams, LogSink, Subscription, TmCli
 import {remotePaths} from './ssh-command.js';
 import {remoteError} from './ssh-errors.js';
 import {SshMux} from './ssh-mux.js';
-import {startSsh} from './ssh-process.js';
+import {spawnSsh} from './ssh-process.js';
 import type {SshTarget} from './ssh-url.js';
 
 export type SshClientOptions = {
@@ -64,8 +64,9 @@ export class SshClient implements TmClient {
 	/** Starts ssh, reads the greeting, says `hello` on the first channel. */
 	static async connect(target: SshTarget, options: SshClientOptions): Promise<SshClient> {
 		const timeoutMs = Math.max(options.timeoutMs ?? 0, 30_000);
-		const greeted = await startSsh(target, [target.tm, 'dial-stdio', '--mux', ...remotePaths(target)], {env: options.env, timeoutMs});
-		const mux = new SshMux(target, greeted);
+		const ssh = spawnSsh(target, [target.tm, 'dial-stdio', '--mux', ...remotePaths(target)], {env: options.env, timeoutMs});
+		// `hello` goes with the command: it is answered as soon as the remote tm is up.
+		const mux = new SshMux(target, ssh);
 		try {
 			const rpc = await RpcClient.over(mux.open(), target.url, {client: options.client ?? 'tm-ssh', timeoutMs});
 			return new SshClient(target, mux, rpc, options);

@@ -5,7 +5,8 @@
 import {Duplex} from 'node:stream';
 import {TmError} from '../errors.js';
 import {controlFrame, dataFrame, LineSplitter, parseFrame, type Frame} from './mux-frames.js';
-import {stopSsh, type Greeted} from './ssh-process.js';
+import type {Greeting} from './mux-frames.js';
+import {stopSsh, type Started} from './ssh-process.js';
 import {remoteError} from './ssh-errors.js';
 import type {SshTarget} from './ssh-url.js';
 
@@ -74,16 +75,18 @@ class Channel extends Duplex {
 
 export class SshMux {
 	readonly #target: SshTarget;
-	readonly #greeted: Greeted;
+	readonly #ssh: Started;
+	#greeting: Greeting | null = null;
 	readonly #channels = new Map<number, Channel>();
 	#nextId = 0;
 	#ended: TmError | null = null;
 	readonly #closeListeners = new Set<(error: TmError | null) => void>();
 	#closing = false;
 
-	constructor(target: SshTarget, greeted: Greeted) {
+	/** Channels may be opened at once: their frames wait in ssh's stdin until the remote tm reads them. */
+	constructor(target: SshTarget, ssh: Started) {
 		this.#target = target;
-		this.#greeted = greeted;
+		this.#ssh = ssh;
 		const lines = new LineSplitter(maxLineBytes);
 		const read = (chunk: Buffer): void => {
 			for (const line of lines.push(chunk)) {
@@ -94,14 +97,20 @@ export class SshMux {
 			}
 		};
 
-		read(greeted.rest);
-		greeted.child.stdout.on('data', read);
-		void greeted.exited.then(({code}) => this.#end(code));
+		ssh.greeted.then(
+			({greeting, rest}) => {
+				this.#greeting = greeting;
+				read(rest);
+				ssh.child.stdout.on('data', read);
+				void ssh.exited.then(({code}) => this.#end(code));
+			},
+			(error: TmError) => this.#end(null, error),
+		);
 	}
 
-	/** The remote tm's socket (for messages). */
+	/** The remote tm's socket (for messages), once it has said. */
 	get socket(): string {
-		return this.#greeted.greeting.socket;
+		return this.#greeting?.socket ?? 'its default socket';
 	}
 
 	get closed(): boolean {
@@ -116,13 +125,13 @@ export class SshMux {
 
 		const id = this.#nextId++;
 		const channel = new Channel(id, data => {
-			if (!this.#greeted.child.stdin.destroyed) {
-				this.#greeted.child.stdin.write(data);
+			if (!this.#ssh.child.stdin.destroyed) {
+				this.#ssh.child.stdin.write(data);
 			}
 		});
 		this.#channels.set(id, channel);
 		channel.once('close', () => this.#channels.delete(id));
-		this.#greeted.child.stdin.write(controlFrame(id, 'open'));
+		this.#ssh.child.stdin.write(controlFrame(id, 'open'));
 		return channel;
 	}
 
@@ -139,13 +148,18 @@ export class SshMux {
 			channel.end();
 		}
 
-		await stopSsh(this.#greeted);
+		await stopSsh(this.#ssh);
 	}
 
-	#end(code: number | null): void {
+	/** ssh ended (`code`), or never got to the remote tm (`failure`, which says why). */
+	#end(code: number | null, failure?: TmError): void {
+		if (this.#ended !== null) {
+			return;
+		}
+
 		const error = this.#closing
 			? null
-			: remoteError(this.#target, 'unreachable', `the ssh connection to ${this.#target.url} ended (${code === null ? 'killed' : `exit ${code}`})`);
+			: (failure ?? remoteError(this.#target, 'unreachable', `the ssh connection to ${this.#target.url} ended (${code === null ? 'killed' : `exit ${code}`})`));
 		this.#ended = error ?? new TmError('E_DAEMON_NOT_RUNNING', `the ssh connection to ${this.#target.url} is closed`);
 		for (const channel of this.#channels.values()) {
 			channel.destroy(this.#ended);

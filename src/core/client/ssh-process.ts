@@ -19,14 +19,16 @@ import type {SshTarget} from './ssh-url.js';
 
 export type SshProcessOptions = {env: Record<string, string | undefined>; timeoutMs: number; clock?: Clock};
 
-export type Greeted = {
+/** ssh started: what it writes before the remote tm's greeting is the greeting's business. */
+export type Started = {
 	child: ChildProcessWithoutNullStreams;
-	greeting: Greeting;
-	/** What came on stdout after the greeting, in the same read. */
-	rest: Buffer;
+	/** The greeting, and what came on stdout after it in the same read; rejects with why ssh failed. */
+	greeted: Promise<{greeting: Greeting; rest: Buffer}>;
 	/** ssh's exit: its status (null when killed) and the stderr it kept. */
 	exited: Promise<{code: number | null; stderr: string}>;
 };
+
+export type Greeted = Omit<Started, 'greeted'> & {greeting: Greeting; rest: Buffer};
 
 const keepStderr = 4096;
 
@@ -46,7 +48,17 @@ function checkGreeting(target: SshTarget, greeting: Greeting): void {
 }
 
 /** Starts `ssh … tm <remote>` and waits for the greeting. */
-export function startSsh(target: SshTarget, remote: readonly string[], options: SshProcessOptions): Promise<Greeted> {
+export async function startSsh(target: SshTarget, remote: readonly string[], options: SshProcessOptions): Promise<Greeted> {
+	const {child, greeted, exited} = spawnSsh(target, remote, options);
+	return {child, exited, ...(await greeted)};
+}
+
+/**
+ * Starts `ssh … tm <remote>`. What is written to its stdin at once goes with the command
+ * (ssh holds it until the session is open, the remote tm reads it after its greeting): a
+ * client's `hello` needs no round trip of its own.
+ */
+export function spawnSsh(target: SshTarget, remote: readonly string[], options: SshProcessOptions): Started {
 	const {command, args} = sshCommand(target, remote, options.env);
 	const clock = options.clock ?? systemClock;
 	const child = spawn(command, args, {stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: options.env as NodeJS.ProcessEnv});
@@ -60,7 +72,7 @@ export function startSsh(target: SshTarget, remote: readonly string[], options: 
 		child.once('exit', code => resolve({code, stderr}));
 		child.once('error', () => resolve({code: null, stderr}));
 	});
-	return new Promise<Greeted>((resolve, reject) => {
+	const greeted = new Promise<{greeting: Greeting; rest: Buffer}>((resolve, reject) => {
 		let pending = Buffer.alloc(0);
 		let settled = false;
 		const fail = (error: TmError): void => {
@@ -105,7 +117,7 @@ export function startSsh(target: SshTarget, remote: readonly string[], options: 
 					settled = true;
 					timer.cancel();
 					child.stdout.off('data', onData);
-					resolve({child, greeting: value, rest: pending, exited});
+					resolve({greeting: value, rest: pending});
 					return;
 				}
 			}
@@ -115,10 +127,11 @@ export function startSsh(target: SshTarget, remote: readonly string[], options: 
 		child.once('error', error => fail(noSsh(target, command, error)));
 		void exited.then(({code}) => fail(sshFailure(target, code, stderr)));
 	});
+	return {child, greeted, exited};
 }
 
 /** Ends ssh: its stdin first (the remote side ends with it), SIGTERM after `graceMs`. */
-export async function stopSsh(greeted: Greeted, graceMs = 3000, clock: Clock = systemClock): Promise<void> {
+export async function stopSsh(greeted: Pick<Started, 'child' | 'exited'>, graceMs = 3000, clock: Clock = systemClock): Promise<void> {
 	const {child} = greeted;
 	child.stdin.end();
 	const timer = clock.at(clock.now() + graceMs, () => child.kill('SIGTERM'));
