@@ -51,6 +51,7 @@ class MuxServer {
 	readonly #stdout: Writable;
 	readonly #channels = new Map<number, Channel>();
 	readonly #paused = new Set<Socket>();
+	#done = false;
 
 	constructor(socketPath: string, {stdin, stdout}: DialStreams) {
 		this.#socketPath = socketPath;
@@ -66,6 +67,11 @@ class MuxServer {
 	}
 
 	out(data: string | Buffer): void {
+		// Once stdin has ended nobody reads: the sockets closing then say nothing.
+		if (this.#done) {
+			return;
+		}
+
 		if (!this.#stdout.write(data)) {
 			// ssh reads slower than the daemon writes: hold every socket until it drains.
 			for (const {socket} of this.#channels.values()) {
@@ -92,6 +98,7 @@ class MuxServer {
 	}
 
 	closeAll(): void {
+		this.#done = true;
 		for (const {socket} of this.#channels.values()) {
 			socket.destroy();
 		}

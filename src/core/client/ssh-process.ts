@@ -134,6 +134,13 @@ export function spawnSsh(target: SshTarget, remote: readonly string[], options: 
 export async function stopSsh(greeted: Pick<Started, 'child' | 'exited'>, graceMs = 3000, clock: Clock = systemClock): Promise<void> {
 	const {child} = greeted;
 	child.stdin.end();
+	// ssh says goodbye on its own (the remote side ends with its stdin): a command that is done
+	// does not wait a round trip for it. Whoever awaits this still learns when ssh has gone.
+	child.unref();
+	for (const stream of [child.stdout, child.stderr] as unknown as Array<{unref?: () => void}>) {
+		stream.unref?.();
+	}
+
 	const timer = clock.at(clock.now() + graceMs, () => child.kill('SIGTERM'));
 	await greeted.exited;
 	timer.cancel();
