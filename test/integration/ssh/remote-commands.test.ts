@@ -3,9 +3,11 @@
  * keys, temp config: test/helpers/sshd.ts) running this checkout's tm as the remote one, the
  * daemon under its own home. Each command line runs in-process with `--host
  * ssh://root@127.0.0.1:PORT?home=…` and its exit code and output are checked; `logs -f` and
- * `events -f` run as processes that a Ctrl-C ends, leaving nothing on the remote side.
+ * `events -f` run as processes that a Ctrl-C ends, leaving nothing on the remote side; `tm shell
+ * --host` runs each line there.
  */
 import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
 import {rmSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
 import {tm} from '../../helpers/cli.js';
@@ -134,6 +136,14 @@ describe('every command through --host ssh://', {skip: sshdMissing() ?? false}, 
 		process.kill(follow.pid, 'SIGINT');
 		assert.equal(await follow.exited, 0, follow.stderr());
 		await waitFor(() => pidsWithArg(remote.home), pids => pids.length === 0, {what: 'the remote tm events gone'});
+	});
+
+	it('tm shell --host runs each line there, the commands that run there too', () => {
+		// `sshd.tm` is this checkout's tm as a command; here it is the local one.
+		const shell = spawnSync(sshd.tm, ['shell', '--host', remote.url], {env: {...env}, input: 'status web\nhistory web -n 1\n', encoding: 'utf8'});
+		assert.equal(shell.status, 0, shell.stderr);
+		assert.match(shell.stdout, /web\s+running/);
+		assert.match(shell.stdout, /runs of web/);
 	});
 
 	it('stops the remote daemon with down', async () => {
