@@ -31,4 +31,10 @@ export type Deps = {
 };
 
 /** Options every command takes (SPEC §6). */
-export type GlobalOptions = {json?: boolean; socket?: string; home?: string};
+export type GlobalOptions = {
+	json?: boolean;
+	socket?: string;
+	home?: string;
+	/** `--host` values as given (each may be `a,b`); see `hosts.ts`. */
+	host?: string[];
+};

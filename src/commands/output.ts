@@ -14,7 +14,8 @@ export function reportError(io: Io, json: boolean | undefined, error: unknown, d
 	const code: TmErrorCode = error instanceof TmError ? error.code : 'E_INTERNAL';
 	const message = messageOf(error);
 	if (json) {
-		io.err(`${JSON.stringify({error: {code, message, ...details}})}\n`);
+		const own = error instanceof TmError ? error.details : undefined;
+		io.err(`${JSON.stringify({error: {code, message, ...own, ...details}})}\n`);
 	} else {
 		io.err(`tm: ${message}\n`);
 	}

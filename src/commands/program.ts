@@ -25,15 +25,19 @@ export const notCommands: Readonly<Record<string, string>> = {
 /** What a command module exports: adds its command (options, action) to the program. */
 export type Register = (program: Command, deps: Deps, done: (code: number) => void) => void;
 
-type Entry = {readonly name: string; readonly load: () => Promise<Register>};
+/**
+ * `remote: 'exec'`: the command reads this machine's files (tm.db, a config) rather than ask the
+ * daemon, so with --host it runs on that host as a whole (`remote-exec.ts`).
+ */
+type Entry = {readonly name: string; readonly load: () => Promise<Register>; readonly remote?: 'exec'};
 
 /** Every command, in the order `tm --help` lists them. */
 export const commands: readonly Entry[] = [
-	{name: 'up', load: async () => (await import('./up.js')).registerUp},
+	{name: 'up', load: async () => (await import('./up.js')).registerUp, remote: 'exec'},
 	{name: 'validate', load: async () => (await import('./validate.js')).registerValidate},
-	{name: 'history', load: async () => (await import('./history.js')).registerHistory},
-	{name: 'events', load: async () => (await import('./events.js')).registerEvents},
-	{name: 'db', load: async () => (await import('./db.js')).registerDb},
+	{name: 'history', load: async () => (await import('./history.js')).registerHistory, remote: 'exec'},
+	{name: 'events', load: async () => (await import('./events.js')).registerEvents, remote: 'exec'},
+	{name: 'db', load: async () => (await import('./db.js')).registerDb, remote: 'exec'},
 	{name: 'status', load: async () => (await import('./status.js')).registerStatus},
 	{name: 'show', load: async () => (await import('./show.js')).registerShow},
 	{name: 'start', load: async () => (await import('./start.js')).registerStart},
@@ -63,9 +67,14 @@ export const commands: readonly Entry[] = [
 	{name: 'version', load: async () => (await import('./version.js')).registerVersion},
 	{name: 'top', load: async () => (await import('./top.js')).registerTop},
 	{name: 'shell', load: async () => (await import('./shell.js')).registerShell},
+	{name: 'host', load: async () => (await import('./host.js')).registerHost},
+	{name: 'dial-stdio', load: async () => (await import('./dial-stdio.js')).registerDialStdio},
 ];
 
-const globalOptionsWithValue = new Set(['--socket', '--home']);
+const globalOptionsWithValue = new Set(['--socket', '--home', '--host']);
+
+/** `--host` repeats: each value is kept (`a,b` is split later, with TM_HOST's). */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /**
  * The commands a command line needs: none for `--version`, the one it names, or every command
@@ -101,8 +110,9 @@ export async function createProgram(deps: Deps, done: (code: number) => void, ar
 		.option('--json', 'print one JSON document')
 		.option('--socket <path>', 'control socket (default $TM_HOME/tm.sock)')
 		.option('--home <dir>', 'state folder (default $TM_HOME, else ~/.local/state/tm)')
+		.option('--host <host>', 'the daemon on another machine, over ssh: ssh://[user@]host[:port], a name (tm host ls), all; repeat or a,b for several (default $TM_HOST)', collect)
 		.showHelpAfterError()
-		// Every command's --help lists --json, --socket and --home too.
+		// Every command's --help lists --json, --socket, --home and --host too.
 		.configureHelp({showGlobalOptions: true})
 		.exitOverride()
 		.configureOutput({
@@ -155,6 +165,15 @@ function opensShell(argv: readonly string[], deps: Deps): boolean {
 /** Runs one command line (`argv` without node and script) and returns its exit code. */
 export async function main(given: string[], deps: Deps): Promise<number> {
 	const argv = opensShell(given, deps) ? [...given, 'shell'] : given;
+	const named = commandsFor(argv);
+	if (named.length === 1 && named[0]!.remote === 'exec') {
+		const {execRemotely} = await import('./remote-exec.js');
+		const code = await execRemotely(argv, deps);
+		if (code !== null) {
+			return code;
+		}
+	}
+
 	let code = 0;
 	const program = await createProgram(
 		deps,

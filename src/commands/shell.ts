@@ -48,8 +48,9 @@ export function shellHelp(program: Command, home: string, columns = 80): string 
 
 export async function runShell(options: GlobalOptions, deps: Deps, streams: ShellStreams = process): Promise<number> {
 	const terminal = Boolean(streams.stdin.isTTY && streams.stdout.isTTY);
-	const home = resolveHome(options.home, deps.env);
-	const prefix = [...(options.home ? ['--home', options.home] : []), ...(options.socket ? ['--socket', options.socket] : []), ...(options.json ? ['--json'] : [])];
+	// With --host, --home names the remote's; the shell's history stays on this machine.
+	const home = resolveHome(options.host === undefined ? options.home : undefined, deps.env);
+	const prefix = [...(options.home ? ['--home', options.home] : []), ...(options.socket ? ['--socket', options.socket] : []), ...(options.host ?? []).flatMap(host => ['--host', host]), ...(options.json ? ['--json'] : [])];
 	// Every command, for `help` and Tab: loaded once, when first needed (at a prompt, from the start).
 	const quiet = {...deps, io: {out: () => {}, err: () => {}, isTTY: false}};
 	let loading: Promise<Command> | null = null;

@@ -86,6 +86,14 @@ export function scaleLines(daemon: DaemonDoc): string {
 }
 
 export async function runStatus(names: string[], options: GlobalOptions, deps: Deps): Promise<number> {
+	if (options.host !== undefined || deps.env['TM_HOST']) {
+		const {runStatusHosts} = await import('./status-hosts.js');
+		const code = await runStatusHosts(names, options, deps);
+		if (code !== null) {
+			return code;
+		}
+	}
+
 	return withClient(options, deps, async client => {
 		const doc = await client.call('status', {names});
 		if (options.json) {

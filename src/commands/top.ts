@@ -4,11 +4,13 @@
  * commands never load React at all.
  */
 import type {Command} from 'commander';
-import {SocketClient} from '../core/client/socket-client.js';
+import type {Connector} from '../core/client/seam.js';
 import {parseDuration} from '../core/config/units.js';
 import {TmError} from '../core/errors.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
+import {connectHost} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
+import {resolveHosts} from './hosts.js';
 import {reportError} from './output.js';
 
 export type TopOptions = GlobalOptions & {interval?: string; lowBandwidth?: boolean};
@@ -40,9 +42,14 @@ export async function runTop(options: TopOptions, deps: Deps, streams: TopStream
 
 	try {
 		const {runDashboard} = await import('../tui/run-dashboard.js');
+		const hosts = resolveHosts(options, deps.env);
 		const socketPath = resolveSocket(options.socket, resolveHome(options.home, deps.env), deps.env);
+		const local: Connector = async () => (await import('../core/client/socket-client.js')).SocketClient.connect(socketPath, {client: 'tm-top', timeoutMs: 3000});
+		// Each (re)connection is a new ssh session; a ControlMaster makes those cheap.
+		const remote = (index: number): Connector => () => connectHost(hosts!.targets[index]!, {...deps, onClient: undefined}, 'tm-top');
 		return await runDashboard({
-			connect: () => SocketClient.connect(socketPath, {client: 'tm-top', timeoutMs: 3000}),
+			connect: hosts === null ? local : remote(0),
+			...(hosts?.many ? {hosts: hosts.targets.map((target, index) => ({name: target.label, connect: remote(index)}))} : {}),
 			intervalMs: interval.value,
 			lowBandwidth: Boolean(options.lowBandwidth),
 			env: deps.env,

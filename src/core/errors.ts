@@ -22,10 +22,13 @@ export type TmErrorCode =
 export class TmError extends Error {
 	override readonly name = 'TmError';
 	readonly code: TmErrorCode;
+	/** More fields for the JSON error document (`{"error": {code, message, …details}}`). */
+	readonly details: Readonly<Record<string, unknown>> | undefined;
 
-	constructor(code: TmErrorCode, message: string, options?: {cause?: unknown}) {
-		super(message, options);
+	constructor(code: TmErrorCode, message: string, options?: {cause?: unknown; details?: Record<string, unknown>}) {
+		super(message, options?.cause === undefined ? undefined : {cause: options.cause});
 		this.code = code;
+		this.details = options?.details;
 	}
 }
 

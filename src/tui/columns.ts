@@ -10,7 +10,7 @@ import {ageOf, countdown, fit, NONE, progressBar, shortBytes, shortDuration, sho
 import type {Hue, Theme} from './theme.js';
 import type {Sort, SortKey} from './view.js';
 
-export type ColumnId = 'state' | 'cause' | 'pid' | 'uptime' | 'cpu' | 'mem' | 'rst' | 'next' | 'hb' | 'prog' | 'pri' | 'info';
+export type ColumnId = 'host' | 'state' | 'cause' | 'pid' | 'uptime' | 'cpu' | 'mem' | 'rst' | 'next' | 'hb' | 'prog' | 'pri' | 'info';
 
 /** A piece of a row with one style. */
 export type Segment = {text: string; hue?: Hue; bold?: boolean; dim?: boolean};
@@ -174,10 +174,30 @@ export const dropOrder: readonly ColumnId[] = ['info', 'pri', 'cause', 'pid', 'u
 
 export type Column = ColumnSpec & {width: number};
 
-export type TableColumns = {nameWidth: number; columns: Column[]};
+/** `host`: the HOST column before NAME, with several hosts (never dropped: NAME without it is ambiguous). */
+export type TableColumns = {nameWidth: number; columns: Column[]; host?: Column};
+
+/** The HOST column, `width` wide; a host that is away shows in red. */
+function hostColumn(width: number): Column {
+	return {
+		id: 'host',
+		title: 'HOST',
+		width,
+		align: 'left',
+		cell: (task, {theme}) => {
+			const {host, hostDown} = task as TaskStatus & {host?: string; hostDown?: boolean};
+			return hostDown ? {text: host ?? '', hue: theme.hue('red')} : {text: host ?? '', dim: false};
+		},
+	};
+}
 
 /** The columns that fit in `width`, with NAME (and INFO, when it stays) sized to what is left. */
-export function fitColumns(width: number): TableColumns {
+export function fitColumns(width: number, hostWidth = 0): TableColumns {
+	if (hostWidth > 0) {
+		const rest = fitColumns(Math.max(1, width - hostWidth - 1));
+		return {...rest, host: hostColumn(hostWidth)};
+	}
+
 	const kept = new Set<ColumnId>(columnSpecs.map(c => c.id));
 	const fixedOf = (): number => columnSpecs.filter(c => kept.has(c.id) && c.id !== 'info').reduce((sum, c) => sum + 1 + c.width, 0);
 	const need = (): number => rowPrefix + nameMin + fixedOf() + (kept.has('info') ? 1 + infoMin : 0);
@@ -207,7 +227,7 @@ export function fitColumns(width: number): TableColumns {
 export function headerText(table: TableColumns, sort: Sort, theme: Theme): string {
 	const arrow = sort.desc ? theme.down : theme.up;
 	const title = (text: string, key: SortKey | undefined): string => (key === sort.key ? `${text}${arrow}` : text);
-	let line = ' '.repeat(rowPrefix) + fit(title('NAME', 'name'), table.nameWidth);
+	let line = ' '.repeat(rowPrefix) + (table.host ? `${fit(table.host.title, table.host.width)} ` : '') + fit(title('NAME', 'name'), table.nameWidth);
 	for (const column of table.columns) {
 		line += ` ${fit(title(column.title, column.sort), column.width, column.align)}`;
 	}
@@ -221,8 +241,13 @@ export function rowSegments(task: TaskStatus, table: TableColumns, ctx: CellCont
 	const segments: Segment[] = [
 		{text: selected ? theme.selected : ' '},
 		{text: theme.stateGlyph(task.state), hue: theme.stateHue(task.state)},
-		{text: ` ${fit(task.name, table.nameWidth, 'left', theme.ellipsis)}`, bold: selected},
 	];
+	if (table.host) {
+		const cell = table.host.cell(task, ctx);
+		segments.push({...cell, text: ` ${fit(cell.text, table.host.width, 'left', theme.ellipsis)}`});
+	}
+
+	segments.push({text: ` ${fit(task.name, table.nameWidth, 'left', theme.ellipsis)}`, bold: selected});
 	for (const column of table.columns) {
 		const cell = column.cell(task, ctx);
 		segments.push({...cell, text: ` ${fit(cell.text, column.width, column.align, theme.ellipsis)}`});

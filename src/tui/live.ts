@@ -26,6 +26,8 @@ export class LiveData extends Versioned {
 	daemon: DaemonDoc | null = null;
 	host: HostDoc | null = null;
 	connection: ConnectionState = {status: 'connecting', error: null, attempts: 0};
+	/** With several hosts (`tm top --host a,b`): each one's connection, in order; else null. */
+	links: ReadonlyMap<string, ConnectionState> | null = null;
 	/** The time the ages on screen are computed against (the last change or tick). */
 	now: number;
 

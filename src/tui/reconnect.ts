@@ -44,6 +44,24 @@ export class Reconnect {
 		return this.#attempt();
 	}
 
+	/**
+	 * The first attempt, for one of several hosts: a failure does not end the dashboard (the
+	 * others may answer), it is shown and tried again as a lost connection is. Resolves with it.
+	 */
+	async startOrRetry(): Promise<unknown> {
+		try {
+			await this.#attempt();
+			return null;
+		} catch (error) {
+			if (!this.#closed) {
+				this.#set({status: 'disconnected', error: messageOf(error), attempts: 1});
+				this.#scheduleRetry();
+			}
+
+			return error;
+		}
+	}
+
 	async close(): Promise<void> {
 		this.#closed = true;
 		this.#retry?.cancel();

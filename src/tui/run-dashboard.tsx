@@ -14,12 +14,15 @@ import {App} from './app.js';
 import {asciiWrites} from './ascii-terminal.js';
 import {systemClock, type Clock} from './clock.js';
 import {Profiler} from './profile.js';
+import {HostsSession, type HostLink} from './hosts-session.js';
 import {Session} from './session.js';
 import {createTheme, themeOptionsFromEnv} from './theme.js';
 
 export type DashboardOptions = {
 	/** Opens a client to the daemon (again after it went away). */
 	connect: Connector;
+	/** Several daemons in one table (`--host a,b`): each host's connector; `connect` is then unused. */
+	hosts?: readonly HostLink[];
 	/** `--interval`: how often ages and countdowns on screen move on. */
 	intervalMs: number;
 	/** `--low-bandwidth`: fewer frames, slower log flushes, no colour. */
@@ -39,15 +42,15 @@ export const enterScreen = '\u001B[?1049h\u001B[H';
 export const leaveScreen = '\u001B[0m\u001B[?25h\u001B[?1049l';
 
 /** Connects and takes the first snapshot; a failure leaves nothing open. */
-async function startSession(options: DashboardOptions, clock: Clock, onNotice: (text: string, error: boolean) => void): Promise<Session> {
-	const session = new Session({
-		connect: options.connect,
+async function startSession(options: DashboardOptions, clock: Clock, onNotice: (text: string, error: boolean) => void): Promise<Session | HostsSession> {
+	const settings = {
 		clock,
 		intervalMs: options.intervalMs,
 		logFlushMs: options.lowBandwidth ? 500 : 100,
 		dataGapMs: options.lowBandwidth ? 250 : 50,
 		onNotice,
-	});
+	};
+	const session = options.hosts === undefined ? new Session({connect: options.connect, ...settings}) : new HostsSession(options.hosts, settings);
 	try {
 		await session.start();
 	} catch (error) {

@@ -74,8 +74,14 @@ export function compileFilter(text: string): Filter {
 	return {
 		text,
 		error,
-		test: body === '' ? () => true : task => match(`${task.name} ${task.state}`) !== invert,
+		// With several hosts, a task's host is matched too (`web1`, `/^db/`).
+		test: body === '' ? () => true : task => match(`${hostOf(task)}${task.name} ${task.state}`) !== invert,
 	};
+}
+
+function hostOf(task: TaskStatus): string {
+	const {host} = task as TaskStatus & {host?: string};
+	return host === undefined ? '' : `${host} `;
 }
 
 function uptimeOf(task: TaskStatus, now: number): number | null {
@@ -152,7 +158,8 @@ export function visibleTasks(tasks: Iterable<TaskStatus>, filter: Filter, sort: 
 			}
 		}
 
-		return collator.compare(a.task.name, b.task.name);
+		// The same name on several hosts: by host (the id starts with it).
+		return collator.compare(a.task.name, b.task.name) || collator.compare(a.task.id, b.task.id);
 	});
 	return rows.map(row => row.task);
 }

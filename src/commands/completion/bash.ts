@@ -80,7 +80,7 @@ _tm_tasks() {
 	local i
 	for ((i = 1; i < \${#words[@]} - 1; i++)); do
 		case \${words[i]} in
-			--home|--socket) ask+=("\${words[i]}" "\${words[i+1]}");;
+			--home|--socket|--host) ask+=("\${words[i]}" "\${words[i+1]}");;
 		esac
 	done
 	local limit=()

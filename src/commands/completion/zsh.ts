@@ -82,7 +82,7 @@ _tm_tasks() {
 	local i
 	for (( i = 1; i < \${#words}; i++ )); do
 		case \${words[i]} in
-			--home|--socket) ask+=(\${words[i]} \${words[i+1]}) ;;
+			--home|--socket|--host) ask+=(\${words[i]} \${words[i+1]}) ;;
 		esac
 	done
 	(( \${+commands[timeout]} )) && limit=(timeout 2)

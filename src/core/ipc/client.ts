@@ -3,6 +3,7 @@
  * connect and `hello`, typed calls, notifications.
  */
 import {connect, type Socket} from 'node:net';
+import type {Duplex} from 'node:stream';
 import {systemClock, type Clock, type TimerHandle} from '../clock.js';
 import {messageOf, TmError} from '../errors.js';
 import type {MethodName, Methods, NotificationName, Notifications} from './methods.js';
@@ -35,7 +36,7 @@ function errnoOf(error: unknown): string | undefined {
 }
 
 /** The TmError for a socket that could not be reached. Always E_DAEMON_NOT_RUNNING (exit 3). */
-function unreachable(socketPath: string, error: unknown): TmError {
+export function unreachable(socketPath: string, error: unknown): TmError {
 	const code = errnoOf(error);
 	const message =
 		code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTDIR'
@@ -60,8 +61,10 @@ function isErrorObject(value: unknown): value is RpcErrorObject {
  * too slowly and missed that many notifications: take a new snapshot.
  */
 export class RpcClient {
+	/** Where the daemon is, for messages: its socket path, or the stream's name (`ssh://web1`). */
 	readonly socketPath: string;
-	readonly #socket: Socket;
+	/** The connection: a Unix socket, or any byte stream to the daemon (a channel over ssh). */
+	readonly #socket: Duplex;
 	readonly #clock: Clock;
 	readonly #decoder: LineDecoder;
 	readonly #pending = new Map<number, Pending>();
@@ -76,14 +79,15 @@ export class RpcClient {
 	#lastServerError: RpcErrorObject | null = null;
 	#server: ServerHello | null = null;
 
-	private constructor(socketPath: string, socket: Socket, clock: Clock, maxLineBytes: number) {
+	private constructor(socketPath: string, socket: Duplex, clock: Clock, maxLineBytes: number) {
 		this.socketPath = socketPath;
 		this.#socket = socket;
 		this.#clock = clock;
 		this.#decoder = new LineDecoder(maxLineBytes);
 		socket.on('data', (chunk: Buffer) => this.#onData(chunk));
 		socket.on('error', error => {
-			this.#closeError ??= this.#closedByUs ? null : unreachable(socketPath, error);
+			// A stream that knows why it failed (an ssh channel) says so itself.
+			this.#closeError ??= this.#closedByUs ? null : error instanceof TmError ? error : unreachable(socketPath, error);
 		});
 		socket.on('close', () => this.#onClose());
 	}
@@ -117,7 +121,21 @@ export class RpcClient {
 				resolve(socket);
 			});
 		});
-		const client = new RpcClient(socketPath, socket, clock, options.maxLineBytes ?? 64 * 1024 * 1024);
+		return RpcClient.#hello(socketPath, socket, options, deadline);
+	}
+
+	/**
+	 * Says `hello` over a stream already open to a daemon (an ssh channel); `target` names it in
+	 * messages. Same errors as {@link RpcClient.connect} once connected.
+	 */
+	static async over(stream: Duplex, target: string, options: RpcClientOptions = {}): Promise<RpcClient> {
+		const clock = options.clock ?? systemClock;
+		return RpcClient.#hello(target, stream, options, clock.now() + (options.timeoutMs ?? 5000));
+	}
+
+	static async #hello(target: string, stream: Duplex, options: RpcClientOptions, deadline: number): Promise<RpcClient> {
+		const clock = options.clock ?? systemClock;
+		const client = new RpcClient(target, stream, clock, options.maxLineBytes ?? 64 * 1024 * 1024);
 		try {
 			const hello = await client.#request(
 				'hello',
@@ -125,7 +143,8 @@ export class RpcClient {
 				Math.max(deadline - clock.now(), 1),
 			);
 			if (!isRecord(hello) || hello['protocol'] !== protocolVersion) {
-				throw new TmError('E_PROTOCOL', `the tm daemon on ${socketPath} answered hello with an unknown protocol`);
+				const theirs = isRecord(hello) ? String(hello['protocol']) : 'none';
+				throw new TmError('E_PROTOCOL', `the tm daemon on ${target} speaks protocol ${theirs}; this tm speaks protocol ${protocolVersion}`);
 			}
 
 			client.#server = hello as ServerHello;

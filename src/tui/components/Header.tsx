@@ -10,7 +10,7 @@ import {claimedOf, cpuText, sizeText} from '../../core/capacity.js';
 import {stateKinds} from '../../core/model.js';
 import type {Segment} from '../columns.js';
 import {ageOf, fit, shortBytes, shortDuration} from '../format.js';
-import type {LiveData} from '../live.js';
+import type {ConnectionState, LiveData} from '../live.js';
 import type {Theme} from '../theme.js';
 import {countStates} from '../view.js';
 import {Line} from './Line.js';
@@ -25,9 +25,23 @@ export function hostFacts(data: LiveData): {hostname: string; load: readonly num
 	return {hostname: os.hostname(), load: os.loadavg(), total: os.totalmem(), free: os.freemem()};
 }
 
+/** Several hosts: each one's name, green when connected, red (with why) when not. */
+function linkSegments(links: ReadonlyMap<string, ConnectionState>, theme: Theme): Segment[] {
+	return [...links].flatMap(([name, link], i) => [
+		...(i === 0 ? [] : [{text: ' '}]),
+		link.status === 'connected'
+			? {text: `${theme.stateGlyph('running')}${name}`, hue: theme.hue('green')}
+			: {text: `${theme.stateGlyph('fatal')}${name} ${link.status === 'connecting' && link.attempts === 0 ? 'connecting…' : `retrying${link.error ? `: ${link.error}` : ''}`}`, hue: theme.hue('red'), bold: true},
+	]);
+}
+
 export function headerSegments(data: LiveData, theme: Theme, width: number): Segment[] {
 	const dot = ` ${theme.dot} `;
 	const {connection} = data;
+	if (data.links !== null) {
+		return hostsHeader(data, data.links, theme, width);
+	}
+
 	if (connection.status !== 'connected') {
 		const what =
 			connection.status === 'connecting' && connection.attempts === 0 && data.daemon === null
@@ -107,6 +121,37 @@ export function capacityText(data: LiveData, short: boolean): string {
 	}
 
 	return short ? [slots, ...resources].join(' ') : `${slots} · claimed ${resources.join(' ')}`;
+}
+
+/** The top row with several hosts: their links, then the tasks per state of them all. */
+function hostsHeader(data: LiveData, links: ReadonlyMap<string, ConnectionState>, theme: Theme, width: number): Segment[] {
+	const dot = ` ${theme.dot} `;
+	const counts = countStates(data.tasks.values());
+	const segments: Segment[] = [{text: 'tm top', bold: true}, {text: dot}, ...linkSegments(links, theme), {text: `${dot}${data.tasks.size} tasks`}];
+	for (const state of stateKinds) {
+		const count = counts.get(state);
+		if (count) {
+			segments.push({text: ` ${theme.stateGlyph(state)}${count}`, hue: theme.stateHue(state)});
+		}
+	}
+
+	let length = 0;
+	const fitted: Segment[] = [];
+	for (const segment of segments) {
+		const room = width - length;
+		if (room <= 0) {
+			break;
+		}
+
+		fitted.push(segment.text.length > room ? {...segment, text: fit(segment.text, room, 'left', theme.ellipsis)} : segment);
+		length += Math.min(segment.text.length, room);
+	}
+
+	if (length < width) {
+		fitted.push({text: ' '.repeat(width - length)});
+	}
+
+	return fitted;
 }
 
 export function Header({data, theme, width}: {data: LiveData; theme: Theme; width: number}) {
