@@ -46,6 +46,7 @@ export const commands: readonly Entry[] = [
 	{name: 'reload', load: async () => (await import('./reload.js')).registerReload},
 	{name: 'run', load: async () => (await import('./run.js')).registerRun},
 	{name: 'tasks', load: async () => (await import('./tasks.js')).registerTasks},
+	{name: 'hosts', load: async () => (await import('./hosts.js')).registerHosts},
 	{name: 'cancel', load: async () => (await import('./cancel.js')).registerCancel},
 	{name: 'retry', load: async () => (await import('./retry.js')).registerRetry},
 	{name: 'pause', load: async () => (await import('./pause.js')).registerPause},

@@ -31,6 +31,7 @@ const every: Record<Cause, true> = {
 	cancelled: true,
 	removed: true,
 	orphan: true,
+	lease_lost: true,
 	max_restarts: true,
 	none: true,
 };

@@ -15,7 +15,9 @@ export type TmErrorCode =
 	| 'E_PROTOCOL'
 	| 'E_INTERNAL'
 	/** `tm run --no-queue`: no slot for the job now (seed 004's fail-fast submit). */
-	| 'E_NO_SLOT';
+	| 'E_NO_SLOT'
+	/** The cluster (PostgreSQL) cannot be reached or refused: `taskmaster.cluster`. */
+	| 'E_CLUSTER';
 
 export class TmError extends Error {
 	override readonly name = 'TmError';
@@ -49,6 +51,7 @@ export function exitCodeFor(code: TmErrorCode): number {
 		}
 
 		case 'E_DAEMON_RUNNING':
+		case 'E_CLUSTER':
 		case 'E_SPAWN':
 		case 'E_STORE':
 		case 'E_PROTOCOL':

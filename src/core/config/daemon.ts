@@ -4,6 +4,7 @@
 import {err, ok, type Result} from '../errors.js';
 import type {AlertsSpec, DaemonSpec, SmtpSpec} from '../model.js';
 import {alertsDefaults, daemonDefaults, logViewAddress, smtpDefaults, smtpSecurePort} from './defaults.js';
+import {readCluster} from './cluster.js';
 import {describe} from './describe.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
 import {readField, readMap, reportValue, valueOf, type Ctx, type Field} from './tree.js';
@@ -25,6 +26,7 @@ export const daemonKeys = [
 	'task_timeout',
 	'cleanup_interval',
 	'sample_interval',
+	'cluster',
 ] as const;
 
 const smtpKeys = ['host', 'port', 'secure', 'user', 'pass', 'from'] as const;
@@ -180,5 +182,6 @@ export function readDaemon(ctx: Ctx, field: Field | undefined): DaemonSpec {
 		taskTimeoutMs: readField(ctx, get('task_timeout'), positiveDuration) ?? d.taskTimeoutMs,
 		cleanupIntervalMs: readField(ctx, get('cleanup_interval'), positiveDuration) ?? d.cleanupIntervalMs,
 		sampleIntervalMs: readField(ctx, get('sample_interval'), positiveDuration) ?? d.sampleIntervalMs,
+		cluster: readCluster(ctx, get('cluster')),
 	};
 }

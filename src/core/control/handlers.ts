@@ -4,6 +4,7 @@
  */
 import {alertTest, type Alerter} from '../alerts/index.js';
 import {statusDoc} from '../documents.js';
+import type {ClusterControl} from '../cluster/control-handlers.js';
 import type {Engine} from '../engine.js';
 import type {Feed} from '../feed/feed.js';
 import type {Handlers} from '../ipc/dispatch.js';
@@ -27,14 +28,16 @@ export type ControlDeps = {
 	host?(): HostDoc | null;
 	/** Mail alerts, when `email:` is set (`tm alert test`). */
 	alerter?: Alerter | null;
+	/** The cluster's handlers, when this daemon is a member (`taskmaster.cluster`). */
+	cluster?: () => ClusterControl | null;
 };
 
-export function controlHandlers({engine, feed, daemon, shutdown, reload, host, alerter}: ControlDeps): Handlers {
+export function controlHandlers({engine, feed, daemon, shutdown, reload, host, alerter, cluster = () => null}: ControlDeps): Handlers {
 	/** Each connection's event subscription, by connection id. */
 	const subscriptions = new Map<number, () => void>();
 	return toHandlers(engine, {
 		...taskActions(engine),
-		...jobHandlers(engine),
+		...jobHandlers(engine, cluster),
 		...logHandlers(engine),
 		status({names}) {
 			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();

@@ -5,6 +5,7 @@
  */
 import {randomUUID} from 'node:crypto';
 import {detailDoc, taskDoc} from '../documents.js';
+import type {ClusterControl} from '../cluster/control-handlers.js';
 import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
 import type {TaskActionResult} from '../ipc/methods.js';
@@ -13,6 +14,7 @@ import {identity} from '../process/spawner.js';
 import type {TaskEvent} from '../machine.js';
 import {stateKinds, type StateKind} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
+import {clusterRouted} from './cluster-routing.js';
 import type {TypedHandlers} from './define.js';
 import {selectOne, selectTasks} from './select.js';
 
@@ -48,10 +50,10 @@ function newJobId(engine: Engine): string {
 	}
 }
 
-export function jobHandlers(engine: Engine): TypedHandlers {
+export function jobHandlers(engine: Engine, cluster: () => ClusterControl | null = () => null): TypedHandlers {
 	const one = (name: string): Supervisor => selectOne(name, engine.list());
 
-	return {
+	return clusterRouted({
 		async run(params) {
 			for (const key of Array.isArray(params.after) ? params.after : []) {
 				if (!engine.list().some(task => task.id === key || task.spec.program === key)) {
@@ -124,5 +126,5 @@ export function jobHandlers(engine: Engine): TypedHandlers {
 		},
 
 		describe: ({name}) => detailDoc(one(name), engine.config.daemon),
-	};
+	}, engine, cluster);
 }

@@ -35,6 +35,7 @@ import {bootId as readBootId} from '../process/proc.js';
 import {version} from '../version.js';
 import type {WebServer} from '../web/server.js';
 import type {Store} from '../../store/index.js';
+import {ClusterMembership} from './cluster-member.js';
 import {DaemonLog} from './daemon-log.js';
 import {Database} from './database.js';
 import {exposureWarnings} from './exposure.js';
@@ -104,6 +105,8 @@ type Parts = {
 	housekeeping: Housekeeping;
 	reloads: Reloads;
 	server: RpcServer | null;
+	/** `taskmaster.cluster`: this daemon as a member (its modules loaded only then). */
+	cluster: ClusterMembership;
 };
 
 /**
@@ -123,7 +126,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		throw error;
 	}
 
-	return run(parts, store, plan);
+	const daemon = run(parts, store, plan);
+	if (options.config.daemon.cluster) {
+		try {
+			// After recovery: what a previous daemon here held is given back to the cluster.
+			await daemon.recovered;
+			await parts.cluster.start({engine: parts.engine, clock: parts.clock, env: options.env, note: (message, data) => parts.log.note(message, data), warn: parts.warn});
+		} catch (error) {
+			await daemon.shutdown('the cluster refused this member');
+			throw error;
+		}
+	}
+
+	return daemon;
 }
 
 function makeParts(options: DaemonOptions): Parts {
@@ -157,7 +172,9 @@ function makeParts(options: DaemonOptions): Parts {
 		descriptors,
 		logWatch: disk,
 	});
+	const cluster = new ClusterMembership(options.config.daemon.cluster);
 	const about = (): DaemonDoc => ({
+		...(cluster.doc() === undefined ? {} : {cluster: cluster.doc()}),
 		pid: process.pid,
 		startedAt: new Date(startedAt).toISOString(),
 		version,
@@ -188,12 +205,13 @@ function makeParts(options: DaemonOptions): Parts {
 		reload: dryRun => reloads.reload(dryRun),
 		host: () => housekeeping.host,
 		alerter,
+		cluster: () => cluster.control,
 	});
 	const server =
 		options.socketPath === null
 			? null
 			: new RpcServer({socketPath: options.socketPath, version, clock, handlers, onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`)});
-	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, engine, tally, feed, handlers, web, alerter, housekeeping, reloads, server};
+	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, engine, tally, feed, handlers, web, alerter, housekeeping, reloads, server, cluster};
 }
 
 /** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
@@ -237,7 +255,7 @@ async function release({web, server, feed, log}: Parts): Promise<void> {
 
 /** The socket and tm.db are ours and the plan is made: events are heard, recovery runs, housekeeping starts. */
 function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
-	const {options, clock, bootId, startedAt, log, descriptors, engine, feed, web, alerter, housekeeping, reloads, server, disk} = parts;
+	const {options, clock, bootId, startedAt, log, descriptors, engine, feed, web, alerter, housekeeping, reloads, server, disk, cluster} = parts;
 	engine.on(event => {
 		log.event(event);
 		alerter?.observe(event);
@@ -260,7 +278,7 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 	housekeeping.start(store, startedAt);
 	void recovered.then(() => housekeeping.settled());
 	reloads.begin(recovered);
-	const running = {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store, disk};
+	const running = {clock, housekeeping, descriptors, recovered, engine, feed, server, web, alerter, log, store, disk, cluster};
 	return {
 		engine,
 		store,

@@ -20,6 +20,37 @@ export type DaemonDoc = {
 	config: string | null;
 	/** Whether the daemon can write its files (tm.db, its logs, the task logs). */
 	disk: DiskDoc;
+	/** `taskmaster.cluster`: this member and whether PostgreSQL answers; absent when in no cluster. */
+	cluster?: ClusterDoc;
+};
+
+/** This daemon as a cluster member (docs/cluster.md). */
+export type ClusterDoc = {
+	name: string;
+	/** `host:port/database` (never a password). */
+	postgres: string;
+	reachable: boolean;
+	/** ISO-8601: since when PostgreSQL cannot be reached; null when it answers. */
+	since: string | null;
+	error: string | null;
+	/** Cluster jobs this member holds now, and how many it may hold. */
+	claims: number;
+	capacity: number;
+	/** Outcomes kept in memory until PostgreSQL can be written. */
+	unsaved: number;
+};
+
+/** One member as `tm hosts` lists it. */
+export type MemberDoc = {
+	name: string;
+	version: string;
+	state: 'alive' | 'lost' | 'left';
+	/** ISO-8601. */
+	lastSeen: string;
+	slotsUsed: number;
+	capacity: number;
+	claims: number;
+	pid: number;
 };
 
 /** The daemon's files as it writes them: a full disk (or an I/O error) is said here while it lasts. */
@@ -80,6 +111,10 @@ export type TaskStatus = {
 	lastExit: {code: number | null; signal: string | null; at: string} | null;
 	/** Size of the last CHECKPOINT= data, 0 when none. */
 	checkpointBytes: number;
+	/** A cluster job (`tm tasks --cluster`): the member that holds it, null while queued or after it ended unowned. */
+	host?: string | null;
+	/** A cluster job's state as PostgreSQL holds it (queued, running, completed, failed, cancelled, dead). */
+	clusterState?: string;
 } & TaskRecordFields;
 
 /** A task as a record (seed 001's job): part of every task document. */
@@ -160,6 +195,10 @@ export type RunParams = {
 	stuck?: {cpuBelowPercent: number; forMs: number};
 	/** The user to run as (a name or uid; the daemon must be root to switch). */
 	user?: string;
+	/** Into the cluster's queue (`taskmaster.cluster`): any member with a free slot runs it. */
+	cluster?: boolean;
+	/** With `cluster`: only this member may run it. */
+	on?: string;
 };
 
 /** One line of a task's output. */
@@ -213,8 +252,10 @@ export type Methods = {
 	run: {params: RunParams; result: {id: string; name: string}};
 	/** Resolves once the task has finished (completed, failed, fatal, stopped). */
 	wait: {params: {name: string}; result: {id: string; state: StateKind; exitCode: number | null; reason: string}};
-	/** The live list, optionally only some states. */
-	tasks: {params: {states?: StateKind[]}; result: {tasks: TaskStatus[]}};
+	/** The live list, optionally only some states; with `cluster`, the cluster's jobs (`host` says where). */
+	tasks: {params: {states?: StateKind[]; cluster?: boolean}; result: {tasks: TaskStatus[]}};
+	/** The cluster's members (`tm hosts`). */
+	hosts: {params: EmptyParams; result: {hosts: MemberDoc[]; queued: number}};
 	cancel: {params: TaskActionParams; result: TaskActionResults};
 	retry: {params: TaskActionParams; result: TaskActionResults};
 	pause: {params: TaskActionParams; result: TaskActionResults};

@@ -56,6 +56,7 @@ export const tmErrorCodes: Record<TmErrorCode, number> = {
 	E_PROTOCOL: -32_008,
 	E_INTERNAL: -32_009,
 	E_NO_SLOT: -32_010,
+	E_CLUSTER: -32_011,
 };
 
 /** The inverse of {@link tmErrorCodes}: wire number → TmErrorCode. */
