@@ -32,6 +32,7 @@ export class ClusterMembership {
 	#control: ClusterControl | null = null;
 	#retry: TimerHandle | null = null;
 	#closed = false;
+	#joinError: string | null = null;
 
 	constructor(spec: ClusterSpec | null | undefined) {
 		this.#spec = spec ?? null;
@@ -56,7 +57,8 @@ export class ClusterMembership {
 			return {name: this.#spec.name ?? os.hostname(), postgres: '', reachable: false, since: null, error: 'not joined yet', claims: 0, capacity: 0, unsaved: 0};
 		}
 
-		return {...status, since: status.since === null ? null : new Date(status.since).toISOString()};
+		const joined = this.#control !== null;
+		return {...status, reachable: status.reachable && joined, error: joined ? status.error : (this.#joinError ?? 'not joined yet'), since: status.since === null ? null : new Date(status.since).toISOString()};
 	}
 
 	async start(deps: ClusterDeps): Promise<void> {
@@ -79,7 +81,11 @@ export class ClusterMembership {
 					throw error instanceof TmError ? error : new TmError('E_CLUSTER', `cluster: PostgreSQL refused ${spec.name ?? 'this member'}: ${messageOf(error)}`);
 				}
 
-				deps.warn(`cluster: cannot join yet (${messageOf(error)}); trying again every ${spec.pollMs / 1000}s, local work goes on`);
+				if (this.#joinError === null) {
+					deps.warn(`cluster: cannot join yet (${messageOf(error)}); trying again every ${spec.pollMs / 1000}s, local work goes on`);
+				}
+
+				this.#joinError = messageOf(error);
 				if (!this.#closed) {
 					this.#retry = deps.clock.at(deps.clock.now() + spec.pollMs, () => void attempt().catch(failed => deps.warn(messageOf(failed))));
 				}
