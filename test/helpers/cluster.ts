@@ -3,12 +3,13 @@
  * cluster on the test's PostgreSQL (postgres.ts), a CLI per member, and SQL on the cluster's
  * tables for the facts the tests check. Every daemon is killed by its pid at the end.
  */
-import {writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import {tm, type CliResult} from './cli.js';
 import {tempDir} from './harness.js';
 import type {PgServer} from './postgres.js';
+import {killPids} from './procs.js';
 import {killAllTm, runTm, type TmProcess} from './tm-process.js';
 import {alive, waitFor} from './wait.js';
 
@@ -74,6 +75,26 @@ export async function jobs(server: PgServer): Promise<JobFacts[]> {
 	return query<JobFacts>(server, 'SELECT id, name, state, owner, token::text AS token, attempt, completions, reason FROM tm_cluster.jobs ORDER BY seq');
 }
 
-export function stopHosts(): void {
+/** Pids of processes whose environment holds `marker` (a job of a member whose home is in the test's folder). */
+export function pidsWithEnv(marker: string): number[] {
+	const pids: number[] = [];
+	for (const entry of readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
+		try {
+			if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(marker)) {
+				pids.push(Number(entry));
+			}
+		} catch {
+			// gone, or not ours to read
+		}
+	}
+
+	return pids;
+}
+
+/** Kills every daemon started, and every job process they left (found by the test folders in their environment). */
+export function stopHosts(hosts: Host[] = []): void {
 	killAllTm();
+	for (const host of hosts) {
+		killPids(pidsWithEnv(host.dir));
+	}
 }

@@ -28,7 +28,7 @@ before(async () => {
 });
 
 after(async () => {
-	stopHosts();
+	stopHosts(hosts);
 	await server?.close();
 });
 
