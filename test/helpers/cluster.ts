@@ -98,3 +98,14 @@ export function stopHosts(hosts: Host[] = []): void {
 		killPids(pidsWithEnv(host.dir));
 	}
 }
+
+/** Inserts `count` jobs at once, straight into the queue (what `tm run --cluster` inserts, without a CLI per job), and wakes the members. */
+export async function insertJobs(server: PgServer, count: number, argv: string[], cwd: string, prefix = 'c-bulk'): Promise<void> {
+	await query(
+		server,
+		`INSERT INTO tm_cluster.jobs (id, name, params, max_attempts, submitted_by, reason)
+		SELECT $1 || '-' || n, $1 || '-' || n, $2::jsonb, 5, 'test', 'submitted by the test' FROM generate_series(1, $3) AS n`,
+		[prefix, JSON.stringify({argv, cwd}), count],
+	);
+	await query(server, "SELECT pg_notify('tm_jobs', '')");
+}

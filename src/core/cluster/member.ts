@@ -48,6 +48,7 @@ export class Member {
 	#closed = false;
 	#lastRenewOk: number;
 	#nextRenewAt = 0;
+	#nextTakeOverAt = 0;
 	#unreachableSince: number | null = null;
 	#error: string | null = null;
 	#unlisten: (() => Promise<void>) | null = null;
@@ -180,7 +181,12 @@ export class Member {
 				await this.#listen();
 			}
 
-			await takeOver(this.#sql, this.#deps.name);
+			// Expired leases are looked for once a poll, however often passes come.
+			if (clock.now() >= this.#nextTakeOverAt) {
+				this.#nextTakeOverAt = clock.now() + this.#deps.spec.pollMs;
+				await takeOver(this.#sql, this.#deps.name);
+			}
+
 			if (!this.#stopping) {
 				await this.#claimFree();
 			}

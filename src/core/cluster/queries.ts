@@ -111,7 +111,7 @@ export async function finish(sql: Sql, outcomes: Outcome[]): Promise<string[]> {
 		return [];
 	}
 
-	const rows = await sql.query<{id: string}>(
+	const rows = await sql.query<{id: string; name: string; state: string}>(
 		`UPDATE tm_cluster.jobs j SET
 			state = CASE WHEN o.state = 'queued' AND j.attempt >= j.max_attempts THEN 'dead' ELSE o.state END,
 			exit_code = o.exit_code, reason = o.reason, checkpoint = COALESCE(o.checkpoint, j.checkpoint), lease_until = NULL,
@@ -120,10 +120,15 @@ export async function finish(sql: Sql, outcomes: Outcome[]): Promise<string[]> {
 			completions = j.completions + (o.state = 'completed')::int
 		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[]) AS o(id, token, state, exit_code, reason, checkpoint)
 		WHERE j.id = o.id AND j.token = o.token AND j.state = 'running'
-		RETURNING j.id`,
+		RETURNING j.id, j.name, o.state`,
 		[outcomes.map(o => o.id), outcomes.map(o => o.token), outcomes.map(o => o.state), outcomes.map(o => o.exitCode), outcomes.map(o => o.reason), outcomes.map(o => o.checkpoint)],
 	);
-	await notify(sql, channels.jobs, '');
+	// Members are woken only when a job went back to the queue, or one that waits `--after` it may start.
+	const keys = rows.flatMap(row => [row.id, row.name]);
+	await sql.query(
+		`SELECT pg_notify('${channels.jobs}', '') WHERE $1 OR EXISTS (SELECT 1 FROM tm_cluster.jobs WHERE state = 'queued' AND after && $2::text[])`,
+		[rows.some(row => row.state === 'queued'), keys],
+	);
 	return rows.map(row => row.id);
 }
 
