@@ -22,10 +22,11 @@ export type Host = {
 	json<T>(...args: string[]): Promise<T>;
 };
 
-export type HostOptions = {lease?: string; poll?: string; maxRunning?: number};
+export type HostOptions = {lease?: string; poll?: string; maxRunning?: number; httpPort?: number};
 
-export function clusterConfig(url: string, name: string, {lease = '3s', poll = '250ms', maxRunning = 2}: HostOptions = {}): string {
-	return `taskmaster:\n  max_running: ${maxRunning}\n  cluster: {postgres: "${url}", name: ${name}, lease: ${lease}, poll: ${poll}}\nprograms: {}\n`;
+export function clusterConfig(url: string, name: string, {lease = '3s', poll = '250ms', maxRunning = 2, httpPort}: HostOptions = {}): string {
+	const http = httpPort === undefined ? '' : `  http: 127.0.0.1:${httpPort}\n`;
+	return `taskmaster:\n${http}  max_running: ${maxRunning}\n  cluster: {postgres: "${url}", name: ${name}, lease: ${lease}, poll: ${poll}}\nprograms: {}\n`;
 }
 
 /** Starts a member and waits until it answers and has joined (its status says the cluster is reachable). */

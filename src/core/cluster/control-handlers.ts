@@ -54,6 +54,9 @@ export function clusterControl(member: Member, engine: Engine) {
 	const one = async (name: string): Promise<JobRow | null> => (await ask(name, () => findJobs(sql, name)))[0] ?? null;
 
 	return {
+		/** This member's name. */
+		member: member.name,
+
 		async submit(params: RunParams): Promise<{id: string; name: string}> {
 			const id = `c-${randomUUID().slice(0, 8)}`;
 			// Every field checked here as for a local job; the member that claims it makes its own spec.

@@ -16,8 +16,10 @@ import type {RunParams} from '../ipc/methods.js';
 import {liveStates, type ClusterSpec} from '../model.js';
 import {Claims, type Claim} from './claims.js';
 import {claimOfSpec, localSpec, outcomeOf, restoredClaims} from './local-job.js';
+import {depth} from './control.js';
 import {heartbeat, leave, register, type Beat} from './members.js';
 import {channels, claim, finish, renew, takeOver, type Claimed, type Outcome} from './queries.js';
+import {Reach} from './reach.js';
 import {requestsFit} from './requests.js';
 import {migrate} from './schema.js';
 import {whereOf, type Connection, type Sql} from './sql.js';
@@ -49,17 +51,19 @@ export class Member {
 	#lastRenewOk: number;
 	#nextRenewAt = 0;
 	#nextTakeOverAt = 0;
-	#unreachableSince: number | null = null;
-	#error: string | null = null;
+	readonly #reach: Reach;
 	#unlisten: (() => Promise<void>) | null = null;
 	#offEvents: (() => void) | null = null;
 	/** Claims made by this member since its start (metrics). */
 	claimed = 0;
+	/** The cluster's queued jobs by priority, as of the last renewal (metrics). */
+	depth: Array<{priority: number; count: number}> = [];
 
 	constructor(deps: MemberDeps) {
 		this.#deps = deps;
 		this.#sql = deps.connection.sql;
 		this.#lastRenewOk = deps.clock.now();
+		this.#reach = new Reach({clock: deps.clock, where: whereOf(deps.spec.postgres), note: deps.note, warn: deps.warn});
 	}
 
 	get name(): string {
@@ -102,9 +106,7 @@ export class Member {
 		return {
 			name: this.#deps.name,
 			postgres: whereOf(this.#deps.spec.postgres),
-			reachable: this.#unreachableSince === null,
-			since: this.#unreachableSince,
-			error: this.#error,
+			...this.#reach.status(),
 			claims: this.claims.size,
 			capacity: this.capacity,
 			unsaved: this.claims.pending,
@@ -191,9 +193,14 @@ export class Member {
 				await this.#claimFree();
 			}
 
-			this.#reachable();
+			this.#reach.ok();
 		} catch (error) {
-			this.#unreachable(error);
+			this.#reach.failed(error);
+			if (this.#unlisten !== null) {
+				const unlisten = this.#unlisten;
+				this.#unlisten = null;
+				void unlisten();
+			}
 		}
 
 	}
@@ -209,6 +216,7 @@ export class Member {
 			spec.leaseMs,
 		);
 		await heartbeat(this.#sql, this.#beat());
+		this.depth = (await depth(this.#sql)).queued;
 		this.#lastRenewOk = sentAt;
 		this.#nextRenewAt = sentAt + spec.leaseMs / 3;
 		const kept = new Map(answer.map(row => [row.id, row.cancel_requested]));
@@ -377,34 +385,5 @@ export class Member {
 
 	#beat(): Beat {
 		return {name: this.#deps.name, version: this.#deps.version, pid: process.pid, slotsUsed: this.#busy(), capacity: this.capacity, claims: this.claims.size};
-	}
-
-	#reachable(): void {
-		if (this.#unreachableSince !== null) {
-			const lasted = Math.round((this.#deps.clock.now() - this.#unreachableSince) / 1000);
-			this.#deps.note('cluster reachable again', {after: lasted});
-			this.#deps.warn(`cluster: PostgreSQL at ${whereOf(this.#deps.spec.postgres)} answers again (after ${lasted}s); outcomes kept meanwhile are written`);
-		}
-
-		this.#unreachableSince = null;
-		this.#error = null;
-	}
-
-	#unreachable(error: unknown): void {
-		const message = messageOf(error);
-		if (this.#unreachableSince === null) {
-			this.#unreachableSince = this.#deps.clock.now();
-			this.#deps.note('cluster unreachable', {error: message});
-			this.#deps.warn(
-				`cluster: PostgreSQL at ${whereOf(this.#deps.spec.postgres)} cannot be reached (${message}); local work goes on, cluster jobs here keep running for up to the lease, no new claims`,
-			);
-		}
-
-		this.#error = message;
-		if (this.#unlisten !== null) {
-			const unlisten = this.#unlisten;
-			this.#unlisten = null;
-			void unlisten();
-		}
 	}
 }

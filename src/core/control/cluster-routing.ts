@@ -86,3 +86,35 @@ export function clusterRouted(local: TypedHandlers, engine: Engine, cluster: () 
 		hosts: () => need('hosts').hosts(),
 	};
 }
+
+/**
+ * `logs` of a cluster job: served here when this member runs it (its local copy, `c-….TOKEN`);
+ * else the answer says which member has them (logs are not served across members).
+ */
+export function clusterLogs(local: TypedHandlers, engine: Engine, cluster: () => ClusterControl | null): TypedHandlers {
+	return {
+		async logs(params, ctx) {
+			try {
+				return await local.logs!(params, ctx);
+			} catch (error) {
+				const control = unknown(error) ? cluster() : null;
+				const job = control === null ? null : await control.describe(params.name);
+				if (job === null || job === undefined) {
+					throw error;
+				}
+
+				const copy = engine.list().filter(task => task.id.startsWith(`${job.id}.`)).at(-1);
+				if (copy !== undefined && (job.host === control!.member || job.host === null)) {
+					return local.logs!({...params, name: copy.id}, ctx);
+				}
+
+				if (job.host === null || job.host === undefined) {
+					throw new TmError('E_CLUSTER', `${job.id} is a cluster job no member holds now (${job.clusterState ?? job.state}): no logs yet`);
+				}
+
+				const where = job.clusterState === 'running' ? `runs on ${job.host}` : `ran on ${job.host} (${job.clusterState ?? job.state})`;
+				throw new TmError('E_CLUSTER', `${job.id} is a cluster job that ${where}: its logs are kept by that member; run tm logs ${job.id} there (logs are not served across members)`);
+			}
+		},
+	};
+}

@@ -10,6 +10,7 @@ import type {Feed} from '../feed/feed.js';
 import type {Handlers} from '../ipc/dispatch.js';
 import type {DaemonDoc, HostDoc, ReloadResult} from '../ipc/methods.js';
 import {toHandlers} from './define.js';
+import {clusterLogs} from './cluster-routing.js';
 import {jobHandlers} from './job-handlers.js';
 import {logHandlers} from './log-handlers.js';
 import {selectTasks} from './select.js';
@@ -38,7 +39,7 @@ export function controlHandlers({engine, feed, daemon, shutdown, reload, host, a
 	return toHandlers(engine, {
 		...taskActions(engine),
 		...jobHandlers(engine, cluster),
-		...logHandlers(engine),
+		...clusterLogs(logHandlers(engine), engine, cluster),
 		status({names}) {
 			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();
 			return statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon);

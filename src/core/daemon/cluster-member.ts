@@ -13,6 +13,7 @@ import type {Engine} from '../engine.js';
 import {messageOf, TmError} from '../errors.js';
 import type {ClusterDoc} from '../ipc/methods.js';
 import type {ClusterSpec} from '../model.js';
+import type {ClusterMetrics} from '../web/metrics.js';
 import {version} from '../version.js';
 
 export type ClusterDeps = {
@@ -59,6 +60,16 @@ export class ClusterMembership {
 
 		const joined = this.#control !== null;
 		return {...status, reachable: status.reachable && joined, error: joined ? status.error : (this.#joinError ?? 'not joined yet'), since: status.since === null ? null : new Date(status.since).toISOString()};
+	}
+
+	metrics(): ClusterMetrics | null {
+		const member = this.#member;
+		if (member === null) {
+			return null;
+		}
+
+		const status = member.status();
+		return {reachable: status.reachable && this.#control !== null, claims: status.claims, claimedTotal: member.claimed, unsaved: status.unsaved, queued: member.depth};
 	}
 
 	async start(deps: ClusterDeps): Promise<void> {

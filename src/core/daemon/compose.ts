@@ -231,6 +231,7 @@ async function claim(parts: Parts): Promise<Store> {
 			version,
 			logfile: log.path,
 			alerts: () => alerter?.stats() ?? null,
+			cluster: () => parts.cluster.metrics(),
 			onWarning: warn,
 		}));
 		if (web.skipped !== null) {

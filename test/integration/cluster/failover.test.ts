@@ -60,7 +60,7 @@ async function localCopy(host: Host, id: string): Promise<TaskStatus | undefined
 	return (await host.json<{tasks: TaskStatus[]}>('tasks')).tasks.find(t => t.id.startsWith(`${id}.`));
 }
 
-test('kill -9 of a member with its job: the job runs again on another member within lease + one poll', {skip}, async () => {
+test('kill -9 of a member with its job: the job runs again on another member within lease + one poll', {skip}, async t => {
 	const job = await submit('killed', 4);
 	const first = await waitFor(() => lines(job.starts), l => l.length === 1, {what: 'the first start'});
 	const [, owner] = first[0]!.split(' ');
@@ -74,7 +74,7 @@ test('kill -9 of a member with its job: the job runs again on another member wit
 	assert.notEqual(again[1]!.split(' ')[1], owner, 'another member runs it');
 	// The last renewal came at most lease/3 before the kill: its lease ran out within `lease`, then one poll, then a spawn.
 	assert.ok(took < leaseMs + pollMs + 1500, `ran again after ${took} ms (lease ${leaseMs} + poll ${pollMs})`);
-	console.log(`kill -9 → running elsewhere in ${took} ms`);
+	t.diagnostic(`kill -9 → running elsewhere in ${took} ms`);
 	const rows = await waitFor(() => jobs(server), r => r.find(j => j.id === job.id)?.state === 'completed', {timeout: 15_000, what: 'completion'});
 	const row = rows.find(j => j.id === job.id)!;
 	assert.equal(row.attempt, 2);

@@ -30,7 +30,7 @@ after(async () => {
 	await server?.close();
 });
 
-test(`${count} jobs across three members: each ran once, none twice`, {skip, timeout: 600_000}, async () => {
+test(`${count} jobs across three members: each ran once, none twice`, {skip, timeout: 600_000}, async t => {
 	const file = path.join(dir, 'ran');
 	const started = Date.now();
 	await insertJobs(server, count, ['sh', '-c', `echo "$TM_CLUSTER_JOB $TM_CLUSTER_TOKEN $TM_CLUSTER_HOST" >> ${file}`], dir);
@@ -40,7 +40,7 @@ test(`${count} jobs across three members: each ran once, none twice`, {skip, tim
 		{timeout: 540_000, interval: 500, what: `${count} jobs completed`},
 	);
 	const seconds = (Date.now() - started) / 1000;
-	console.log(`${count} jobs in ${seconds.toFixed(1)} s: ${(count / seconds).toFixed(0)} jobs/s`);
+	t.diagnostic(`${count} jobs in ${seconds.toFixed(1)} s: ${(count / seconds).toFixed(0)} jobs/s`);
 	const stats = await query<{attempts: number; completions: number; owners: number}>(
 		server,
 		'SELECT max(attempt)::int AS attempts, max(completions)::int AS completions, count(DISTINCT owner)::int AS owners FROM tm_cluster.jobs',

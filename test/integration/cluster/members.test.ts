@@ -12,6 +12,7 @@ import type {MemberDoc, TaskDetail, TaskStatus} from '../../../src/core/ipc/meth
 import {tm} from '../../helpers/cli.js';
 import {clusterConfig, jobs, query, startHost, stopHosts, type Host} from '../../helpers/cluster.js';
 import {tempDir} from '../../helpers/harness.js';
+import {freePort} from '../../helpers/ports.js';
 import {pgMissing, startPostgres, type PgServer} from '../../helpers/postgres.js';
 import {runTm} from '../../helpers/tm-process.js';
 import {waitFor} from '../../helpers/wait.js';
@@ -19,11 +20,13 @@ import {waitFor} from '../../helpers/wait.js';
 const skip = pgMissing ?? false;
 let server: PgServer;
 let hosts: Host[] = [];
+let port = 0;
 
 before(async () => {
 	if (pgMissing === null) {
 		server = await startPostgres();
-		hosts = await Promise.all(['m1', 'm2', 'm3'].map(name => startHost(server, name, {maxRunning: 2})));
+		port = await freePort();
+		hosts = await Promise.all(['m1', 'm2', 'm3'].map(name => startHost(server, name, {maxRunning: 2, ...(name === 'm1' ? {httpPort: port} : {})})));
 	}
 });
 
@@ -52,7 +55,7 @@ test('members register: tm hosts lists each, alive, with its capacity', {skip}, 
 test('cluster jobs spread over all three members; --on pins one', {skip}, async () => {
 	// Six slots, six jobs that each hold one for a while: every member must take some.
 	const ids = await Promise.all(Array.from({length: 6}, () => submit(hosts[0]!, '--', 'sleep', '1.5')));
-	const pinned = await submit(hosts[0]!, '--on', 'm3', '--name', 'pinned', '--', 'true');
+	const pinned = await submit(hosts[0]!, '--on', 'm3', '--name', 'pinned', '--', 'echo', 'hello from m3');
 	const done = await waitFor(() => jobs(server), rows => [...ids, pinned].every(id => rows.find(r => r.id === id)?.state === 'completed'), {timeout: 30_000, what: 'every job completed'});
 	const owners = new Set(done.filter(r => ids.includes(r.id)).map(r => r.owner));
 	assert.deepEqual([...owners].sort(), ['m1', 'm2', 'm3'], 'each member ran some');
@@ -60,6 +63,11 @@ test('cluster jobs spread over all three members; --on pins one', {skip}, async 
 	assert.ok(done.every(r => r.completions === 1));
 	const listed = await hosts[1]!.json<{tasks: TaskStatus[]}>('tasks', '--cluster');
 	assert.equal(listed.tasks.find(t => t.id === pinned)?.host, 'm3');
+	// Its logs: on the member that ran it; elsewhere, where they are.
+	assert.match((await hosts[2]!.cli('logs', pinned)).out, /hello from m3/);
+	const elsewhere = await hosts[0]!.cli('logs', pinned);
+	assert.equal(elsewhere.code, 1);
+	assert.match(elsewhere.err, new RegExp(`${pinned} is a cluster job that ran on m3 \\(completed\\): its logs are kept by that member; run tm logs ${pinned} there`));
 	const refused = await hosts[0]!.cli('run', '--cluster', '--on', 'nowhere', '--', 'true');
 	assert.equal(refused.code, 2);
 	assert.match(refused.err, /--on nowhere: no such member \(tm hosts lists them: m1, m2, m3\)/);
@@ -84,6 +92,21 @@ test('show, cancel and retry from a member that does not hold the job', {skip}, 
 	assert.equal((await hosts[0]!.cli('cancel', '--no-wait', id)).code, 0);
 	const unknown = await hosts[0]!.cli('show', 'c-00000000');
 	assert.equal(unknown.code, 4);
+});
+
+test("every member's metrics show the cluster's queue depth by priority and its own claims", {skip}, async () => {
+	await submit(hosts[1]!, '--on', 'm1', '--priority', '7', '--after', 'never-completes', '--', 'true');
+	const text = await waitFor(
+		async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+		body => /tm_cluster_queue_depth\{priority="7"\} 1/.test(body),
+		{timeout: 15_000, interval: 200, what: 'the depth after a renewal'},
+	);
+	assert.match(text, /tm_cluster_reachable 1/);
+	assert.match(text, /tm_cluster_claims_total \d+/);
+	assert.match(text, /tm_cluster_claims \d+/);
+	const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+	assert.equal(health.status, 200);
+	assert.equal(((await health.json()) as {cluster: {name: string}}).cluster.name, 'm1');
 });
 
 test('a daemon in no cluster refuses cluster verbs, naming the setting', {skip}, async () => {

@@ -10,18 +10,22 @@ import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {jobs, startHost, stopHosts, type Host} from '../../helpers/cluster.js';
 import {tempDir} from '../../helpers/harness.js';
+import {freePort} from '../../helpers/ports.js';
 import {pgMissing, startPostgres, type PgServer} from '../../helpers/postgres.js';
 import {waitFor} from '../../helpers/wait.js';
 
 const skip = pgMissing ?? false;
 let server: PgServer;
 let hosts: Host[] = [];
+let port = 0;
+const healthz = async (): Promise<number> => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
 const dir = tempDir();
 
 before(async () => {
 	if (pgMissing === null) {
 		server = await startPostgres();
-		hosts = await Promise.all(['o1', 'o2', 'o3'].map(name => startHost(server, name, {lease: '8s', poll: '250ms', maxRunning: 2})));
+		port = await freePort();
+		hosts = await Promise.all(['o1', 'o2', 'o3'].map(name => startHost(server, name, {lease: '8s', poll: '250ms', maxRunning: 2, ...(name === 'o1' ? {httpPort: port} : {})})));
 	}
 });
 
@@ -57,6 +61,7 @@ test('PostgreSQL away for less than the lease: jobs go on, outcomes are written 
 		await waitFor(() => unreachable(host), yes => yes, {timeout: 10_000, what: `${host.name} to say the cluster is unreachable`});
 	}
 
+	assert.equal(await healthz(), 503, '/healthz says so too');
 	// Jobs end while it is away: their outcomes wait in memory.
 	await waitFor(() => lines(file).length, n => n >= 4, {timeout: 10_000, what: 'jobs completing meanwhile'});
 	await server.start();
@@ -65,6 +70,7 @@ test('PostgreSQL away for less than the lease: jobs go on, outcomes are written 
 	const ran = lines(file).map(line => line.split(' ')[0]);
 	assert.deepEqual([...ran].sort(), [...ids].sort(), 'each job ran once');
 	await waitFor(() => unreachable(hosts[0]!), yes => !yes, {what: 'the status back to normal'});
+	assert.equal(await healthz(), 200);
 });
 
 test('PostgreSQL away for longer than the lease: members stop their copies; every job still completes', {skip}, async () => {
