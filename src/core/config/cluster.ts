@@ -81,13 +81,8 @@ export function readCluster(ctx: Ctx, field: Field | undefined): ClusterSpec | n
 		report(ctx, pollField.value ?? pollField.key, pollField.path, `poll must be at most half the lease (${leaseMs / 1000}s)`);
 	}
 
-	return url === undefined
-		? null
-		: {
-				postgres: url,
-				name: readField(ctx, fields.get('name'), parseMemberName) ?? null,
-				leaseMs,
-				pollMs,
-				passwordFile: readField(ctx, fields.get('password_file'), nullable(parseText)) ?? null,
-			};
+	// Every field is read (and reported) even when the URL is bad.
+	const name = readField(ctx, fields.get('name'), parseMemberName) ?? null;
+	const passwordFile = readField(ctx, fields.get('password_file'), nullable(parseText)) ?? null;
+	return url === undefined ? null : {postgres: url, name, leaseMs, pollMs, passwordFile};
 }
