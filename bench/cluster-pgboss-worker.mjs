@@ -10,10 +10,10 @@ const boss = new PgBoss({connectionString: process.env.PG_URL, max: 4, schedule:
 boss.on('error', () => {});
 await boss.start();
 const run = () => new Promise(resolve => spawn('true', {stdio: 'ignore'}).on('exit', resolve));
-const slow = process.env.JOB === 'sleep' ? () => new Promise(resolve => spawn('sleep', ['30'], {stdio: 'ignore'}).on('exit', resolve)) : run;
+const sleep = () => new Promise(resolve => spawn('sleep', ['30'], {stdio: 'ignore'}).on('exit', resolve));
 for (let i = 0; i < Number(process.env.CONCURRENCY ?? 4); i++) {
-	await boss.work('bench', {batchSize: 1, pollingIntervalSeconds: 0.5}, async () => {
-		await slow();
+	await boss.work('bench', {batchSize: 1, pollingIntervalSeconds: 0.5}, async ([job]) => {
+		await (job?.data?.kill ? sleep() : run());
 	});
 }
 
