@@ -19,7 +19,7 @@ const storeWiring = ['src/core/daemon/compose.ts', 'src/core/daemon/database.ts'
 
 // The pure core: functions of their arguments, tested as tables and on a manual clock.
 const pureCore = [
-	...['machine', 'model', 'backoff', 'durations', 'sizes', 'errors', 'ports'],
+	...['machine', 'model', 'backoff', 'durations', 'sizes', 'errors', 'ports', 'delays'],
 	...['scheduler', 'admission', 'actions', 'dependencies', 'liveness', 'recovery', 'task-event', 'documents'],
 ];
 

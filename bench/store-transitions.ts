@@ -24,7 +24,7 @@ function makeTask(index: number): TaskRow {
 		kind: 'job',
 		program: 'batch',
 		spec: makeSpec({id, kind: 'job', program: 'batch', name: 'batch', env: {INDEX: String(index)}}),
-		record: {state: {kind: 'queued', since: 0, reason: 'submitted'}, cause: 'none', want: 'up', restarts: 0, attempt: 0, failures: 0, crashes: 0, upSince: null},
+		record: {state: {kind: 'queued', since: 0, reason: 'submitted', eligibleAt: null}, cause: 'none', want: 'up', restarts: 0, attempt: 0, failures: 0, crashes: 0, upSince: null},
 		info: {progress: null, progressText: null, status: null, checkpoint: null, heartbeatAt: null},
 		priority: 999,
 		queueSeq: index,

@@ -49,6 +49,7 @@ export const commands: readonly Entry[] = [
 	{name: 'hosts', load: async () => (await import('./hosts.js')).registerHosts},
 	{name: 'cancel', load: async () => (await import('./cancel.js')).registerCancel},
 	{name: 'retry', load: async () => (await import('./retry.js')).registerRetry},
+	{name: 'fail', load: async () => (await import('./fail.js')).registerFail},
 	{name: 'pause', load: async () => (await import('./pause.js')).registerPause},
 	{name: 'resume', load: async () => (await import('./resume.js')).registerResume},
 	// One module registers the four notify verbs.

@@ -1,5 +1,6 @@
 /**
- * `tm retry ID… [--json]`: put failed jobs (the dead-letter list) back in the queue for another attempt.
+ * `tm retry ID… [--delay DURATION | --at TIME] [--json]`: put failed jobs (the dead-letter list) back
+ * in the queue for another attempt; with a delay, not to start before then.
  */
 import type {Command} from 'commander';
 import type {Deps} from './deps.js';

@@ -13,12 +13,13 @@ import {didYouMean} from '../core/config/suggest.js';
 import {TmError} from '../core/errors.js';
 import type {RunParams} from '../core/ipc/methods.js';
 import {withClient} from './connect.js';
+import {delayParams, type DelayOptions} from './delay-options.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {printJson, reportError} from './output.js';
 import {showJobOutput} from './run-output.js';
 import {addProgramLikeOptions, programLikeParams, type ProgramLikeOptions} from './run-program-options.js';
 
-export type RunOptions = GlobalOptions & ProgramLikeOptions & {
+export type RunOptions = GlobalOptions & ProgramLikeOptions & DelayOptions & {
 	name?: string;
 	priority?: string;
 	after?: string[];
@@ -149,9 +150,9 @@ export function parseEnv(pairs: string[]): Record<string, string> {
 
 /**
  * The `run` document for `command` (the words after `--`) and the options; relative `--cwd` is
- * resolved against `cwd`, which is also the default. Throws E_USAGE naming the bad option.
+ * resolved against `cwd`, which is also the default; `--at` must come after `now`. Throws E_USAGE naming the bad option.
  */
-export function runParams(command: string[], options: RunOptions, cwd: string): RunParams {
+export function runParams(command: string[], options: RunOptions, cwd: string, now = Date.now()): RunParams {
 	if (command.length === 0) {
 		usage('give the command after --, e.g. tm run -- ./backup.sh --full');
 	}
@@ -188,7 +189,12 @@ export function runParams(command: string[], options: RunOptions, cwd: string): 
 		params.retryOnTimeout = true;
 	}
 
+	Object.assign(params, delayParams(options, now));
 	if (options.queue === false) {
+		if (params.delayMs !== undefined || params.at !== undefined) {
+			usage('--no-queue starts the job now or not at all: it cannot wait for --delay or --at');
+		}
+
 		params.noQueue = true;
 	}
 
@@ -340,6 +346,8 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.option('--wait', "wait until the job has finished, showing its output, and exit with the job's exit code")
 		.option('--quiet', "with --wait: do not show the job's output")
 		.option('--no-queue', 'start now or not at all: when no slot is free (and it can evict no one), exit 5 and say why')
+		.option('--delay <duration>', 'queue it now, but start it no sooner than this from now (30s, 5m, 2h)')
+		.option('--at <time>', 'queue it now, but start it no sooner than this time: 2026-12-05T03:00 (local) or with Z or +01:00')
 		.option('--cluster', "into the cluster's queue (taskmaster.cluster): any member with a free slot runs it; its id is c-…")
 		.option('--on <host>', 'with --cluster: only this member may run it (tm hosts lists them)');
 	addProgramLikeOptions(run).action(async (command: string[], options: RunOptions, cmd: Command) => {

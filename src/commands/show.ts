@@ -41,6 +41,8 @@ export function showRows(task: TaskDetail): string[][] {
 	return [
 		['task', `${task.id}${task.name === task.id ? '' : ` (${task.name})`}, ${task.kind === 'job' ? 'a job' : `program ${task.program}`}`],
 		['state', `${task.state}: ${task.reason}`],
+		// A delayed job: when it may start, and how long until then.
+		['eligible', task.eligibleAt === null ? NONE : `${time(task.eligibleAt)} (in ${formatDuration(Math.max(0, Date.parse(task.eligibleAt) - Date.now()))})`],
 		['cause', task.cause],
 		['want', task.want],
 		['pid', task.pid === null ? NONE : String(task.pid)],

@@ -4,6 +4,7 @@
  */
 import type {Command} from 'commander';
 import type {ClusterDoc, DiskDoc, TaskStatus} from '../core/ipc/methods.js';
+import {delayedUntil} from '../core/durations.js';
 import {heartbeatLevel, type HeartbeatLevel} from '../core/liveness.js';
 import {finishedStates, liveStates} from '../core/model.js';
 import {withClient} from './connect.js';
@@ -33,7 +34,9 @@ export function statusRow(task: TaskStatus, now: number): string[] {
 	const detail =
 		task.state === 'backoff' && task.backoffUntil
 			? `retry in ${formatDuration(Math.max(0, Date.parse(task.backoffUntil) - now))}`
-			: task.progress === null
+			: task.eligibleAt
+				? delayedUntil(Date.parse(task.eligibleAt), now)
+				: task.progress === null
 				? task.reason
 				: `${task.progress}%${task.progressText ? ` ${task.progressText}` : ''}`;
 	return [

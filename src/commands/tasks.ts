@@ -5,6 +5,7 @@
  */
 import type {Command} from 'commander';
 import {didYouMean} from '../core/config/suggest.js';
+import {delayedUntil} from '../core/durations.js';
 import {TmError} from '../core/errors.js';
 import type {TaskStatus} from '../core/ipc/methods.js';
 import {stateKinds, type StateKind} from '../core/model.js';
@@ -44,7 +45,12 @@ function backoffReason(reason: string, left: string): string {
 
 export function tasksRow(task: TaskStatus, now: number): string[] {
 	const progress = task.progress === null ? '-' : `${task.progress}%${task.progressText ? ` ${task.progressText}` : ''}`;
-	const reason = task.state === 'backoff' && task.backoffUntil ? backoffReason(task.reason, formatDuration(Math.max(0, Date.parse(task.backoffUntil) - now))) : task.reason;
+	const reason =
+		task.state === 'backoff' && task.backoffUntil
+			? backoffReason(task.reason, formatDuration(Math.max(0, Date.parse(task.backoffUntil) - now)))
+			: task.eligibleAt
+				? delayedUntil(Date.parse(task.eligibleAt), now)
+				: task.reason;
 	// A job's name is its program (`--name`, else its id); a program's instance is named by its id.
 	const name = task.kind === 'job' ? task.program : task.name;
 	return [task.id, name, task.state, task.cause, task.pid === null ? '-' : String(task.pid), String(task.priority), String(task.attempt), progress, reason];

@@ -12,13 +12,16 @@ export type Clock = {
 	at(at: Millis, callback: () => void): TimerHandle;
 };
 
+/** setTimeout's longest wait (about 24.8 days): a longer one fires at once, so a later time (a delayed job's) is waited for in steps. */
+const longestTimeout = 2_147_483_647;
+
 export const systemClock: Clock = {
 	now: () => Date.now(),
 	at(at, callback) {
 		let timer: NodeJS.Timeout;
 		// setTimeout may fire a millisecond early; never call back before `at`.
 		const arm = (): void => {
-			timer = setTimeout(() => (Date.now() >= at ? callback() : arm()), Math.max(0, at - Date.now()));
+			timer = setTimeout(() => (Date.now() >= at ? callback() : arm()), Math.min(longestTimeout, Math.max(0, at - Date.now())));
 			timer.unref?.();
 		};
 

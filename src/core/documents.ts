@@ -55,6 +55,7 @@ export function taskDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskStatus
 		status: info.status,
 		priority: spec.priority ?? 0,
 		backoffUntil: state.kind === 'backoff' ? iso(state.until) : null,
+		eligibleAt: state.kind === 'queued' ? iso(state.eligibleAt) : null,
 		nextRunAt: iso(task.nextRunAt),
 		watchdogMs: watchdogOf(spec, task.run, daemon.taskTimeoutMs),
 		heartbeatIntervalMs: spec.heartbeatIntervalMs ?? daemon.heartbeatIntervalMs,

@@ -33,3 +33,15 @@ export function clockDuration(ms: number): string {
 
 	return `${Math.floor(s / 86_400)}d${pad(Math.floor((s % 86_400) / 3600))}h`;
 }
+
+/**
+ * A delayed job's wait, in local time: `delayed until 03:00:00 (in 12m00s)`, with the date
+ * (`2026-12-06 03:00:00`) when it is not today (`tm tasks`, `tm status`, the dashboard).
+ */
+export function delayedUntil(at: number, now: number): string {
+	const when = new Date(at);
+	const pad = (n: number): string => String(n).padStart(2, '0');
+	const time = `${pad(when.getHours())}:${pad(when.getMinutes())}:${pad(when.getSeconds())}`;
+	const date = when.toDateString() === new Date(now).toDateString() ? '' : `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())} `;
+	return `delayed until ${date}${time} (in ${clockDuration(at - now)})`;
+}

@@ -161,6 +161,7 @@ export class Engine {
 			...old.times,
 			queueSeq: this.#admitter.seqOf(spec.id),
 		});
+		task.resumeTimer(); // a delayed task (kept through the stop) waits on for its time
 		if (want === 'up') {
 			task.dispatch({type: 'start', reason, cause: 'config'});
 		}
@@ -223,16 +224,16 @@ export class Engine {
 	}
 
 	/**
-	 * Adds a job and queues it; it is written with the next flush (this pass of the event loop): await
-	 * `saved()` before telling anyone it was accepted. Submissions that arrive together share one transaction.
+	 * Adds a job and queues it (not eligible before `eligibleAt`, when given); it is written with the next flush (this pass
+	 * of the event loop): await `saved()` before telling anyone it was accepted. Submissions that arrive together share one transaction.
 	 */
-	submit(spec: TaskSpec): Supervisor {
+	submit(spec: TaskSpec, eligibleAt?: Millis): Supervisor {
 		if (this.#tasks.has(spec.id)) {
 			throw new TmError('E_INTERNAL', `task id ${spec.id} is taken`);
 		}
 
 		const task = this.add(spec);
-		task.dispatch({type: 'start', reason: 'submitted', cause: 'submitted'});
+		task.dispatch({type: 'start', reason: 'submitted', cause: 'submitted', ...(eligibleAt === undefined ? {} : {eligibleAt})});
 		return task;
 	}
 

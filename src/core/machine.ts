@@ -6,6 +6,7 @@
  * ```
  *                 start / restart                admit                 spawned
  *   stopped ─────────────────────► queued ──────────────► starting ─────────────────┐
+ *                            (delayed: timer at │ eligibleAt, then it asks for a slot)
  *   completed                        ▲                    │  │ starttime passed     │
  *   failed                           │ backoff over       │  │ or READY=1           │
  *   fatal  ◄── failures > retries ── backoff ◄── exit ────┘  ▼                      │
@@ -14,20 +15,28 @@
  *     │                              │                                │              │
  *     │            stop/restart/evict/fault: stopsignal to the group  ▼              │
  *     └───────────────────────────────────────────────────────── stopping ◄──────────┘
- *                                    SIGKILL at killAt; on exit: stopped | queued | backoff
+ *                                    SIGKILL at killAt; on exit: stopped | queued | backoff | failed
  * ```
+ *
+ * `fail` (`tm fail`, jobs only): queued or backoff → failed at once; a live one is stopped first
+ * (`then: 'fail'`) and is failed once its group is gone.
  *
  * Each state has at most one deadline (`deadlineOf`); its expiry is the `timer` event.
  */
 import {backoffDelay} from './backoff.js';
 import {configDuration} from './durations.js';
-import type {Cause, ExitInfo, FaultCause, Millis, TaskRecord, TaskSpec, TaskState} from './model.js';
+import type {Cause, ExitInfo, FaultCause, Millis, StoppingThen, TaskRecord, TaskSpec, TaskState} from './model.js';
 
 export type TaskEvent =
-	/** A person or the config wants it up (autostart, `tm start`); `cause` says which (default `requested`). */
-	| {type: 'start'; reason?: string; cause?: Cause}
-	/** `tm retry`: a failed task gets its retries back and runs again as the next attempt. */
-	| {type: 'retry'; reason?: string}
+	/**
+	 * A person or the config wants it up (autostart, `tm start`); `cause` says which (default `requested`).
+	 * `eligibleAt`: from rest, it is queued but asks for no slot before then (`tm run --delay/--at`).
+	 */
+	| {type: 'start'; reason?: string; cause?: Cause; eligibleAt?: Millis}
+	/** `tm retry`: a failed task gets its retries back and runs again as the next attempt (not before `eligibleAt`: `--delay`). */
+	| {type: 'retry'; reason?: string; eligibleAt?: Millis}
+	/** `tm fail`: a job goes to `failed` (the dead-letter list) by hand, stopped first if it runs. Programs ignore it. */
+	| {type: 'fail'; reason?: string}
 	/**
 	 * A person or the config wants it down. With `shutdown`, the daemon is going away: the task
 	 * stops but keeps its `want`, so it comes back when the daemon does.
@@ -61,9 +70,10 @@ export type TaskEvent =
 	/**
 	 * A process a previous daemon left running was found for this task: stop it (the stop signal,
 	 * SIGKILL at stoptime) before anything else. `want` is kept; with `then: 'restart'` the task
-	 * is queued again once it is gone (attempt and counters carry on).
+	 * is queued again once it is gone (attempt and counters carry on); with `fail` (a job failed
+	 * by hand while it stopped) it is failed again, with its reason and cause.
 	 */
-	| {type: 'adopt'; pid: number; reason: string; then: 'stopped' | 'restart'}
+	| {type: 'adopt'; pid: number; reason: string; then: 'stopped' | 'restart' | 'fail'}
 	/** Still queued, for this reason (a slot, a dependency not met yet or failed, file descriptors). */
 	| {type: 'wait'; reason: string; cause: 'capacity' | 'dependency' | 'descriptors'};
 
@@ -91,7 +101,10 @@ export function deadlineOf(state: TaskState): Millis | null {
 			return state.killAt;
 		}
 
-		case 'queued':
+		case 'queued': {
+			return state.eligibleAt;
+		}
+
 		case 'running':
 		case 'paused':
 		case 'stopped':
@@ -197,6 +210,10 @@ function causeOf(event: TaskEvent): Cause {
 		case 'wait': {
 			return event.cause;
 		}
+
+		case 'fail': {
+			return 'dead_letter';
+		}
 	}
 }
 
@@ -224,15 +241,13 @@ export function transition(
 	 */
 	const up = (): Partial<TaskRecord> => (spec.kind === 'job' ? {upSince: now} : {failures: 0, upSince: now});
 
-	const queue = (reason: string, changes: Partial<TaskRecord> = {}): Transition =>
-		to({kind: 'queued', since: now, reason}, changes, [{type: 'enqueue'}]);
+	/** Queued: it asks for a slot now, or (delayed) once `eligibleAt` comes, its deadline. */
+	const queue = (reason: string, changes: Partial<TaskRecord> = {}, eligibleAt?: Millis): Transition =>
+		eligibleAt !== undefined && eligibleAt > now
+			? to({kind: 'queued', since: now, reason: `${reason}; delayed until ${new Date(eligibleAt).toISOString()}`, eligibleAt}, changes)
+			: to({kind: 'queued', since: now, reason, eligibleAt: null}, changes, [{type: 'enqueue'}]);
 
-	const stopping = (
-		pid: number,
-		reason: string,
-		then: 'stopped' | 'restart' | 'requeue' | 'fail-start' | 'crash',
-		changes: Partial<TaskRecord> = {},
-	): Transition => {
+	const stopping = (pid: number, reason: string, then: StoppingThen, changes: Partial<TaskRecord> = {}): Transition => {
 		const effects: Effect[] = [{type: 'signal', signal: spec.stopsignal}];
 		if (state.kind === 'paused') {
 			// A stopped process only acts on the stop signal once it is continued.
@@ -305,11 +320,11 @@ export function transition(
 				case 'completed':
 				case 'failed':
 				case 'fatal': {
-					return queue(reason, {want: 'up', attempt: 0, failures: 0, crashes: 0, restartTimes: []});
+					return queue(reason, {want: 'up', attempt: 0, failures: 0, crashes: 0, restartTimes: []}, event.eligibleAt);
 				}
 
 				case 'backoff': {
-					return queue(reason, {want: 'up'});
+					return queue(reason, {want: 'up'}, event.eligibleAt);
 				}
 
 				case 'stopping': {
@@ -330,6 +345,11 @@ export function transition(
 		case 'stop': {
 			const reason = event.reason ?? 'stopped by request';
 			const want = event.shutdown ? record.want : 'down';
+			// A delayed job has nothing to stop: it keeps its time for the next daemon (kept in tm.db).
+			if (event.shutdown && state.kind === 'queued' && state.eligibleAt !== null) {
+				return unchanged(record);
+			}
+
 			switch (state.kind) {
 				case 'queued':
 				case 'backoff': {
@@ -398,7 +418,8 @@ export function transition(
 		}
 
 		case 'admit': {
-			if (state.kind !== 'queued') {
+			// A delayed task never asks before its time; nor is it started if asked.
+			if (state.kind !== 'queued' || (state.eligibleAt !== null && now < state.eligibleAt)) {
 				return unchanged(record);
 			}
 
@@ -502,6 +523,10 @@ export function transition(
 					return queue(`retrying (attempt ${record.attempt + 1})`, {cause: 'backoff_over'});
 				}
 
+				case 'queued': {
+					return queue('delay over', {cause: 'delay_over'});
+				}
+
 				case 'stopping': {
 					// The escalation keeps the cause of the stop it finishes.
 					return to({...state, killAt: null, reason: `${state.reason}; SIGKILL after ${configDuration(spec.stoptimeMs)}`}, {cause: record.cause}, [
@@ -509,7 +534,6 @@ export function transition(
 					]);
 				}
 
-				case 'queued':
 				case 'running':
 				case 'paused':
 				case 'stopped':
@@ -566,6 +590,10 @@ export function transition(
 						case 'crash': {
 							return ended(exit, state.reason, record.cause);
 						}
+
+						case 'fail': {
+							return to({kind: 'failed', since: now, reason: state.reason, lastExit: exit}, {upSince: null, cause: record.cause});
+						}
 					}
 
 					return unreachable(state.then);
@@ -604,13 +632,21 @@ export function transition(
 		}
 
 		case 'adopt': {
-			return pidOf(state) === null ? stopping(event.pid, event.reason, event.then) : unchanged(record);
+			if (pidOf(state) !== null) {
+				return unchanged(record);
+			}
+
+			return event.then === 'fail' ? stopping(event.pid, `${state.reason}; ${event.reason}`, 'fail', {cause: record.cause}) : stopping(event.pid, event.reason, event.then);
 		}
 
 		case 'retry': {
 			return state.kind === 'failed' || state.kind === 'fatal'
-				? queue(event.reason ?? 'retry requested', {want: 'up', failures: 0, crashes: 0, restartTimes: []})
+				? queue(event.reason ?? 'retry requested', {want: 'up', failures: 0, crashes: 0, restartTimes: []}, event.eligibleAt)
 				: unchanged(record);
+		}
+
+		case 'fail': {
+			return spec.kind === 'job' ? failByHand(record, event.reason, to, stopping, now) : unchanged(record);
 		}
 
 		case 'wait': {
@@ -628,6 +664,44 @@ export function transition(
 	}
 
 	return unreachable(event);
+}
+
+/** `tm fail`: what is not running is failed now; what runs is stopped first (`then: 'fail'`); a finished job is left as it is. */
+function failByHand(
+	record: TaskRecord,
+	why: string | undefined,
+	to: (next: TaskState, changes?: Partial<TaskRecord>) => Transition,
+	stopping: (pid: number, reason: string, then: StoppingThen) => Transition,
+	now: Millis,
+): Transition {
+	const {state} = record;
+	const reason = why === undefined || why === '' ? 'failed by hand' : `failed by hand: ${why}`;
+	switch (state.kind) {
+		case 'queued':
+		case 'backoff': {
+			return to({kind: 'failed', since: now, reason, lastExit: state.kind === 'backoff' ? state.lastExit : null}, {upSince: null});
+		}
+
+		case 'starting': {
+			return state.pid === null ? to({kind: 'failed', since: now, reason, lastExit: null}, {upSince: null}) : stopping(state.pid, reason, 'fail');
+		}
+
+		case 'running':
+		case 'paused': {
+			return stopping(state.pid, reason, 'fail');
+		}
+
+		case 'stopping': {
+			return to({...state, reason, then: 'fail'});
+		}
+
+		case 'stopped':
+		case 'completed':
+		case 'failed':
+		case 'fatal': {
+			return unchanged(record);
+		}
+	}
 }
 
 function unreachable(value: never): never {

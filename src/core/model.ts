@@ -186,7 +186,11 @@ export type ExitInfo = {
  */
 export type TaskState =
 	| {kind: 'stopped'; since: Millis; reason: string; lastExit: ExitInfo | null}
-	| {kind: 'queued'; since: Millis; reason: string}
+	/**
+	 * `eligibleAt`: a delayed job (`tm run --delay/--at`, `tm retry --delay`) asks for no slot
+	 * before then (the state's deadline); null once it may start.
+	 */
+	| {kind: 'queued'; since: Millis; reason: string; eligibleAt: Millis | null}
 	| {kind: 'starting'; since: Millis; reason: string; pid: number | null; readyBy: Millis | null}
 	| {kind: 'running'; since: Millis; reason: string; pid: number}
 	| {kind: 'backoff'; since: Millis; reason: string; until: Millis; lastExit: ExitInfo | null}
@@ -199,9 +203,10 @@ export type TaskState =
 			killAt: Millis | null;
 			/**
 			 * Where the task goes once the process group is gone: `stopped`; `restart` and `requeue`
-			 * (queued again); `fail-start` and `crash` (the restart policy, as a failure).
+			 * (queued again); `fail-start` and `crash` (the restart policy, as a failure); `fail`
+			 * (`failed` at once: `tm fail`).
 			 */
-			then: 'stopped' | 'restart' | 'requeue' | 'fail-start' | 'crash';
+			then: StoppingThen;
 	  }
 	| {kind: 'paused'; since: Millis; reason: string; pid: number; runningSince: Millis}
 	| {kind: 'completed'; since: Millis; reason: string; lastExit: ExitInfo}
@@ -209,6 +214,9 @@ export type TaskState =
 	| {kind: 'fatal'; since: Millis; reason: string; lastExit: ExitInfo | null};
 
 export type StateKind = TaskState['kind'];
+
+/** Where a stopping task goes once its process group is gone. */
+export type StoppingThen = 'stopped' | 'restart' | 'requeue' | 'fail-start' | 'crash' | 'fail';
 
 export const stateKinds: readonly StateKind[] = [
 	'queued',
@@ -263,6 +271,8 @@ export type Cause =
 	| 'timeout'
 	/** The backoff delay passed: the next attempt. */
 	| 'backoff_over'
+	/** A delayed job's time came (`tm run --delay/--at`, `tm retry --delay`): it may take a slot now. */
+	| 'delay_over'
 	/** The process exited by itself with a code. */
 	| 'exit'
 	/** The process was killed by a signal it was not asked to stop with. */
@@ -278,6 +288,8 @@ export type Cause =
 	| 'evicted'
 	/** A job was cancelled (`tm cancel`). */
 	| 'cancelled'
+	/** A person moved a job to `failed`, the dead-letter list (`tm fail`). */
+	| 'dead_letter'
 	/** Its program left the config. */
 	| 'removed'
 	/** A process a previous daemon left was found and stopped. */

@@ -3,7 +3,7 @@
  * stored rows, the runs that never ended, and whether the machine rebooted, it decides each
  * task's record and what to do with it once any process left over from before is stopped.
  *
- * - Counters, attempts and a pending backoff carry on where they were.
+ * - Counters, attempts, a pending backoff and a delayed job's time carry on where they were.
  * - What a person asked for survives: a task stopped by hand stays stopped (even with
  *   autostart); one that was up comes back.
  * - A process the dead daemon left running (same boot, same pid AND same start time) is stopped
@@ -148,11 +148,17 @@ function recoverRecord(
 	const {state} = stored;
 	const why = rebooted ? 'machine rebooted' : 'daemon restarted';
 	const leftover = orphans.length > 0 ? `; stopping pid ${orphans.map(o => o.pid).join(', ')} left running` : '';
+	if (state.kind === 'stopping' && state.then === 'fail') {
+		// Failed by hand (`tm fail`) while it stopped: it stays failed, whatever process is left.
+		const reason = `${state.reason}; ${why} while stopping${leftover}`;
+		return {record: {...stored, upSince: null, state: {kind: 'failed', since: now, reason, lastExit: null}}, then: 'none', note: reason};
+	}
+
 	if (liveStates.has(state.kind)) {
 		const comesBack = stored.want === 'up' || (state.kind === 'stopping' && state.then !== 'stopped');
 		if (comesBack) {
 			const reason = `${why} while ${state.kind}; starting again${leftover}`;
-			return {record: {...stored, want: 'up', upSince: null, state: {kind: 'queued', since: now, reason}}, then: 'enqueue', note: reason};
+			return {record: {...stored, want: 'up', upSince: null, state: {kind: 'queued', since: now, reason, eligibleAt: null}}, then: 'enqueue', note: reason};
 		}
 
 		const reason = `${why} while ${state.kind}${leftover}`;
@@ -161,7 +167,8 @@ function recoverRecord(
 
 	switch (state.kind) {
 		case 'queued': {
-			return {record: stored, then: 'enqueue', note: null};
+			// A delayed job keeps its time: its timer is armed again (it fires at once if the time passed while the daemon was down).
+			return {record: stored, then: state.eligibleAt === null ? 'enqueue' : 'arm-timer', note: null};
 		}
 
 		case 'backoff': {
@@ -175,7 +182,7 @@ function recoverRecord(
 
 			// Stopped by a daemon shutdown: a job goes back to the queue with its attempt and checkpoint.
 			return spec.kind === 'job'
-				? {record: {...stored, state: {kind: 'queued', since: now, reason: `${why}; queued again`}}, then: 'enqueue', note: `${why}; queued again`}
+				? {record: {...stored, state: {kind: 'queued', since: now, reason: `${why}; queued again`, eligibleAt: null}}, then: 'enqueue', note: `${why}; queued again`}
 				: {record: stored, then: 'start', note: null};
 		}
 

@@ -139,8 +139,8 @@ export class Supervisor {
 		}
 	}
 
-	/** Intent: processes a previous daemon left for this task, stopped as the machine stops its own (`adopt`), then `stopped` or (`restart`) queued again; resolves with how they ended. */
-	adopt(orphans: Orphan[], reason: string, then: 'stopped' | 'restart' = 'stopped'): Promise<'not-running' | 'stopped' | 'killed'> {
+	/** Intent: processes a previous daemon left for this task, stopped as the machine stops its own (`adopt`), then `stopped`, (`restart`) queued again or (`fail`) failed; resolves with how they ended. */
+	adopt(orphans: Orphan[], reason: string, then: 'stopped' | 'restart' | 'fail' = 'stopped'): Promise<'not-running' | 'stopped' | 'killed'> {
 		const alive = stillRunning(orphans);
 		if (alive.length === 0) {
 			return Promise.resolve('not-running');

@@ -225,9 +225,13 @@ export function eventFromRow(row: EventSql): Result<EventRow, RowProblem> {
 	return ok({id: row.id, taskId: row.task_id, at: row.at, type: row.type, data: data.value});
 }
 
-/** The state without the `cause` and `restartTimes` stored beside it. */
+/** The state without the `cause` and `restartTimes` stored beside it; a queued row written before delays existed has no `eligibleAt` (not delayed). */
 function stateOf(value: Record<string, unknown>): TaskState {
 	const {cause: _cause, restartTimes: _times, ...state} = value;
+	if (state['kind'] === 'queued' && typeof state['eligibleAt'] !== 'number') {
+		state['eligibleAt'] = null;
+	}
+
 	return state as TaskState;
 }
 

@@ -96,10 +96,15 @@ const columnSpecs: readonly ColumnSpec[] = [
 		width: 4,
 		align: 'right',
 		cell: (task, {now, theme}) => {
-			// The next attempt while backing off; the next run of a scheduled task waiting for it.
+			// The next attempt while backing off; a delayed job's time; the next run of a scheduled task waiting for it.
 			const until = task.state === 'backoff' ? ageOf(task.backoffUntil, now) : null;
 			if (until !== null) {
 				return {text: countdownShort(-until), hue: theme.hue('yellow')};
+			}
+
+			const eligible = ageOf(task.eligibleAt, now);
+			if (eligible !== null) {
+				return {text: countdownShort(-eligible)};
 			}
 
 			const run = task.state === 'queued' || task.state === 'completed' || task.state === 'stopped' ? ageOf(task.nextRunAt ?? null, now) : null;

@@ -8,7 +8,7 @@ export const t0 = 1_000_000;
 
 export const samples: Record<StateKind, TaskState> = {
 	stopped: {kind: 'stopped', since: t0, reason: 'not started', lastExit: null},
-	queued: {kind: 'queued', since: t0, reason: 'start requested'},
+	queued: {kind: 'queued', since: t0, reason: 'start requested', eligibleAt: null},
 	starting: {kind: 'starting', since: t0, reason: 'starting', pid: 100, readyBy: t0 + 1000},
 	running: {kind: 'running', since: t0, reason: 'started', pid: 100},
 	backoff: {kind: 'backoff', since: t0, reason: 'exit 1', until: t0 + 1000, lastExit: {code: 1, signal: null, at: t0}},

@@ -43,7 +43,7 @@ const killed: ExitInfo = {code: null, signal: 'SIGKILL', at: 991};
 /** One TaskState of each kind, with every optional field filled one way or the other. */
 export const everyState: TaskState[] = [
 	{kind: 'stopped', since: 1000, reason: 'stopped by request', lastExit: killed},
-	{kind: 'queued', since: 1001, reason: 'waiting for a slot'},
+	{kind: 'queued', since: 1001, reason: 'submitted; delayed until 1970-01-01T00:00:02.001Z', eligibleAt: 2001},
 	{kind: 'starting', since: 1002, reason: 'spawned', pid: 4242, readyBy: 3002},
 	{kind: 'running', since: 1003, reason: 'ready', pid: 4243},
 	{kind: 'backoff', since: 1004, reason: 'exited with code 1', until: 2004, lastExit: exit},

@@ -29,6 +29,7 @@ export function taskStatus(id: string, fields: Partial<TaskStatus> = {}): TaskSt
 		status: null,
 		priority: 0,
 		backoffUntil: null,
+		eligibleAt: null,
 		nextRunAt: null,
 		watchdogMs: null,
 		heartbeatIntervalMs: 10_000,

@@ -204,7 +204,7 @@ describe('--json documents and exit codes against a real daemon', () => {
 		const task: TaskStatus = {
 			id: 'web', name: 'web', program: 'web', kind: 'service', state: 'running', reason: 'started', pid: 4301,
 			startedAt: '2026-11-23T10:00:00.000Z', restarts: 2, attempt: 1, exitCode: null, cpu: 0.4, memory: 31_457_280,
-			cpuSeconds: 1.5, heartbeatAt: null, progress: null, progressText: null, status: null, priority: 0, backoffUntil: null, want: 'up', nextRunAt: null, watchdogMs: null, heartbeatIntervalMs: 10_000, cause: 'exit', failures: 0, maxRetries: 3, lastExit: null, checkpointBytes: 0,
+			cpuSeconds: 1.5, heartbeatAt: null, progress: null, progressText: null, status: null, priority: 0, backoffUntil: null, eligibleAt: null, want: 'up', nextRunAt: null, watchdogMs: null, heartbeatIntervalMs: 10_000, cause: 'exit', failures: 0, maxRetries: 3, lastExit: null, checkpointBytes: 0,
 			createdAt: '2026-11-23T09:00:00.000Z', endedAt: null, cmd: 'web --port 80', cwd: '/srv', limits: {maxRuntimeMs: null, maxMemory: null, watchdogMs: null, stuck: null},
 		};
 		const doc: StatusDoc = {daemon: {pid: 4242, startedAt: '2026-11-23T10:00:00.000Z', version: '0.1.0', home: '/h', config: null, disk: diskOk}, tasks: [task]};

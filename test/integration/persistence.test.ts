@@ -63,6 +63,7 @@ describe('persistence', () => {
 		const feed = new Feed({engine: h.engine, clock: systemClock, daemon, host: () => null});
 		const handlers = controlHandlers({
 			engine: h.engine,
+			clock: systemClock,
 			feed,
 			daemon,
 			shutdown: () => {},

@@ -8,6 +8,7 @@ import {randomUUID} from 'node:crypto';
 import type {Engine} from '../engine.js';
 import {messageOf, TmError} from '../errors.js';
 import type {MemberDoc, RunParams, TaskActionResult, TaskDetail, TaskStatus} from '../ipc/methods.js';
+import {eligibleAt, type DelayParams} from '../delays.js';
 import {jobSpec} from '../jobs.js';
 import type {StateKind} from '../model.js';
 import {cancelJob, findJobs, listJobs, retryJob} from './control.js';
@@ -61,6 +62,9 @@ export function clusterControl(member: Member, engine: Engine) {
 			const id = `c-${randomUUID().slice(0, 8)}`;
 			// Every field checked here as for a local job; the member that claims it makes its own spec.
 			const spec = jobSpec(runParamsOf(params), id, engine.config.daemon);
+			// --delay/--at: not claimed before then (PostgreSQL's clock from the submit on).
+			const now = member.now();
+			const notBefore = eligibleAt(params, now, 'run');
 			const after = Array.isArray(params.after) ? params.after : [];
 			if (params.on !== undefined) {
 				const known = await ask('run --on', () => members(sql, member.leaseMs));
@@ -70,7 +74,7 @@ export function clusterControl(member: Member, engine: Engine) {
 			}
 
 			await ask('run --cluster', () =>
-				insertJob(sql, {id, name: spec.name, params: runParamsOf(params), priority: spec.priority ?? 0, pin: params.on ?? null, after, maxAttempts: maxClaims, submittedBy: member.name}),
+				insertJob(sql, {id, name: spec.name, params: runParamsOf(params), priority: spec.priority ?? 0, pin: params.on ?? null, after, maxAttempts: maxClaims, submittedBy: member.name, delayMs: notBefore === undefined ? 0 : notBefore - now}),
 			);
 			return {id, name: spec.name};
 		},
@@ -99,34 +103,21 @@ export function clusterControl(member: Member, engine: Engine) {
 			return {name: row.id, ok: true, outcome: 'done', state: acted.state === 'cancelled' ? 'stopped' : 'stopping'};
 		},
 
-		async retry(name: string): Promise<TaskActionResult | null> {
+		async retry(name: string, delay: DelayParams = {}): Promise<TaskActionResult | null> {
 			const row = await one(name);
 			if (row === null) {
 				return null;
 			}
 
-			const acted = await ask(`retry ${name}`, () => retryJob(sql, row.id, member.name));
+			const now = member.now();
+			const notBefore = eligibleAt(delay, now, 'retry');
+			const acted = await ask(`retry ${name}`, () => retryJob(sql, row.id, member.name, notBefore === undefined ? 0 : notBefore - now));
 			return acted === null
 				? {name: row.id, ok: false, outcome: 'failed', state: jobStatus(row).state, error: `${row.id} is ${row.state}; only failed, cancelled or dead cluster jobs can be retried`}
 				: {name: row.id, ok: true, outcome: 'done', state: 'queued'};
 		},
 
-		/** Resolves once the job has ended, polled every `poll` (a notification would need a listener per waiter). */
-		async wait(name: string): Promise<{id: string; state: StateKind; exitCode: number | null; reason: string} | null> {
-			for (;;) {
-				const row = await one(name);
-				if (row === null) {
-					return null;
-				}
-
-				const doc = jobStatus(row);
-				if (!(['queued', 'running'] as string[]).includes(row.state)) {
-					return {id: row.id, state: doc.state, exitCode: row.exit_code, reason: row.reason};
-				}
-
-				await member.sleep(500);
-			}
-		},
+		wait: (name: string) => waitJob(one, member, name),
 
 		async hosts(): Promise<{hosts: MemberDoc[]; queued: number}> {
 			const rows = await ask('hosts', () => members(sql, member.leaseMs));
@@ -137,3 +128,19 @@ export function clusterControl(member: Member, engine: Engine) {
 }
 
 
+
+/** Resolves once the job has ended, polled every 500 ms (a notification would need a listener per waiter); null for no such job. */
+async function waitJob(one: (name: string) => Promise<JobRow | null>, member: Member, name: string): Promise<{id: string; state: StateKind; exitCode: number | null; reason: string} | null> {
+	for (;;) {
+		const row = await one(name);
+		if (row === null) {
+			return null;
+		}
+
+		if (row.state !== 'queued' && row.state !== 'running') {
+			return {id: row.id, state: jobStatus(row).state, exitCode: row.exit_code, reason: row.reason};
+		}
+
+		await member.sleep(500);
+	}
+}

@@ -6,7 +6,7 @@
 import {channels, notify, type JobRow} from './queries.js';
 import type {Sql} from './sql.js';
 
-const columns = `id, seq::text AS seq, name, params, priority, pin, after, state, attempt, max_attempts, owner, token::text AS token, lease_until,
+const columns = `id, seq::text AS seq, name, params, priority, pin, after, state, attempt, max_attempts, owner, token::text AS token, lease_until, run_at, run_at > now() AS delayed,
 	checkpoint, cancel_requested, exit_code, reason, submitted_by, created_at, started_at, ended_at, completions`;
 
 /** Jobs, newest last; `states` narrows them; at most `limit`. */
@@ -41,12 +41,12 @@ export async function cancelJob(sql: Sql, id: string, by: string): Promise<Acted
 }
 
 /** Queues a failed, cancelled or dead job again (a new attempt count); null when it is not one of those. */
-export async function retryJob(sql: Sql, id: string, by: string): Promise<Acted> {
+export async function retryJob(sql: Sql, id: string, by: string, delayMs = 0): Promise<Acted> {
 	const rows = await sql.query<{id: string; state: string; owner: string | null}>(
-		`UPDATE tm_cluster.jobs SET state = 'queued', attempt = 0, owner = NULL, run_at = now(), ended_at = NULL, exit_code = NULL,
+		`UPDATE tm_cluster.jobs SET state = 'queued', attempt = 0, owner = NULL, run_at = now() + $3 * interval '1 millisecond', ended_at = NULL, exit_code = NULL,
 			cancel_requested = false, reason = 'retried from ' || $2
 		WHERE id = $1 AND state IN ('failed', 'cancelled', 'dead') RETURNING id, state, owner`,
-		[id, by],
+		[id, by, delayMs],
 	);
 	if (rows.length > 0) {
 		await notify(sql, channels.jobs, '');

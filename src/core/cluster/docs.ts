@@ -37,6 +37,7 @@ export function jobStatus(row: JobRow): TaskStatus {
 		status: null,
 		priority: row.priority,
 		backoffUntil: null,
+		eligibleAt: row.state === 'queued' && row.delayed === true ? iso(row.run_at) : null,
 		nextRunAt: null,
 		watchdogMs: params.watchdogMs ?? null,
 		heartbeatIntervalMs: params.heartbeatIntervalMs ?? 0,

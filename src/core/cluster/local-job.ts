@@ -13,7 +13,7 @@ import type {Claimed, Outcome} from './queries.js';
 
 /** The params a cluster job keeps (what the cluster decides itself is taken out). */
 export function runParamsOf(params: RunParams): RunParams {
-	const {after: _after, noQueue: _noQueue, cluster: _cluster, on: _on, ...kept} = params;
+	const {after: _after, noQueue: _noQueue, cluster: _cluster, on: _on, delayMs: _delayMs, at: _at, ...kept} = params;
 	return kept;
 }
 

@@ -113,6 +113,11 @@ export class Member {
 		};
 	}
 
+	/** The daemon's clock. */
+	now(): number {
+		return this.#deps.clock.now();
+	}
+
 	/** Resolves after `ms` on the daemon's clock. */
 	sleep(ms: number): Promise<void> {
 		return new Promise(resolve => this.#deps.clock.at(this.#deps.clock.now() + ms, resolve));

@@ -22,6 +22,9 @@ export type JobRow = {
 	owner: string | null;
 	token: string | null;
 	lease_until: Date | null;
+	run_at: Date;
+	/** Not claimable yet (`run_at` after PostgreSQL's now: --delay, --at, retry --delay); set by the reads of control.ts. */
+	delayed?: boolean;
 	checkpoint: string | null;
 	cancel_requested: boolean;
 	exit_code: number | null;
@@ -40,14 +43,13 @@ export const channels = {jobs: 'tm_jobs', control: 'tm_control'} as const;
 const ms = "* interval '1 millisecond'";
 
 /** The job's own columns, for a new row. */
-export type NewJob = {id: string; name: string; params: unknown; priority: number; pin: string | null; after: string[]; maxAttempts: number; submittedBy: string};
+export type NewJob = {id: string; name: string; params: unknown; priority: number; pin: string | null; after: string[]; maxAttempts: number; submittedBy: string; delayMs?: number};
 
 export async function insertJob(sql: Sql, job: NewJob): Promise<void> {
 	await sql.query(
-		`INSERT INTO tm_cluster.jobs (id, name, params, priority, pin, after, max_attempts, submitted_by, reason)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted by ' || $8);
-		 `.trim(),
-		[job.id, job.name, JSON.stringify(job.params), job.priority, job.pin, job.after, job.maxAttempts, job.submittedBy],
+		`INSERT INTO tm_cluster.jobs (id, name, params, priority, pin, after, max_attempts, submitted_by, reason, run_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted by ' || $8, now() + $9 * interval '1 millisecond')`,
+		[job.id, job.name, JSON.stringify(job.params), job.priority, job.pin, job.after, job.maxAttempts, job.submittedBy, job.delayMs ?? 0],
 	);
 	await notify(sql, channels.jobs, '');
 }

@@ -26,13 +26,13 @@ export function clusterRouted(local: TypedHandlers, engine: Engine, cluster: () 
 	};
 
 	/** Local names to the local handler, the others to the cluster (each `null` there: no such job). */
-	const split = async (names: string[], act: 'cancel' | 'retry', localAct: (names: string[]) => Promise<{results: TaskActionResult[]}>): Promise<{results: TaskActionResult[]}> => {
+	const split = async (names: string[], act: (control: ClusterControl, name: string) => Promise<TaskActionResult | null>, localAct: (names: string[]) => Promise<{results: TaskActionResult[]}>): Promise<{results: TaskActionResult[]}> => {
 		const control = cluster();
 		const remote = control === null ? [] : names.filter(name => !isLocal(name));
 		const here = names.filter(name => !remote.includes(name));
 		const results = here.length > 0 ? (await localAct(here)).results : [];
 		for (const name of remote) {
-			const result = await control![act](name);
+			const result = await act(control!, name);
 			if (result === null) {
 				throw new TmError('E_UNKNOWN_TASK', `no such task: ${name} (tm status lists local tasks, tm tasks --cluster the cluster's jobs)`);
 			}
@@ -81,8 +81,8 @@ export function clusterRouted(local: TypedHandlers, engine: Engine, cluster: () 
 				return found;
 			}
 		},
-		cancel: (params, ctx) => split(params.names, 'cancel', names => Promise.resolve(local.cancel!({...params, names}, ctx))),
-		retry: (params, ctx) => split(params.names, 'retry', names => Promise.resolve(local.retry!({...params, names}, ctx))),
+		cancel: (params, ctx) => split(params.names, (control, name) => control.cancel(name), names => Promise.resolve(local.cancel!({...params, names}, ctx))),
+		retry: (params, ctx) => split(params.names, (control, name) => control.retry(name, params), names => Promise.resolve(local.retry!({...params, names}, ctx))),
 		hosts: () => need('hosts').hosts(),
 	};
 }

@@ -3,6 +3,7 @@
  * onto the engine through its typed handler (params validated by params.ts).
  */
 import {alertTest, type Alerter} from '../alerts/index.js';
+import type {Clock} from '../clock.js';
 import {statusDoc} from '../documents.js';
 import type {ClusterControl} from '../cluster/control-handlers.js';
 import type {Engine} from '../engine.js';
@@ -18,6 +19,8 @@ import {taskActions} from './task-actions.js';
 
 export type ControlDeps = {
 	engine: Engine;
+	/** The daemon's clock: a job's `--delay` counts from it. */
+	clock: Clock;
 	/** The read model as a stream (subscribe). */
 	feed: Feed;
 	daemon(): DaemonDoc;
@@ -33,12 +36,12 @@ export type ControlDeps = {
 	cluster?: () => ClusterControl | null;
 };
 
-export function controlHandlers({engine, feed, daemon, shutdown, reload, host, alerter, cluster = () => null}: ControlDeps): Handlers {
+export function controlHandlers({engine, clock, feed, daemon, shutdown, reload, host, alerter, cluster = () => null}: ControlDeps): Handlers {
 	/** Each connection's event subscription, by connection id. */
 	const subscriptions = new Map<number, () => void>();
 	return toHandlers(engine, {
 		...taskActions(engine),
-		...jobHandlers(engine, cluster),
+		...jobHandlers(engine, clock, cluster),
 		...clusterLogs(logHandlers(engine), engine, cluster),
 		status({names}) {
 			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();

@@ -1,9 +1,11 @@
 /**
- * The socket methods of jobs and liveness (SPEC §4–5): run, wait, tasks, cancel, retry, pause,
- * resume, notify and describe. Whether pause, resume and retry apply is the machine's call: a
- * request it leaves unchanged is refused, in words that say why.
+ * The socket methods of jobs and liveness (SPEC §4–5): run, wait, tasks, cancel, retry, fail,
+ * pause, resume, notify and describe. Whether pause, resume, retry and fail apply is the
+ * machine's call: a request it leaves unchanged is refused, in words that say why.
  */
 import {randomUUID} from 'node:crypto';
+import type {Clock} from '../clock.js';
+import {eligibleAt} from '../delays.js';
 import {detailDoc, taskDoc} from '../documents.js';
 import type {ClusterControl} from '../cluster/control-handlers.js';
 import type {Engine} from '../engine.js';
@@ -50,7 +52,7 @@ function newJobId(engine: Engine): string {
 	}
 }
 
-export function jobHandlers(engine: Engine, cluster: () => ClusterControl | null = () => null): TypedHandlers {
+export function jobHandlers(engine: Engine, clock: Clock, cluster: () => ClusterControl | null = () => null): TypedHandlers {
 	const one = (name: string): Supervisor => selectOne(name, engine.list());
 
 	return clusterRouted({
@@ -69,12 +71,17 @@ export function jobHandlers(engine: Engine, cluster: () => ClusterControl | null
 				throw new TmError('E_USAGE', `run: --user: ${as.error}`);
 			}
 
+			const notBefore = eligibleAt(params, clock.now(), 'run');
+			if (params.noQueue === true && notBefore !== undefined) {
+				throw new TmError('E_USAGE', 'run: --no-queue starts now or not at all; it cannot wait for --delay or --at');
+			}
+
 			const refused = params.noQueue === true ? engine.refusal(spec.id, spec.priority ?? 0) : null;
 			if (refused !== null) {
 				throw new TmError('E_NO_SLOT', `not started: ${refused} (without --no-queue it would wait in the queue)`);
 			}
 
-			const task = engine.submit(spec);
+			const task = engine.submit(spec, notBefore);
 			// Accepted means written: the answer waits for the flush (shared by the jobs that came with it).
 			await engine.saved();
 			return {id: task.id, name: task.spec.name};
@@ -111,7 +118,21 @@ export function jobHandlers(engine: Engine, cluster: () => ClusterControl | null
 				return null;
 			}),
 
-		retry: ({names}) => each(engine, names, task => machineDecides(task, {type: 'retry'}, kind => `${task.id} is ${kind}; only failed tasks can be retried`)),
+		retry(params) {
+			const notBefore = eligibleAt(params, clock.now(), 'retry');
+			const event: TaskEvent = notBefore === undefined ? {type: 'retry'} : {type: 'retry', eligibleAt: notBefore};
+			return each(engine, params.names, task => machineDecides(task, event, kind => `${task.id} is ${kind}; only failed tasks can be retried`));
+		},
+
+		// Seed 003's MoveToDeadLetter: what runs is stopped first (stop signal, SIGKILL after its stoptime), as a cancel is.
+		fail: ({names, reason}) =>
+			each(engine, names, async task => {
+				if (task.spec.kind !== 'job') {
+					return `${task.id} is a program; tm fail is for jobs (tm stop stops a program)`;
+				}
+
+				return machineDecides(task, {type: 'fail', ...(reason === undefined ? {} : {reason})}, kind => `${task.id} has already finished (${kind})`);
+			}),
 		pause: ({names}) => each(engine, names, task => machineDecides(task, {type: 'pause'}, kind => `${task.id} is ${kind}; only a running task can be paused`)),
 		resume: ({names}) => each(engine, names, task => machineDecides(task, {type: 'resume'}, kind => `${task.id} is ${kind}, not paused`)),
 

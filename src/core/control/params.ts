@@ -26,6 +26,9 @@ const taskName: [z.ZodType<string>, string] = [z.string().min(1), 'a task name o
 const lineCount = z.number().int().min(0);
 
 const actions = params({names, wait});
+// The values themselves are checked against the clock where they are used (delays.ts).
+const delayMs: [z.ZodType<number | undefined>, string] = [z.number().min(0).optional(), 'a number of milliseconds ≥ 0'];
+const at: [z.ZodType<string | undefined>, string] = [z.string().optional(), 'an ISO-8601 time with its offset'];
 const none = params({});
 
 /** The validators, by method: what is not listed here takes params as they come. */
@@ -35,7 +38,8 @@ export const paramSchemas = {
 	stop: actions,
 	restart: actions,
 	cancel: params({names}),
-	retry: params({names}),
+	retry: params({names, delayMs, at}),
+	fail: params({names, reason: [z.string().max(1000).optional(), 'a text of at most 1000 characters']}),
 	pause: params({names}),
 	resume: params({names}),
 	// The signal's name is checked by the config's own rule (E_USAGE, like `tm signal`).

@@ -199,6 +199,7 @@ function makeParts(options: DaemonOptions): Parts {
 	const reloads = new Reloads({engine, clock, log, onApplied: () => housekeeping.settled()});
 	const handlers = controlHandlers({
 		engine,
+		clock,
 		feed,
 		daemon: about,
 		shutdown: () => options.onShutdownRequest?.(),

@@ -78,7 +78,9 @@ export function resume(plan: RecoveryPlan, engine: Engine, clock: Clock, home: s
 	return Promise.all([
 		...plan.tasks.map(async item => {
 			const task = engine.add(item.spec, item);
-			await stopOrphans(item.orphans, clock, task, engine, home, item.then !== 'none');
+			// A job failed by hand while it stopped stays failed once its leftover is gone.
+			const then = item.then === 'none' ? (item.record.state.kind === 'failed' ? 'fail' : 'stopped') : 'restart';
+			await stopOrphans(item.orphans, clock, task, engine, home, then);
 			act(item, task, engine);
 		}),
 		stopOrphans(plan.strayOrphans, clock, null, engine, home),
@@ -107,14 +109,14 @@ function addUnrecorded(plan: RecoveryPlan, found: TaskProcess[], previousStart: 
  * the machine's one escalation stops them. Those of a task this daemon does not have get a
  * supervisor of their own for that, never listed.
  */
-async function stopOrphans(orphans: Orphan[], clock: Clock, task: Supervisor | null, engine: Engine, home: string, comesBack = false): Promise<void> {
+async function stopOrphans(orphans: Orphan[], clock: Clock, task: Supervisor | null, engine: Engine, home: string, then: 'stopped' | 'restart' | 'fail' = 'stopped'): Promise<void> {
 	const groups = task === null ? orphans.map(orphan => [orphan]) : orphans.length > 0 ? [orphans] : [];
 	await Promise.all(
 		groups.map(async group => {
 			const owner = task ?? straySupervisor(group[0]!, clock, home);
 			const alive = group.filter(orphan => isOrphanAlive(orphan));
 			const reason = `pid ${group.map(o => o.pid).join(', ')} ${describeOrphan(group[0]!)}`;
-			const how = await owner.adopt(group, reason, comesBack ? 'restart' : 'stopped');
+			const how = await owner.adopt(group, reason, then);
 			if (task === null) {
 				owner.dispose();
 			}
@@ -161,7 +163,8 @@ function act(item: RecoveredTask, task: Supervisor, engine: Engine): void {
 		}
 
 		case 'arm-timer': {
-			if (kind === 'backoff') {
+			// A backoff's next attempt, or a delayed job's time.
+			if (kind === 'backoff' || kind === 'queued') {
 				task.resumeTimer();
 			} else {
 				task.dispatch({type: 'start', reason: item.record.state.reason, cause: 'restored'});

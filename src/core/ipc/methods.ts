@@ -98,6 +98,8 @@ export type TaskStatus = {
 	priority: number;
 	/** When the next attempt starts, while in `backoff`. */
 	backoffUntil: string | null;
+	/** When a delayed job may start (`tm run --delay/--at`, `tm retry --delay`), while it waits for that time in `queued`; else null. */
+	eligibleAt: string | null;
 	/** When a program with a `schedule` runs next, or null. */
 	nextRunAt: string | null;
 	/** The watchdog in force (ms), or null: the dashboard colours heartbeat age against it. */
@@ -199,7 +201,10 @@ export type RunParams = {
 	cluster?: boolean;
 	/** With `cluster`: only this member may run it. */
 	on?: string;
-};
+} & DelayParams;
+
+/** Not before then: `delayMs` from now (`--delay`), or `at`, an ISO-8601 time with its offset (`--at`); one of the two. */
+export type DelayParams = {delayMs?: number; at?: string};
 
 /** One line of a task's output. */
 export type LogLineDoc = {
@@ -219,6 +224,9 @@ export type TaskActionResults = {results: TaskActionResult[]};
 
 /** Params of `start`, `stop` and `restart`: names, `all`, or `group:*` globs. */
 export type TaskActionParams = {names: string[]; wait?: boolean};
+
+/** Params of `fail`: the jobs, and why (recorded in their history). */
+export type FailParams = {names: string[]; reason?: string};
 
 /** The plan of `reload`; `applied` is false for a dry run. */
 export type ReloadResult = {
@@ -257,7 +265,10 @@ export type Methods = {
 	/** The cluster's members (`tm hosts`). */
 	hosts: {params: EmptyParams; result: {hosts: MemberDoc[]; queued: number}};
 	cancel: {params: TaskActionParams; result: TaskActionResults};
-	retry: {params: TaskActionParams; result: TaskActionResults};
+	/** With `delayMs` or `at`, the job is queued but does not start before then. */
+	retry: {params: TaskActionParams & DelayParams; result: TaskActionResults};
+	/** Jobs to `failed` (the dead-letter list) by hand: a live one is stopped first; programs are refused. */
+	fail: {params: FailParams; result: TaskActionResults};
 	pause: {params: TaskActionParams; result: TaskActionResults};
 	resume: {params: TaskActionParams; result: TaskActionResults};
 	/** fd-3 lines (`WATCHDOG=1`, `PROGRESS=42 text`, …) sent for a task over the socket. */

@@ -44,11 +44,13 @@ function time(iso: string, now: number): string {
 function stateRows(add: Add, task: TaskStatus, now: number, theme: Theme): void {
 	const until = task.state === 'backoff' ? ageOf(task.backoffUntil, now) : null;
 	const nextRun = ageOf(task.nextRunAt ?? null, now);
+	const eligible = ageOf(task.eligibleAt, now);
 	add(
 		'state',
 		{text: task.state, hue: theme.stateHue(task.state), bold: true},
 		` ${task.reason}`,
 		until === null ? '' : {text: ` · next try in ${countdown(-until)}`, hue: theme.hue('yellow')},
+		eligible === null || task.eligibleAt === null ? '' : ` · eligible at ${new Date(task.eligibleAt).toTimeString().slice(0, 8)}, in ${countdown(-eligible)}`,
 		nextRun === null ? '' : ` · next run in ${countdown(-nextRun)}`,
 	);
 	add('cause', task.cause);

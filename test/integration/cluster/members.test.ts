@@ -94,6 +94,15 @@ test('show, cancel and retry from a member that does not hold the job', {skip}, 
 	assert.equal(unknown.code, 4);
 });
 
+test('--delay: a cluster job is not claimed before its time, and says when', {skip}, async () => {
+	const id = await submit(hosts[0]!, '--delay', '1h', '--name', 'later', '--', 'true');
+	const shown = await hosts[1]!.json<TaskDetail>('show', id);
+	assert.equal(shown.state, 'queued');
+	assert.ok(shown.eligibleAt !== null && Date.parse(shown.eligibleAt) > Date.now() + 3_500_000, String(shown.eligibleAt));
+	assert.equal((await jobs(server)).find(r => r.id === id)?.owner, null);
+	assert.equal((await hosts[1]!.cli('cancel', id)).code, 0);
+});
+
 test("every member's metrics show the cluster's queue depth by priority and its own claims", {skip}, async () => {
 	await submit(hosts[1]!, '--on', 'm1', '--priority', '7', '--after', 'never-completes', '--', 'true');
 	const text = await waitFor(

@@ -26,24 +26,37 @@ const events: Record<string, TaskEvent> = {
 	retry: {type: 'retry'},
 	wait: {type: 'wait', reason: 'waiting for db (ready): db starting', cause: 'dependency'},
 	adopt: {type: 'adopt', pid: 300, reason: 'pid 300 left by a previous daemon', then: 'stopped'},
+	'start-delayed': {type: 'start', cause: 'submitted', eligibleAt: later + 60_000},
+	'retry-delayed': {type: 'retry', eligibleAt: later + 60_000},
+	fail: {type: 'fail', reason: 'poison message'},
+	'fail-program': {type: 'fail'},
 };
+
+/** The spec an event is tried with, when not the program's: `tm fail` is for jobs. */
+const eventSpecs: Record<string, TaskSpec> = {fail: makeSpec({kind: 'job', retries: 1})};
+
+/** A job waiting for its `--delay` to pass (it has passed by `later`). */
+const delayed: TaskState = {kind: 'queued', since: t0, reason: 'submitted; delayed until …', eligibleAt: t0 + 1000};
 
 /**
  * The specification, as a table: for each state, each event gives the next state and the effects
  * (`enqueue`, `spawn`, or a signal name), in order. A blank effect list means none.
  */
 const table: Record<StateKind, Record<string, string>> = {
-	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', 'spawn-waits': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped', retry: 'stopped', wait: 'stopped', adopt: 'stopping SIGTERM'},
-	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', 'spawn-waits': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued', retry: 'queued', wait: 'queued', adopt: 'stopping SIGTERM'},
-	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', 'spawn-waits': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'starting', wait: 'starting', adopt: 'starting'},
-	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', 'spawn-waits': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'running', wait: 'running', adopt: 'running'},
-	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', 'spawn-waits': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff', retry: 'backoff', wait: 'backoff', adopt: 'stopping SIGTERM'},
-	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', 'spawn-waits': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping', retry: 'stopping', wait: 'stopping', adopt: 'stopping'},
-	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', 'spawn-waits': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT', retry: 'paused', wait: 'paused', adopt: 'paused'},
-	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', 'spawn-waits': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed', retry: 'completed', wait: 'completed', adopt: 'stopping SIGTERM'},
-	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', 'spawn-waits': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed', retry: 'queued enqueue', wait: 'failed', adopt: 'stopping SIGTERM'},
-	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', 'spawn-waits': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal', retry: 'queued enqueue', wait: 'fatal', adopt: 'stopping SIGTERM'},
+	stopped: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'stopped', spawned: 'stopped', 'spawn-failed': 'stopped', 'spawn-waits': 'stopped', ready: 'stopped', exited: 'stopped', timer: 'stopped', pause: 'stopped', resume: 'stopped', evict: 'stopped', fault: 'stopped', retry: 'stopped', wait: 'stopped', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'stopped', fail: 'stopped', 'fail-program': 'stopped'},
+	queued: {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', 'spawn-waits': 'queued', ready: 'queued', exited: 'queued', timer: 'queued', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued', retry: 'queued', wait: 'queued', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'queued', fail: 'failed', 'fail-program': 'queued'},
+	starting: {start: 'starting', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'starting', spawned: 'starting', 'spawn-failed': 'starting', 'spawn-waits': 'starting', ready: 'starting', exited: 'backoff', timer: 'running', pause: 'starting', resume: 'starting', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'starting', wait: 'starting', adopt: 'starting', 'start-delayed': 'starting', 'retry-delayed': 'starting', fail: 'stopping SIGTERM', 'fail-program': 'starting'},
+	running: {start: 'running', stop: 'stopping SIGTERM', restart: 'stopping SIGTERM', admit: 'running', spawned: 'running', 'spawn-failed': 'running', 'spawn-waits': 'running', ready: 'running', exited: 'backoff', timer: 'running', pause: 'paused SIGSTOP', resume: 'running', evict: 'stopping SIGTERM', fault: 'stopping SIGTERM', retry: 'running', wait: 'running', adopt: 'running', 'start-delayed': 'running', 'retry-delayed': 'running', fail: 'stopping SIGTERM', 'fail-program': 'running'},
+	backoff: {start: 'queued enqueue', stop: 'stopped', restart: 'queued enqueue', admit: 'backoff', spawned: 'backoff', 'spawn-failed': 'backoff', 'spawn-waits': 'backoff', ready: 'backoff', exited: 'backoff', timer: 'queued enqueue', pause: 'backoff', resume: 'backoff', evict: 'backoff', fault: 'backoff', retry: 'backoff', wait: 'backoff', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'backoff', fail: 'failed', 'fail-program': 'backoff'},
+	stopping: {start: 'stopping', stop: 'stopping', restart: 'stopping', admit: 'stopping', spawned: 'stopping', 'spawn-failed': 'stopping', 'spawn-waits': 'stopping', ready: 'stopping', exited: 'stopped', timer: 'stopping SIGKILL', pause: 'stopping', resume: 'stopping', evict: 'stopping', fault: 'stopping', retry: 'stopping', wait: 'stopping', adopt: 'stopping', 'start-delayed': 'stopping', 'retry-delayed': 'stopping', fail: 'stopping', 'fail-program': 'stopping'},
+	paused: {start: 'paused', stop: 'stopping SIGTERM SIGCONT', restart: 'stopping SIGTERM SIGCONT', admit: 'paused', spawned: 'paused', 'spawn-failed': 'paused', 'spawn-waits': 'paused', ready: 'paused', exited: 'backoff', timer: 'paused', pause: 'paused', resume: 'running SIGCONT', evict: 'stopping SIGTERM SIGCONT', fault: 'stopping SIGTERM SIGCONT', retry: 'paused', wait: 'paused', adopt: 'paused', 'start-delayed': 'paused', 'retry-delayed': 'paused', fail: 'stopping SIGTERM SIGCONT', 'fail-program': 'paused'},
+	completed: {start: 'queued enqueue', stop: 'completed', restart: 'queued enqueue', admit: 'completed', spawned: 'completed', 'spawn-failed': 'completed', 'spawn-waits': 'completed', ready: 'completed', exited: 'completed', timer: 'completed', pause: 'completed', resume: 'completed', evict: 'completed', fault: 'completed', retry: 'completed', wait: 'completed', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'completed', fail: 'completed', 'fail-program': 'completed'},
+	failed: {start: 'queued enqueue', stop: 'failed', restart: 'queued enqueue', admit: 'failed', spawned: 'failed', 'spawn-failed': 'failed', 'spawn-waits': 'failed', ready: 'failed', exited: 'failed', timer: 'failed', pause: 'failed', resume: 'failed', evict: 'failed', fault: 'failed', retry: 'queued enqueue', wait: 'failed', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'queued', fail: 'failed', 'fail-program': 'failed'},
+	fatal: {start: 'queued enqueue', stop: 'fatal', restart: 'queued enqueue', admit: 'fatal', spawned: 'fatal', 'spawn-failed': 'fatal', 'spawn-waits': 'fatal', ready: 'fatal', exited: 'fatal', timer: 'fatal', pause: 'fatal', resume: 'fatal', evict: 'fatal', fault: 'fatal', retry: 'queued enqueue', wait: 'fatal', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'queued', fail: 'fatal', 'fail-program': 'fatal'},
 };
+
+/** The delayed queued state: nothing but its time (the timer), a stop or a fail moves it. */
+const delayedRow: Record<string, string> = {start: 'queued', stop: 'stopped', restart: 'queued', admit: 'starting spawn', spawned: 'queued', 'spawn-failed': 'queued', 'spawn-waits': 'queued', ready: 'queued', exited: 'queued', timer: 'queued enqueue', pause: 'queued', resume: 'queued', evict: 'queued', fault: 'queued', retry: 'queued', wait: 'queued', adopt: 'stopping SIGTERM', 'start-delayed': 'queued', 'retry-delayed': 'queued', fail: 'failed', 'fail-program': 'queued'};
 
 function record(state: TaskState, changes: Partial<TaskRecord> = {}): TaskRecord {
 	return {...initialRecord(t0), state, want: 'up', ...changes};
@@ -56,19 +69,23 @@ function step(rec: TaskRecord, event: TaskEvent, s: TaskSpec = spec, now = later
 }
 
 describe('transition: every (state, event) pair', () => {
-	for (const [kind, row] of Object.entries(table) as Array<[StateKind, Record<string, string>]>) {
+	const rows: Array<[string, TaskState, Record<string, string>]> = [
+		...(Object.entries(table) as Array<[StateKind, Record<string, string>]>).map(([kind, row]): [string, TaskState, Record<string, string>] => [kind, samples[kind], row]),
+		['queued (delayed)', delayed, delayedRow],
+	];
+	for (const [kind, state, row] of rows) {
 		for (const [name, expected] of Object.entries(row)) {
 			it(`${kind} + ${name} → ${expected}`, () => {
 				const event = events[name];
 				assert.ok(event, `no sample event ${name}`);
-				assert.equal(step(record(samples[kind]), event), expected);
+				assert.equal(step(record(state), event, eventSpecs[name]), expected);
 			});
 		}
 	}
 
 	it('covers every state and every event', () => {
 		assert.deepEqual(Object.keys(table).sort(), Object.keys(samples).sort());
-		for (const row of Object.values(table)) {
+		for (const [, , row] of rows) {
 			assert.deepEqual(Object.keys(row).sort(), Object.keys(events).sort());
 		}
 	});
@@ -371,5 +388,112 @@ describe('jobs', () => {
 		const started = run(queued, {type: 'admit'});
 		assert.equal(started.attempt, 4);
 		assert.equal(started.restarts, 3);
+	});
+});
+
+describe('delays (tm run --delay/--at, tm retry --delay)', () => {
+	const job = makeSpec({kind: 'job', retries: 0, starttimeMs: 0, autorestart: 'never'});
+	const at = t0 + 30_000;
+
+	it('a delayed start is queued without asking for a slot; its time is the deadline; then it asks, cause delay_over', () => {
+		const submitted = transition(initialRecord(t0), {type: 'start', cause: 'submitted', reason: 'submitted', eligibleAt: at}, job, t0);
+		assert.deepEqual(submitted.effects, []);
+		assert.deepEqual(submitted.record.state, {kind: 'queued', since: t0, reason: `submitted; delayed until ${new Date(at).toISOString()}`, eligibleAt: at});
+		assert.equal(submitted.record.cause, 'submitted');
+		assert.equal(deadlineOf(submitted.record.state), at);
+
+		assert.equal(transition(submitted.record, {type: 'timer'}, job, at - 1).record, submitted.record, 'not before its time');
+		assert.equal(transition(submitted.record, {type: 'admit'}, job, at - 1).record, submitted.record, 'never admitted before its time');
+
+		const due = transition(submitted.record, {type: 'timer'}, job, at);
+		assert.deepEqual(due.effects, [{type: 'enqueue'}]);
+		assert.deepEqual(due.record.state, {kind: 'queued', since: at, reason: 'delay over', eligibleAt: null});
+		assert.equal(due.record.cause, 'delay_over');
+		assert.equal(deadlineOf(due.record.state), null);
+		assert.equal(transition(due.record, {type: 'admit'}, job, at).record.state.kind, 'starting');
+	});
+
+	it('a time already passed is no delay: queued and asking at once', () => {
+		const now = transition(initialRecord(t0), {type: 'start', eligibleAt: t0}, job, t0);
+		assert.deepEqual(now.effects, [{type: 'enqueue'}]);
+		assert.equal(now.record.state.kind === 'queued' && now.record.state.eligibleAt, null);
+	});
+
+	it('a stop (tm cancel) ends a delay; a later start queues it at once', () => {
+		const waiting = transition(initialRecord(t0), {type: 'start', eligibleAt: at}, job, t0).record;
+		const cancelled = transition(waiting, {type: 'stop', reason: 'cancelled', cause: 'cancelled'}, job, t0 + 1);
+		assert.equal(cancelled.record.state.kind, 'stopped');
+		assert.equal(deadlineOf(cancelled.record.state), null);
+		assert.deepEqual(transition(cancelled.record, {type: 'start'}, job, t0 + 2).effects, [{type: 'enqueue'}]);
+	});
+
+	it('a daemon shutdown leaves a delayed job waiting for its time (the next daemon keeps it); a queued one stops', () => {
+		const waiting = transition(initialRecord(t0), {type: 'start', eligibleAt: at}, job, t0).record;
+		assert.equal(transition(waiting, {type: 'stop', shutdown: true}, job, t0 + 1).record, waiting);
+		const queued = transition(initialRecord(t0), {type: 'start'}, job, t0).record;
+		assert.equal(transition(queued, {type: 'stop', shutdown: true}, job, t0 + 1).record.state.kind, 'stopped');
+	});
+
+	it('retry --delay puts a failed job back, eligible later, with its retries restored', () => {
+		const failed: TaskRecord = {...initialRecord(t0), state: samples.failed, attempt: 1, failures: 1};
+		const back = transition(failed, {type: 'retry', eligibleAt: at}, job, t0);
+		assert.deepEqual(back.effects, []);
+		assert.equal(back.record.failures, 0);
+		assert.equal(back.record.cause, 'requested');
+		assert.match(back.record.state.reason, /^retry requested; delayed until /);
+		assert.deepEqual(transition(back.record, {type: 'timer'}, job, at).effects, [{type: 'enqueue'}]);
+	});
+});
+
+describe('tm fail (dead letter by hand)', () => {
+	const job = makeSpec({kind: 'job', retries: 3, starttimeMs: 0, autorestart: 'never', stoptimeMs: 5000});
+	const running: TaskRecord = {...initialRecord(t0), state: samples.running, want: 'up', attempt: 1, upSince: t0};
+
+	it('a queued job is failed at once with cause dead_letter and the reason; retry brings it back', () => {
+		const queued: TaskRecord = {...initialRecord(t0), state: samples.queued, want: 'up'};
+		const failed = transition(queued, {type: 'fail', reason: 'poison message'}, job, t0 + 1);
+		assert.deepEqual(failed.effects, []);
+		assert.deepEqual(failed.record.state, {kind: 'failed', since: t0 + 1, reason: 'failed by hand: poison message', lastExit: null});
+		assert.equal(failed.record.cause, 'dead_letter');
+		const back = transition(failed.record, {type: 'retry'}, job, t0 + 2);
+		assert.equal(back.record.state.kind, 'queued');
+		assert.deepEqual(back.effects, [{type: 'enqueue'}]);
+	});
+
+	it('a running job is stopped first (stop signal, SIGKILL at stoptime), then failed, keeping the cause', () => {
+		const stopping = transition(running, {type: 'fail'}, job, t0 + 10);
+		assert.deepEqual(stopping.effects, [{type: 'signal', signal: 'SIGTERM'}]);
+		assert.equal(stopping.record.state.kind === 'stopping' && stopping.record.state.then, 'fail');
+		assert.equal(stopping.record.cause, 'dead_letter');
+		const killed = transition(stopping.record, {type: 'timer'}, job, t0 + 10 + 5000);
+		assert.deepEqual(killed.effects, [{type: 'signal', signal: 'SIGKILL'}]);
+		assert.equal(killed.record.cause, 'dead_letter');
+		const done = transition(killed.record, {type: 'exited', pid: 100, code: null, signal: 'SIGKILL'}, job, t0 + 5011);
+		assert.equal(done.record.state.kind, 'failed');
+		assert.match(done.record.state.reason, /^failed by hand; SIGKILL after 5s$/);
+		assert.equal(done.record.cause, 'dead_letter');
+		assert.equal(done.record.failures, 0, 'no retry used: a person decided');
+	});
+
+	it('a job being cancelled is failed instead once it is gone', () => {
+		const cancelling = transition(running, {type: 'stop', reason: 'cancelled', cause: 'cancelled'}, job, t0 + 1).record;
+		const failing = transition(cancelling, {type: 'fail', reason: 'bad input'}, job, t0 + 2).record;
+		const done = transition(failing, {type: 'exited', pid: 100, code: 0, signal: null}, job, t0 + 3).record;
+		assert.deepEqual([done.state.kind, done.state.reason, done.cause], ['failed', 'failed by hand: bad input', 'dead_letter']);
+	});
+
+	it('a program is never failed by hand', () => {
+		const program = makeSpec();
+		const up: TaskRecord = {...running};
+		assert.equal(transition(up, {type: 'fail'}, program, t0 + 1).record, up);
+	});
+
+	it("a process a dead daemon left for a job failed by hand is stopped and the job stays failed, with its reason and cause", () => {
+		const failed: TaskRecord = {...initialRecord(t0), state: {kind: 'failed', since: t0, reason: 'failed by hand: x', lastExit: null}, cause: 'dead_letter', want: 'up'};
+		const adopted = transition(failed, {type: 'adopt', pid: 300, reason: 'pid 300 left by a previous daemon', then: 'fail'}, job, t0 + 1).record;
+		assert.equal(adopted.state.kind, 'stopping');
+		const done = transition(adopted, {type: 'exited', pid: 300, code: null, signal: 'SIGTERM'}, job, t0 + 2).record;
+		assert.deepEqual([done.state.kind, done.cause], ['failed', 'dead_letter']);
+		assert.match(done.state.reason, /^failed by hand: x; pid 300 left by a previous daemon/);
 	});
 });

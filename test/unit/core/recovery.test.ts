@@ -113,8 +113,26 @@ describe('planRecovery', () => {
 		assert.equal(plan({rows: [row('web', fatal)], lastBootId: 'boot-old'}).tasks[0]?.then, 'start');
 	});
 
+	it('a delayed job keeps its time: its timer is armed again, it is not queued for a slot', () => {
+		const delayed: TaskState = {kind: 'queued', since: 1000, reason: 'submitted; delayed until …', eligibleAt: now + 60_000};
+		const [task] = plan({specs: [], rows: [row('j-1', delayed, {}, 'job')]}).tasks;
+		assert.equal(task?.then, 'arm-timer');
+		assert.deepEqual(task?.record.state, delayed);
+	});
+
+	it('a job failed by hand while it stopped stays failed (its leftover process is stopped), never queued again', () => {
+		const failing: TaskState = {kind: 'stopping', since: 1000, reason: 'failed by hand: bad input', pid: 42, killAt: 2000, then: 'fail'};
+		const p = plan({specs: [], rows: [row('j-1', failing, {cause: 'dead_letter'}, 'job')], openRuns: [run('j-1', 42)]});
+		const [task] = p.tasks;
+		assert.equal(task?.then, 'none');
+		assert.equal(task?.record.state.kind, 'failed');
+		assert.equal(task?.record.cause, 'dead_letter');
+		assert.match(task?.record.state.reason ?? '', /^failed by hand: bad input; daemon restarted while stopping; stopping pid 42/);
+		assert.equal(task?.orphans.length, 1);
+	});
+
 	it('jobs come back from their rows: running ones queued with checkpoint and attempt, queued ones keep their place', () => {
-		const queued: TaskState = {kind: 'queued', since: 1000, reason: 'submitted'};
+		const queued: TaskState = {kind: 'queued', since: 1000, reason: 'submitted', eligibleAt: null};
 		const rows = [row('j-1', running, {}, 'job'), {...row('j-2', queued, {}, 'job'), queueSeq: 9}];
 		const p = plan({specs: [], rows, openRuns: [run('j-1', 42)], isAlive: () => false});
 		const byId = new Map(p.tasks.map(t => [t.spec.id, t]));

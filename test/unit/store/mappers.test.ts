@@ -16,6 +16,14 @@ describe('store mappers', () => {
 		}
 	});
 
+	it('read a queued row written before delays existed (no eligibleAt) as not delayed', () => {
+		const task = makeTask('j-old', {record: {...makeTask('x').record, state: {kind: 'queued', since: 5, reason: 'submitted', eligibleAt: null}}});
+		const row = {...taskToRow(task), state: JSON.stringify({kind: 'queued', since: 5, reason: 'submitted', cause: 'submitted'})};
+		const read = rowToTask(row);
+		assert.ok(read.ok);
+		assert.deepEqual(read.value.record.state, {kind: 'queued', since: 5, reason: 'submitted', eligibleAt: null});
+	});
+
 	it('report a task row whose JSON does not parse, or holds what tm does not know, by its id', () => {
 		assert.deepEqual(badTask({state: '[1]'}), {ok: false, error: {table: 'tasks', id: 'web', message: 'task web: state is not a JSON object'}});
 		assert.deepEqual(badTask({spec: 'null'}), {ok: false, error: {table: 'tasks', id: 'web', message: 'task web: spec is not a JSON object'}});

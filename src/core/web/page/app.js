@@ -105,7 +105,9 @@
 		state.className = `state s-${task.state}`;
 		cell(tr, 'pid').textContent = task.pid === null ? '' : String(task.pid);
 		cell(tr, 'restarts').textContent = String(task.restarts);
-		cell(tr, 'reason').textContent = task.status ? `${task.reason} — ${task.status}` : task.reason;
+		// A delayed job says when it may start, in the reader's local time.
+		const reason = task.eligibleAt ? `delayed until ${new Date(task.eligibleAt).toLocaleString()}` : task.reason;
+		cell(tr, 'reason').textContent = task.status ? `${reason} — ${task.status}` : reason;
 		const progress = cell(tr, 'progress');
 		progress.textContent = '';
 		if (task.progress !== null) {
