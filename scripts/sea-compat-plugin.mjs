@@ -89,5 +89,12 @@ const Yoga = wrapAssembly(__yogaModule);`,
 			contents: "module.exports = () => { throw new Error('tm: better-sqlite3 must be given nativeBinding in the single executable'); };",
 			loader: 'js',
 		}));
+
+		// pg's optional native client (pg.native, which tm never uses): not in the executable.
+		build.onResolve({filter: /^pg-native$/}, () => ({path: 'pg-native-stub', namespace: 'sea-compat'}));
+		build.onLoad({filter: /^pg-native-stub$/, namespace: 'sea-compat'}, () => ({
+			contents: "throw new Error('tm: pg-native is not in the single executable; tm uses pg in pure JavaScript');",
+			loader: 'js',
+		}));
 	},
 };

@@ -8,7 +8,7 @@ import type {SshTarget} from '../core/client/ssh-url.js';
 import {TmError} from '../core/errors.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
 import type {Deps, GlobalOptions} from './deps.js';
-import {resolveHosts} from './hosts.js';
+import {resolveHosts} from './host-targets.js';
 import {reportError} from './output.js';
 
 /** A client to the daemon on `target`, over ssh (loaded only then). */

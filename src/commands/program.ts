@@ -52,6 +52,7 @@ export const commands: readonly Entry[] = [
 	{name: 'run', load: async () => (await import('./run.js')).registerRun},
 	{name: 'tasks', load: async () => (await import('./tasks.js')).registerTasks},
 	{name: 'queue', load: async () => (await import('./queue.js')).registerQueue},
+	{name: 'hosts', load: async () => (await import('./hosts.js')).registerHosts},
 	{name: 'cancel', load: async () => (await import('./cancel.js')).registerCancel},
 	{name: 'retry', load: async () => (await import('./retry.js')).registerRetry},
 	{name: 'fail', load: async () => (await import('./fail.js')).registerFail},

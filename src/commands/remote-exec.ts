@@ -11,7 +11,7 @@ import {remoteError} from '../core/client/ssh-errors.js';
 import {startSsh, type Greeted} from '../core/client/ssh-process.js';
 import {TmError} from '../core/errors.js';
 import type {Deps} from './deps.js';
-import {hostWords, resolveHosts} from './hosts.js';
+import {hostWords, resolveHosts} from './host-targets.js';
 import {reportError} from './output.js';
 
 /** The command line without its `--host` options, and their values. */

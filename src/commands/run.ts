@@ -38,6 +38,8 @@ export type RunOptions = GlobalOptions & ProgramLikeOptions & DelayOptions & {
 	shell?: boolean;
 	wait?: boolean;
 	quiet?: boolean;
+	cluster?: boolean;
+	on?: string;
 };
 
 function usage(message: string): never {
@@ -241,6 +243,16 @@ export function runParams(command: string[], options: RunOptions, cwd: string, n
 	}
 
 	Object.assign(params, programLikeParams(options));
+	if (options.cluster === true || options.on !== undefined) {
+		if (params.noQueue === true) {
+			usage('--no-queue does not go with --cluster: a cluster job waits for a member with a free slot');
+		}
+
+		params.cluster = true;
+		if (options.on !== undefined) {
+			params.on = options.on;
+		}
+	}
 
 	return params;
 }
@@ -305,7 +317,8 @@ export async function runRun(command: string[], options: RunOptions, deps: Deps)
 				deps.io.out(`${id}\n`);
 			}
 
-			const output = options.json || options.quiet ? null : await showJobOutput(client, id, deps.io);
+			// A cluster job's output is on the member that runs it (tm logs says which).
+			const output = options.json || options.quiet || params.cluster === true ? null : await showJobOutput(client, id, deps.io);
 			// A job may run for days; the daemon answers when it has finished.
 			const result = await client.call('wait', {name: id});
 			await output?.finish();
@@ -345,7 +358,9 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.option('--quiet', "with --wait: do not show the job's output")
 		.option('--no-queue', 'start now or not at all: when no slot is free (and it can evict no one), exit 5 and say why')
 		.option('--delay <duration>', 'queue it now, but start it no sooner than this from now (30s, 5m, 2h)')
-		.option('--at <time>', 'queue it now, but start it no sooner than this time: 2026-12-05T03:00 (local) or with Z or +01:00');
+		.option('--at <time>', 'queue it now, but start it no sooner than this time: 2026-12-05T03:00 (local) or with Z or +01:00')
+		.option('--cluster', "into the cluster's queue (taskmaster.cluster): any member with a free slot runs it; its id is c-…")
+		.option('--on <host>', 'with --cluster: only this member may run it (tm hosts lists them)');
 	addProgramLikeOptions(run).action(async (command: string[], options: RunOptions, cmd: Command) => {
 		done(await runRun(command, {...cmd.optsWithGlobals(), ...options}, deps));
 	});

@@ -10,7 +10,7 @@ import {exitCodeFor, messageOf, TmError} from '../core/errors.js';
 import {connectHost} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {table} from './format.js';
-import {resolveHosts} from './hosts.js';
+import {resolveHosts} from './host-targets.js';
 import {printJson, reportError} from './output.js';
 import {statusRow} from './status.js';
 

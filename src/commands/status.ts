@@ -3,7 +3,7 @@
  * whole process tree, as last sampled), restarts, heartbeat age and what they last said.
  */
 import type {Command} from 'commander';
-import type {DaemonDoc, DiskDoc, TaskStatus} from '../core/ipc/methods.js';
+import type {ClusterDoc, DaemonDoc, DiskDoc, TaskStatus} from '../core/ipc/methods.js';
 import {delayedUntil} from '../core/durations.js';
 import {heartbeatLevel, type HeartbeatLevel} from '../core/liveness.js';
 import {finishedStates, liveStates} from '../core/model.js';
@@ -85,6 +85,21 @@ export function scaleLines(daemon: DaemonDoc): string {
 	return lines.length > 0 ? `\n${lines.join('')}` : '';
 }
 
+/** The cluster this daemon is a member of, when it is one: a line under the table (stderr when PostgreSQL cannot be reached). */
+export function clusterLine(cluster: ClusterDoc | undefined, now: number): {text: string; problem: boolean} | null {
+	if (cluster === undefined) {
+		return null;
+	}
+
+	if (cluster.reachable) {
+		return {text: `cluster: ${cluster.name} on ${cluster.postgres}, ${cluster.claims}/${cluster.capacity} cluster jobs held\n`, problem: false};
+	}
+
+	const since = cluster.since === null ? '' : ` for ${formatDuration(Math.max(0, now - Date.parse(cluster.since)))}`;
+	const kept = cluster.unsaved > 0 ? `; ${cluster.unsaved} outcomes wait in memory` : '';
+	return {text: `tm: cluster unreachable${since}: ${cluster.error ?? 'not joined'} (${cluster.name}; no new claims; held jobs run on for the lease${kept})\n`, problem: true};
+}
+
 export async function runStatus(names: string[], options: GlobalOptions, deps: Deps): Promise<number> {
 	if (options.host !== undefined || deps.env['TM_HOST']) {
 		const {runStatusHosts} = await import('./status-hosts.js');
@@ -110,6 +125,15 @@ export async function runStatus(names: string[], options: GlobalOptions, deps: D
 			const problem = diskLine(doc.daemon.disk, now);
 			if (problem !== null) {
 				deps.io.err(problem);
+			}
+
+			const cluster = clusterLine(doc.daemon.cluster, now);
+			if (cluster !== null) {
+				if (cluster.problem) {
+					deps.io.err(cluster.text);
+				} else {
+					deps.io.out(cluster.text);
+				}
 			}
 		}
 

@@ -14,7 +14,7 @@ import type {Deps, GlobalOptions} from './deps.js';
 import {formatDuration, table} from './format.js';
 import {printJson, reportError} from './output.js';
 
-export type TasksOptions = GlobalOptions & {state?: string[]};
+export type TasksOptions = GlobalOptions & {state?: string[]; cluster?: boolean};
 
 /** `--state running --state queued` or `--state running,queued`; an unknown state is E_USAGE. */
 export function parseStates(values: string[]): StateKind[] {
@@ -65,9 +65,14 @@ export async function runTasks(options: TasksOptions, deps: Deps): Promise<numbe
 	}
 
 	return withClient(options, deps, async client => {
-		const doc = await client.call('tasks', states ? {states} : {});
+		const doc = await client.call('tasks', {...(states ? {states} : {}), ...(options.cluster === true ? {cluster: true} : {})});
 		if (options.json) {
 			printJson(deps.io, doc);
+		} else if (options.cluster === true) {
+			// The cluster's jobs: where each runs instead of a pid.
+			const now = Date.now();
+			const header = tasksHeader.map(column => (column === 'PID' ? 'HOST' : column));
+			deps.io.out(table(header, doc.tasks.map(task => tasksRow({...task, pid: null}, now).map((cell, i) => (tasksHeader[i] === 'PID' ? (task.host ?? '-') : cell)))));
 		} else {
 			const now = Date.now();
 			deps.io.out(table(tasksHeader, doc.tasks.map(task => tasksRow(task, now))));
@@ -84,6 +89,7 @@ export function registerTasks(program: Command, deps: Deps, done: (code: number)
 		.command('tasks')
 		.description('the live list of tasks and jobs: state and its cause, priority, attempt, progress, reason')
 		.option('--state <state>', `only tasks in this state (repeatable, or comma-separated): ${stateKinds.join(', ')}`, collect)
+		.option('--cluster', "the cluster's jobs (taskmaster.cluster), from PostgreSQL, with the member that holds each")
 		.action(async (options: TasksOptions, command: Command) => {
 			done(await runTasks({...command.optsWithGlobals(), ...options}, deps));
 		});

@@ -10,7 +10,7 @@ import {TmError} from '../core/errors.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
 import {connectHost} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
-import {resolveHosts} from './hosts.js';
+import {resolveHosts} from './host-targets.js';
 import {reportError} from './output.js';
 
 export type TopOptions = GlobalOptions & {interval?: string; lowBandwidth?: boolean};

@@ -34,6 +34,7 @@ const every: Record<Cause, true> = {
 	dead_letter: true,
 	removed: true,
 	orphan: true,
+	lease_lost: true,
 	max_restarts: true,
 	none: true,
 };

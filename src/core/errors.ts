@@ -17,7 +17,9 @@ export type TmErrorCode =
 	/** `tm run --no-queue`: no slot for the job now (seed 004's fail-fast submit). */
 	| 'E_NO_SLOT'
 	/** `tm run --memory/--cpus` asking for more than the whole `taskmaster.capacity`: it could never start. */
-	| 'E_OVER_CAPACITY';
+	| 'E_OVER_CAPACITY'
+	/** The cluster (PostgreSQL) cannot be reached or refused: `taskmaster.cluster`. */
+	| 'E_CLUSTER';
 
 export class TmError extends Error {
 	override readonly name = 'TmError';
@@ -55,6 +57,7 @@ export function exitCodeFor(code: TmErrorCode): number {
 		}
 
 		case 'E_DAEMON_RUNNING':
+		case 'E_CLUSTER':
 		case 'E_SPAWN':
 		case 'E_STORE':
 		case 'E_PROTOCOL':

@@ -173,6 +173,22 @@ export type DaemonSpec = {
 	sampleIntervalMs: number;
 	/** `auto`: each task in a cgroup of its own where the daemon can make them; `off`: process groups only. */
 	cgroups?: 'auto' | 'off';
+	/** `cluster:`: jobs shared with other hosts through PostgreSQL (docs/cluster.md); absent or null: none. */
+	cluster?: ClusterSpec | null;
+};
+
+/** `taskmaster.cluster` (config/cluster.ts). */
+export type ClusterSpec = {
+	/** The PostgreSQL URL, without a password. */
+	postgres: string;
+	/** This member's name; null: the machine's host name. */
+	name: string | null;
+	/** A claim not renewed within this long is taken over by another member. */
+	leaseMs: number;
+	/** How often a member looks for work when no notification came (the backstop of LISTEN/NOTIFY). */
+	pollMs: number;
+	/** A file holding the password (else PGPASSWORD, else none). */
+	passwordFile: string | null;
 };
 
 export type Config = {
@@ -323,6 +339,8 @@ export type Cause =
 	| 'removed'
 	/** A process a previous daemon left was found and stopped. */
 	| 'orphan'
+	/** A cluster job's host lost its claim (its lease ran out, or another member took the job over): its copy was stopped. */
+	| 'lease_lost'
 	/** Nothing happened yet. */
 	| 'none';
 

@@ -5,6 +5,7 @@ import {err, ok, type Result} from '../errors.js';
 import type {AlertsSpec, DaemonSpec, SmtpSpec} from '../model.js';
 import {alertsDefaults, daemonDefaults, logViewAddress, smtpDefaults, smtpSecurePort} from './defaults.js';
 import {readCapacity, type HostSize} from './capacity.js';
+import {readCluster} from './cluster.js';
 import {describe} from './describe.js';
 import {readMaxRunning} from './max-running.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
@@ -29,6 +30,7 @@ export const daemonKeys = [
 	'cleanup_interval',
 	'sample_interval',
 	'cgroups',
+	'cluster',
 ] as const;
 
 const smtpKeys = ['host', 'port', 'secure', 'user', 'pass', 'from'] as const;
@@ -196,5 +198,6 @@ export function readDaemon(ctx: Ctx, field: Field | undefined, host: HostSize): 
 		cleanupIntervalMs: readField(ctx, get('cleanup_interval'), positiveDuration) ?? d.cleanupIntervalMs,
 		sampleIntervalMs: readField(ctx, get('sample_interval'), positiveDuration) ?? d.sampleIntervalMs,
 		cgroups: readField(ctx, get('cgroups'), parseCgroups) ?? 'auto',
+		cluster: readCluster(ctx, get('cluster')),
 	};
 }

@@ -12,7 +12,11 @@ function against(folder: string, path: string | null): string | null {
 /** The config with its relative paths made absolute against `folder` (itself absolute). */
 export function resolvePaths(config: ValidConfig, folder: string): ValidConfig {
 	return {
-		daemon: {...config.daemon, logfile: against(folder, config.daemon.logfile)},
+		daemon: {
+			...config.daemon,
+			logfile: against(folder, config.daemon.logfile),
+			...(config.daemon.cluster ? {cluster: {...config.daemon.cluster, passwordFile: against(folder, config.daemon.cluster.passwordFile)}} : {}),
+		},
 		programs: config.programs.map((program) => ({
 			...program,
 			workingdir: against(folder, program.workingdir),

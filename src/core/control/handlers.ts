@@ -5,12 +5,14 @@
 import {alertTest, type Alerter} from '../alerts/index.js';
 import type {Clock} from '../clock.js';
 import {capacityDoc, queueDoc, statusDoc} from '../documents.js';
+import type {ClusterControl} from '../cluster/control-handlers.js';
 import type {Engine} from '../engine.js';
 import type {Feed} from '../feed/feed.js';
 import type {Handlers} from '../ipc/dispatch.js';
 import {TmError} from '../errors.js';
 import type {DaemonDoc, HostDoc, ReloadResult, ScaleParams, ScaleResult} from '../ipc/methods.js';
 import {toHandlers} from './define.js';
+import {clusterLogs} from './cluster-routing.js';
 import {jobHandlers} from './job-handlers.js';
 import {logHandlers} from './log-handlers.js';
 import {selectTasks} from './select.js';
@@ -35,15 +37,17 @@ export type ControlDeps = {
 	host?(): HostDoc | null;
 	/** Mail alerts, when `email:` is set (`tm alert test`). */
 	alerter?: Alerter | null;
+	/** The cluster's handlers, when this daemon is a member (`taskmaster.cluster`). */
+	cluster?: () => ClusterControl | null;
 };
 
-export function controlHandlers({engine, clock, feed, daemon, shutdown, reload, scale, numprocs, host, alerter}: ControlDeps): Handlers {
+export function controlHandlers({engine, clock, feed, daemon, shutdown, reload, scale, numprocs, host, alerter, cluster = () => null}: ControlDeps): Handlers {
 	/** Each connection's event subscription, by connection id. */
 	const subscriptions = new Map<number, () => void>();
 	return toHandlers(engine, {
 		...taskActions(engine),
-		...jobHandlers(engine, clock, numprocs),
-		...logHandlers(engine),
+		...jobHandlers(engine, clock, numprocs, cluster),
+		...clusterLogs(logHandlers(engine), engine, cluster),
 		status({names}) {
 			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();
 			return statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon);

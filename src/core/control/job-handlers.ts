@@ -8,6 +8,7 @@ import {noLimit, tooBig} from '../capacity.js';
 import type {Clock} from '../clock.js';
 import {eligibleAt} from '../delays.js';
 import {detailDoc, taskDoc, type Numprocs} from '../documents.js';
+import type {ClusterControl} from '../cluster/control-handlers.js';
 import type {Engine} from '../engine.js';
 import {TmError} from '../errors.js';
 import type {TaskActionResult} from '../ipc/methods.js';
@@ -16,6 +17,7 @@ import {identity} from '../process/spawner.js';
 import type {TaskEvent} from '../machine.js';
 import {stateKinds, type StateKind, type TaskSpec} from '../model.js';
 import type {Supervisor} from '../supervisor.js';
+import {clusterRouted} from './cluster-routing.js';
 import type {TypedHandlers} from './define.js';
 import {selectOne, selectTasks} from './select.js';
 
@@ -60,10 +62,10 @@ function newJobId(engine: Engine): string {
 }
 
 /** `numprocs`: a program's instances now and the config's count (tm scale), for `describe`. */
-export function jobHandlers(engine: Engine, clock: Clock, numprocs?: Numprocs): TypedHandlers {
+export function jobHandlers(engine: Engine, clock: Clock, numprocs?: Numprocs, cluster: () => ClusterControl | null = () => null): TypedHandlers {
 	const one = (name: string): Supervisor => selectOne(name, engine.list());
 
-	return {
+	return clusterRouted({
 		async run(params) {
 			for (const key of Array.isArray(params.after) ? params.after : []) {
 				if (!engine.list().some(task => task.id === key || task.spec.program === key)) {
@@ -156,5 +158,5 @@ export function jobHandlers(engine: Engine, clock: Clock, numprocs?: Numprocs): 
 		},
 
 		describe: ({name}) => detailDoc(one(name), engine.config.daemon, numprocs),
-	};
+	}, engine, cluster);
 }

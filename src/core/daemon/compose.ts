@@ -37,6 +37,7 @@ import {bootId as readBootId} from '../process/proc.js';
 import {version} from '../version.js';
 import type {WebServer} from '../web/server.js';
 import type {Store} from '../../store/index.js';
+import {ClusterMembership} from './cluster-member.js';
 import {DaemonLog} from './daemon-log.js';
 import {Database} from './database.js';
 import {exposureWarnings} from './exposure.js';
@@ -117,6 +118,8 @@ type Parts = {
 	reloads: Reloads;
 	scaler: Scaler;
 	server: RpcServer | null;
+	/** `taskmaster.cluster`: this daemon as a member (its modules loaded only then). */
+	cluster: ClusterMembership;
 };
 
 /**
@@ -139,7 +142,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		throw error;
 	}
 
-	return run(parts, store, plan);
+	const daemon = run(parts, store, plan);
+	if (options.config.daemon.cluster) {
+		try {
+			// After recovery: what a previous daemon here held is given back to the cluster.
+			await daemon.recovered;
+			await parts.cluster.start({engine: parts.engine, clock: parts.clock, env: options.env, note: (message, data) => parts.log.note(message, data), warn: parts.warn});
+		} catch (error) {
+			await daemon.shutdown('the cluster refused this member');
+			throw error;
+		}
+	}
+
+	return daemon;
 }
 
 function makeParts(options: DaemonOptions): Parts {
@@ -161,10 +176,7 @@ function makeParts(options: DaemonOptions): Parts {
 	const database = new Database(databasePath(options.home), disk);
 	const descriptors = fileDescriptors(clock, log, warn);
 	const slots = new Slots(options.config.daemon.maxRunning, clock);
-	// TM_CGROUPS=off forces the fallback whatever the file says (tests run both ways with it).
-	const off = options.env['TM_CGROUPS'] === 'off' ? 'TM_CGROUPS=off' : options.config.daemon.cgroups === 'off' ? 'taskmaster.cgroups: off' : null;
-	const pollMs = options.config.daemon.sampleIntervalMs;
-	const cgroups = new Cgroups({home: options.home, off, clock, pollMs, warn, spawnProblem: nativeSpawnProblem()});
+	const cgroups = makeCgroups(options, clock, warn);
 	const engine = new Engine(options.config, [], {
 		clock,
 		random: options.random ?? Math.random,
@@ -180,7 +192,9 @@ function makeParts(options: DaemonOptions): Parts {
 		slots,
 		cgroups,
 	});
+	const cluster = new ClusterMembership(options.config.daemon.cluster);
 	const about = (): DaemonDoc => ({
+		...(cluster.doc() === undefined ? {} : {cluster: cluster.doc()}),
 		pid: process.pid,
 		startedAt: new Date(startedAt).toISOString(),
 		version,
@@ -223,12 +237,20 @@ function makeParts(options: DaemonOptions): Parts {
 		numprocs: program => scaler.numprocs(program),
 		host: () => housekeeping.host,
 		alerter,
+		cluster: () => cluster.control,
 	});
 	const server =
 		options.socketPath === null
 			? null
 			: new RpcServer({socketPath: options.socketPath, version, clock, handlers, onError: (error, where) => warn(`control socket (${where}): ${messageOf(error)}`)});
-	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, cgroups, slots, engine, tally, feed, handlers, web, alerter, housekeeping, reloads, scaler, server};
+	return {options, clock, warn, bootId, startedAt, about, disk, log, database, descriptors, cgroups, slots, engine, tally, feed, handlers, web, alerter, housekeeping, reloads, scaler, server, cluster};
+}
+
+function makeCgroups(options: DaemonOptions, clock: Clock, warn: (message: string) => void): Cgroups {
+	// TM_CGROUPS=off forces the fallback whatever the file says (tests run both ways with it).
+	const off = options.env['TM_CGROUPS'] === 'off' ? 'TM_CGROUPS=off' : options.config.daemon.cgroups === 'off' ? 'taskmaster.cgroups: off' : null;
+	const pollMs = options.config.daemon.sampleIntervalMs;
+	return new Cgroups({home: options.home, off, clock, pollMs, warn, spawnProblem: nativeSpawnProblem()});
 }
 
 /** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
@@ -249,6 +271,7 @@ async function claim(parts: Parts): Promise<Store> {
 			logfile: log.path,
 			alerts: () => alerter?.stats() ?? null,
 			slots: () => slots.current,
+			cluster: () => parts.cluster.metrics(),
 			onWarning: warn,
 		}));
 		if (web.skipped !== null) {
@@ -273,7 +296,7 @@ async function release({web, server, feed, log}: Parts): Promise<void> {
 
 /** The socket and tm.db are ours and the plan is made: events are heard, recovery runs, housekeeping starts. */
 function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
-	const {options, clock, bootId, startedAt, log, descriptors, cgroups, engine, feed, web, alerter, housekeeping, reloads, scaler, server, disk, slots} = parts;
+	const {options, clock, bootId, startedAt, log, descriptors, cgroups, engine, feed, web, alerter, housekeeping, reloads, scaler, server, disk, slots, cluster} = parts;
 	engine.on(event => {
 		log.event(event);
 		alerter?.observe(event);
@@ -300,7 +323,7 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 	housekeeping.start(store, startedAt);
 	void recovered.then(() => housekeeping.settled());
 	reloads.begin(recovered);
-	const running = {clock, housekeeping, descriptors, recovered, engine, cgroups, feed, server, web, alerter, log, store, disk};
+	const running = {clock, housekeeping, descriptors, recovered, engine, cgroups, feed, server, web, alerter, log, store, disk, cluster};
 	return {
 		engine,
 		store,

@@ -29,19 +29,23 @@ export type Running = {
 	store: {close(): void};
 	/** The disk health: it stops asking writers to try again. */
 	disk: {close(): void};
+	/** Cluster membership: no claims once stopping; held jobs, stopped with the rest, are given back before it leaves. */
+	cluster?: {stopClaiming(): void; close(): Promise<void>};
 };
 
 /** How long shutdown waits for alert mails still waiting to go out. */
 const alertFlushMs = 10_000;
 
 export async function stopDaemon(running: Running, reason: string): Promise<void> {
-	const {clock, housekeeping, descriptors, recovered, engine, cgroups, feed, server, web, alerter, log, store, disk} = running;
+	const {clock, housekeeping, descriptors, recovered, engine, cgroups, feed, server, web, alerter, log, store, disk, cluster} = running;
 	housekeeping.stop();
+	cluster?.stopClaiming();
 	// Nothing starts any more: the spares go to the work of stopping.
 	descriptors.stop();
 	await recovered;
 	await engine.stopAll(reason);
 	await cgroups.close();
+	await cluster?.close();
 	await server?.close();
 	await web.close();
 	feed.close();

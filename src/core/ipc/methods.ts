@@ -5,6 +5,11 @@
  */
 import type {Cause, StateKind, TaskKind, Want} from '../model.js';
 import type {Outcome} from '../actions.js';
+import type {ClusterDoc, MemberDoc} from './cluster-docs.js';
+import type {CapacityDoc, QueueDoc, ScaledProgram, SlotsDoc} from './queue-docs.js';
+
+export type {ClusterDoc, MemberDoc} from './cluster-docs.js';
+export type {CapacityDoc, QueueDoc, QueueEntryDoc, ScaledProgram, SlotsDoc} from './queue-docs.js';
 
 /** `params` of a method that takes none. `{}` (or no params at all) on the wire. */
 export type EmptyParams = Record<string, never>;
@@ -28,58 +33,9 @@ export type DaemonDoc = {
 	scaled?: ScaledProgram[];
 	/** What isolates its tasks: `cgroup v2 + v1 memory + v1 cpu`, or `process groups (why)`. */
 	cgroups?: string;
+	/** `taskmaster.cluster`: this member and whether PostgreSQL answers; absent when in no cluster. */
+	cluster?: ClusterDoc;
 };
-
-/** What tasks may hold together (`max_running` as it is now, `taskmaster.capacity`; null: no limit) and what they hold now. */
-export type CapacityDoc = {
-	slots: number | null;
-	/** Bytes. */
-	memory: number | null;
-	cpu: number | null;
-	/** The tasks holding slots: how many, and the sum of their requests. */
-	claimed: {slots: number; memory: number; cpu: number};
-};
-
-/** One waiting task in `tm queue`. */
-export type QueueEntryDoc = {
-	id: string;
-	name: string;
-	priority: number;
-	/** Its requests: bytes of memory and CPUs (0: none). */
-	requires: {memory: number; cpu: number};
-	/** When a delayed job joins the queue (`--delay`, `--at`); null: it is in it now. */
-	eligibleAt: string | null;
-	/** When it joined the queue (ISO-8601). */
-	queuedAt: string;
-	/** What it waits for now (the admission plan asked for every waiter). */
-	reason: string;
-	cause: Cause;
-};
-
-/** `tm queue`: the waiting tasks in the order they would start, and how many wait at each priority (highest first). */
-export type QueueDoc = {
-	tasks: QueueEntryDoc[];
-	depth: Array<{priority: number; count: number}>;
-	capacity: CapacityDoc;
-};
-
-/** The slots tasks take while they run (`max_running`). */
-export type SlotsDoc = {
-	/** Tasks that may hold a slot now; null: no limit. */
-	max: number | null;
-	/** Tasks holding one now (starting, running, paused, stopping). */
-	holding: number;
-	/** What sets `max`: `config` (max_running as written), `scaled` (tm scale --slots), `adaptive` (the pool moves it). */
-	mode: 'config' | 'scaled' | 'adaptive';
-	/** `max_running` as the config writes it: a number, null (no limit), or an adaptive pool's bounds. */
-	configured: number | null | {min: number; max: number};
-	/** Why `max` last changed (since the daemon started), and when; null before any change. */
-	reason: string | null;
-	changedAt: string | null;
-};
-
-/** A program `tm scale` changed: its instances now, and what the config says. */
-export type ScaledProgram = {program: string; numprocs: number; configured: number};
 
 /** The daemon's files as it writes them: a full disk (or an I/O error) is said here while it lasts. */
 export type DiskDoc = {
@@ -141,6 +97,10 @@ export type TaskStatus = {
 	lastExit: {code: number | null; signal: string | null; at: string} | null;
 	/** Size of the last CHECKPOINT= data, 0 when none. */
 	checkpointBytes: number;
+	/** A cluster job (`tm tasks --cluster`): the member that holds it, null while queued or after it ended unowned. */
+	host?: string | null;
+	/** A cluster job's state as PostgreSQL holds it (queued, running, completed, failed, cancelled, dead). */
+	clusterState?: string;
 } & TaskRecordFields;
 
 /** A task as a record (seed 001's job): part of every task document. */
@@ -232,6 +192,10 @@ export type RunParams = {
 	stuck?: {cpuBelowPercent: number; forMs: number};
 	/** The user to run as (a name or uid; the daemon must be root to switch). */
 	user?: string;
+	/** Into the cluster's queue (`taskmaster.cluster`): any member with a free slot runs it. */
+	cluster?: boolean;
+	/** With `cluster`: only this member may run it. */
+	on?: string;
 } & DelayParams;
 
 /** Not before then: `delayMs` from now (`--delay`), or `at`, an ISO-8601 time with its offset (`--at`); one of the two. */
@@ -310,10 +274,12 @@ export type Methods = {
 	run: {params: RunParams; result: {id: string; name: string}};
 	/** Resolves once the task has finished (completed, failed, fatal, stopped). */
 	wait: {params: {name: string}; result: {id: string; state: StateKind; exitCode: number | null; reason: string}};
-	/** The live list, optionally only some states. */
-	tasks: {params: {states?: StateKind[]}; result: {tasks: TaskStatus[]}};
+	/** The live list, optionally only some states; with `cluster`, the cluster's jobs (`host` says where). */
+	tasks: {params: {states?: StateKind[]; cluster?: boolean}; result: {tasks: TaskStatus[]}};
 	/** The queued tasks in the order they would start, with what each waits for now, and the depth by priority. */
 	queue: {params: EmptyParams; result: QueueDoc};
+	/** The cluster's members (`tm hosts`). */
+	hosts: {params: EmptyParams; result: {hosts: MemberDoc[]; queued: number}};
 	cancel: {params: TaskActionParams; result: TaskActionResults};
 	/** With `delayMs` or `at`, the job is queued but does not start before then. */
 	retry: {params: TaskActionParams & DelayParams; result: TaskActionResults};

@@ -57,6 +57,7 @@ export const tmErrorCodes: Record<TmErrorCode, number> = {
 	E_INTERNAL: -32_009,
 	E_NO_SLOT: -32_010,
 	E_OVER_CAPACITY: -32_011,
+	E_CLUSTER: -32_012,
 };
 
 /** The inverse of {@link tmErrorCodes}: wire number → TmErrorCode. */

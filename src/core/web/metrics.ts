@@ -25,7 +25,12 @@ export type MetricsSource = {
 	alerts(): AlerterStats | null;
 	/** The slots now (tm scale --slots, the adaptive pool); without it, max_running as written. */
 	slots?(): number | null;
+	/** This daemon as a cluster member, when it is one (`taskmaster.cluster`). */
+	cluster?(): ClusterMetrics | null;
 };
+
+/** What `/metrics` shows of the cluster: the queue's depth by priority (as of the last renewal) and this member's claims. */
+export type ClusterMetrics = {reachable: boolean; claims: number; claimedTotal: number; unsaved: number; queued: Array<{priority: number; count: number}>};
 
 type Set<L extends string> = (labels: Partial<Record<L, string>>, value: number) => void;
 
@@ -164,8 +169,30 @@ export class Metrics {
 		this.#counter('tm_alerts_raised_total', 'Alerts raised (each goes to every recipient).', [], set => set({}, src.alerts()?.raised ?? 0));
 		this.#counter('tm_alert_mails_sent_total', 'Alert mails accepted by the SMTP relay.', [], set => set({}, src.alerts()?.mailsSent ?? 0));
 		this.#counter('tm_alert_mail_failures_total', 'Attempts to send an alert mail that failed.', [], set => set({}, src.alerts()?.sendFailures ?? 0));
+		this.#defineCluster();
 		this.#gauge('tm_alerts_pending', 'Alerts waiting for their batch window or a retry, summed over recipients.', [], set =>
 			set({}, src.alerts()?.pending ?? 0),
 		);
+	}
+
+	/** Series only a cluster member has; none without `taskmaster.cluster`. */
+	#defineCluster(): void {
+		const cluster = (): ClusterMetrics | null => this.#source.cluster?.() ?? null;
+		const one = (value: (c: ClusterMetrics) => number) => (set: Set<never>) => {
+			const c = cluster();
+			if (c !== null) {
+				set({}, value(c));
+			}
+		};
+
+		this.#gauge('tm_cluster_reachable', 'Whether PostgreSQL answers this cluster member: 1 or 0.', [], one(c => (c.reachable ? 1 : 0)));
+		this.#gauge('tm_cluster_claims', 'Cluster jobs this member holds now.', [], one(c => c.claims));
+		this.#counter('tm_cluster_claims_total', 'Cluster jobs this member claimed since it started.', [], one(c => c.claimedTotal));
+		this.#gauge('tm_cluster_outcomes_unsaved', 'Outcomes of cluster jobs kept in memory until PostgreSQL can be written.', [], one(c => c.unsaved));
+		this.#gauge('tm_cluster_queue_depth', "The cluster's queued jobs by priority, as of this member's last renewal.", ['priority'], set => {
+			for (const {priority, count} of cluster()?.queued ?? []) {
+				set({priority: String(priority)}, count);
+			}
+		});
 	}
 }

@@ -42,6 +42,9 @@ export function routes({client, feed, clock, streams, page, metrics, logfile}: R
 
 /** 200 while the daemon can write its files, 503 with the reason while it cannot (a full disk). */
 function healthz(feed: Feed, response: ServerResponse): void {
-	const {pid, version, disk} = feed.daemon();
-	sendJson(response, disk.ok ? 200 : 503, {ok: disk.ok, reason: disk.reason, pid, version, disk});
+	const {pid, version, disk, cluster} = feed.daemon();
+	// A cluster member whose PostgreSQL does not answer is not healthy either (its local work goes on).
+	const clusterOk = cluster?.reachable ?? true;
+	const reason = disk.reason ?? (clusterOk ? null : `cluster unreachable: ${cluster?.error ?? 'not joined'}`);
+	sendJson(response, disk.ok && clusterOk ? 200 : 503, {ok: disk.ok && clusterOk, reason, pid, version, disk, ...(cluster === undefined ? {} : {cluster})});
 }

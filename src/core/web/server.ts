@@ -19,7 +19,7 @@ import {loadPage, type Page} from './assets.js';
 import {authorize, cookieHeader} from './auth.js';
 import {send, sendText, wantsHtml, type Exchange} from './http.js';
 import type {EventTally} from '../event-tally.js';
-import type {Metrics} from './metrics.js';
+import type {ClusterMetrics, Metrics} from './metrics.js';
 import type {Router} from './router.js';
 import {routes} from './routes.js';
 import {maxStreams, Streams} from './streams.js';
@@ -44,6 +44,8 @@ export type WebOptions = {
 	alerts?(): AlerterStats | null;
 	/** Read by `/metrics` only: the slots now. */
 	slots?(): number | null;
+	/** Read by `/metrics` only: this daemon as a cluster member. */
+	cluster?(): ClusterMetrics | null;
 	onWarning?(message: string): void;
 };
 
@@ -116,7 +118,7 @@ export class WebServer {
 		this.#host = host;
 		const streams = new Streams(options.clock);
 		const {engine, tally, clock, startedAt, version} = options;
-		const metrics = new MetricsOf({engine, tally, clock, startedAt, version, streams: () => streams.size, alerts: () => options.alerts?.() ?? null, slots: options.slots});
+		const metrics = new MetricsOf({engine, tally, clock, startedAt, version, streams: () => streams.size, alerts: () => options.alerts?.() ?? null, slots: options.slots, cluster: () => options.cluster?.() ?? null});
 		this.#streams = streams;
 		this.#router = routes({client: options.client, feed: options.feed, clock, streams, page, metrics, logfile: options.logfile});
 		this.#server = createServer((request, response) => {

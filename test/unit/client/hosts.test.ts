@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, it} from 'node:test';
-import {resolveHosts} from '../../../src/commands/hosts.js';
+import {resolveHosts} from '../../../src/commands/host-targets.js';
 import {hostsFilePath, readHosts, writeHosts} from '../../../src/commands/hosts-file.js';
 import {tempDir} from '../../helpers/harness.js';
 

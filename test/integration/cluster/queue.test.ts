@@ -1,0 +1,75 @@
+/**
+ * The queue's statements against a real PostgreSQL, without daemons: claims come highest
+ * priority first and FIFO among equals, skip jobs pinned elsewhere and jobs whose `--after` has
+ * not completed (on any member); a lease that runs out is taken over with its attempt counted and
+ * its checkpoint; a write or renewal under a stale token changes nothing.
+ */
+import assert from 'node:assert/strict';
+import {after, before, test} from 'node:test';
+import {retryJob} from '../../../src/core/cluster/control.js';
+import {claim, finish, insertJob, renew, takeOver, type NewJob} from '../../../src/core/cluster/queries.js';
+import {migrate, schemaVersion} from '../../../src/core/cluster/schema.js';
+import {connect, type Sql} from '../../../src/core/cluster/sql.js';
+import {pgMissing, startPostgres, type PgServer} from '../../helpers/postgres.js';
+import {waitFor} from '../../helpers/wait.js';
+
+const skip = pgMissing ?? false;
+let server: PgServer;
+let sql: Sql;
+
+before(async () => {
+	if (pgMissing === null) {
+		server = await startPostgres();
+		sql = (await connect({postgres: server.url, name: 'q', leaseMs: 2000, pollMs: 100, passwordFile: null}, {})).sql;
+		assert.equal(await migrate(sql), schemaVersion);
+		assert.equal(await migrate(sql), schemaVersion, 'migrating again changes nothing');
+	}
+});
+
+after(async () => {
+	await sql?.close();
+	await server?.close();
+});
+
+const job = (id: string, more: Partial<NewJob> = {}): NewJob => ({id, name: id, params: {argv: ['true']}, priority: 0, pin: null, after: [], maxAttempts: 5, submittedBy: 'test', ...more});
+
+test('claims: highest priority first, FIFO among equals, pins and --after honoured', {skip}, async () => {
+	for (const j of [job('a1'), job('a2'), job('hi', {priority: 5}), job('pinned', {pin: 'other'}), job('later', {after: ['a1'], priority: 9})]) {
+		await insertJob(sql, j);
+	}
+
+	const first = await claim(sql, 'h1', 2, 2000);
+	assert.deepEqual(first.map(j => j.id), ['hi', 'a1'], '`later` waits for a1; `pinned` is for another member');
+	assert.deepEqual((await claim(sql, 'h1', 5, 2000)).map(j => j.id), ['a2']);
+	const a1 = first[1]!;
+	assert.deepEqual(await finish(sql, [{id: 'a1', token: a1.token!, state: 'completed', exitCode: 0, reason: 'exit 0', checkpoint: null}]), ['a1']);
+	assert.deepEqual((await claim(sql, 'h2', 5, 2000)).map(j => j.id), ['later'], 'its dependency completed on another member');
+	assert.deepEqual((await claim(sql, 'other', 5, 2000)).map(j => j.id), ['pinned']);
+});
+
+test('a lease that runs out is taken over; the old token can neither renew nor write', {skip}, async () => {
+	await insertJob(sql, job('t1'));
+	const [held] = await claim(sql, 'h1', 1, 200);
+	assert.deepEqual(await renew(sql, [{id: 't1', token: held!.token!, checkpoint: 'step 3'}], 200), [{id: 't1', cancel_requested: false}]);
+	await waitFor(() => takeOver(sql, 'h2'), n => n >= 1, {what: 'the lease to run out and be taken over'});
+	const [again] = await claim(sql, 'h2', 1, 2000);
+	assert.equal(again!.id, 't1');
+	assert.equal(again!.attempt, 2, 'the attempt is counted');
+	assert.equal(again!.checkpoint, 'step 3', 'with its last checkpoint');
+	assert.ok(BigInt(again!.token!) > BigInt(held!.token!), 'a newer token');
+	assert.deepEqual(await renew(sql, [{id: 't1', token: held!.token!, checkpoint: null}], 2000), [], 'the stale token renews nothing');
+	assert.deepEqual(await finish(sql, [{id: 't1', token: held!.token!, state: 'completed', exitCode: 0, reason: 'late', checkpoint: null}]), [], 'the stale write is refused');
+	assert.deepEqual(await finish(sql, [{id: 't1', token: again!.token!, state: 'completed', exitCode: 0, reason: 'exit 0', checkpoint: null}]), ['t1']);
+	const [row] = await sql.query<{completions: number; reason: string}>("SELECT completions, reason FROM tm_cluster.jobs WHERE id = 't1'");
+	assert.deepEqual(row, {completions: 1, reason: 'exit 0'});
+});
+
+test('a job taken over more often than its attempts allow is dead (the dead letters), and can be retried', {skip}, async () => {
+	await insertJob(sql, job('d1', {maxAttempts: 1}));
+	await claim(sql, 'h1', 1, 50);
+	await waitFor(() => takeOver(sql, 'h2'), n => n >= 1, {what: 'the lease to run out'});
+	const state = async (): Promise<string> => (await sql.query<{state: string}>("SELECT state FROM tm_cluster.jobs WHERE id = 'd1'"))[0]!.state;
+	assert.equal(await state(), 'dead');
+	assert.equal((await retryJob(sql, 'd1', 'h1'))?.state, 'queued');
+	assert.equal(await state(), 'queued');
+});
