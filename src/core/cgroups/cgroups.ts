@@ -98,10 +98,15 @@ export class Cgroups {
 		return this.#mode;
 	}
 
-	/** After recovery stopped what a killed daemon left: whatever is still in its runs' cgroups is killed, and they are removed. */
-	sweepLeftovers(): void {
-		if (this.#parents !== null) {
-			killLeftovers(this.#parents, this.#leftovers.splice(0), this.#options.clock);
+	/**
+	 * After recovery stopped what a killed daemon left: whatever is still in its runs' cgroups is
+	 * killed, and they are removed. After a reboot (a new boot id) they are left alone: a pid of
+	 * another boot is never signalled, and a real reboot leaves no populated cgroup anyway.
+	 */
+	sweepLeftovers(rebooted: boolean): void {
+		const names = this.#leftovers.splice(0);
+		if (this.#parents !== null && !rebooted) {
+			killLeftovers(this.#parents, names, this.#options.clock);
 		}
 	}
 
@@ -133,9 +138,11 @@ export class Cgroups {
 		}
 
 		const parents = this.#parents;
-		// A name a killed daemon's run still holds, or one still being removed, gets a suffix.
+		// A name a killed daemon's run still holds (or held at start: it is killed whole once recovery
+		// is over, so never reused before), or one still being removed, gets a suffix.
+		const taken = (name: string): boolean => this.#leftovers.includes(name) || parentDirs(parents).some(dir => existsSync(path.join(dir, name)) && !removeCgroup(path.join(dir, name)));
 		let name = base;
-		for (let n = 2; parentDirs(parents).some(dir => existsSync(path.join(dir, name)) && !removeCgroup(path.join(dir, name))); n++) {
+		for (let n = 2; taken(name); n++) {
 			if (n > 100) {
 				throw new Error(`${base}~2 to ${base}~100 are all taken in ${parents.unified}`);
 			}

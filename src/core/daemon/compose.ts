@@ -319,7 +319,7 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 
 	const recovered = resume(plan, engine, clock, options.home);
 	// What recovery's stops left in a killed daemon's cgroups goes too.
-	void recovered.then(() => cgroups.sweepLeftovers());
+	void recovered.then(() => cgroups.sweepLeftovers(plan.rebooted));
 	housekeeping.start(store, startedAt);
 	void recovered.then(() => housekeeping.settled());
 	reloads.begin(recovered);
