@@ -89,11 +89,11 @@ export function heartbeatLevel(ageMs: number, intervalMs: number, watchdogMs: nu
 	return ageMs >= watchdogMs ? 'overdue' : ageMs >= Math.min(intervalMs, watchdogMs / 2) ? 'late' : 'ok';
 }
 
-/** Why the task must be stopped now, or null. Only a starting or running task is checked. */
 /** A failed check: which, and the reason in words. */
 export type Fault = {cause: FaultCause; reason: string};
 
-export function livenessFault(spec: TaskSpec, state: StateKind, run: RunFacts, taskTimeoutMs: number, now: Millis): Fault | null {
+/** Why the task must be stopped now, or null. Only a starting or running task is checked. */
+export function livenessFault(spec: TaskSpec, state: StateKind, run: RunFacts, taskTimeoutMs: number, now: Millis, memoryByKernel = false): Fault | null {
 	if (state !== 'running' && state !== 'starting') {
 		return null;
 	}
@@ -110,7 +110,8 @@ export function livenessFault(spec: TaskSpec, state: StateKind, run: RunFacts, t
 		return {cause: 'max_runtime', reason: `max_runtime ${shortDuration(spec.maxRuntimeMs)}`};
 	}
 
-	if (spec.maxMemory !== null && run.rss !== null && run.rss > spec.maxMemory) {
+	// A kernel limit is the one owner: summed RSS counts shared pages twice, so it could fire first.
+	if (spec.maxMemory !== null && !memoryByKernel && run.rss !== null && run.rss > spec.maxMemory) {
 		return {cause: 'max_memory', reason: `max_memory: ${shortSize(run.rss)} over ${shortSize(spec.maxMemory)}`};
 	}
 

@@ -109,7 +109,7 @@ export class Monitor {
 				continue;
 			}
 
-			const fault = livenessFault(task.spec, task.record.state.kind, task.run, engine.config.daemon.taskTimeoutMs, clock.now());
+			const fault = livenessFault(task.spec, task.record.state.kind, task.run, engine.config.daemon.taskTimeoutMs, clock.now(), task.memoryByKernel);
 			if (fault !== null) {
 				task.dispatch({type: 'fault', reason: fault.reason, cause: fault.cause});
 			}

@@ -137,6 +137,11 @@ export class Supervisor {
 		return {record: this.#record, admitted: this.#admitted};
 	}
 
+	/** Whether the kernel holds the current run to max_memory (then samples do not judge it). */
+	get memoryByKernel(): boolean {
+		return this.#process !== null && 'memoryByKernel' in this.#process && this.#process.memoryByKernel;
+	}
+
 	/** Intent: a sample of the process tree came (cpu, memory), for the stuck detector and the documents. */
 	sampled(sample: {cpu: number; rss: number; cpuSeconds: number}): void {
 		if (this.#run !== null) {

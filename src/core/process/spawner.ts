@@ -65,6 +65,8 @@ export type TaskProcess = {
 	signal(signal: string): boolean;
 	/** Freezes or thaws the task: its cgroup's freezer, else SIGSTOP/SIGCONT to the group. */
 	freeze(frozen: boolean): boolean;
+	/** Whether the kernel holds it to max_memory (its memory cgroup): then tm's samples do not. */
+	readonly memoryByKernel: boolean;
 };
 
 /** The ids a start switches to (none when it runs as tm does), or why it cannot. */
@@ -172,6 +174,7 @@ function processHandle(gate: ExitGate, cgroup: TaskCgroup | null): TaskProcess {
 		get pid() {
 			return gate.pid;
 		},
+		memoryByKernel: cgroup?.limitsMemory ?? false,
 		signal(signal) {
 			if (signal === 'SIGKILL' && live() !== null) {
 				cgroup?.kill();
