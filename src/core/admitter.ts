@@ -216,9 +216,31 @@ export class Admitter {
 		return this.#queue.has(id) && this.#deps.task(id)?.record.state.kind === 'queued';
 	}
 
-	/** Gated tasks whose dependencies are not met, with what they wait for. */
+	/**
+	 * Gated tasks whose dependencies are not met, with what they wait for. A chain is worked out
+	 * dependencies first, so `z` behind `y` behind a failed `x` names the failure in this pass.
+	 */
 	#blocked(): Map<string, string> {
 		const blocked = new Map<string, string>();
+		const done = new Set<string>();
+		const work = (task: Supervisor): string | null | undefined => {
+			if (done.has(task.id)) {
+				return blocked.get(task.id) ?? null;
+			}
+
+			if (!this.#gated.has(task.id) || !this.#isWaiting(task.id)) {
+				return undefined;
+			}
+
+			done.add(task.id); // before the dependencies: a cycle reads its recorded reason
+			const why = blockedBy(task, this.#deps.tasks(), work);
+			if (why !== null) {
+				blocked.set(task.id, why);
+			}
+
+			return why;
+		};
+
 		for (const id of this.#gated) {
 			const task = this.#deps.task(id);
 			if (!task || !this.#isWaiting(id)) {
@@ -226,10 +248,7 @@ export class Admitter {
 				continue;
 			}
 
-			const why = blockedBy(task, this.#deps.tasks());
-			if (why !== null) {
-				blocked.set(id, why);
-			}
+			work(task);
 		}
 
 		return blocked;

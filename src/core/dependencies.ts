@@ -32,7 +32,7 @@ function targets<T extends Node>(key: string, self: T, tasks: Iterable<T>): T[] 
  * Why `task` may not start yet, or null when every dependency is met. The reason names the
  * dependency and where it is: \`waiting for db (ready): db is starting\`, \`… a failed: exit 1\`.
  */
-export function blockedBy<T extends Node>(task: T, tasks: Iterable<T>): string | null {
+export function blockedBy<T extends Node>(task: T, tasks: Iterable<T>, fresh?: (dependency: T) => string | null | undefined): string | null {
 	const {dependsOn} = task.spec;
 	// for…in, not Object.entries: the queue asks this of every queued task on every change.
 	for (const key in dependsOn) {
@@ -49,9 +49,10 @@ export function blockedBy<T extends Node>(task: T, tasks: Iterable<T>): string |
 		const unmet = found.find(other => !satisfiedBy[condition].has(other.record.state.kind));
 		if (unmet) {
 			const {state} = unmet.record;
-			// A dependency that is itself waiting says on what, so the root cause shows down the chain.
-			const why =
-				dead.has(state.kind) || (state.kind === 'queued' && state.reason.startsWith('waiting for')) ? `${state.kind}: ${state.reason}` : state.kind;
+			// A dependency that is itself waiting says on what, so the root cause shows down the chain:
+			// what it waits for now (`fresh`, worked out in the same pass) over its recorded reason.
+			const waiting = state.kind === 'queued' ? (fresh?.(unmet) ?? (state.reason.startsWith('waiting for') ? state.reason : null)) : null;
+			const why = dead.has(state.kind) ? `${state.kind}: ${state.reason}` : waiting === null ? state.kind : `${state.kind}: ${waiting}`;
 			return `waiting for ${key} (${condition}): ${unmet.spec.id} ${why}`;
 		}
 	}
