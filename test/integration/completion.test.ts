@@ -147,7 +147,7 @@ describe('tm completion', () => {
 	describe('with a daemon up', () => {
 		let daemon: TmProcess;
 		const pids = new Set<number>();
-		const env = (): Record<string, string> => ({PATH: `${bin}:${process.env['PATH']}`, TM_HOME: home});
+		const env = (): Record<string, string> => ({PATH: `${bin}:${process.env['PATH']}`, TM_HOME: home, TM_COMPLETE_TIMEOUT: '30'});
 
 		before(async () => {
 			installWrapper();
@@ -204,7 +204,7 @@ describe('tm completion', () => {
 			// An option's value does not count as an argument.
 			assert.deepEqual(complete(['tm', 'logs', '-n', '5', 'i'], env()), ['idle']);
 			// --home on the command line is passed on to status.
-			assert.deepEqual(complete(['tm', 'restart', '--home', home, 'i'], {PATH: env()['PATH']!}), ['idle']);
+			assert.deepEqual(complete(['tm', 'restart', '--home', home, 'i'], {PATH: env()['PATH']!, TM_COMPLETE_TIMEOUT: '30'}), ['idle']);
 		});
 
 		it('completes names with a colon the way bash splits them', () => {

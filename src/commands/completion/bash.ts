@@ -74,7 +74,7 @@ function bashCommandCase(command: CommandModel): string {
 }
 
 /** The shell functions the completion function calls: task names, and the argument's position. */
-const bashHelpers = `# Task names, program names and \`all\`, from the daemon when one answers (quietly, within 2s).
+const bashHelpers = `# Task names, program names and \`all\`, from the daemon when one answers (quietly, within TM_COMPLETE_TIMEOUT seconds, 2 by default).
 _tm_tasks() {
 	local -a ask=(status --json)
 	local i
@@ -84,7 +84,7 @@ _tm_tasks() {
 		esac
 	done
 	local limit=()
-	command -v timeout >/dev/null 2>&1 && limit=(timeout 2)
+	command -v timeout >/dev/null 2>&1 && limit=(timeout "\${TM_COMPLETE_TIMEOUT:-2}")
 	local names
 	names=$("\${limit[@]}" "\${words[0]}" "\${ask[@]}" 2>/dev/null | sed -n -e ${quote(idLine)} -e ${quote(programLine)} | sort -u)
 	COMPREPLY=($(compgen -W "all $names" -- "$cur"))

@@ -85,7 +85,7 @@ _tm_tasks() {
 			--home|--socket|--host) ask+=(\${words[i]} \${words[i+1]}) ;;
 		esac
 	done
-	(( \${+commands[timeout]} )) && limit=(timeout 2)
+	(( \${+commands[timeout]} )) && limit=(timeout \${TM_COMPLETE_TIMEOUT:-2})
 	names=(all \${(f)"$(\${limit[@]} \${service} \${ask[@]} 2>/dev/null | sed -n -e ${quote(idLine)} -e ${quote(programLine)} | sort -u)"})
 	compadd -a names
 }

@@ -123,7 +123,7 @@ test('a daemon in no cluster refuses cluster verbs, naming the setting', {skip},
 	writeFileSync(path.join(dir, 'tm.yaml'), 'programs: {}\n');
 	runTm(['up', '--foreground'], {cwd: dir});
 	const cli = (...args: string[]) => tm(['--home', path.join(dir, 'home'), ...args], {cwd: dir, env: {HOME: dir}});
-	await waitFor(() => cli('status').then(r => r.code), code => code === 0, {what: 'the plain daemon'});
+	await waitFor(() => cli('status').then(r => r.code), code => code === 0, {what: 'the plain daemon', timeout: 30_000});
 	const result = await cli('run', '--cluster', '--', 'true');
 	assert.equal(result.code, 1);
 	assert.match(result.err, /E_CLUSTER|this daemon is in no cluster; set taskmaster\.cluster/);
