@@ -10,6 +10,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http';
 import {Hono, type Context} from 'hono';
 import {bodyLimit} from 'hono/body-limit';
 import {securityHeaders} from '../http.js';
+import {openApiSchema} from './documents.js';
 import {daemonOps} from './daemon-ops.js';
 import {guard, type GuardOptions} from './guard.js';
 import {openApiDocument} from './openapi.js';
@@ -28,7 +29,7 @@ const openapiOp = op({
 	path: '/openapi.json',
 	summary: 'This document',
 	tag: 'daemon',
-	responses: {200: {description: 'the OpenAPI 3.1 document'}},
+	responses: {200: {description: 'the OpenAPI 3.1 document', schema: openApiSchema}},
 	handle: () => ok(document),
 });
 

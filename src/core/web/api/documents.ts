@@ -84,6 +84,15 @@ export const errorSchema = z
 	})
 	.meta({id: 'Error'});
 
+/** 409: an action that did not happen for some task; `results` says what each is now and why. */
+export const conflictSchema = z
+	.looseObject({
+		error: z.looseObject({code: z.literal('E_CONFLICT'), message: z.string(), results: actionResultsSchema.shape.results}),
+	})
+	.meta({id: 'Conflict'});
+
+export const openApiSchema = z.looseObject({openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown())});
+
 export const logLineSchema = z.looseObject({seq: z.number().int(), at: time, stream: z.enum(['stdout', 'stderr']), text: z.string()}).meta({id: 'LogLine'});
 
 export const logsSchema = z.looseObject({task: z.string(), lines: z.array(logLineSchema)});

@@ -9,7 +9,7 @@ import type {CallMethod} from '../../client/seam.js';
 import type {TaskActionResults} from '../../ipc/methods.js';
 import {parseCause, parseSince} from '../../event-filters.js';
 import {taskLogStream} from '../log-routes.js';
-import {actionResultsSchema, logsSchema, stateSchema, taskDetailSchema, taskHistorySchema, tasksSchema} from './documents.js';
+import {actionResultsSchema, conflictSchema, logsSchema, stateSchema, taskDetailSchema, taskHistorySchema, tasksSchema} from './documents.js';
 import {ok, op, sent, type Operation} from './operation.js';
 import {ApiError} from './problems.js';
 import {admitStream} from './streams-gate.js';
@@ -56,7 +56,7 @@ const summaries: Record<ActionMethod, string> = {
 	resume: 'SIGCONT it',
 };
 
-const results = {200: {description: 'done for every task named', schema: actionResultsSchema}, 409: {description: 'not done for some (E_CONFLICT): `results` says why each', schema: actionResultsSchema}};
+const results = {200: {description: 'done for every task named', schema: actionResultsSchema}, 409: {description: 'not done for some (E_CONFLICT): `error.results` says why each', schema: conflictSchema}};
 
 function action(method: ActionMethod): Operation {
 	const waits = method === 'start' || method === 'stop' || method === 'restart';
