@@ -28,6 +28,7 @@ export function routes({client, feed, clock, streams, page, metrics, logfile}: R
 		.get('/', html)
 		.get('/app.js', file('app.js'))
 		.get('/app.css', file('app.css'))
+		.get('/console.js', file('console.js'))
 		.get('/logs', daemonLog)
 		.get('/logs/', daemonLog)
 		.get('/logs/:name', (exchange, {name}) => (wantsHtml(exchange.request) ? html(exchange) : taskLogText(logs, exchange, name)))
