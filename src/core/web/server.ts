@@ -151,7 +151,8 @@ export class WebServer {
 		});
 		this.#server.headersTimeout = 10_000;
 		this.#server.requestTimeout = 30_000;
-		this.#server.maxConnections = 4 * maxStreams;
+		// Every stream, and room for the page and API calls beside them.
+		this.#server.maxConnections = maxStreams + 64;
 	}
 
 	/** `http://127.0.0.1:4242`: where the view is, with the port actually bound. */
