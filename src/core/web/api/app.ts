@@ -49,13 +49,16 @@ function problem(c: Context<Env>, error: unknown): Response {
 	return answer(c, status, doc, headers);
 }
 
+/** Whether a body follows the headers: `curl -X POST` without data sends none (and no length). */
+const hasBody = (request: IncomingMessage): boolean => request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+
 function route(app: Hono<Env>, operation: Operation, deps: ApiDeps): void {
 	const path = `/api/v1${operation.path.replaceAll(/\{(\w+)\}/g, ':$1')}`;
 	app.on(operation.method.toUpperCase(), path, async c => {
 		const {incoming: request, outgoing: response} = c.env;
 		const url = new URL(c.req.url);
 		const query = operation.query === undefined ? undefined : parseQuery(operation.query, url.searchParams);
-		const body = operation.body === undefined ? undefined : parseBody(operation.body, await c.req.text());
+		const body = operation.body === undefined ? undefined : parseBody(operation.body, hasBody(request) ? await c.req.text() : '');
 		const reply = await operation.handle({params: c.req.param() as Record<string, string>, query, body, exchange: {request, response, url}}, deps);
 		return reply === 'sent' ? RESPONSE_ALREADY_SENT : answer(c, reply.status, reply.body, reply.headers);
 	});
@@ -70,7 +73,8 @@ export function apiListener(options: ApiOptions): (request: IncomingMessage, res
 		guard(c.env.incoming, new URL(c.req.url), options.guard);
 		await next();
 	});
-	app.use('*', bodyLimit({maxSize: maxBodyBytes, onError: c => problem(c, new ApiError('E_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`))}));
+	app.use('*', async (c, next) => (hasBody(c.env.incoming) ? limit(c, next) : next()));
+	const limit = bodyLimit({maxSize: maxBodyBytes, onError: c => problem(c, new ApiError('E_TOO_LARGE', `the body is larger than ${maxBodyBytes} bytes`))});
 	for (const operation of operations) {
 		route(app, operation, options);
 	}
