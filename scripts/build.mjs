@@ -111,7 +111,8 @@ function checkEager(meta) {
 /** The web view's page (src/core/web/assets.ts): its files go into the bundle, as nothing is read from disk there. */
 function webPage() {
 	const dir = path.join(root, 'src/core/web/page');
-	return Object.fromEntries(['index.html', 'app.css', 'app.js'].map(file => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
+	const files = fs.readdirSync(dir).filter(file => /\.(html|css|js)$/.test(file));
+	return Object.fromEntries(files.map(file => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
 }
 
 async function main() {

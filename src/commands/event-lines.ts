@@ -3,14 +3,11 @@
  * object (the same whether the change came from tm.db or from the daemon's feed), and the
  * filters they share (`--since`, `--cause`).
  */
-import {causes, isCause} from '../core/causes.js';
-import {parseDuration} from '../core/config/units.js';
-import {didYouMean} from '../core/config/suggest.js';
-import {TmError} from '../core/errors.js';
 import type {EventDoc} from '../core/ipc/methods.js';
-import type {Cause} from '../core/model.js';
 import type {NamedEvent} from '../store/readonly.js';
 import {formatTime} from './format.js';
+
+export {parseCause, parseSince} from '../core/event-filters.js';
 
 /** One state change, as a JSON line of `tm events --json` (docs/schemas/events-line.schema.json). */
 export type EventLine = {
@@ -67,26 +64,3 @@ export function lineText(line: EventLine): string {
 	return `${formatTime(Date.parse(line.at))}  ${who}  ${line.from} -> ${line.to}  ${line.cause}  ${line.reason}\n`;
 }
 
-/** `--since`: a duration back from `now` (`1h`, `30m`) or a time (`2026-11-23T10:00`); ms since the epoch. */
-export function parseSince(text: string, now: number): number {
-	const duration = parseDuration(text);
-	if (duration.ok && duration.value > 0) {
-		return now - duration.value;
-	}
-
-	const at = /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : Number.NaN;
-	if (Number.isNaN(at)) {
-		throw new TmError('E_USAGE', `--since takes a duration back from now (1h, 30m, 2d) or a time (2026-11-23T10:00), got "${text}"`);
-	}
-
-	return at;
-}
-
-/** `--cause`: one of the stable words of docs/cli-json.md. */
-export function parseCause(word: string): Cause {
-	if (!isCause(word)) {
-		throw new TmError('E_USAGE', `--cause: no cause "${word}"${didYouMean(word, causes) || '.'} The causes are ${causes.join(', ')}`);
-	}
-
-	return word;
-}

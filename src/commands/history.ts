@@ -7,7 +7,7 @@ import type {Command} from 'commander';
 import {TmError} from '../core/errors.js';
 import {databasePath, resolveHome} from '../core/paths.js';
 import type {RunRow} from '../core/ports.js';
-import {openReadonlyStore, type EventFilter, type NamedEvent, type ReadonlyStore} from '../store/readonly.js';
+import {historyDoc, openReadonlyStore, readHistory, type EventFilter, type NamedEvent} from '../store/readonly.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {parseCause, parseSince} from './event-lines.js';
 import {printJson, reportError} from './output.js';
@@ -16,9 +16,6 @@ import {formatDuration, formatTime, table} from './format.js';
 export type HistoryOptions = GlobalOptions & {limit?: string; all?: boolean; since?: string; cause?: string};
 
 type EventData = {from?: string; to?: string; reason?: string; cause?: string};
-
-/** What was read: every task's events, or one task's runs and events. */
-type Found = {taskId: null; events: NamedEvent[]} | {taskId: string; runs: RunRow[]; events: NamedEvent[]};
 
 const change = (data: EventData): string => (data.from && data.to ? `${data.from} -> ${data.to}` : '');
 
@@ -34,20 +31,6 @@ function filterOf(options: HistoryOptions): EventFilter {
 		...(options.since === undefined ? {} : {since: parseSince(options.since, Date.now())}),
 		...(options.cause === undefined ? {} : {cause: parseCause(options.cause)}),
 	};
-}
-
-/** The task a name means in tm.db: unknown is E_UNKNOWN_TASK; several (a program's instances) are named. */
-function oneTask(store: ReadonlyStore, name: string, file: string): string {
-	const ids = store.tasksNamed(name);
-	if (ids.length === 0) {
-		throw new TmError('E_UNKNOWN_TASK', `no task or program named "${name}" in ${file}`);
-	}
-
-	if (ids.length > 1) {
-		throw new TmError('E_USAGE', `${name} means ${ids.length} tasks (${ids.join(', ')}): give one of their ids, or --all`);
-	}
-
-	return ids[0]!;
 }
 
 function printAll(deps: Deps, events: NamedEvent[]): void {
@@ -91,23 +74,6 @@ function printTask(deps: Deps, taskId: string, history: {runs: RunRow[]; events:
 	);
 }
 
-function read(store: ReadonlyStore, name: string | undefined, filter: EventFilter, file: string): Found {
-	if (name === undefined) {
-		return {taskId: null, events: store.events(filter)};
-	}
-
-	const taskId = oneTask(store, name, file);
-	const history = store.history(taskId, filter.limit)!;
-	if (filter.since === undefined && filter.cause === undefined) {
-		return {taskId, runs: history.runs, events: history.events.map(event => ({...event, name: null}))};
-	}
-
-	// A filter applies to the events; runs are kept when they were still going at `since`.
-	const since = filter.since ?? 0;
-	const runs = history.runs.filter(run => run.endedAt === null || run.endedAt >= since);
-	return {taskId, runs, events: store.events({...filter, taskIds: [taskId]})};
-}
-
 export async function runHistory(name: string | undefined, options: HistoryOptions, deps: Deps): Promise<number> {
 	const home = resolveHome(options.home, deps.env);
 	const file = databasePath(home);
@@ -119,14 +85,12 @@ export async function runHistory(name: string | undefined, options: HistoryOptio
 
 		const filter = filterOf(options);
 		store = openReadonlyStore(file);
-		const found = read(store, name, filter, file);
-		if (found.taskId === null && options.json) {
-			// Each with the name its task goes by.
-			printJson(deps.io, {events: found.events});
+		const found = readHistory(store, name, filter, file);
+		if (options.json) {
+			// Every task's events each with the name its task goes by.
+			printJson(deps.io, historyDoc(found));
 		} else if (found.taskId === null) {
 			printAll(deps, found.events);
-		} else if (options.json) {
-			printJson(deps.io, {taskId: found.taskId, runs: found.runs, events: found.events.map(({name: _, ...event}) => event)});
 		} else {
 			printTask(deps, found.taskId, found);
 		}

@@ -65,6 +65,7 @@ export const commands: readonly Entry[] = [
 	{name: 'checkpoint', load: async () => (await import('./notify.js')).registerNotify},
 	{name: 'alert', load: async () => (await import('./alert.js')).registerAlert},
 	{name: 'completion', load: async () => (await import('./completion.js')).registerCompletion},
+	{name: 'web', load: async () => (await import('./web.js')).registerWeb, remote: 'exec'},
 	{name: 'version', load: async () => (await import('./version.js')).registerVersion},
 	{name: 'top', load: async () => (await import('./top.js')).registerTop},
 	{name: 'shell', load: async () => (await import('./shell.js')).registerShell},

@@ -83,3 +83,8 @@ export function taskLogPaths(spec: {id: string; stdout: string | null; stderr: s
 export function logsFolder(home: string): string {
 	return path.join(home, 'logs');
 }
+
+/** The HTTP API's token when `http_token` is not set: made at the daemon's first start with `http:` (mode 0600). */
+export function httpTokenPath(home: string): string {
+	return path.join(home, 'http.token');
+}

@@ -12,6 +12,7 @@ import type {History, TaskRow} from './types.js';
 
 /** What the CLI can read without the daemon. */
 export type {EventFilter, NamedEvent} from './records.js';
+export {historyDoc, readHistory, type HistoryFound} from './history-query.js';
 
 export type ReadonlyStore = {
 	/**

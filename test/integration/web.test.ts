@@ -387,7 +387,7 @@ describe('web view access', () => {
 		assert.equal(existsSync(socketPath), false);
 	});
 
-	it('keeps at most 64 streams open: the next one is told to retry later', async () => {
+	it('keeps at most maxStreams (256) streams open: the next one is told to retry later', async () => {
 		const web = await webDaemon('taskmaster:\nprograms: {}\n');
 		const clients: SseClient[] = [];
 		try {

@@ -37,6 +37,8 @@ import {bootId as readBootId} from '../process/proc.js';
 import {version} from '../version.js';
 import type {WebServer} from '../web/server.js';
 import type {Store} from '../../store/index.js';
+import {historyDoc, openReadonlyStore, readHistory} from '../../store/readonly.js';
+import {ensureToken} from '../web/token.js';
 import {ClusterMembership} from './cluster-member.js';
 import {DaemonLog} from './daemon-log.js';
 import {Database} from './database.js';
@@ -266,6 +268,16 @@ async function claim(parts: Parts): Promise<Store> {
 			client: new LocalClient({handlers, version, pid: process.pid, client: 'web view'}),
 			clock,
 			token: options.config.daemon.httpToken,
+			apiToken: ensureToken(options.home, options.config.daemon.httpToken),
+			history: (name, filter) => {
+				const file = databasePath(options.home);
+				const store = openReadonlyStore(file);
+				try {
+					return historyDoc(readHistory(store, name, filter, file));
+				} finally {
+					store.close();
+				}
+			},
 			startedAt,
 			version,
 			logfile: log.path,

@@ -1,12 +1,15 @@
 /**
- * The page's three files (`page/index.html`, `app.css`, `app.js`), served from memory. Run from
+ * The page's files (`page/index.html`, `app.css`, `app.js`, `console.js`), served from memory. Run from
  * the sources they are read once, beside this module; inside `dist/tm` the build has put their
  * contents in the bundle (`__TM_PAGE__`, scripts/build.mjs), where nothing is read from disk.
  */
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 
-export type PageFile = 'index.html' | 'app.css' | 'app.js';
+/** The page's files; scripts/build.mjs embeds every .html, .css and .js of page/. */
+export const pageFiles = ['index.html', 'app.css', 'app.js', 'console.js'] as const;
+
+export type PageFile = (typeof pageFiles)[number];
 
 export type Page = Record<PageFile, string>;
 
@@ -16,6 +19,7 @@ export const pageTypes: Record<PageFile, string> = {
 	'index.html': 'text/html; charset=utf-8',
 	'app.css': 'text/css; charset=utf-8',
 	'app.js': 'text/javascript; charset=utf-8',
+	'console.js': 'text/javascript; charset=utf-8',
 };
 
 let loaded: Promise<Page> | null = null;
@@ -34,7 +38,6 @@ export function loadPage(): Promise<Page> {
 }
 
 async function readPage(dir: string): Promise<Page> {
-	const read = (file: PageFile): Promise<string> => readFile(path.join(dir, file), 'utf8');
-	const [html, css, js] = await Promise.all([read('index.html'), read('app.css'), read('app.js')]);
-	return {'index.html': html, 'app.css': css, 'app.js': js};
+	const texts = await Promise.all(pageFiles.map(file => readFile(path.join(dir, file), 'utf8')));
+	return Object.fromEntries(pageFiles.map((file, i) => [file, texts[i] ?? ''])) as Page;
 }

@@ -2,12 +2,12 @@
  * Every path the web view answers, and who answers it. A path a browser opens (`/logs`,
  * `/logs/NAME`) is the page when asked for HTML, else its text, for curl.
  */
-import type {ServerResponse} from 'node:http';
 import type {TmClient} from '../client/seam.js';
 import type {Clock} from '../clock.js';
 import type {Feed} from '../feed/feed.js';
 import {pageTypes, type Page, type PageFile} from './assets.js';
 import {eventStream} from './event-stream.js';
+import {healthz} from './health.js';
 import {send, sendJson, wantsHtml, type Exchange} from './http.js';
 import {daemonLogJson, daemonLogText, taskLogJson, taskLogStream, taskLogText, type LogRouteDeps} from './log-routes.js';
 import type {Metrics} from './metrics.js';
@@ -28,6 +28,7 @@ export function routes({client, feed, clock, streams, page, metrics, logfile}: R
 		.get('/', html)
 		.get('/app.js', file('app.js'))
 		.get('/app.css', file('app.css'))
+		.get('/console.js', file('console.js'))
 		.get('/logs', daemonLog)
 		.get('/logs/', daemonLog)
 		.get('/logs/:name', (exchange, {name}) => (wantsHtml(exchange.request) ? html(exchange) : taskLogText(logs, exchange, name)))
@@ -38,13 +39,4 @@ export function routes({client, feed, clock, streams, page, metrics, logfile}: R
 		.get('/api/daemon-log', exchange => daemonLogJson(logs, exchange))
 		.get('/events', exchange => eventStream({feed, streams, clock}, exchange))
 		.get('/metrics', async ({response}) => send(response, 200, metrics.contentType, await metrics.render()));
-}
-
-/** 200 while the daemon can write its files, 503 with the reason while it cannot (a full disk). */
-function healthz(feed: Feed, response: ServerResponse): void {
-	const {pid, version, disk, cluster} = feed.daemon();
-	// A cluster member whose PostgreSQL does not answer is not healthy either (its local work goes on).
-	const clusterOk = cluster?.reachable ?? true;
-	const reason = disk.reason ?? (clusterOk ? null : `cluster unreachable: ${cluster?.error ?? 'not joined'}`);
-	sendJson(response, disk.ok && clusterOk ? 200 : 503, {ok: disk.ok && clusterOk, reason, pid, version, disk, ...(cluster === undefined ? {} : {cluster})});
 }

@@ -1,7 +1,7 @@
 /**
  * The web view (`taskmaster.http`, SPEC §9) on node:http: listening and closing, and the path of
- * every request (GET only, the token, then the route table). Read-only: nothing here changes a
- * task. Tasks are read as any client reads them: the feed (the read model as a stream) and the
+ * every request: `/api/v1` to the API (api/app.ts, where tasks are controlled), the rest (GET
+ * only, the token, then the route table) read-only. Tasks are read as any client reads them: the feed (the read model as a stream) and the
  * client seam (`status`, `logs`); only `/metrics` counts over the engine itself.
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
@@ -21,6 +21,8 @@ import {send, sendText, wantsHtml, type Exchange} from './http.js';
 import type {EventTally} from '../event-tally.js';
 import type {ClusterMetrics, Metrics} from './metrics.js';
 import type {Router} from './router.js';
+import {apiListener} from './api/app.js';
+import type {HistoryReader} from './api/operation.js';
 import {routes} from './routes.js';
 import {maxStreams, Streams} from './streams.js';
 
@@ -36,7 +38,12 @@ export type WebOptions = {
 	clock: Clock;
 	/** `taskmaster.http` as written: `127.0.0.1:4242`, `[::1]:4242`, `:4242`. Port 0 picks a free port. */
 	address: string;
+	/** `http_token`: when set, every request needs it (reads too). */
 	token: string | null;
+	/** What every mutation of `/api/v1` needs: `http_token`, else the generated one (token.ts). */
+	apiToken: string;
+	/** The audit trail from tm.db, for `/api/v1/history` (the composition root opens the store). */
+	history: HistoryReader;
 	startedAt: Millis;
 	version: string;
 	/** The daemon log (absolute), shown at `/logs`; null when `logfile` is not set. */
@@ -65,6 +72,7 @@ export class WebServer {
 	readonly #server: Server;
 	readonly #streams: Streams;
 	readonly #router: Router<Exchange>;
+	readonly #api: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 	readonly #host: string | undefined;
 
 	/**
@@ -121,6 +129,16 @@ export class WebServer {
 		const metrics = new MetricsOf({engine, tally, clock, startedAt, version, streams: () => streams.size, alerts: () => options.alerts?.() ?? null, slots: options.slots, cluster: () => options.cluster?.() ?? null});
 		this.#streams = streams;
 		this.#router = routes({client: options.client, feed: options.feed, clock, streams, page, metrics, logfile: options.logfile});
+		this.#api = apiListener({
+			client: options.client,
+			feed: options.feed,
+			clock,
+			streams,
+			logfile: options.logfile,
+			history: options.history,
+			guard: {readToken: options.token, token: options.apiToken, boundHost: host ?? '', port: () => this.port},
+			...(options.onWarning ? {onWarning: options.onWarning} : {}),
+		});
 		this.#server = createServer((request, response) => {
 			this.#handle(request, response).catch((error: unknown) => {
 				options.onWarning?.(`web view: ${request.method ?? '?'} ${request.url ?? '?'}: ${messageOf(error)}`);
@@ -133,7 +151,8 @@ export class WebServer {
 		});
 		this.#server.headersTimeout = 10_000;
 		this.#server.requestTimeout = 30_000;
-		this.#server.maxConnections = 4 * maxStreams;
+		// Every stream, and room for the page and API calls beside them.
+		this.#server.maxConnections = maxStreams + 64;
 	}
 
 	/** `http://127.0.0.1:4242`: where the view is, with the port actually bound. */
@@ -166,8 +185,13 @@ export class WebServer {
 
 	async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const url = new URL(request.url ?? '/', 'http://tm.invalid');
+		if (url.pathname === '/api/v1' || url.pathname.startsWith('/api/v1/')) {
+			await this.#api(request, response);
+			return;
+		}
+
 		if (request.method !== 'GET' && request.method !== 'HEAD') {
-			sendText(response, 405, 'the web view is read-only: GET only', {Allow: 'GET, HEAD'});
+			sendText(response, 405, 'only GET here; the API (/api/v1) takes the rest', {Allow: 'GET, HEAD'});
 			return;
 		}
 

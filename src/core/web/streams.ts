@@ -11,7 +11,7 @@ import {securityHeaders, sendText} from './http.js';
 import {maxBurstBytes, SseStream} from './sse.js';
 
 /** Open event and log streams at most; more are answered 503. */
-export const maxStreams = 64;
+export const maxStreams = 256;
 /** How often the tick runs while a stream is open. */
 export const streamTickMs = 1000;
 /** A comment on every SSE stream this many ticks apart. */

@@ -21,7 +21,7 @@
 
 (function () {
 	const maxLines = 2000;
-	const columns = ['name', 'state', 'pid', 'uptime', 'restarts', 'heartbeat', 'progress', 'reason'];
+	const columns = ['name', 'state', 'pid', 'uptime', 'cpu', 'mem', 'restarts', 'heartbeat', 'progress', 'reason'];
 
 	/** @param {string} id @returns {HTMLElement} */
 	function $(id) {
@@ -105,6 +105,8 @@
 		state.className = `state s-${task.state}`;
 		cell(tr, 'pid').textContent = task.pid === null ? '' : String(task.pid);
 		cell(tr, 'restarts').textContent = String(task.restarts);
+		cell(tr, 'cpu').textContent = task.cpu === null ? '' : `${task.cpu.toFixed(1)}%`;
+		cell(tr, 'mem').textContent = task.memory === null ? '' : `${(task.memory / 1048576).toFixed(1)} MiB`;
 		// A delayed job says when it may start, in the reader's local time.
 		const reason = task.eligibleAt ? `delayed until ${new Date(task.eligibleAt).toLocaleString()}` : task.reason;
 		cell(tr, 'reason').textContent = task.status ? `${reason} — ${task.status}` : reason;
