@@ -16,6 +16,8 @@ export type Claim = {
 	attempt: number;
 	/** A person asked, from any member, to cancel it: its stop is written as `cancelled`. */
 	cancelAsked: boolean;
+	/** `tm fail` from any member (`from m1: why`): its end is written `dead`. */
+	failAsked?: string;
 };
 
 export const outcomeBound = 10_000;
