@@ -18,6 +18,8 @@ export type Claim = {
 	cancelAsked: boolean;
 	/** `tm fail` from any member (`from m1: why`): its end is written `dead`. */
 	failAsked?: string;
+	/** The row's `pause_requested` as last acted on: only a change is acted on, so a pause or resume of the local copy here holds. */
+	pauseAsked?: boolean;
 };
 
 export const outcomeBound = 10_000;

@@ -19,7 +19,7 @@ import {claimOfSpec, localSpec, outcomeOf, restoredClaims} from './local-job.js'
 import {depth} from './control.js';
 import {putLogs, type Shipped} from './job-logs.js';
 import {heartbeat, leave, register, type Beat} from './members.js';
-import {actOn, pausedNow, tailOf} from './owner.js';
+import {actOn, pauseOf, tailOf} from './owner.js';
 import {channels, claim, renew, takeOver, type Claimed} from './queries.js';
 import {writeOutcomes} from './outcomes.js';
 import {Reach} from './reach.js';
@@ -220,7 +220,7 @@ export class Member {
 		const held = this.claims.all();
 		const answer = await renew(
 			this.#sql,
-			held.map(c => ({id: c.id, token: c.token, checkpoint: engine.has(c.localId) ? engine.get(c.localId).info.checkpoint : null, paused: pausedNow(engine, c)})),
+			held.map(c => ({id: c.id, token: c.token, checkpoint: engine.has(c.localId) ? engine.get(c.localId).info.checkpoint : null, ...pauseOf(engine, c)})),
 			spec.leaseMs,
 		);
 		await heartbeat(this.#sql, this.#beat());

@@ -11,9 +11,19 @@ import type {Claim} from './claims.js';
 import {shipLines, type Shipped} from './job-logs.js';
 import type {Asked} from './queries.js';
 
-/** The local copy's state as the renewal reports it: whether it is frozen now. */
-export function pausedNow(engine: Engine, c: Claim): boolean {
-	return engine.has(c.localId) && engine.get(c.localId).record.state.kind === 'paused';
+/**
+ * The local copy's pause as the renewal reports it: whether it is frozen now, and `adopt`, the
+ * wanted state to write when a person paused or resumed the copy here (`tm pause` of its local
+ * id), so the cluster's request follows instead of undoing it; else null.
+ */
+export function pauseOf(engine: Engine, c: Claim): {paused: boolean; adopt: boolean | null} {
+	const paused = engine.has(c.localId) && engine.get(c.localId).record.state.kind === 'paused';
+	if (paused === (c.pauseAsked ?? false)) {
+		return {paused, adopt: null};
+	}
+
+	c.pauseAsked = paused;
+	return {paused, adopt: paused};
 }
 
 /** The local copy's last lines, to ship (none when it is gone). */
@@ -46,10 +56,17 @@ export function actOn(engine: Engine, c: Claim, asked: Asked): {changed: boolean
 	}
 
 	const kind = task.record.state.kind;
-	if (asked.pause_requested && kind === 'running') {
-		task.dispatch({type: 'pause'});
-	} else if (!asked.pause_requested && kind === 'paused') {
-		task.dispatch({type: 'resume'});
+	if (asked.pause_requested !== (c.pauseAsked ?? false)) {
+		if (asked.pause_requested && kind === 'running') {
+			task.dispatch({type: 'pause'});
+		} else if (!asked.pause_requested && kind === 'paused') {
+			task.dispatch({type: 'resume'});
+		}
+
+		// Done (else asked again at the next renewal: a copy still starting is paused once it runs).
+		if ((task.record.state.kind === 'paused') === asked.pause_requested) {
+			c.pauseAsked = asked.pause_requested;
+		}
 	}
 
 	return {changed: task.record.state.kind !== kind, tail};

@@ -88,8 +88,8 @@ export async function claim(sql: Sql, host: string, count: number, leaseMs: numb
 	);
 }
 
-/** One held claim, as renewed: its latest checkpoint, and whether its copy is frozen (paused) now, go with it. */
-export type Held = {id: string; token: string; checkpoint: string | null; paused?: boolean};
+/** One held claim, as renewed: its latest checkpoint, whether its copy is frozen (paused) now, and a pause taken here to adopt as the wanted one (owner.ts). */
+export type Held = {id: string; token: string; checkpoint: string | null; paused?: boolean; adopt?: boolean | null};
 
 /** What the renewal answers of a claim still ours: what persons asked of it from any member. */
 export type Asked = {id: string; cancel_requested: boolean; pause_requested: boolean; fail_reason: string | null; logs_wanted: boolean};
@@ -102,11 +102,11 @@ export async function renew(sql: Sql, held: Held[], leaseMs: number): Promise<As
 
 	return sql.query(
 		`UPDATE tm_cluster.jobs j SET lease_until = now() + $4 ${ms}, checkpoint = COALESCE(o.checkpoint, j.checkpoint),
-			paused_at = CASE WHEN o.paused THEN COALESCE(j.paused_at, now()) ELSE NULL END
-		FROM unnest($1::text[], $2::bigint[], $3::text[], $5::boolean[]) AS o(id, token, checkpoint, paused)
+			paused_at = CASE WHEN o.paused THEN COALESCE(j.paused_at, now()) ELSE NULL END, pause_requested = COALESCE(o.adopt, j.pause_requested)
+		FROM unnest($1::text[], $2::bigint[], $3::text[], $5::boolean[], $6::boolean[]) AS o(id, token, checkpoint, paused, adopt)
 		WHERE j.id = o.id AND j.token = o.token AND j.state = 'running'
 		RETURNING j.id, j.cancel_requested, j.pause_requested, j.fail_reason, j.logs_wanted_at IS NOT NULL AS logs_wanted`,
-		[held.map(h => h.id), held.map(h => h.token), held.map(h => h.checkpoint), leaseMs, held.map(h => h.paused === true)],
+		[held.map(h => h.id), held.map(h => h.token), held.map(h => h.checkpoint), leaseMs, held.map(h => h.paused === true), held.map(h => h.adopt ?? null)],
 	);
 }
 

@@ -113,11 +113,25 @@ test('pause and resume from other members: the owner freezes its copy and keeps 
 	await waitFor(() => count(file), n => n > frozen + 2, {what: 'the counter moving again'});
 	assert.equal((await row(id)).paused, false);
 
+	// Paused on its owner by its local id: the cluster shows it, and the owner does not undo it; resumed from elsewhere.
+	const copy = `${id}.${running.token}`;
+	assert.equal((await k2().cli('pause', copy)).code, 0);
+	await waitFor(() => clusterTask(k1(), id), t => t?.state === 'paused', {timeout: 5000, what: 'the local pause seen in the cluster'});
+	const heldAt = Date.now();
+	await waitRow(id, r => r.lease_until !== null && new Date(r.lease_until).getTime() > heldAt + 2000, 'another renewal');
+	assert.equal((await row(id)).paused, true, 'still paused after a renewal');
+	const fromElsewhere = await k3().cli('resume', id);
+	assert.equal(fromElsewhere.out.trim(), `${id}: running`, fromElsewhere.err);
+
 	// What cannot be done is refused, saying why.
 	const again = await k1().cli('resume', id);
 	assert.equal(again.code, 1);
 	assert.match(again.out, new RegExp(`${id}: running \\(${id} is running, not paused\\)`));
-	assert.equal((await k1().cli('cancel', id)).code, 0);
+	// Cancelled while paused: the owner stops its frozen copy.
+	assert.equal((await k1().cli('pause', id)).out.trim(), `${id}: paused`);
+	const cancelled = await k1().cli('cancel', id);
+	assert.equal(cancelled.out.trim(), `${id}: stopped`, cancelled.err);
+	assert.equal((await row(id)).state, 'cancelled');
 	const notRunning = await k3().cli('pause', id);
 	assert.equal(notRunning.code, 1);
 	assert.match(notRunning.out, /only a running job can be paused/);
