@@ -66,8 +66,10 @@ export function clusterAsks({member, ask, one}: AskDeps) {
 			return null;
 		}
 
-		if (row.state !== 'running' || (!pause && row.paused_at === null && !row.pause_requested)) {
-			return refused(row, pause ? `${row.id} is ${row.state}; only a running job can be paused` : `${row.id} is ${jobStatus(row).state}, not paused`);
+		// As for a local job: only a running one is paused, only a paused (or pausing) one resumed.
+		const state = jobStatus(row).state;
+		if (row.state !== 'running' || (pause && state === 'paused') || (!pause && state !== 'paused' && !row.pause_requested)) {
+			return refused(row, pause ? `${row.id} is ${state}; only a running job can be paused` : `${row.id} is ${state}, not paused`);
 		}
 
 		const gone = await ask(`${verb} ${name}`, () => ownerGone(sql, row.owner!, member.leaseMs));

@@ -88,6 +88,9 @@ test('pause and resume from other members: the owner freezes its copy and keeps 
 	assert.equal(paused.out.trim(), `${id}: paused`);
 	const at = await row(id);
 	assert.equal(at.paused, true);
+	const twice = await k1().cli('pause', id);
+	assert.equal(twice.code, 1);
+	assert.match(twice.out, new RegExp(`${id}: paused \\(${id} is paused; only a running job can be paused\\)`));
 	// Listed and shown as paused, from every member, with where it is paused.
 	assert.equal((await clusterTask(k1(), id))?.state, 'paused');
 	assert.equal((await clusterTask(k1(), id))?.host, 'k2');
