@@ -1,5 +1,5 @@
 /**
- * `tm queue [--json]`: the waiting tasks in the order they would start (the daemon's admission
+ * `tm queue [--cluster] [--json]`: the waiting tasks in the order they would start (the daemon's admission
  * plan, asked for every waiter: not the order they were submitted in), each with its priority,
  * requests, eligible time, how long it has waited and what it waits for now; then how many wait
  * at each priority, and the slots and resources with what the running tasks claim of them.
@@ -70,7 +70,9 @@ export function registerQueue(program: Command, deps: Deps, done: (code: number)
 	program
 		.command('queue')
 		.description('the waiting tasks in the order they would start: priority, requests, why each waits; depth by priority')
-		.action(async (_options: GlobalOptions, command: Command) => {
-			done(await runQueue(command.optsWithGlobals(), deps));
+		.option('--cluster', "the cluster's waiting jobs (taskmaster.cluster), in the order members would claim them")
+		.action(async (options: {cluster?: boolean}, command: Command) => {
+			const all = {...command.optsWithGlobals<GlobalOptions>(), ...options};
+			done(options.cluster === true ? await (await import('./queue-cluster.js')).runClusterQueue(all, deps) : await runQueue(all, deps));
 		});
 }

@@ -1,5 +1,5 @@
 /**
- * `tm top [--interval D] [--low-bandwidth]`: the full-screen dashboard (SPEC §7). The UI is
+ * `tm top [--interval D] [--low-bandwidth] [--cluster]`: the full-screen dashboard (SPEC §7). The UI is
  * loaded only here, after NODE_ENV is set, so React runs its production build and the other
  * commands never load React at all.
  */
@@ -13,7 +13,7 @@ import type {Deps, GlobalOptions} from './deps.js';
 import {resolveHosts} from './host-targets.js';
 import {reportError} from './output.js';
 
-export type TopOptions = GlobalOptions & {interval?: string; lowBandwidth?: boolean};
+export type TopOptions = GlobalOptions & {interval?: string; lowBandwidth?: boolean; cluster?: boolean};
 
 /** The process's own streams; tests drive `tm top` in a real terminal (tmux) instead. */
 export type TopStreams = {stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream};
@@ -43,6 +43,10 @@ export async function runTop(options: TopOptions, deps: Deps, streams: TopStream
 	try {
 		const {runDashboard} = await import('../tui/run-dashboard.js');
 		const hosts = resolveHosts(options, deps.env);
+		if (options.cluster === true && hosts?.many === true) {
+			throw new TmError('E_USAGE', 'tm top --cluster shows the cluster from one member: give one --host (any member shows every job), not several');
+		}
+
 		const socketPath = resolveSocket(options.socket, resolveHome(options.home, deps.env), deps.env);
 		const local: Connector = async () => (await import('../core/client/socket-client.js')).SocketClient.connect(socketPath, {client: 'tm-top', timeoutMs: 3000});
 		// Each (re)connection is a new ssh session; a ControlMaster makes those cheap.
@@ -50,6 +54,7 @@ export async function runTop(options: TopOptions, deps: Deps, streams: TopStream
 		return await runDashboard({
 			connect: hosts === null ? local : remote(0),
 			...(hosts?.many ? {hosts: hosts.targets.map((target, index) => ({name: target.label, connect: remote(index)}))} : {}),
+			cluster: options.cluster === true,
 			intervalMs: interval.value,
 			lowBandwidth: Boolean(options.lowBandwidth),
 			env: deps.env,
@@ -67,6 +72,7 @@ export function registerTop(program: Command, deps: Deps, done: (code: number) =
 		.description('full-screen dashboard: tasks, heartbeats, retries, progress and logs, live')
 		.option('--interval <duration>', 'move ages and countdowns on every (default 1s)')
 		.option('--low-bandwidth', 'fewer frames, slower log refresh, no colour (slow SSH links)')
+		.option('--cluster', "the cluster's jobs (taskmaster.cluster), with the member that holds each in a HOST column")
 		.action(async (options: TopOptions, command: Command) => {
 			done(await runTop({...command.optsWithGlobals(), ...options}, deps));
 		});

@@ -28,6 +28,8 @@ export class LiveData extends Versioned {
 	connection: ConnectionState = {status: 'connecting', error: null, attempts: 0};
 	/** With several hosts (`tm top --host a,b`): each one's connection, in order; else null. */
 	links: ReadonlyMap<string, ConnectionState> | null = null;
+	/** `tm top --cluster`: a HOST column (each job's member) though there is one connection. */
+	hostColumn = false;
 	/** The time the ages on screen are computed against (the last change or tick). */
 	now: number;
 

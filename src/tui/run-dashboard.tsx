@@ -23,6 +23,8 @@ export type DashboardOptions = {
 	connect: Connector;
 	/** Several daemons in one table (`--host a,b`): each host's connector; `connect` is then unused. */
 	hosts?: readonly HostLink[];
+	/** `--cluster`: the cluster's jobs, with the member that holds each. */
+	cluster?: boolean;
 	/** `--interval`: how often ages and countdowns on screen move on. */
 	intervalMs: number;
 	/** `--low-bandwidth`: fewer frames, slower log flushes, no colour. */
@@ -50,7 +52,7 @@ async function startSession(options: DashboardOptions, clock: Clock, onNotice: (
 		dataGapMs: options.lowBandwidth ? 250 : 50,
 		onNotice,
 	};
-	const session = options.hosts === undefined ? new Session({connect: options.connect, ...settings}) : new HostsSession(options.hosts, settings);
+	const session = options.hosts === undefined ? new Session({connect: options.connect, cluster: options.cluster === true, ...settings}) : new HostsSession(options.hosts, settings);
 	try {
 		await session.start();
 	} catch (error) {

@@ -7,6 +7,7 @@
 import type {Connector, Subscription} from '../core/client/seam.js';
 import {perform} from './actions.js';
 import {every, systemClock, type Clock, type TimerHandle} from './clock.js';
+import {ClusterClient} from './cluster-client.js';
 import {Details} from './details.js';
 import {LiveData} from './live.js';
 import {LogFeed} from './log-feed.js';
@@ -33,6 +34,8 @@ export type SessionOptions = {
 	maxRetryMs?: number;
 	/** Told about what actions did and about failures, for the status line. */
 	onNotice?: (text: string, error: boolean) => void;
+	/** `tm top --cluster`: the cluster's jobs (cluster-client.ts) with a HOST column, instead of this daemon's tasks. */
+	cluster?: boolean;
 };
 
 export class Session {
@@ -57,8 +60,10 @@ export class Session {
 		this.logs = new LogFeed(options.logFlushMs ?? 100, options.logCapacity ?? 5000, clock);
 		this.details = new Details(clock, delayMs);
 		this.#follow = new LogFollow(this.logs, {clock, delayMs, tail: options.logTail ?? 500});
+		const {connect, cluster = false} = options;
+		this.data.hostColumn = cluster;
 		this.#link = new Reconnect({
-			connect: options.connect,
+			connect: cluster ? async () => new ClusterClient(await connect(), clock, Math.max(1000, options.intervalMs)) : connect,
 			clock,
 			maxRetryMs: options.maxRetryMs ?? 1000,
 			onState: state => this.data.setConnection(state),

@@ -16,6 +16,10 @@ export type Claim = {
 	attempt: number;
 	/** A person asked, from any member, to cancel it: its stop is written as `cancelled`. */
 	cancelAsked: boolean;
+	/** `tm fail` from any member (`from m1: why`): its end is written `dead`. */
+	failAsked?: string;
+	/** The row's `pause_requested` as last acted on: only a change is acted on, so a pause or resume of the local copy here holds. */
+	pauseAsked?: boolean;
 };
 
 export const outcomeBound = 10_000;

@@ -7,16 +7,19 @@
 import {randomUUID} from 'node:crypto';
 import type {Engine} from '../engine.js';
 import {messageOf, TmError} from '../errors.js';
-import type {MemberDoc, RunParams, TaskActionResult, TaskDetail, TaskStatus} from '../ipc/methods.js';
+import type {MemberDoc, Methods, RunParams, TaskActionResult, TaskDetail, TaskStatus} from '../ipc/methods.js';
 import {eligibleAt, type DelayParams} from '../delays.js';
 import {jobSpec} from '../jobs.js';
 import type {StateKind} from '../model.js';
+import {clusterAsks} from './control-asks.js';
 import {cancelJob, findJobs, listJobs, retryJob} from './control.js';
 import {jobDetail, jobStatus, memberDoc} from './docs.js';
 import {runParamsOf} from './local-job.js';
+import {clusterJobLogs} from './logs-read.js';
 import type {Member} from './member.js';
 import {members} from './members.js';
 import {insertJob, type JobRow} from './queries.js';
+import {clusterQueue} from './queue-view.js';
 
 /** Takeovers and give-backs a job may have before it is dead (its own retries run inside each claim). */
 export const maxClaims = 5;
@@ -31,7 +34,7 @@ const clusterStates: Record<StateKind, string[]> = {
 	starting: [],
 	backoff: [],
 	stopping: [],
-	paused: [],
+	paused: ['running'],
 };
 
 export type ClusterControl = ReturnType<typeof clusterControl>;
@@ -81,7 +84,9 @@ export function clusterControl(member: Member, engine: Engine) {
 
 		async tasks(states: StateKind[] | undefined): Promise<TaskStatus[]> {
 			const wanted = states === undefined ? null : states.flatMap(s => clusterStates[s]);
-			return (await ask('tasks --cluster', () => listJobs(sql, wanted))).map(row => jobStatus(row));
+			// `running` in PostgreSQL is running or paused here: the finer state is the document's.
+			const docs = (await ask('tasks --cluster', () => listJobs(sql, wanted))).map(row => jobStatus(row));
+			return states === undefined ? docs : docs.filter(doc => states.includes(doc.state));
 		},
 
 		async describe(name: string): Promise<TaskDetail | null> {
@@ -119,6 +124,16 @@ export function clusterControl(member: Member, engine: Engine) {
 
 		wait: (name: string) => waitJob(one, member, name),
 
+		...clusterAsks({member, ask, one}),
+
+		/** The job's logs from PostgreSQL (logs-read.ts); null for no such job. */
+		async logs(params: Methods['logs']['params']): Promise<Methods['logs']['result'] | null> {
+			const row = await one(params.name);
+			return row === null ? null : clusterJobLogs({member, ask, one}, row, params);
+		},
+
+		queue: () => ask('queue --cluster', () => clusterQueue(sql, member.leaseMs)),
+
 		async hosts(): Promise<{hosts: MemberDoc[]; queued: number}> {
 			const rows = await ask('hosts', () => members(sql, member.leaseMs));
 			const queued = await ask('hosts', () => sql.query<{n: number}>("SELECT count(*)::int AS n FROM tm_cluster.jobs WHERE state = 'queued'"));
@@ -126,7 +141,6 @@ export function clusterControl(member: Member, engine: Engine) {
 		},
 	};
 }
-
 
 
 /** Resolves once the job has ended, polled every 500 ms (a notification would need a listener per waiter); null for no such job. */

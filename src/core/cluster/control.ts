@@ -7,7 +7,7 @@ import {channels, notify, type JobRow} from './queries.js';
 import type {Sql} from './sql.js';
 
 const columns = `id, seq::text AS seq, name, params, priority, pin, after, state, attempt, max_attempts, owner, token::text AS token, lease_until, run_at, run_at > now() AS delayed,
-	checkpoint, cancel_requested, exit_code, reason, submitted_by, created_at, started_at, ended_at, completions`;
+	checkpoint, cancel_requested, exit_code, reason, submitted_by, created_at, started_at, ended_at, completions, pause_requested, paused_at, fail_reason`;
 
 /** Jobs, newest last; `states` narrows them; at most `limit`. */
 export async function listJobs(sql: Sql, states: string[] | null, limit = 1000): Promise<JobRow[]> {

@@ -13,17 +13,21 @@ const stateOf: Record<ClusterState, StateKind> = {queued: 'queued', running: 'ru
 const causeOf: Record<ClusterState, Cause> = {queued: 'submitted', running: 'admitted', completed: 'exit', failed: 'exit', cancelled: 'cancelled', dead: 'max_restarts'};
 const iso = (at: Date | null): string | null => (at === null ? null : new Date(at).toISOString());
 
+/** Running with its owner's copy frozen (`tm pause`, from any member): `paused`, as a local job would be. */
+const pausedOf = (row: JobRow): boolean => row.state === 'running' && row.paused_at !== null && row.paused_at !== undefined;
+
 export function jobStatus(row: JobRow): TaskStatus {
 	const params = row.params as RunParams;
 	const ended = iso(row.ended_at);
+	const paused = pausedOf(row);
 	return {
 		id: row.id,
 		name: row.name,
 		program: row.name,
 		kind: 'job',
-		state: stateOf[row.state],
-		reason: row.reason,
-		cause: causeOf[row.state],
+		state: paused ? 'paused' : stateOf[row.state],
+		reason: paused ? `paused on ${row.owner} since ${iso(row.paused_at)}` : row.reason,
+		cause: paused ? 'requested' : causeOf[row.state],
 		pid: null,
 		startedAt: iso(row.started_at),
 		restarts: Math.max(0, row.attempt - 1),
@@ -48,7 +52,7 @@ export function jobStatus(row: JobRow): TaskStatus {
 		lastExit: ended === null ? null : {code: row.exit_code, signal: null, at: ended},
 		checkpointBytes: row.checkpoint === null ? 0 : Buffer.byteLength(row.checkpoint),
 		host: row.owner,
-		clusterState: row.state,
+		clusterState: paused ? 'paused' : row.state,
 		createdAt: new Date(row.created_at).toISOString(),
 		endedAt: ended,
 		cmd: params.shell === true ? (params.argv[0] ?? '') : params.argv.join(' '),

@@ -47,11 +47,15 @@ export function claimOfSpec(spec: TaskSpec): {id: string; token: string} | null 
 
 /**
  * What the end of a claim's local task means for the cluster: completed, failed, cancelled (a
- * person asked), or given back (`queued`: the daemon stopped, or someone stopped it here).
+ * person asked), dead (`tm fail` asked), or given back (`queued`: the daemon stopped, or someone stopped it here).
  * Null while it has not ended, or when its claim was lost (nothing to write).
  */
 export function outcomeOf(event: TaskEventRecord, claim: Claim, checkpoint: string | null): Outcome | null {
 	const base = {id: claim.id, token: claim.token, exitCode: event.task.exitCode, reason: event.reason, checkpoint};
+	if (claim.failAsked !== undefined && (event.to === 'failed' || event.to === 'fatal' || (event.to === 'stopped' && event.cause !== 'lease_lost'))) {
+		return {...base, state: 'dead', reason: `failed by hand ${claim.failAsked}`};
+	}
+
 	switch (event.to) {
 		case 'completed': {
 			return {...base, state: 'completed'};

@@ -17,8 +17,11 @@ import {liveStates, type ClusterSpec} from '../model.js';
 import {Claims, type Claim} from './claims.js';
 import {claimOfSpec, localSpec, outcomeOf, restoredClaims} from './local-job.js';
 import {depth} from './control.js';
+import {putLogs, type Shipped} from './job-logs.js';
 import {heartbeat, leave, register, type Beat} from './members.js';
-import {channels, claim, finish, renew, takeOver, type Claimed, type Outcome} from './queries.js';
+import {actOn, pauseOf, tailOf} from './owner.js';
+import {channels, claim, renew, takeOver, type Claimed} from './queries.js';
+import {writeOutcomes} from './outcomes.js';
 import {Reach} from './reach.js';
 import {requestsShort} from './requests.js';
 import {migrate} from './schema.js';
@@ -217,25 +220,38 @@ export class Member {
 		const held = this.claims.all();
 		const answer = await renew(
 			this.#sql,
-			held.map(c => ({id: c.id, token: c.token, checkpoint: engine.has(c.localId) ? engine.get(c.localId).info.checkpoint : null})),
+			held.map(c => ({id: c.id, token: c.token, checkpoint: engine.has(c.localId) ? engine.get(c.localId).info.checkpoint : null, ...pauseOf(engine, c)})),
 			spec.leaseMs,
 		);
 		await heartbeat(this.#sql, this.#beat());
 		this.depth = (await depth(this.#sql)).queued;
 		this.#lastRenewOk = sentAt;
 		this.#nextRenewAt = sentAt + spec.leaseMs / 3;
-		const kept = new Map(answer.map(row => [row.id, row.cancel_requested]));
+		const kept = new Map(answer.map(row => [row.id, row]));
+		const tails: Shipped[] = [];
 		for (const c of held) {
-			const cancel = kept.get(c.id);
-			if (cancel === undefined) {
+			const asked = kept.get(c.id);
+			if (asked === undefined) {
 				if (this.claims.get(c.id) === c) {
 					this.#lose(c, `another member took over ${c.id} (token ${c.token} is stale)`);
 				}
-			} else if (cancel && !c.cancelAsked) {
-				c.cancelAsked = true;
-				this.#stopLocal(c, 'cancelled from the cluster', 'cancelled');
+
+				continue;
+			}
+
+			// Asked from any member (owner.ts); a pause or resume done is reported by renewing again at once.
+			const {changed, tail} = actOn(engine, c, asked);
+			if (changed) {
+				this.#nextRenewAt = 0;
+				this.#again = true;
+			}
+
+			if (tail !== null) {
+				tails.push(tail);
 			}
 		}
+
+		await putLogs(this.#sql, this.#deps.name, tails, false);
 	}
 
 	/** Stops every local copy once no renewal succeeded for a lease: another member may hold the job now. */
@@ -253,15 +269,11 @@ export class Member {
 	}
 
 	#lose(c: Claim, why: string): void {
+		const {engine} = this.#deps;
 		this.claims.drop(c);
 		this.#deps.note('cluster claim lost', {job: c.id, token: c.token, why});
-		this.#stopLocal(c, `lost its cluster lease: ${why}`, 'lease_lost');
-	}
-
-	#stopLocal(c: Claim, reason: string, cause: 'lease_lost' | 'cancelled'): void {
-		const {engine} = this.#deps;
 		if (engine.has(c.localId)) {
-			engine.get(c.localId).dispatch({type: 'stop', reason, cause});
+			engine.get(c.localId).dispatch({type: 'stop', reason: `lost its cluster lease: ${why}`, cause: 'lease_lost'});
 		}
 	}
 
@@ -329,10 +341,12 @@ export class Member {
 
 		const {engine} = this.#deps;
 		const checkpoint = engine.has(c.localId) ? engine.get(c.localId).info.checkpoint : null;
-		const outcome = outcomeOf(event, c, checkpoint);
-		if (outcome === null) {
+		const found = outcomeOf(event, c, checkpoint);
+		if (found === null) {
 			return;
 		}
+
+		const outcome = {...found, lines: tailOf(engine, c).lines};
 
 		this.claims.drop(c);
 		if (!this.claims.keep(outcome)) {
@@ -343,23 +357,7 @@ export class Member {
 	}
 
 	async #flush(): Promise<void> {
-		const outcomes = this.claims.take();
-		if (outcomes.length === 0) {
-			return;
-		}
-
-		let written: string[];
-		try {
-			written = await finish(this.#sql, outcomes);
-		} catch (error) {
-			this.claims.putBack(outcomes);
-			throw error;
-		}
-
-		const done = new Set(written);
-		for (const stale of outcomes.filter((o: Outcome) => !done.has(o.id))) {
-			this.#deps.note('cluster outcome refused', {job: stale.id, token: stale.token, state: stale.state, why: 'stale token: the job was taken over'});
-		}
+		await writeOutcomes(this.#sql, this.claims, this.#deps.name, this.#deps.note);
 	}
 
 	/** What a previous daemon here held and this one restored: stopped, and given back under its token. */

@@ -5,6 +5,7 @@
  * token has moved on (the job was taken over and claimed again) is not touched, and the member
  * learns from the empty answer that its claim is gone.
  */
+import type {LogLineDoc} from '../ipc/methods.js';
 import type {Row, Sql} from './sql.js';
 
 /** A job as tm_cluster.jobs holds it. */
@@ -34,6 +35,10 @@ export type JobRow = {
 	started_at: Date | null;
 	ended_at: Date | null;
 	completions: number;
+	/** Schema 2: a person wants it paused; the owner's copy is frozen since `paused_at`; `tm fail` asked of a running one. */
+	pause_requested: boolean;
+	paused_at: Date | null;
+	fail_reason: string | null;
 };
 
 export type ClusterState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'dead';
@@ -75,33 +80,48 @@ export async function claim(sql: Sql, host: string, count: number, leaseMs: numb
 				WHERE NOT EXISTS (SELECT 1 FROM tm_cluster.jobs d WHERE (d.id = a.key OR d.name = a.key) AND d.state = 'completed'))
 			ORDER BY j.priority DESC, j.seq LIMIT $2 FOR UPDATE SKIP LOCKED)
 		UPDATE tm_cluster.jobs j SET state = 'running', owner = $1, token = nextval('tm_cluster.tokens'), attempt = j.attempt + 1,
-			lease_until = now() + $3 ${ms}, started_at = now(), ended_at = NULL, exit_code = NULL, cancel_requested = false, reason = 'claimed by ' || $1
+			lease_until = now() + $3 ${ms}, started_at = now(), ended_at = NULL, exit_code = NULL, cancel_requested = false, reason = 'claimed by ' || $1,
+			pause_requested = false, paused_at = NULL, fail_reason = NULL, logs_wanted_at = NULL
 		FROM c WHERE j.id = c.id
 		RETURNING j.id, j.name, j.params, j.token::text AS token, j.attempt, j.checkpoint`,
 		[host, count, leaseMs],
 	);
 }
 
-/** One held claim, as renewed: its latest checkpoint goes with it. */
-export type Held = {id: string; token: string; checkpoint: string | null};
+/** One held claim, as renewed: its latest checkpoint, whether its copy is frozen (paused) now, and a pause taken here to adopt as the wanted one (owner.ts). */
+export type Held = {id: string; token: string; checkpoint: string | null; paused?: boolean; adopt?: boolean | null};
 
-/** Renews the leases still ours; the answer lists them (a claim missing from it is lost) and whether a cancel was asked. */
-export async function renew(sql: Sql, held: Held[], leaseMs: number): Promise<Array<{id: string; cancel_requested: boolean}>> {
+/** What the renewal answers of a claim still ours: what persons asked of it from any member. */
+export type Asked = {id: string; cancel_requested: boolean; pause_requested: boolean; fail_reason: string | null; logs_wanted: boolean};
+
+/** Renews the leases still ours (a paused copy's too: it is held, not lost); the answer lists them (a claim missing from it is lost) and what was asked of each. */
+export async function renew(sql: Sql, held: Held[], leaseMs: number): Promise<Asked[]> {
 	if (held.length === 0) {
 		return [];
 	}
 
 	return sql.query(
-		`UPDATE tm_cluster.jobs j SET lease_until = now() + $4 ${ms}, checkpoint = COALESCE(o.checkpoint, j.checkpoint)
-		FROM unnest($1::text[], $2::bigint[], $3::text[]) AS o(id, token, checkpoint)
+		`UPDATE tm_cluster.jobs j SET lease_until = now() + $4 ${ms}, checkpoint = COALESCE(o.checkpoint, j.checkpoint),
+			paused_at = CASE WHEN o.paused THEN COALESCE(j.paused_at, now()) ELSE NULL END, pause_requested = COALESCE(o.adopt, j.pause_requested)
+		FROM unnest($1::text[], $2::bigint[], $3::text[], $5::boolean[], $6::boolean[]) AS o(id, token, checkpoint, paused, adopt)
 		WHERE j.id = o.id AND j.token = o.token AND j.state = 'running'
-		RETURNING j.id, j.cancel_requested`,
-		[held.map(h => h.id), held.map(h => h.token), held.map(h => h.checkpoint), leaseMs],
+		RETURNING j.id, j.cancel_requested, j.pause_requested, j.fail_reason, j.logs_wanted_at IS NOT NULL AS logs_wanted`,
+		[held.map(h => h.id), held.map(h => h.token), held.map(h => h.checkpoint), leaseMs, held.map(h => h.paused === true), held.map(h => h.adopt ?? null)],
 	);
 }
 
 /** What a member writes when its copy of a job ends: an outcome, or `queued` to give the job back. */
-export type Outcome = {id: string; token: string; state: 'completed' | 'failed' | 'cancelled' | 'queued'; exitCode: number | null; reason: string; checkpoint: string | null};
+export type Outcome = {
+	id: string;
+	token: string;
+	/** `dead`: `tm fail` of a running job, acted on by its owner. */
+	state: 'completed' | 'failed' | 'cancelled' | 'dead' | 'queued';
+	exitCode: number | null;
+	reason: string;
+	checkpoint: string | null;
+	/** The copy's last log lines, shipped with the outcome (job-logs.ts). */
+	lines?: LogLineDoc[];
+};
 
 /**
  * Writes outcomes under their tokens; returns the ids written (the others were stale: the job
@@ -119,7 +139,8 @@ export async function finish(sql: Sql, outcomes: Outcome[]): Promise<string[]> {
 			exit_code = o.exit_code, reason = o.reason, checkpoint = COALESCE(o.checkpoint, j.checkpoint), lease_until = NULL,
 			ended_at = CASE WHEN o.state = 'queued' THEN NULL ELSE now() END,
 			owner = CASE WHEN o.state = 'queued' THEN NULL ELSE j.owner END,
-			completions = j.completions + (o.state = 'completed')::int
+			completions = j.completions + (o.state = 'completed')::int,
+			pause_requested = false, paused_at = NULL, logs_wanted_at = NULL
 		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[]) AS o(id, token, state, exit_code, reason, checkpoint)
 		WHERE j.id = o.id AND j.token = o.token AND j.state = 'running'
 		RETURNING j.id, j.name, o.state`,
@@ -141,8 +162,10 @@ export async function finish(sql: Sql, outcomes: Outcome[]): Promise<string[]> {
  */
 export async function takeOver(sql: Sql, by: string): Promise<number> {
 	const rows = await sql.query(
-		`UPDATE tm_cluster.jobs SET state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'queued' END, owner = NULL, lease_until = NULL,
-			reason = 'the lease of ' || owner || ' (token ' || token || ') ran out; taken over by ' || $1
+		`UPDATE tm_cluster.jobs SET state = CASE WHEN fail_reason IS NOT NULL OR attempt >= max_attempts THEN 'dead' ELSE 'queued' END, owner = NULL, lease_until = NULL,
+			paused_at = NULL, pause_requested = false, logs_wanted_at = NULL, ended_at = CASE WHEN fail_reason IS NOT NULL THEN now() ELSE ended_at END,
+			reason = CASE WHEN fail_reason IS NOT NULL THEN 'failed by hand ' || fail_reason || ' (its owner ' || owner || ' was lost before it stopped it)'
+				ELSE 'the lease of ' || owner || ' (token ' || token || ') ran out; taken over by ' || $1 END
 		WHERE state = 'running' AND lease_until < now() RETURNING id`,
 		[by],
 	);

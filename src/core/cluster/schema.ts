@@ -57,8 +57,33 @@ CREATE INDEX jobs_owner ON tm_cluster.jobs (owner) WHERE state = 'running';
 CREATE INDEX jobs_name ON tm_cluster.jobs (name);
 `;
 
+/**
+ * Control from any member (issue 21 item 4): what a person asked of a running job's owner, which
+ * the owner reads at each renewal (woken by NOTIFY on tm_control), and what it reports back.
+ * `pause_requested`: the state a person wants (level, not edge: a lost notification is mended at
+ * the next renewal); `paused_at`: the owner's copy is frozen since then (null: it runs);
+ * `fail_reason`: `tm fail` of a running job, the owner stops it and writes it `dead` with this;
+ * `logs_wanted_at`: `tm logs` elsewhere asks the owner to ship its tail into `job_logs`, where
+ * an owner also leaves the tail of every job it finishes.
+ */
+const v2 = `
+ALTER TABLE tm_cluster.jobs ADD COLUMN pause_requested boolean NOT NULL DEFAULT false;
+ALTER TABLE tm_cluster.jobs ADD COLUMN paused_at timestamptz;
+ALTER TABLE tm_cluster.jobs ADD COLUMN fail_reason text;
+ALTER TABLE tm_cluster.jobs ADD COLUMN logs_wanted_at timestamptz;
+
+CREATE TABLE tm_cluster.job_logs (
+	id text PRIMARY KEY REFERENCES tm_cluster.jobs (id) ON DELETE CASCADE,
+	token bigint NOT NULL,
+	host text NOT NULL,
+	lines jsonb NOT NULL,
+	final boolean NOT NULL,
+	shipped_at timestamptz NOT NULL
+);
+`;
+
 /** `steps[i]` takes the schema from version `i` to `i + 1`. */
-export const steps: readonly string[] = [v1];
+export const steps: readonly string[] = [v1, v2];
 
 export const schemaVersion = steps.length;
 

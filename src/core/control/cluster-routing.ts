@@ -1,6 +1,6 @@
 /**
  * Job methods that reach the cluster: `run` with `cluster` (or `on`), `tasks` with `cluster`,
- * and `describe`, `wait`, `cancel`, `retry` of a name no local task goes by, which a member
+ * and `describe`, `wait`, `cancel`, `retry`, `fail`, `pause`, `resume` of a name no local task goes by, which a member
  * looks up in PostgreSQL (the cluster job `c-…` or its name); `hosts`. On a daemon in no
  * cluster they are refused (E_CLUSTER) or stay E_UNKNOWN_TASK, as before.
  */
@@ -83,13 +83,18 @@ export function clusterRouted(local: TypedHandlers, engine: Engine, cluster: () 
 		},
 		cancel: (params, ctx) => split(params.names, (control, name) => control.cancel(name), names => Promise.resolve(local.cancel!({...params, names}, ctx))),
 		retry: (params, ctx) => split(params.names, (control, name) => control.retry(name, params), names => Promise.resolve(local.retry!({...params, names}, ctx))),
+		fail: (params, ctx) => split(params.names, (control, name) => control.fail(name, params.reason), names => Promise.resolve(local.fail!({...params, names}, ctx))),
+		pause: (params, ctx) => split(params.names, (control, name) => control.pause(name), names => Promise.resolve(local.pause!({...params, names}, ctx))),
+		resume: (params, ctx) => split(params.names, (control, name) => control.resume(name), names => Promise.resolve(local.resume!({...params, names}, ctx))),
 		hosts: () => need('hosts').hosts(),
+		clusterQueue: () => need('queue --cluster').queue(),
 	};
 }
 
 /**
  * `logs` of a cluster job: served here when this member runs it (its local copy, `c-….TOKEN`);
- * else the answer says which member has them (logs are not served across members).
+ * else from PostgreSQL (cluster/logs-read.ts: the owner ships its tail on request, and when the
+ * job ends), or an error naming the member that has them and whether it is alive.
  */
 export function clusterLogs(local: TypedHandlers, engine: Engine, cluster: () => ClusterControl | null): TypedHandlers {
 	return {
@@ -108,12 +113,7 @@ export function clusterLogs(local: TypedHandlers, engine: Engine, cluster: () =>
 					return local.logs!({...params, name: copy.id}, ctx);
 				}
 
-				if (job.host === null || job.host === undefined) {
-					throw new TmError('E_CLUSTER', `${job.id} is a cluster job no member holds now (${job.clusterState ?? job.state}): no logs yet`);
-				}
-
-				const where = job.clusterState === 'running' ? `runs on ${job.host}` : `ran on ${job.host} (${job.clusterState ?? job.state})`;
-				throw new TmError('E_CLUSTER', `${job.id} is a cluster job that ${where}: its logs are kept by that member; run tm logs ${job.id} there (logs are not served across members)`);
+				return (await control!.logs({...params, name: job.id})) ?? Promise.reject(error);
 			}
 		},
 	};

@@ -55,6 +55,7 @@ export const paramSchemas = {
 	wait: params({name: taskName}),
 	tasks: params({states: [z.array(z.string()).optional(), 'a list of states'], cluster: [z.boolean().optional(), 'true or false']}),
 	hosts: none,
+	clusterQueue: none,
 	notify: params({task: taskName, lines: [z.array(z.string()), 'a list of lines such as "WATCHDOG=1"']}),
 	logs: params({
 		name: [z.string(), 'a task name'],

@@ -31,3 +31,26 @@ export type MemberDoc = {
 	claims: number;
 	pid: number;
 };
+
+/** One waiting cluster job in `tm queue --cluster`: the local queue's entry, and the member it is pinned to (`--on`). */
+export type ClusterQueueEntryDoc = {
+	id: string;
+	name: string;
+	priority: number;
+	requires: {memory: number; cpu: number};
+	/** When a delayed job may be claimed (`--delay`, `--at`, `retry --delay`); null: now. */
+	eligibleAt: string | null;
+	/** When it was submitted (ISO-8601). */
+	queuedAt: string;
+	pin: string | null;
+	/** Why it waits now. */
+	reason: string;
+	cause: 'capacity' | 'dependency' | 'submitted';
+};
+
+/** `tm queue --cluster`: the cluster's waiting jobs in the order members would claim them, the depth by priority, and the alive members' slots. */
+export type ClusterQueueDoc = {
+	tasks: ClusterQueueEntryDoc[];
+	depth: Array<{priority: number; count: number}>;
+	slots: {members: number; total: number; used: number};
+};

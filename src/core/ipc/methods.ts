@@ -5,10 +5,10 @@
  */
 import type {Cause, StateKind, TaskKind, Want} from '../model.js';
 import type {Outcome} from '../actions.js';
-import type {ClusterDoc, MemberDoc} from './cluster-docs.js';
+import type {ClusterDoc, ClusterQueueDoc, MemberDoc} from './cluster-docs.js';
 import type {CapacityDoc, QueueDoc, ScaledProgram, SlotsDoc} from './queue-docs.js';
 
-export type {ClusterDoc, MemberDoc} from './cluster-docs.js';
+export type {ClusterDoc, ClusterQueueDoc, ClusterQueueEntryDoc, MemberDoc} from './cluster-docs.js';
 export type {CapacityDoc, QueueDoc, QueueEntryDoc, ScaledProgram, SlotsDoc} from './queue-docs.js';
 
 /** `params` of a method that takes none. `{}` (or no params at all) on the wire. */
@@ -278,6 +278,8 @@ export type Methods = {
 	tasks: {params: {states?: StateKind[]; cluster?: boolean}; result: {tasks: TaskStatus[]}};
 	/** The queued tasks in the order they would start, with what each waits for now, and the depth by priority. */
 	queue: {params: EmptyParams; result: QueueDoc};
+	/** `tm queue --cluster`: the cluster's queued jobs in the order members would claim them, and the depth by priority. */
+	clusterQueue: {params: EmptyParams; result: ClusterQueueDoc};
 	/** The cluster's members (`tm hosts`). */
 	hosts: {params: EmptyParams; result: {hosts: MemberDoc[]; queued: number}};
 	cancel: {params: TaskActionParams; result: TaskActionResults};

@@ -29,8 +29,9 @@ export type TableProps = {
 };
 
 export function Table({rows, selected, offset, width, height, sort, data, theme, focused, empty}: TableProps) {
-	// Several hosts: a HOST column as wide as the longest name (at most 16).
-	const hostWidth = data.links === null ? 0 : Math.min(16, Math.max(4, ...[...data.links.keys()].map(name => name.length)));
+	// Several hosts, or the cluster's jobs: a HOST column as wide as the longest name (at most 16).
+	const names = data.links !== null ? [...data.links.keys()] : data.hostColumn ? rows.map(task => task.host ?? '') : null;
+	const hostWidth = names === null ? 0 : Math.min(16, Math.max(4, ...names.map(name => name.length)));
 	const table: TableColumns = fitColumns(width, hostWidth);
 	const page = Math.max(0, height - 1);
 	const shown = rows.slice(offset, offset + page);

@@ -2,11 +2,14 @@
  * The queue's statements against a real PostgreSQL, without daemons: claims come highest
  * priority first and FIFO among equals, skip jobs pinned elsewhere and jobs whose `--after` has
  * not completed (on any member); a lease that runs out is taken over with its attempt counted and
- * its checkpoint; a write or renewal under a stale token changes nothing.
+ * its checkpoint; a write, renewal or log tail under a stale token changes nothing; `tm fail` of a
+ * job whose owner is lost makes it dead at the takeover.
  */
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
+import {askFail} from '../../../src/core/cluster/asks.js';
 import {retryJob} from '../../../src/core/cluster/control.js';
+import {putLogs, readLogs} from '../../../src/core/cluster/job-logs.js';
 import {claim, finish, insertJob, renew, takeOver, type NewJob} from '../../../src/core/cluster/queries.js';
 import {migrate, schemaVersion} from '../../../src/core/cluster/schema.js';
 import {connect, type Sql} from '../../../src/core/cluster/sql.js';
@@ -50,7 +53,7 @@ test('claims: highest priority first, FIFO among equals, pins and --after honour
 test('a lease that runs out is taken over; the old token can neither renew nor write', {skip}, async () => {
 	await insertJob(sql, job('t1'));
 	const [held] = await claim(sql, 'h1', 1, 200);
-	assert.deepEqual(await renew(sql, [{id: 't1', token: held!.token!, checkpoint: 'step 3'}], 200), [{id: 't1', cancel_requested: false}]);
+	assert.deepEqual(await renew(sql, [{id: 't1', token: held!.token!, checkpoint: 'step 3'}], 200), [{id: 't1', cancel_requested: false, pause_requested: false, fail_reason: null, logs_wanted: false}]);
 	await waitFor(() => takeOver(sql, 'h2'), n => n >= 1, {what: 'the lease to run out and be taken over'});
 	const [again] = await claim(sql, 'h2', 1, 2000);
 	assert.equal(again!.id, 't1');
@@ -72,4 +75,23 @@ test('a job taken over more often than its attempts allow is dead (the dead lett
 	assert.equal(await state(), 'dead');
 	assert.equal((await retryJob(sql, 'd1', 'h1'))?.state, 'queued');
 	assert.equal(await state(), 'queued');
+});
+
+test("a stale token ships no log tail; a lost owner's job that tm fail was asked of is dead at its takeover", {skip}, async () => {
+	await insertJob(sql, job('l1'));
+	const [old] = await claim(sql, 'h1', 1, 100);
+	await waitFor(() => takeOver(sql, 'h2'), n => n >= 1, {what: 'the lease to run out'});
+	const [now] = await claim(sql, 'h2', 1, 2000);
+	const line = {seq: 1, at: '2026-12-06T00:00:00.000Z', stream: 'stdout' as const, text: 'late'};
+	await putLogs(sql, 'h1', [{id: 'l1', token: old!.token!, lines: [line]}], true);
+	assert.equal(await readLogs(sql, 'l1'), null, 'the old copy cannot ship');
+	await putLogs(sql, 'h2', [{id: 'l1', token: now!.token!, lines: [{...line, text: 'mine'}]}], false);
+	assert.deepEqual((await readLogs(sql, 'l1'))?.lines.map(l => l.text), ['mine']);
+
+	await insertJob(sql, job('f1'));
+	await claim(sql, 'h1', 1, 100);
+	assert.equal((await askFail(sql, 'f1', 'from h3: bad'))?.state, 'running');
+	await waitFor(() => takeOver(sql, 'h2'), n => n >= 1, {what: 'the lease to run out'});
+	const [row] = await sql.query<{state: string; reason: string}>("SELECT state, reason FROM tm_cluster.jobs WHERE id = 'f1'");
+	assert.deepEqual(row, {state: 'dead', reason: 'failed by hand from h3: bad (its owner h1 was lost before it stopped it)'});
 });
