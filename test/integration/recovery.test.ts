@@ -112,7 +112,9 @@ describe('recovery after the daemon dies', () => {
 		assert.ok((after.find(e => e.task === 'crasher')?.restarts ?? 0) >= (lastFor(reported, 'crasher')?.restarts ?? 0));
 		const newSleeper = after.find(e => e.task === 'sleeper' && e.to === 'running')?.pid ?? 0;
 		assert.notEqual(newSleeper, oldSleeper);
-		assert.deepEqual(pidsWithArg(marker), [newSleeper], 'exactly one sleeper runs');
+		// sh forks sleep: until the fork execs, the child shows sh's argv (with the marker) too.
+		const sleepers = await waitFor(() => pidsWithArg(marker), pids => pids.length === 1, {what: 'one process with the marker', timeout: 5000});
+		assert.deepEqual(sleepers, [newSleeper], 'exactly one sleeper runs');
 		const sleeperRow = taskRow(dir, 'sleeper');
 		assert.equal(sleeperRow?.record.restarts, 1, 'coming back after a crash counts as a restart');
 
