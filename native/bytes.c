@@ -1,0 +1,44 @@
+/*
+ * countLines(buffer): the '\n' bytes in a Buffer (any Uint8Array view). A plain loop the
+ * compiler vectorizes: 64 KiB in a few microseconds, where Buffer.indexOf costs a call per line.
+ */
+#define NAPI_VERSION 8
+#include <stddef.h>
+#include <stdint.h>
+#include "bytes.h"
+
+__attribute__((optimize("O3"))) static size_t count_newlines(const uint8_t *p, size_t n) {
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++) {
+		count += p[i] == '\n';
+	}
+	return count;
+}
+
+static napi_value CountLines(napi_env env, napi_callback_info info) {
+	size_t argc = 1;
+	napi_value arg;
+	napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
+	void *data = NULL;
+	size_t length = 0;
+	bool is_typed = false;
+	if (argc < 1 || napi_is_typedarray(env, arg, &is_typed) != napi_ok || !is_typed) {
+		napi_throw_type_error(env, NULL, "countLines: a Buffer is required");
+		return NULL;
+	}
+	napi_typedarray_type type;
+	napi_get_typedarray_info(env, arg, &type, &length, &data, NULL, NULL);
+	if (type != napi_uint8_array) {
+		napi_throw_type_error(env, NULL, "countLines: a Buffer is required");
+		return NULL;
+	}
+	napi_value result;
+	napi_create_double(env, (double)count_newlines(data, length), &result);
+	return result;
+}
+
+void register_bytes(napi_env env, napi_value exports) {
+	napi_value fn;
+	napi_create_function(env, "countLines", NAPI_AUTO_LENGTH, CountLines, NULL, &fn);
+	napi_set_named_property(env, exports, "countLines", fn);
+}
