@@ -7,10 +7,18 @@
 #include <stdint.h>
 #include "bytes.h"
 
+/* Byte-wide counters over blocks of at most 255 bytes, so the compiler can compare 32 bytes at a time. */
 __attribute__((optimize("O3"))) static size_t count_newlines(const uint8_t *p, size_t n) {
 	size_t count = 0;
-	for (size_t i = 0; i < n; i++) {
-		count += p[i] == '\n';
+	while (n > 0) {
+		size_t block = n < 255 ? n : 255;
+		uint8_t in_block = 0;
+		for (size_t i = 0; i < block; i++) {
+			in_block += p[i] == '\n';
+		}
+		count += in_block;
+		p += block;
+		n -= block;
 	}
 	return count;
 }
