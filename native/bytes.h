@@ -7,7 +7,7 @@
 
 #include <node_api.h>
 
-/* Adds countLines(buffer) -> number of '\n' bytes to `exports`. */
+/* Adds countLines(buffer) -> number of '\n' bytes, and setPipeSize(fd, bytes) -> size or -errno, to `exports`. */
 void register_bytes(napi_env env, napi_value exports);
 
 #endif

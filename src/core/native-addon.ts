@@ -27,6 +27,8 @@ export type TmAddon = {
 	pageOutExecutable(): number;
 	/** The '\n' bytes in `bytes` (native/bytes.c). */
 	countLines(bytes: Uint8Array): number;
+	/** F_SETPIPE_SZ: the pipe's size now, or -errno (native/bytes.c). */
+	setPipeSize(fd: number, bytes: number): number;
 };
 
 /** The asset's name in the executable, and the file's name in native/build/ (scripts/build-native.mjs). */

@@ -81,7 +81,30 @@ export function watch(pid: number, onExit: ExitHandler): boolean {
 	return true;
 }
 
-const pipe = (fd: number): net.Socket => new net.Socket({fd, readable: true, writable: false});
+/** Each output pipe's fd, for `widenPipe`. */
+const pipeFds = new WeakMap<object, number>();
+
+function pipe(fd: number): net.Socket {
+	const socket = new net.Socket({fd, readable: true, writable: false});
+	pipeFds.set(socket, fd);
+	return socket;
+}
+
+/** What a task's output pipe may hold once it was seen full: fewer wake-ups and less blocking for a chatty task. */
+export const widePipeBytes = 1024 * 1024;
+
+/**
+ * Gives a pipe this module made room for `widePipeBytes` (when the system allows: past the user's
+ * pipe-user-pages-soft an unprivileged daemon keeps the default 64 KiB). Only pipes seen full are
+ * widened, so idle tasks hold no more of that budget than before.
+ */
+export function widenPipe(stream: object): void {
+	const fd = pipeFds.get(stream);
+	if (fd !== undefined) {
+		pipeFds.delete(stream);
+		tmAddon()?.setPipeSize(fd, widePipeBytes);
+	}
+}
 
 function describeError(error: unknown): string {
 	const {errno, syscall, message} = error as {errno?: number; syscall?: string; message: string};
