@@ -29,6 +29,8 @@ export type TmAddon = {
 	countLines(bytes: Uint8Array): number;
 	/** F_SETPIPE_SZ: the pipe's size now, or -errno (native/bytes.c). */
 	setPipeSize(fd: number, bytes: number): number;
+	/** malloc_trim(0): 1 when memory went back to the system (native/memory.c). */
+	trimMalloc(): number;
 };
 
 /** The asset's name in the executable, and the file's name in native/build/ (scripts/build-native.mjs). */
