@@ -125,8 +125,8 @@ export class TaskLog {
 
 	/**
 	 * Takes a chunk of the child's stdout. Bytes the file cannot take are counted, not thrown
-	 * (their lines still reach the ring and the listeners). The chunk may be kept, unsplit, until
-	 * the ring is read: the caller must not reuse it.
+	 * (their lines still reach the ring and the listeners). Its bytes are copied where kept: the
+	 * caller may reuse it.
 	 * @throws the first error a listener threw (after all were called).
 	 */
 	stdout(chunk: Buffer): void {

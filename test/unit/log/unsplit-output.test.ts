@@ -118,6 +118,20 @@ describe('UnsplitOutput (lines split when the ring is read)', () => {
 		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'one\ntwo\nthree\nfour\n');
 	});
 
+	it('copies what it holds: a chunk buffer the reader reuses changes nothing', () => {
+		const log = make(10, () => 1);
+		log.open();
+		const buffer = Buffer.alloc(6);
+		for (const text of ['one\ntw', 'o\nthre', 'e\n']) {
+			const length = buffer.write(text);
+			log.stdout(buffer.subarray(0, length));
+			buffer.fill(0x7a);
+		}
+
+		assert.deepEqual(log.tail(10).map((line) => line.text), ['one', 'two', 'three']);
+		log.close();
+	});
+
 	it('splits output without newlines once it holds more than its bound', () => {
 		const ring = new LineRing(10);
 		const splitters = {stdout: new LineSplitter({maxLength: 100}), stderr: new LineSplitter()};
