@@ -11,6 +11,7 @@
 #        TM_BIN        the tm executable to measure (default: dist/tm if present, else node dist/bin/tm.js)
 #        SKIP_BUILD=1  do not run `npm run build` first (it runs unless TM_BIN is set)
 #        PROBE=0       skip the W5 loss probe; PROBE_REPS=40 PROBE_LINES=100000 size it
+#        WORKLOADS     some of the workloads only, e.g. "w1_idle w5_log_throughput" (default: all six, through run_all.sh)
 #        N RUNS RESTARTS REPS LINES IDLE_S SETTLE_S SUP_STARTSECS TM_FRESH_HOME PM2_BIN SUPERVISORD_BIN
 #                      SUPERVISORCTL_BIN: passed to the workload scripts (defaults: see the anchors' README)
 # Every workload runs under `timeout`; every process started is killed by PID (see the anchors' lib.sh).
@@ -18,7 +19,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 env_used=""   # the settings given in the environment, for the report's "how to reproduce"
-for v in ANCHORS_DIR N RUNS RESTARTS REPS LINES IDLE_S SETTLE_S SUP_STARTSECS TM_FRESH_HOME TM_BIN PM2_BIN SUPERVISORD_BIN SUPERVISORCTL_BIN PROBE PROBE_REPS PROBE_LINES; do
+for v in ANCHORS_DIR WORKLOADS N RUNS RESTARTS REPS LINES IDLE_S SETTLE_S SUP_STARTSECS TM_FRESH_HOME TM_BIN PM2_BIN SUPERVISORD_BIN SUPERVISORCTL_BIN PROBE PROBE_REPS PROBE_LINES; do
   [ -n "${!v+x}" ] && env_used="$env_used $v=${!v}"
 done
 ANCHORS_DIR="${ANCHORS_DIR:-$REPO/../shared/bench/anchors}"
@@ -126,7 +127,17 @@ fi
 # --------------------------------------------------------------- the run
 say "tools: ${tools[*]}; results: $RESULTS_DIR; console log: $RESULTS_DIR/run.log"
 {
-  (cd "$ANCHORS_DIR" && ADAPTER_DIR="$REPO/bench/adapters" ./run_all.sh "${tools[@]}")
+  if [ -z "${WORKLOADS:-}" ]; then
+    (cd "$ANCHORS_DIR" && ADAPTER_DIR="$REPO/bench/adapters" ./run_all.sh "${tools[@]}")
+  else
+    # run_all.sh's loop over the chosen workloads only (tools side by side within each workload)
+    for w in $WORKLOADS; do
+      for t in "${tools[@]}"; do
+        echo "=== $w $t  $(date -u +%T)"
+        (cd "$ANCHORS_DIR" && ADAPTER_DIR="$REPO/bench/adapters" timeout 900 "./$w.sh" "$t") || echo "  !!! $w $t exited rc=$?"
+      done
+    done
+  fi
   if [ "$PROBE" = 1 ]; then
     for t in "${tools[@]}"; do
       echo "=== w5 loss probe $t  LINES=$PROBE_LINES REPS=$PROBE_REPS  $(date -u +%T)"

@@ -31,6 +31,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
+#include "bytes.h"
+#include "memory.h"
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -588,5 +590,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
 	napi_set_named_property(env, exports, "spawn", spawn);
 	napi_set_named_property(env, exports, "reap", reap);
 	napi_set_named_property(env, exports, "pageOutExecutable", pageOut);
+	register_bytes(env, exports);
+	register_memory(env, exports);
 	return exports;
 }

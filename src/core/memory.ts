@@ -29,8 +29,10 @@ export class StartupPages {
 		this.#timer?.cancel();
 		this.#timer = this.#clock.at(this.#clock.now() + settleMs, () => {
 			this.#timer = null;
-			// Nothing a user acts on: not logged (the RSS in tm status shows it).
+			// Nothing a user acts on: not logged (the RSS in tm status shows it). The arenas' free
+			// blocks go back too (issue 22: the daemon's idle RSS).
 			tmAddon()?.pageOutExecutable();
+			tmAddon()?.trimMalloc();
 		});
 	}
 

@@ -1,7 +1,7 @@
 /**
  * tm's own native addon (native/spawn.c, Node-API): process starts with posix_spawn and exit
- * collection (process/native-spawn.ts), and handing the executable's start-up pages back to the
- * kernel (memory.ts). Loaded from native/build/ when run from the sources (built by `npm ci`),
+ * collection (process/native-spawn.ts), handing the executable's start-up pages back to the
+ * kernel (memory.ts), and counting the lines of task output (log/unsplit-output.ts). Loaded from native/build/ when run from the sources (built by `npm ci`),
  * from the executable's assets inside dist/tm; TM_SPAWN=child_process turns it off.
  */
 import {existsSync} from 'node:fs';
@@ -25,6 +25,12 @@ export type TmAddon = {
 	/** prctl(PR_SET_CHILD_SUBREAPER): 0, or the errno. */
 	setChildSubreaper(): number;
 	pageOutExecutable(): number;
+	/** The '\n' bytes in `bytes` (native/bytes.c). */
+	countLines(bytes: Uint8Array): number;
+	/** F_SETPIPE_SZ: the pipe's size now, or -errno (native/bytes.c). */
+	setPipeSize(fd: number, bytes: number): number;
+	/** malloc_trim(0): 1 when memory went back to the system (native/memory.c). */
+	trimMalloc(): number;
 };
 
 /** The asset's name in the executable, and the file's name in native/build/ (scripts/build-native.mjs). */

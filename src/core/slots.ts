@@ -67,6 +67,11 @@ export class Slots {
 		this.#pool = isAdaptive(configured) ? configured.min : null;
 	}
 
+	/** Whether max_running is an adaptive pool (it reads the host at every sample). */
+	get adaptive(): boolean {
+		return isAdaptive(this.#configured);
+	}
+
 	/** Tasks that may hold a slot now; null: no limit. */
 	get current(): number | null {
 		return this.#override?.count ?? (isAdaptive(this.#configured) ? this.#pool : this.#configured);

@@ -213,7 +213,8 @@ function makeParts(options: DaemonOptions): Parts {
 	const alerter = createAlerter(options.config.daemon, {clock, warn, log: (message, data) => log.note(message, data), webUrl: () => web.url});
 	// The adaptive pool's driver: each host sample, with the tasks as they are.
 	const onHost = (host: HostDoc): void => slots.sampled(poolSample(engine.list(), host));
-	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn, socketPath: options.socketPath, onHost, sampleHost: options.sampleHost});
+	// watched is read at each sample: the feed is made below, after the monitor whose host sample it shows.
+	const housekeeping = new Housekeeping({engine, clock, home: options.home, log, warn, socketPath: options.socketPath, onHost, sampleHost: options.sampleHost, watched: (): boolean => feed.watched, hostEveryTick: () => slots.adaptive});
 	// Only the web view resumes readers from a seq: the events are kept only when it is on.
 	const journalSize = options.config.daemon.http === null ? 0 : defaultJournalSize;
 	const feed = new Feed({engine, clock, daemon: about, host: () => housekeeping.host, journalSize});

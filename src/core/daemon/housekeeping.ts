@@ -34,6 +34,10 @@ export type HousekeepingDeps = {
 	onHost?(host: HostDoc): void;
 	/** The host as sampled: tests give their own; else /proc, the home's file system and /proc/stat. */
 	sampleHost?(): Promise<HostDoc>;
+	/** Whether a client watches (tm top, the web view): every task is sampled at every tick then. */
+	watched?(): boolean;
+	/** Whether the adaptive pool needs the host at every tick. */
+	hostEveryTick?(): boolean;
 };
 
 const pruneBatch = 500;
@@ -58,6 +62,8 @@ export class Housekeeping {
 			adopted: socketPath === null ? undefined : () => adoptedByTask(socketPath),
 			onWarning: warn,
 			onHost,
+			watched: deps.watched,
+			hostEveryTick: deps.hostEveryTick,
 		});
 		this.#schedules = new Schedules(engine, clock, warn);
 		this.#pages = new StartupPages(clock);

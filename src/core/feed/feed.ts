@@ -56,6 +56,11 @@ export class Feed {
 	}
 
 	/** The seq of the last event published. */
+	/** Whether anyone listens (tm top, the web view): the monitor samples every task at every tick then. */
+	get watched(): boolean {
+		return this.#listeners.size > 0;
+	}
+
 	get lastSeq(): number {
 		return this.#journal.lastSeq;
 	}

@@ -115,7 +115,15 @@ export class LineRing {
 	 * the gap.
 	 */
 	skip(n: number): void {
+		if (n === 0) {
+			return;
+		}
+
 		this.#lastSeq += n;
+		if (this.#size === 0) {
+			return;
+		}
+
 		this.#slots.fill(undefined);
 		this.#start = 0;
 		this.#size = 0;

@@ -118,6 +118,23 @@ export class LineSplitter {
 	}
 
 	/**
+	 * Takes `chunk` when none of the `lines` lines it ends will be looked at (`lines` is its count
+	 * of '\n', known to the caller): only the text after its last '\n' is decoded, as the start of
+	 * the next line. See `pushKeeping`.
+	 */
+	skipLines(chunk: Buffer, lines: number): void {
+		if (lines === 0) {
+			this.push(chunk);
+			return;
+		}
+
+		this.#decoder.end();
+		this.#tail = '';
+		this.#partial = false;
+		this.push(chunk.subarray(chunk.lastIndexOf(NL) + 1));
+	}
+
+	/**
 	 * The partial last line (without a trailing '\r'), or null when the input ended with '\n'.
 	 * Resets the splitter, so it can take a new stream.
 	 */

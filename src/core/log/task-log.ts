@@ -9,6 +9,7 @@ import {LineRing, MAX_RING_LINE_BYTES, type LogLine, type LogStream} from './lin
 import {accessFor, type Access} from './file-access.js';
 import {LineSplitter} from './line-splitter.js';
 import {LogFile} from './log-file.js';
+import {UnsplitOutput} from './unsplit-output.js';
 import {WriteLosses, type WriteWatch} from './write-losses.js';
 
 /** Options of {@link TaskLog}. */
@@ -59,6 +60,8 @@ export class TaskLog {
 		stderr: new LineSplitter({maxLength: SPLITTER_MAX_LENGTH}),
 	};
 
+	/** Output no one has looked at yet, split when the ring is read or someone listens. */
+	readonly #unsplit: UnsplitOutput;
 	#stdoutFile: LogFile | null = null;
 	#stderrFile: LogFile | null = null;
 	/** What each file could not take, kept across runs; one object when both streams share a file. */
@@ -73,6 +76,7 @@ export class TaskLog {
 		this.#createOnFirstWrite = options.createOnFirstWrite ?? false;
 		this.#group = options.group ?? null;
 		this.#ring = new LineRing(options.ringSize ?? DEFAULT_RING_SIZE);
+		this.#unsplit = new UnsplitOutput(this.#ring, this.#splitters);
 		const stdoutLosses = new WriteLosses({watch: options.watch});
 		this.#losses = {stdout: stdoutLosses, stderr: this.#shared ? stdoutLosses : new WriteLosses({watch: options.watch})};
 	}
@@ -84,7 +88,7 @@ export class TaskLog {
 
 	/** The sequence number of the last line, 0 before the first (see {@link LineRing.since}). */
 	get lastSeq(): number {
-		return this.#ring.lastSeq;
+		return this.#unsplit.lastSeq;
 	}
 
 	/**
@@ -121,7 +125,8 @@ export class TaskLog {
 
 	/**
 	 * Takes a chunk of the child's stdout. Bytes the file cannot take are counted, not thrown
-	 * (their lines still reach the ring and the listeners).
+	 * (their lines still reach the ring and the listeners). Its bytes are copied where kept: the
+	 * caller may reuse it.
 	 * @throws the first error a listener threw (after all were called).
 	 */
 	stdout(chunk: Buffer): void {
@@ -140,6 +145,7 @@ export class TaskLog {
 	 * @throws the first error a listener threw, after all lines were delivered.
 	 */
 	flush(): void {
+		this.#unsplit.settle();
 		let failure: {error: unknown} | null = null;
 		for (const stream of ['stdout', 'stderr'] as const) {
 			const text = this.#splitters[stream].flush();
@@ -175,11 +181,13 @@ export class TaskLog {
 
 	/** The last `n` lines (of `stream` only, when given), oldest first. */
 	tail(n: number, stream?: LogStream): LogLine[] {
+		this.#unsplit.settle();
 		return this.#ring.tail(n, stream);
 	}
 
 	/** The lines still in the ring whose `seq` is greater than `seq`, oldest first. */
 	since(seq: number): LogLine[] {
+		this.#unsplit.settle();
 		return this.#ring.since(seq);
 	}
 
@@ -192,6 +200,8 @@ export class TaskLog {
 		const entry: LineListener = (line) => {
 			listener(line);
 		};
+		// From now on lines are split as they come; what came before is split first, so seqs stay in order.
+		this.#unsplit.settle();
 
 		this.#listeners.add(entry);
 		return () => {
@@ -213,29 +223,23 @@ export class TaskLog {
 	}
 
 	#take(stream: LogStream, chunk: Buffer): void {
-		let failure: {error: unknown} | null = null;
+		const at = this.#now();
 		const file = stream === 'stdout' ? this.#stdoutFile : this.#stderrFile;
 		if (file === null) {
-			this.#losses[stream].lost(chunk.length, this.#now(), 'the task log was not open');
+			this.#losses[stream].lost(chunk.length, at, 'the task log was not open');
 		} else {
-			this.#losses[stream].write(file, chunk, this.#now());
+			this.#losses[stream].write(file, chunk, at);
 		}
 
-		// With no one listening, only the lines the ring will keep are made into strings.
-		let lines: string[];
+		// With no one listening, the bytes wait unsplit until the ring is read.
 		if (this.#listeners.size === 0) {
-			const kept = this.#splitters[stream].pushKeeping(chunk, this.#ring.capacity);
-			if (kept.skipped > 0) {
-				this.#ring.skip(kept.skipped);
-			}
-
-			lines = kept.lines;
-		} else {
-			lines = this.#splitters[stream].push(chunk);
+			this.#unsplit.add(stream, at, chunk);
+			return;
 		}
 
+		let failure: {error: unknown} | null = null;
+		const lines = this.#splitters[stream].push(chunk);
 		if (lines.length > 0) {
-			const at = this.#now();
 			for (const text of lines) {
 				const error = this.#emit(stream, text, at);
 				failure ??= error;

@@ -9,12 +9,15 @@
 import type {Readable} from 'node:stream';
 import type {Clock, TimerHandle} from '../clock.js';
 import type {TaskCgroup} from '../cgroups/run-cgroup.js';
-import {signalProcess, watch} from './native-spawn.js';
+import {signalProcess, watch, widenPipe} from './native-spawn.js';
 import {processStartTime} from './proc.js';
 import {escapedFrom, type Marker} from './reaper.js';
 import type {SpawnCallbacks} from './spawner.js';
 
 export type Streams = {stdout: Readable | null; stderr: Readable | null; notify: Readable | null};
+
+/** A read this long found the pipe full (libuv reads at most 64 KiB): the pipe is widened. */
+const fullRead = 64 * 1024;
 
 /** How long to wait for the pipes to close after the group is gone before giving up on them. */
 const drainLimitMs = 5000;
@@ -54,9 +57,16 @@ export class ExitGate {
 	wire(pid: number | null, streams: Streams): void {
 		this.#pid = pid;
 		this.#streams = streams;
+		const output = (stream: Readable | null, take: (chunk: Buffer) => void) => (chunk: Buffer) => {
+			if (chunk.length >= fullRead && stream !== null) {
+				widenPipe(stream);
+			}
+
+			take(chunk);
+		};
 		const pipes: Array<[Readable | null, (chunk: Buffer) => void]> = [
-			[streams.stdout, chunk => this.#callbacks.onStdout(chunk)],
-			[streams.stderr, chunk => this.#callbacks.onStderr(chunk)],
+			[streams.stdout, output(streams.stdout, chunk => this.#callbacks.onStdout(chunk))],
+			[streams.stderr, output(streams.stderr, chunk => this.#callbacks.onStderr(chunk))],
 			[streams.notify, chunk => this.#callbacks.onNotify(chunk)],
 		];
 		for (const [stream, onData] of pipes) {

@@ -3,7 +3,7 @@
  * cost does not grow with the daemon's memory, where libuv's fork() copies the daemon's page
  * tables on every start (1.5 ms from a 90 MB node, 4.3 ms from a 190 MB one, against 0.2 ms
  * either way with the addon: `npx tsx bench/spawn.ts`). The daemon stays the parent: exits are
- * collected on SIGCHLD (and once a second while children are out, in case a signal is ever
+ * collected on SIGCHLD (and every 5 s while children are out, in case a signal is ever
  * missed) with waitpid on our own pids only, so libuv's children are never taken from it.
  *
  * When the addon cannot be loaded (native-addon.ts), or TM_SPAWN=child_process, tasks start
@@ -75,13 +75,37 @@ export function watch(pid: number, onExit: ExitHandler): boolean {
 	children.set(pid, onExit);
 	// Not a timing rule (those come from the Clock, whose timers are unref'd): a ref'd handle that
 	// keeps the event loop alive while a child is out (a signal listener does not; a child's pipes
-	// close before it is reaped), reaping once a second in case a SIGCHLD is ever missed.
+	// close before it is reaped), reaping every 5 s in case a SIGCHLD is ever missed (each round is
+	// a waitpid per child: once a second, 100 idle programs cost 100 calls a second; issue 22).
 	// eslint-disable-next-line no-restricted-globals
-	safetyNet ??= setInterval(reap, 1000);
+	safetyNet ??= setInterval(reap, 5000);
 	return true;
 }
 
-const pipe = (fd: number): net.Socket => new net.Socket({fd, readable: true, writable: false});
+/** Each output pipe's fd, for `widenPipe`. */
+const pipeFds = new WeakMap<object, number>();
+
+function pipe(fd: number): net.Socket {
+	const socket = new net.Socket({fd, readable: true, writable: false});
+	pipeFds.set(socket, fd);
+	return socket;
+}
+
+/** What a task's output pipe may hold once it was seen full: fewer wake-ups and less blocking for a chatty task. */
+export const widePipeBytes = 1024 * 1024;
+
+/**
+ * Gives a pipe this module made room for `widePipeBytes` (when the system allows: past the user's
+ * pipe-user-pages-soft an unprivileged daemon keeps the default 64 KiB). Only pipes seen full are
+ * widened, so idle tasks hold no more of that budget than before.
+ */
+export function widenPipe(stream: object): void {
+	const fd = pipeFds.get(stream);
+	if (fd !== undefined) {
+		pipeFds.delete(stream);
+		tmAddon()?.setPipeSize(fd, widePipeBytes);
+	}
+}
 
 function describeError(error: unknown): string {
 	const {errno, syscall, message} = error as {errno?: number; syscall?: string; message: string};
