@@ -21,7 +21,7 @@ import {waitFor} from '../helpers/wait.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** Tasks' command line marker, to clean up whatever a killed daemon left. */
-const marker = `87${String(process.pid).slice(-3)}1`;
+const marker = `85${String(process.pid).slice(-3)}5`;
 
 const dirs: string[] = [];
 after(() => {

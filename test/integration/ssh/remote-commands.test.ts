@@ -24,6 +24,8 @@ const config = `programs:
     cmd: sleep ${marker}
     starttime: 0
     stoptime: 2
+    # The heartbeat row below arms the watchdog: the rows must not race its default 30s on a loaded machine.
+    watchdog: 1h
   tick:
     cmd: "sh -c 'while :; do echo tick; sleep 0.2; done' ${marker}"
     starttime: 0
