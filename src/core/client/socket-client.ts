@@ -5,19 +5,15 @@
  */
 import {TmError} from '../errors.js';
 import {RpcClient, type RpcClientOptions} from '../ipc/client.js';
-import type {Methods} from '../ipc/methods.js';
-import {openFeed} from './feed.js';
-import {startFollow} from './follow.js';
-import type {CallMethod, FeedSink, LogFollowParams, LogSink, Subscription, TmClient} from './seam.js';
+import {RpcSeam} from './rpc-seam.js';
 
-export class SocketClient implements TmClient {
-	readonly #rpc: RpcClient;
+export class SocketClient extends RpcSeam {
 	readonly #options: RpcClientOptions;
 	/** Follow connections still open. */
 	readonly #follows = new Set<RpcClient>();
 
 	private constructor(rpc: RpcClient, options: RpcClientOptions) {
-		this.#rpc = rpc;
+		super(rpc);
 		this.#options = options;
 	}
 
@@ -27,49 +23,22 @@ export class SocketClient implements TmClient {
 	}
 
 	get target(): string {
-		return this.#rpc.socketPath;
+		return this.rpc.socketPath;
 	}
 
-	get server(): Methods['hello']['result'] {
-		return this.#rpc.server;
-	}
-
-	get closed(): boolean {
-		return this.#rpc.closed;
-	}
-
-	call<M extends CallMethod>(method: M, params: Methods[M]['params'], options?: {timeoutMs?: number}): Promise<Methods[M]['result']> {
-		return this.#rpc.call(method, params, options);
-	}
-
-	subscribe(sink: FeedSink): Promise<Subscription> {
-		return openFeed(this.#rpc, sink);
-	}
-
-	async followLogs(params: LogFollowParams, sink: LogSink): Promise<Subscription> {
-		const rpc = await RpcClient.connect(this.#rpc.socketPath, this.#options);
+	protected async openFollow(): Promise<RpcClient> {
+		const rpc = await RpcClient.connect(this.rpc.socketPath, this.#options);
 		this.#follows.add(rpc);
 		rpc.onClose(() => this.#follows.delete(rpc));
-		try {
-			if (this.closed) {
-				throw new TmError('E_DAEMON_NOT_RUNNING', 'the client was closed while its log follow was starting');
-			}
-
-			await startFollow({logs: p => rpc.call('logs', p), on: rpc.on.bind(rpc)}, params, sink);
-		} catch (error) {
+		if (this.closed) {
 			await rpc.close();
-			throw error;
+			throw new TmError('E_DAEMON_NOT_RUNNING', 'the client was closed while its log follow was starting');
 		}
 
-		const ended = new Promise<void>(resolve => rpc.onClose(() => resolve()));
-		return {close: () => rpc.close(), ended};
-	}
-
-	onClose(listener: (error: TmError | null) => void): () => void {
-		return this.#rpc.onClose(listener);
+		return rpc;
 	}
 
 	async close(): Promise<void> {
-		await Promise.all([...[...this.#follows].map(async rpc => rpc.close()), this.#rpc.close()]);
+		await Promise.all([...[...this.#follows].map(async rpc => rpc.close()), this.rpc.close()]);
 	}
 }

@@ -6,10 +6,7 @@
  */
 import {TmError} from '../errors.js';
 import {RpcClient} from '../ipc/client.js';
-import type {Methods} from '../ipc/methods.js';
-import {openFeed} from './feed.js';
-import {startFollow} from './follow.js';
-import type {CallMethod, FeedSink, LogFollowParams, LogSink, Subscription, TmClient} from './seam.js';
+import {RpcSeam} from './rpc-seam.js';
 import {remotePaths} from './ssh-command.js';
 import {remoteError} from './ssh-errors.js';
 import {SshMux} from './ssh-mux.js';
@@ -46,16 +43,15 @@ function reaching(target: SshTarget, socket: string, error: unknown): TmError {
 	return error;
 }
 
-export class SshClient implements TmClient {
+export class SshClient extends RpcSeam {
 	readonly #target: SshTarget;
 	readonly #mux: SshMux;
-	readonly #rpc: RpcClient;
 	readonly #options: SshClientOptions;
 
 	private constructor(target: SshTarget, mux: SshMux, rpc: RpcClient, options: SshClientOptions) {
+		super(rpc);
 		this.#target = target;
 		this.#mux = mux;
-		this.#rpc = rpc;
 		this.#options = options;
 		// ssh gone means every connection is: the requests' one says why.
 		rpc.onClose(() => void mux.close());
@@ -80,41 +76,12 @@ export class SshClient implements TmClient {
 		return this.#target.url;
 	}
 
-	get server(): Methods['hello']['result'] {
-		return this.#rpc.server;
-	}
-
-	get closed(): boolean {
-		return this.#rpc.closed;
-	}
-
-	call<M extends CallMethod>(method: M, params: Methods[M]['params'], options?: {timeoutMs?: number}): Promise<Methods[M]['result']> {
-		return this.#rpc.call(method, params, options);
-	}
-
-	subscribe(sink: FeedSink): Promise<Subscription> {
-		return openFeed(this.#rpc, sink);
-	}
-
-	async followLogs(params: LogFollowParams, sink: LogSink): Promise<Subscription> {
-		const rpc = await RpcClient.over(this.#mux.open(), this.#target.url, {client: this.#options.client ?? 'tm-ssh'});
-		try {
-			await startFollow({logs: p => rpc.call('logs', p), on: rpc.on.bind(rpc)}, params, sink);
-		} catch (error) {
-			await rpc.close();
-			throw error;
-		}
-
-		const ended = new Promise<void>(resolve => rpc.onClose(() => resolve()));
-		return {close: () => rpc.close(), ended};
-	}
-
-	onClose(listener: (error: TmError | null) => void): () => void {
-		return this.#rpc.onClose(listener);
+	protected openFollow(): Promise<RpcClient> {
+		return RpcClient.over(this.#mux.open(), this.#target.url, {client: this.#options.client ?? 'tm-ssh'});
 	}
 
 	async close(): Promise<void> {
-		await this.#rpc.close();
+		await this.rpc.close();
 		await this.#mux.close();
 	}
 }
