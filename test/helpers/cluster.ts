@@ -5,10 +5,11 @@
  */
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
+import {after, before} from 'node:test';
 import pg from 'pg';
 import {tm, type CliResult} from './cli.js';
 import {tempDir} from './harness.js';
-import type {PgServer} from './postgres.js';
+import {pgMissing, startPostgres, type PgServer} from './postgres.js';
 import {killPids} from './procs.js';
 import {killAllTm, runTm, type TmProcess} from './tm-process.js';
 import {alive, waitFor} from './wait.js';
@@ -109,4 +110,34 @@ export async function insertJobs(server: PgServer, count: number, argv: string[]
 		[prefix, JSON.stringify({argv, cwd}), count],
 	);
 	await query(server, "SELECT pg_notify('tm_jobs', '')");
+}
+
+export type Cluster = {server: PgServer; hosts: Host[]};
+
+/**
+ * A test file's cluster: its PostgreSQL and members started before its tests (when `start`,
+ * by default when PostgreSQL is there), and after them every process stopped, a member left
+ * stopped (SIGSTOP) being continued first so it dies with the rest.
+ */
+export function useCluster(names: string[], options: (name: string) => HostOptions, start = pgMissing === null): Cluster {
+	const cluster = {hosts: []} as unknown as Cluster;
+	before(async () => {
+		if (start) {
+			cluster.server = await startPostgres();
+			cluster.hosts = await Promise.all(names.map(name => startHost(cluster.server, name, options(name))));
+		}
+	});
+	after(async () => {
+		for (const host of cluster.hosts) {
+			try {
+				process.kill(host.proc.pid, 'SIGCONT');
+			} catch {
+				// gone
+			}
+		}
+
+		stopHosts(cluster.hosts);
+		await cluster.server?.close();
+	});
+	return cluster;
 }

@@ -8,41 +8,21 @@
 import assert from 'node:assert/strict';
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {after, before, test} from 'node:test';
+import {test} from 'node:test';
 import type {ClusterQueueDoc, TaskActionResult, TaskDetail, TaskStatus} from '../../../src/core/ipc/methods.js';
-import {query, startHost, stopHosts, type Host} from '../../helpers/cluster.js';
+import {query, type Host, useCluster} from '../../helpers/cluster.js';
 import {tempDir} from '../../helpers/harness.js';
-import {pgMissing, startPostgres, type PgServer} from '../../helpers/postgres.js';
+import {pgMissing} from '../../helpers/postgres.js';
 import {waitFor} from '../../helpers/wait.js';
 
 const skip = pgMissing ?? false;
-let server: PgServer;
-let hosts: Host[] = [];
 const dir = tempDir();
 
-before(async () => {
-	if (pgMissing === null) {
-		server = await startPostgres();
-		hosts = await Promise.all(['k1', 'k2', 'k3'].map(name => startHost(server, name, {lease: '3s', poll: '250ms', maxRunning: 2})));
-	}
-});
+const cluster = useCluster(['k1', 'k2', 'k3'], () => ({lease: '3s', poll: '250ms', maxRunning: 2}));
 
-after(async () => {
-	for (const host of hosts) {
-		try {
-			process.kill(host.proc.pid, 'SIGCONT');
-		} catch {
-			// gone
-		}
-	}
-
-	stopHosts(hosts);
-	await server?.close();
-});
-
-const k1 = (): Host => hosts[0]!;
-const k2 = (): Host => hosts[1]!;
-const k3 = (): Host => hosts[2]!;
+const k1 = (): Host => cluster.hosts[0]!;
+const k2 = (): Host => cluster.hosts[1]!;
+const k3 = (): Host => cluster.hosts[2]!;
 
 async function submit(host: Host, ...args: string[]): Promise<string> {
 	const result = await host.cli('run', '--cluster', ...args);
@@ -54,7 +34,7 @@ type Row = {state: string; owner: string | null; token: string | null; attempt: 
 
 async function row(id: string): Promise<Row> {
 	const rows = await query<Row>(
-		server,
+		cluster.server,
 		`SELECT state, owner, token::text AS token, attempt, reason, paused_at IS NOT NULL AS paused, lease_until,
 			(extract(epoch FROM run_at - now()) * 1000)::float8 AS run_at_in FROM tm_cluster.jobs WHERE id = $1`,
 		[id],
@@ -240,7 +220,7 @@ test('an owner that is lost: pause and logs say so, naming it and when it was la
 	process.kill(k3().proc.pid, 'SIGSTOP');
 	try {
 		// Stands in for the window before a takeover: the lease outlives the member's beats.
-		await query(server, "UPDATE tm_cluster.jobs SET lease_until = now() + interval '1 hour' WHERE id = $1", [id]);
+		await query(cluster.server, "UPDATE tm_cluster.jobs SET lease_until = now() + interval '1 hour' WHERE id = $1", [id]);
 		await waitFor(() => k1().json<{hosts: Array<{name: string; state: string}>}>('hosts'), doc => doc.hosts.find(h => h.name === 'k3')?.state === 'lost', {what: 'k3 lost'});
 		const paused = await k1().cli('pause', id);
 		assert.equal(paused.code, 1);

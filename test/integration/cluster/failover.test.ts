@@ -8,39 +8,19 @@
 import assert from 'node:assert/strict';
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {after, before, test} from 'node:test';
+import {test} from 'node:test';
 import type {TaskStatus} from '../../../src/core/ipc/methods.js';
-import {jobs, startHost, stopHosts, type Host} from '../../helpers/cluster.js';
+import {jobs, type Host, useCluster} from '../../helpers/cluster.js';
 import {tempDir} from '../../helpers/harness.js';
-import {pgMissing, startPostgres, type PgServer} from '../../helpers/postgres.js';
+import {pgMissing} from '../../helpers/postgres.js';
 import {alive, waitFor} from '../../helpers/wait.js';
 
 const skip = pgMissing ?? false;
 const leaseMs = 3000;
 const pollMs = 250;
-let server: PgServer;
-let hosts: Host[] = [];
 const dir = tempDir();
 
-before(async () => {
-	if (pgMissing === null) {
-		server = await startPostgres();
-		hosts = await Promise.all(['f1', 'f2', 'f3'].map(name => startHost(server, name, {lease: '3s', poll: '250ms', maxRunning: 1})));
-	}
-});
-
-after(async () => {
-	for (const host of hosts) {
-		try {
-			process.kill(host.proc.pid, 'SIGCONT');
-		} catch {
-			// gone
-		}
-	}
-
-	stopHosts(hosts);
-	await server?.close();
-});
+const cluster = useCluster(['f1', 'f2', 'f3'], () => ({lease: '3s', poll: '250ms', maxRunning: 1}));
 
 const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
 
@@ -49,12 +29,12 @@ async function submit(name: string, seconds: number): Promise<{id: string; start
 	const starts = path.join(dir, `${name}.starts`);
 	const done = path.join(dir, `${name}.done`);
 	const script = `echo "$TM_CLUSTER_TOKEN $TM_CLUSTER_HOST" >> ${starts}; sleep ${seconds}; echo "$TM_CLUSTER_TOKEN" >> ${done}`;
-	const result = await hosts[0]!.cli('run', '--cluster', '--name', name, '--shell', '--', script);
+	const result = await cluster.hosts[0]!.cli('run', '--cluster', '--name', name, '--shell', '--', script);
 	assert.equal(result.code, 0, result.err);
 	return {id: result.out.trim(), starts, done};
 }
 
-const hostNamed = (name: string | null | undefined): Host => hosts.find(h => h.name === name)!;
+const hostNamed = (name: string | null | undefined): Host => cluster.hosts.find(h => h.name === name)!;
 
 async function localCopy(host: Host, id: string): Promise<TaskStatus | undefined> {
 	return (await host.json<{tasks: TaskStatus[]}>('tasks')).tasks.find(t => t.id.startsWith(`${id}.`));
@@ -75,13 +55,13 @@ test('kill -9 of a member with its job: the job runs again on another member wit
 	// The last renewal came at most lease/3 before the kill: its lease ran out within `lease`, then one poll, then a spawn.
 	assert.ok(took < leaseMs + pollMs + 1500, `ran again after ${took} ms (lease ${leaseMs} + poll ${pollMs})`);
 	t.diagnostic(`kill -9 → running elsewhere in ${took} ms`);
-	const rows = await waitFor(() => jobs(server), r => r.find(j => j.id === job.id)?.state === 'completed', {timeout: 15_000, what: 'completion'});
+	const rows = await waitFor(() => jobs(cluster.server), r => r.find(j => j.id === job.id)?.state === 'completed', {timeout: 15_000, what: 'completion'});
 	const row = rows.find(j => j.id === job.id)!;
 	assert.equal(row.attempt, 2);
 	assert.equal(row.completions, 1);
 	assert.deepEqual(lines(job.done), [again[1]!.split(' ')[0]]);
-	hosts = hosts.filter(h => h !== victim);
-	assert.equal((await hosts[0]!.json<{hosts: Array<{name: string; state: string}>}>('hosts')).hosts.find(h => h.name === owner)?.state, 'lost');
+	cluster.hosts = cluster.hosts.filter(h => h !== victim);
+	assert.equal((await cluster.hosts[0]!.json<{hosts: Array<{name: string; state: string}>}>('hosts')).hosts.find(h => h.name === owner)?.state, 'lost');
 });
 
 test('SIGSTOP past the lease, then SIGCONT: the stopped member stops its copy; the job completes once', {skip}, async () => {
@@ -99,7 +79,7 @@ test('SIGSTOP past the lease, then SIGCONT: the stopped member stops its copy; t
 	assert.equal(stopped!.cause, 'lease_lost');
 	assert.match(stopped!.reason, /lost its cluster lease/);
 	assert.equal(alive(copy!.pid!), false, 'its process is gone');
-	const rows = await waitFor(() => jobs(server), r => r.find(j => j.id === job.id)?.state === 'completed', {timeout: 15_000, what: 'completion'});
+	const rows = await waitFor(() => jobs(cluster.server), r => r.find(j => j.id === job.id)?.state === 'completed', {timeout: 15_000, what: 'completion'});
 	const row = rows.find(j => j.id === job.id)!;
 	assert.equal(row.completions, 1, 'recorded once');
 	assert.equal(row.owner, newOwner);

@@ -6,43 +6,31 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {after, before, test} from 'node:test';
-import {insertJobs, query, startHost, stopHosts, type Host} from '../../helpers/cluster.js';
+import {test} from 'node:test';
+import {insertJobs, query, useCluster} from '../../helpers/cluster.js';
 import {tempDir} from '../../helpers/harness.js';
-import {pgMissing, startPostgres, type PgServer} from '../../helpers/postgres.js';
+import {pgMissing} from '../../helpers/postgres.js';
 import {waitFor} from '../../helpers/wait.js';
 
 const skip = pgMissing ?? false;
 const count = Number(process.env['TM_CLUSTER_MANY'] ?? 10_000);
-let server: PgServer;
-let hosts: Host[] = [];
 const dir = tempDir();
 
-before(async () => {
-	if (pgMissing === null) {
-		server = await startPostgres();
-		hosts = await Promise.all(['n1', 'n2', 'n3'].map(name => startHost(server, name, {lease: '10s', poll: '500ms', maxRunning: 4})));
-	}
-});
-
-after(async () => {
-	stopHosts(hosts);
-	await server?.close();
-});
+const cluster = useCluster(['n1', 'n2', 'n3'], () => ({lease: '10s', poll: '500ms', maxRunning: 4}));
 
 test(`${count} jobs across three members: each ran once, none twice`, {skip, timeout: 600_000}, async t => {
 	const file = path.join(dir, 'ran');
 	const started = Date.now();
-	await insertJobs(server, count, ['sh', '-c', `echo "$TM_CLUSTER_JOB $TM_CLUSTER_TOKEN $TM_CLUSTER_HOST" >> ${file}`], dir);
+	await insertJobs(cluster.server, count, ['sh', '-c', `echo "$TM_CLUSTER_JOB $TM_CLUSTER_TOKEN $TM_CLUSTER_HOST" >> ${file}`], dir);
 	await waitFor(
-		() => query<{n: number}>(server, "SELECT count(*)::int AS n FROM tm_cluster.jobs WHERE state = 'completed'").then(rows => rows[0]!.n),
+		() => query<{n: number}>(cluster.server, "SELECT count(*)::int AS n FROM tm_cluster.jobs WHERE state = 'completed'").then(rows => rows[0]!.n),
 		n => n === count,
 		{timeout: 540_000, interval: 500, what: `${count} jobs completed`},
 	);
 	const seconds = (Date.now() - started) / 1000;
 	t.diagnostic(`${count} jobs in ${seconds.toFixed(1)} s: ${(count / seconds).toFixed(0)} jobs/s`);
 	const stats = await query<{attempts: number; completions: number; owners: number}>(
-		server,
+		cluster.server,
 		'SELECT max(attempt)::int AS attempts, max(completions)::int AS completions, count(DISTINCT owner)::int AS owners FROM tm_cluster.jobs',
 	);
 	assert.deepEqual(stats[0], {attempts: 1, completions: 1, owners: 3});

@@ -7,29 +7,17 @@
 import assert from 'node:assert/strict';
 import {chmodSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {after, before, test} from 'node:test';
-import {query, startHost, stopHosts, type Host} from '../../helpers/cluster.js';
-import {pgMissing, startPostgres, type PgServer} from '../../helpers/postgres.js';
+import {after, test} from 'node:test';
+import {query, type Host, useCluster} from '../../helpers/cluster.js';
+import {pgMissing} from '../../helpers/postgres.js';
 import {closeTerminals, noTmux, Terminal} from '../../helpers/terminal.js';
 import {waitFor} from '../../helpers/wait.js';
 
 const skip = pgMissing ?? noTmux;
 const root = path.resolve(import.meta.dirname, '../../..');
-let server: PgServer;
-let hosts: Host[] = [];
 
-before(async () => {
-	if (skip === false) {
-		server = await startPostgres();
-		hosts = await Promise.all(['t1', 'tee2'].map(name => startHost(server, name, {lease: '3s', poll: '250ms', maxRunning: 2})));
-	}
-});
-
-after(async () => {
-	closeTerminals();
-	stopHosts(hosts);
-	await server?.close();
-});
+const cluster = useCluster(['t1', 'tee2'], () => ({lease: '3s', poll: '250ms', maxRunning: 2}), skip === false);
+after(closeTerminals);
 
 async function submit(host: Host, ...args: string[]): Promise<string> {
 	const result = await host.cli('run', '--cluster', ...args);
@@ -46,11 +34,11 @@ function hostCell(screen: string[], name: string): string | undefined {
 }
 
 test('tm top --cluster: every job with its member in a HOST column; p pauses a job another member runs', {skip}, async () => {
-	const [t1, t2] = hosts as [Host, Host];
+	const [t1, t2] = cluster.hosts as [Host, Host];
 	const far = await submit(t1, '--on', 'tee2', '--name', 'far-job', '--', 'sleep', '60');
 	const near = await submit(t1, '--on', 't1', '--name', 'near-job', '--', 'sleep', '60');
 	await submit(t2, '--name', 'waits', '--after', 'never-done', '--', 'true');
-	await waitFor(() => query<{n: number}>(server, "SELECT count(*)::int AS n FROM tm_cluster.jobs WHERE state = 'running'"), rows => rows[0]?.n === 2, {what: 'two jobs running'});
+	await waitFor(() => query<{n: number}>(cluster.server, "SELECT count(*)::int AS n FROM tm_cluster.jobs WHERE state = 'running'"), rows => rows[0]?.n === 2, {what: 'two jobs running'});
 
 	writeFileSync(
 		path.join(t1.dir, 'top.sh'),
@@ -79,7 +67,7 @@ test('tm top --cluster: every job with its member in a HOST column; p pauses a j
 	await term.until('far-job selected', s => /^>/.test(s.slice(2).find(line => line.includes(' far-job ')) ?? ''));
 	term.keys('p');
 	await term.until('far-job paused on screen', s => /paused/.test(s.slice(2).find(line => line.includes(' far-job ')) ?? ''), 15_000);
-	const [row] = await query<{paused: boolean; owner: string}>(server, 'SELECT paused_at IS NOT NULL AS paused, owner FROM tm_cluster.jobs WHERE id = $1', [far]);
+	const [row] = await query<{paused: boolean; owner: string}>(cluster.server, 'SELECT paused_at IS NOT NULL AS paused, owner FROM tm_cluster.jobs WHERE id = $1', [far]);
 	assert.deepEqual(row, {paused: true, owner: 'tee2'});
 	term.keys('q');
 	for (const id of [far, near]) {
