@@ -3,6 +3,7 @@
  * the queue's depth. A cancel of a queued job ends it at once; of a running one it is a request
  * (`cancel_requested`) the owner acts on at its next renewal, woken by a notification.
  */
+import type {PriorityDepth} from '../ipc/queue-docs.js';
 import {channels, notify, type JobRow} from './queries.js';
 import type {Sql} from './sql.js';
 
@@ -56,7 +57,7 @@ export async function retryJob(sql: Sql, id: string, by: string, delayMs = 0): P
 }
 
 /** Queued jobs by priority (the queue's depth), and running ones by owner. */
-export async function depth(sql: Sql): Promise<{queued: Array<{priority: number; count: number}>; running: Array<{owner: string; count: number}>}> {
+export async function depth(sql: Sql): Promise<{queued: PriorityDepth; running: Array<{owner: string; count: number}>}> {
 	const rows = await sql.query<{kind: string; key: string; count: number}>(
 		`SELECT 'queued' AS kind, priority::text AS key, count(*)::int AS count FROM tm_cluster.jobs WHERE state = 'queued' GROUP BY priority
 		UNION ALL SELECT 'running', owner, count(*)::int FROM tm_cluster.jobs WHERE state = 'running' GROUP BY owner`,

@@ -8,6 +8,7 @@
  * cannot be reached, local work goes on, outcomes wait in memory (claims.ts) and nothing is
  * claimed; `tm status` says so.
  */
+import type {PriorityDepth} from '../ipc/queue-docs.js';
 import {availableParallelism} from 'node:os';
 import type {Clock, TimerHandle} from '../clock.js';
 import type {Engine, TaskEventRecord} from '../engine.js';
@@ -60,7 +61,7 @@ export class Member {
 	/** Claims made by this member since its start (metrics). */
 	claimed = 0;
 	/** The cluster's queued jobs by priority, as of the last renewal (metrics). */
-	depth: Array<{priority: number; count: number}> = [];
+	depth: PriorityDepth = [];
 
 	constructor(deps: MemberDeps) {
 		this.#deps = deps;

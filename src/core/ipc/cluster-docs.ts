@@ -2,6 +2,7 @@
  * The cluster's documents as clients read them (`status`'s daemon part, `tm hosts`): types only,
  * part of the contract like every document in methods.ts.
  */
+import type {PriorityDepth, QueueEntryDoc} from './queue-docs.js';
 
 /** This daemon as a cluster member (docs/cluster.md). */
 export type ClusterDoc = {
@@ -32,25 +33,15 @@ export type MemberDoc = {
 	pid: number;
 };
 
-/** One waiting cluster job in `tm queue --cluster`: the local queue's entry, and the member it is pinned to (`--on`). */
-export type ClusterQueueEntryDoc = {
-	id: string;
-	name: string;
-	priority: number;
-	requires: {memory: number; cpu: number};
-	/** When a delayed job may be claimed (`--delay`, `--at`, `retry --delay`); null: now. */
-	eligibleAt: string | null;
-	/** When it was submitted (ISO-8601). */
-	queuedAt: string;
+/** One waiting cluster job in `tm queue --cluster`: the local queue's entry (`eligibleAt`: when it may be claimed; `queuedAt`: when it was submitted), and the member it is pinned to (`--on`). */
+export type ClusterQueueEntryDoc = Omit<QueueEntryDoc, 'cause'> & {
 	pin: string | null;
-	/** Why it waits now. */
-	reason: string;
 	cause: 'capacity' | 'dependency' | 'submitted';
 };
 
 /** `tm queue --cluster`: the cluster's waiting jobs in the order members would claim them, the depth by priority, and the alive members' slots. */
 export type ClusterQueueDoc = {
 	tasks: ClusterQueueEntryDoc[];
-	depth: Array<{priority: number; count: number}>;
+	depth: PriorityDepth;
 	slots: {members: number; total: number; used: number};
 };

@@ -30,10 +30,13 @@ export type QueueEntryDoc = {
 	cause: Cause;
 };
 
+/** How many tasks wait at each priority, highest first. */
+export type PriorityDepth = Array<{priority: number; count: number}>;
+
 /** `tm queue`: the waiting tasks in the order they would start, and how many wait at each priority (highest first). */
 export type QueueDoc = {
 	tasks: QueueEntryDoc[];
-	depth: Array<{priority: number; count: number}>;
+	depth: PriorityDepth;
 	capacity: CapacityDoc;
 };
 

@@ -3,6 +3,7 @@
  * scrape time. Cardinality is bounded by the config: per-task series exist only for program
  * tasks (`kind: service`); jobs, whose ids are unique, are only counted by state.
  */
+import type {PriorityDepth} from '../ipc/queue-docs.js';
 import {Counter, Gauge, Registry} from 'prom-client';
 import type {AlerterStats} from '../alerts/index.js';
 import type {Clock} from '../clock.js';
@@ -30,7 +31,7 @@ export type MetricsSource = {
 };
 
 /** What `/metrics` shows of the cluster: the queue's depth by priority (as of the last renewal) and this member's claims. */
-export type ClusterMetrics = {reachable: boolean; claims: number; claimedTotal: number; unsaved: number; queued: Array<{priority: number; count: number}>};
+export type ClusterMetrics = {reachable: boolean; claims: number; claimedTotal: number; unsaved: number; queued: PriorityDepth};
 
 type Set<L extends string> = (labels: Partial<Record<L, string>>, value: number) => void;
 
