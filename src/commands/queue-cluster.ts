@@ -8,7 +8,7 @@ import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {table} from './format.js';
 import {printJson} from './output.js';
-import {queueHeader, queueRow} from './queue.js';
+import {depthLine, queueHeader, queueRow} from './queue.js';
 
 const header = [...queueHeader.slice(0, -1), 'PIN', 'REASON'];
 
@@ -19,10 +19,8 @@ function row(entry: ClusterQueueEntryDoc, position: number, now: number): string
 
 /** `2 waiting: priority 5: 1, priority 0: 1 · 3 members alive, slots 4/6 used`. */
 export function clusterFooter(doc: ClusterQueueDoc): string {
-	const waiting = doc.depth.reduce((n, d) => n + d.count, 0);
-	const depth = waiting === 0 ? 'nothing is waiting' : `${waiting} waiting: ${doc.depth.map(({priority, count}) => `priority ${priority}: ${count}`).join(', ')}`;
 	const {members, total, used} = doc.slots;
-	return `${depth}\n${members} member${members === 1 ? '' : 's'} alive, slots ${used}/${total} used\n`;
+	return `${depthLine(doc.depth)}\n${members} member${members === 1 ? '' : 's'} alive, slots ${used}/${total} used\n`;
 }
 
 export async function runClusterQueue(options: GlobalOptions, deps: Deps): Promise<number> {

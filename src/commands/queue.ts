@@ -6,7 +6,8 @@
  */
 import type {Command} from 'commander';
 import {cpuText, sizeText} from '../core/capacity.js';
-import type {CapacityDoc, QueueDoc, QueueEntryDoc} from '../core/ipc/methods.js';
+import type {CapacityDoc, QueueEntryDoc} from '../core/ipc/methods.js';
+import type {PriorityDepth} from '../core/ipc/queue-docs.js';
 import {withClient} from './connect.js';
 import type {Deps, GlobalOptions} from './deps.js';
 import {formatDuration, table} from './format.js';
@@ -40,12 +41,9 @@ export function capacityLine({slots, memory, cpu, claimed}: CapacityDoc): string
 }
 
 /** `3 waiting: priority 5: 1, priority 0: 2`. */
-export function depthLine(doc: QueueDoc): string {
-	if (doc.tasks.length === 0) {
-		return 'nothing is waiting';
-	}
-
-	return `${doc.tasks.length} waiting: ${doc.depth.map(({priority, count}) => `priority ${priority}: ${count}`).join(', ')}`;
+export function depthLine(depth: PriorityDepth): string {
+	const waiting = depth.reduce((n, d) => n + d.count, 0);
+	return waiting === 0 ? 'nothing is waiting' : `${waiting} waiting: ${depth.map(({priority, count}) => `priority ${priority}: ${count}`).join(', ')}`;
 }
 
 export async function runQueue(options: GlobalOptions, deps: Deps): Promise<number> {
@@ -61,7 +59,7 @@ export async function runQueue(options: GlobalOptions, deps: Deps): Promise<numb
 			deps.io.out(table(queueHeader, doc.tasks.map((entry, i) => queueRow(entry, i + 1, now))));
 		}
 
-		deps.io.out(`${depthLine(doc)}\n${capacityLine(doc.capacity)}\n`);
+		deps.io.out(`${depthLine(doc.depth)}\n${capacityLine(doc.capacity)}\n`);
 		return 0;
 	});
 }

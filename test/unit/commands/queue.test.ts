@@ -27,8 +27,8 @@ describe('tm queue', () => {
 
 	it('says the depth by priority and what the capacity has claimed', () => {
 		const doc: QueueDoc = {tasks: [entry, {...entry, id: 'j-2', priority: 0}], depth: [{priority: 5, count: 1}, {priority: 0, count: 1}], capacity: {slots: 4, memory: 12 * G, cpu: 4, claimed: {slots: 3, memory: 10.8 * G, cpu: 2}}};
-		assert.equal(depthLine(doc), '2 waiting: priority 5: 1, priority 0: 1');
-		assert.equal(depthLine({...doc, tasks: [], depth: []}), 'nothing is waiting');
+		assert.equal(depthLine(doc.depth), '2 waiting: priority 5: 1, priority 0: 1');
+		assert.equal(depthLine([]), 'nothing is waiting');
 		assert.equal(capacityLine(doc.capacity), 'slots 3/4 · memory 11G of 12G claimed · CPUs 2 of 4 claimed');
 		assert.equal(capacityLine({slots: null, memory: null, cpu: null, claimed: {slots: 2, memory: G, cpu: 0}}), 'slots 2 · memory 1G claimed · CPUs 0 claimed');
 	});
