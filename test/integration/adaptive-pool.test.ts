@@ -105,7 +105,7 @@ describe('the adaptive pool (max_running: {min, max})', () => {
 
 		await runningCount(5, 'five running');
 		// A stopping job still holds its slot until its exit is seen: the count below is of what holds one.
-		await waitFor(() => engine.list().filter(task => task.record.state.kind === 'stopping').map(task => task.name), names => names.length === 0, {what: 'no job still stopping', timeout: 20_000});
+		await waitFor(() => engine.list().filter(task => task.record.state.kind === 'stopping').map(task => task.spec.id), names => names.length === 0, {what: 'no job still stopping', timeout: 20_000});
 		await sample();
 		assert.equal(slots.current, 8, 'something waited a sample ago: holds');
 		await sample(30_000);
