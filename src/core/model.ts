@@ -158,6 +158,11 @@ export type DaemonSpec = {
 	 */
 	httpDefault?: boolean;
 	httpToken: string | null;
+	/**
+	 * `http_cors`: the origins (`https://ops.example.com`, as a browser writes `Origin`) whose pages
+	 * may call `/api/v1` (CORS); empty or absent (a config built in code): none, no CORS headers.
+	 */
+	httpCors?: string[];
 	/** Running tasks that count against slots: a fixed number, an adaptive pool, or null (unlimited). */
 	maxRunning: MaxRunning;
 	/**
