@@ -217,6 +217,8 @@ export type TaskSpec = ProgramSpec & {
 	retries: number;
 	/** A job stopped by `max_runtime` uses its retries (`tm run --retry-on-timeout`); else it is `failed` at once. Programs keep their restart policy. */
 	retryOnTimeout: boolean;
+	/** A job's free text (`tm run --label`, job-label.ts), shown beside its name, never used to address it; null or absent: none. */
+	label?: string | null;
 };
 
 /** What a person (or the config) asked for. The machine reconciles the state towards it. */
