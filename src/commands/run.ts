@@ -12,6 +12,7 @@ import {parseDuration, parseSize} from '../core/config/units.js';
 import {didYouMean} from '../core/config/suggest.js';
 import {TmError} from '../core/errors.js';
 import type {RunParams} from '../core/ipc/methods.js';
+import {labelProblem} from '../core/job-label.js';
 import {withClient} from './connect.js';
 import {delayParams, type DelayOptions} from './delay-options.js';
 import type {Deps, GlobalOptions} from './deps.js';
@@ -21,6 +22,7 @@ import {addProgramLikeOptions, programLikeParams, type ProgramLikeOptions} from 
 
 export type RunOptions = GlobalOptions & ProgramLikeOptions & DelayOptions & {
 	name?: string;
+	label?: string;
 	priority?: string;
 	after?: string[];
 	retries?: string;
@@ -149,6 +151,20 @@ export function parseEnv(pairs: string[]): Record<string, string> {
 	return env;
 }
 
+/** `--name NAME`, an identifier that addresses the job, and `--label TEXT`, free text that addresses nothing (core/job-label.ts; empty is none). */
+function namesParams({name, label}: RunOptions): Pick<RunParams, 'name' | 'label'> {
+	if (name !== undefined && !/^[\w.@-]+$/.test(name)) {
+		usage(`--name takes letters, digits, '.', '_', '@' and '-', got "${name}"`);
+	}
+
+	const problem = label === undefined ? null : labelProblem(label);
+	if (problem !== null) {
+		usage(`--label: ${problem}`);
+	}
+
+	return {...(name === undefined ? {} : {name}), ...(label === undefined || label === '' ? {} : {label})};
+}
+
 /**
  * The `run` document for `command` (the words after `--`) and the options; relative `--cwd` is
  * resolved against `cwd`, which is also the default; `--at` must come after `now`. Throws E_USAGE naming the bad option.
@@ -166,13 +182,7 @@ export function runParams(command: string[], options: RunOptions, cwd: string, n
 		params.shell = true;
 	}
 
-	if (options.name !== undefined) {
-		if (!/^[\w.@-]+$/.test(options.name)) {
-			usage(`--name takes letters, digits, '.', '_', '@' and '-', got "${options.name}"`);
-		}
-
-		params.name = options.name;
-	}
+	Object.assign(params, namesParams(options));
 
 	if (options.priority !== undefined) {
 		params.priority = wholeNumber(options.priority, '--priority', Number.MIN_SAFE_INTEGER, '10');
@@ -341,6 +351,7 @@ export function registerRun(program: Command, deps: Deps, done: (code: number) =
 		.description('submit a one-shot job and print its id (options before --, the command after)')
 		.argument('[command...]', 'the command and its arguments, after --')
 		.option('--name <name>', 'a name for the job (its id is j-…)')
+		.option('--label <text>', 'free text shown beside its name in tm status, tm show and the console (any printable text)')
 		.option('--priority <n>', 'higher starts first and may evict lower ones (default 0)')
 		.option('--after <id|name>', 'wait for this task to succeed first (repeatable)', collect)
 		.option('--retries <n>', 'attempts after the first failure before the job is failed (default 0)')

@@ -58,6 +58,7 @@ export function showRows(task: TaskDetail): string[][] {
 	const numprocs = numprocsText(task);
 	return [
 		['task', `${task.id}${task.name === task.id ? '' : ` (${task.name})`}, ${task.kind === 'job' ? 'a job' : `program ${task.program}`}`],
+		...(task.label === undefined ? [] : [['label', task.label]]),
 		...(numprocs === null ? [] : [['numprocs', numprocs]]),
 		['state', `${task.state}: ${task.reason}`],
 		// A delayed job: when it may start, and how long until then.

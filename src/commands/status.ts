@@ -30,6 +30,9 @@ export function heartbeatOf(task: TaskStatus, now: number): {text: string; level
 
 const heartbeatColumn = 7;
 
+/** The INFO column with a job's label (`tm run --label`) before it. */
+const labelled = (label: string | undefined, info: string): string => (label === undefined ? info : `${label} — ${info}`);
+
 export function statusRow(task: TaskStatus, now: number): string[] {
 	const detail =
 		task.state === 'backoff' && task.backoffUntil
@@ -50,8 +53,8 @@ export function statusRow(task: TaskStatus, now: number): string[] {
 		task.pid === null || task.memory === null ? '-' : shortBytes(task.memory),
 		String(task.restarts),
 		heartbeatOf(task, now).text,
-		// A finished task says how it ended, not the last STATUS= its process sent.
-		finishedStates.has(task.state) ? task.reason : (task.status ?? detail),
+		// A finished task says how it ended, not the last STATUS= its process sent; a job's label comes first.
+		labelled(task.label, finishedStates.has(task.state) ? task.reason : (task.status ?? detail)),
 	];
 }
 

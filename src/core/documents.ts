@@ -38,6 +38,7 @@ export function taskDoc(task: Supervisor, daemon: HeartbeatDefaults): TaskStatus
 	return {
 		id: spec.id,
 		name: spec.kind === 'job' ? spec.name : spec.id,
+		...(spec.label ? {label: spec.label} : {}),
 		program: spec.program,
 		kind: spec.kind,
 		state: state.kind,

@@ -6,6 +6,7 @@ import {backoffDefaults, programDefaults} from './config/defaults.js';
 import {parseSignal} from './config/units.js';
 import {TmError} from './errors.js';
 import type {RunParams} from './ipc/methods.js';
+import {labelProblem} from './job-label.js';
 import type {DaemonSpec, StuckSpec, TaskSpec} from './model.js';
 
 const jobDefaults = {
@@ -109,6 +110,24 @@ function stopOf(params: RunParams): {signal: string | null; timeoutMs: number | 
 	};
 }
 
+/** The label as given (free text, job-label.ts), or null for none (absent or empty). */
+function labelOf(value: unknown): string | null {
+	if (value === undefined || value === null || value === '') {
+		return null;
+	}
+
+	if (typeof value !== 'string') {
+		fail(`label must be text, got ${JSON.stringify(value)}`);
+	}
+
+	const problem = labelProblem(value);
+	if (problem !== null) {
+		fail(`label: ${problem}`);
+	}
+
+	return value;
+}
+
 /**
  * `name`, or else the first of `name#2`, `name#3`… that no task goes by, so every name means one
  * task (a user's name cannot hold `#`, so these never meet one given on purpose).
@@ -148,6 +167,7 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec, taken
 	}
 
 	const name = params.name === undefined ? id : unambiguousName(asked, taken);
+	const label = labelOf(params.label);
 
 	if (params.cwd !== undefined && (typeof params.cwd !== 'string' || !params.cwd.startsWith('/'))) {
 		fail(`cwd must be an absolute path, got ${JSON.stringify(params.cwd)}`);
@@ -199,6 +219,7 @@ export function jobSpec(params: RunParams, id: string, daemon: DaemonSpec, taken
 		id,
 		kind: 'job',
 		program: name,
+		label,
 		instance: 0,
 		retries: integer(params.retries, 'retries', 0) ?? jobDefaults.retries,
 		startretries: integer(params.retries, 'retries', 0) ?? jobDefaults.retries,

@@ -158,6 +158,11 @@ export type DaemonSpec = {
 	 */
 	httpDefault?: boolean;
 	httpToken: string | null;
+	/**
+	 * `http_cors`: the origins (`https://ops.example.com`, as a browser writes `Origin`) whose pages
+	 * may call `/api/v1` (CORS); empty or absent (a config built in code): none, no CORS headers.
+	 */
+	httpCors?: string[];
 	/** Running tasks that count against slots: a fixed number, an adaptive pool, or null (unlimited). */
 	maxRunning: MaxRunning;
 	/**
@@ -212,6 +217,8 @@ export type TaskSpec = ProgramSpec & {
 	retries: number;
 	/** A job stopped by `max_runtime` uses its retries (`tm run --retry-on-timeout`); else it is `failed` at once. Programs keep their restart policy. */
 	retryOnTimeout: boolean;
+	/** A job's free text (`tm run --label`, job-label.ts), shown beside its name, never used to address it; null or absent: none. */
+	label?: string | null;
 };
 
 /** What a person (or the config) asked for. The machine reconciles the state towards it. */

@@ -125,7 +125,7 @@ describe('/api/v1', () => {
 		assert.equal((await call('startTask', 'POST', '/api/v1/tasks/nope/start', {body: {}, headers: auth()})).status, 404);
 	});
 
-	it('submits a job (201, Location), which runs; bad bodies are 400 naming the field, a huge one 413', async () => {
+	it('submits a job (201, Location), which runs, with its label as given; bad bodies are 400 naming the field, a huge one 413', async () => {
 		const made = await call('submitJob', 'POST', '/api/v1/jobs', {body: {command: 'echo hello-api', priority: 5}, headers: auth()});
 		assert.equal(made.status, 201);
 		const {id} = made.body as {id: string};
@@ -138,6 +138,25 @@ describe('/api/v1', () => {
 		assert.equal((unknown.body as {error: {field: string}}).error.field, 'body.bogus');
 		assert.equal((await call('submitJob', 'POST', '/api/v1/jobs', {body: {priority: 1}, headers: auth()})).status, 400);
 		assert.equal((await call('submitJob', 'POST', '/api/v1/jobs', {raw: '{nope', headers: auth()})).status, 400);
+		const doc = (await request('GET', '/api/v1/openapi.json')).body as {paths: Record<string, {post: {requestBody: {content: Record<string, {schema: {properties: Record<string, {type: string; maxLength?: number}>}}>}}}>};
+		assert.deepEqual(doc.paths['/api/v1/jobs']?.post.requestBody.content['application/json']?.schema.properties['label'], {
+			type: 'string',
+			maxLength: 200,
+			description: 'free text shown beside its name (any printable text, one line); it addresses nothing',
+		});
+		const label = '<img src=x onerror=window.__xss=1> nightly';
+		const labelled = (await call('submitJob', 'POST', '/api/v1/jobs', {body: {argv: ['true'], label}, headers: auth()})).body as {id: string};
+		assert.equal(((await call('getTask', 'GET', `/api/v1/tasks/${labelled.id}`)).body as {label?: string}).label, label, 'kept as given');
+		const listed = (await call('listTasks', 'GET', '/api/v1/tasks')).body as {tasks: Array<{id: string; label?: string}>};
+		assert.equal(listed.tasks.find(task => task.id === labelled.id)?.label, label);
+		assert.equal(listed.tasks.find(task => task.id === id)?.label, undefined, 'absent when none');
+		for (const [bad, message] of [['two\nlines', /^body\.label: a label is one line of text/], ['x'.repeat(201), /^body\.label: /]] as const) {
+			const refused = await call('submitJob', 'POST', '/api/v1/jobs', {body: {argv: ['true'], label: bad}, headers: auth()});
+			assert.equal(refused.status, 400);
+			assert.equal((refused.body as {error: {field: string}}).error.field, 'body.label');
+			assert.match((refused.body as {error: {message: string}}).error.message, message);
+		}
+
 		const huge = await call('submitJob', 'POST', '/api/v1/jobs', {body: {command: 'x'.repeat(100_000)}, headers: auth()});
 		assert.equal(huge.status, 413);
 		assert.equal((await call('cancelTask', 'POST', `/api/v1/tasks/${id}/cancel`, {body: {}, headers: auth()})).status, 409);

@@ -1,8 +1,8 @@
 /**
  * The console in a real headless browser (Debian's chromium through playwright-core): restarting
  * a program by clicking (its new pid shows), a job from the form running with its output in the
- * log pane, and hostile text (a task printing a script tag, a job named like an img tag, a
- * command holding one) shown as text. Skipped, saying why, where /usr/bin/chromium is missing.
+ * log pane, and hostile text (a task printing a script tag, a job name like an img tag refused, a
+ * job labelled like one and a command holding one) shown as text. Skipped, saying why, where /usr/bin/chromium is missing.
  */
 import assert from 'node:assert/strict';
 import {existsSync, readFileSync} from 'node:fs';
@@ -81,18 +81,34 @@ describe('the console in a real browser', {skip}, () => {
 		await page.locator('#spec', {hasText: 'echo from-the-form'}).waitFor();
 	});
 
-	it('shows hostile text as text', async () => {
+	it('shows hostile text as text: output, a refused name, a job labelled like an img tag', async () => {
 		await page.click('#tasks tbody tr[data-id="shout"]');
 		await waitFor(logText, lines => lines.includes('<script>alert(1)</script>'), {what: 'the script tag as text', timeout});
 		await page.fill('#job-command', "echo '<img src=x onerror=alert(2)>'");
+		// A name addresses the task (tm stop NAME, globs, /logs/NAME): it stays an identifier, and the refusal is text.
 		await page.fill('#job-name', '<img src=x onerror=alert(3)>');
 		await page.click('#job button[type="submit"]');
 		await page.locator('#notice.bad', {hasText: '<img src=x onerror=alert(3)>'}).waitFor();
+		// A label is free text: the job is named by it in the table and its spec.
+		const hostile = '<img src=x onerror=window.__xss=1>';
 		await page.fill('#job-name', '');
+		await page.fill('#job-label', hostile);
 		await page.click('#job button[type="submit"]');
+		await page.waitForURL(/\/logs\/j-/);
+		const id = decodeURIComponent(new URL(page.url()).pathname.split('/')[2] ?? '');
 		await waitFor(logText, lines => lines.includes('<img src=x onerror=alert(2)>'), {what: 'the img tag as text', timeout});
 		await page.locator('#spec', {hasText: '<img src=x onerror=alert(2)>'}).waitFor();
-		assert.equal(await page.locator('#log-lines img, #log-lines script, #notice img, #spec img').count(), 0);
+		await page.locator('#spec', {hasText: `label: ${hostile}`}).waitFor();
+		const label = page.locator(`#tasks tbody tr[data-id="${id}"] .name .label`);
+		await label.filter({hasText: hostile}).waitFor();
+		assert.equal(await label.textContent(), hostile, 'the label, character for character');
+		assert.equal(web.daemon.engine.get(id).spec.label, hostile);
+		assert.equal(await page.locator('#tasks img, #log-lines img, #log-lines script, #notice img, #spec img').count(), 0);
+		// Reloaded, the row is painted from the snapshot rather than from an event.
+		await page.reload();
+		await page.locator(`#tasks tbody tr[data-id="${id}"] .name .label`, {hasText: hostile}).waitFor();
+		assert.equal(await page.locator('#tasks img').count(), 0);
+		assert.equal(await page.evaluate('typeof window.__xss'), 'undefined', 'no handler ran');
 		assert.deepEqual(dialogs.filter(text => text.startsWith('alert')), [], 'no script ran');
 	});
 });

@@ -23,6 +23,8 @@ export function jobStatus(row: JobRow): TaskStatus {
 	return {
 		id: row.id,
 		name: row.name,
+		// Checked by the member that took it (jobs.ts); kept in its params.
+		...(typeof params.label === 'string' && params.label !== '' ? {label: params.label} : {}),
 		program: row.name,
 		kind: 'job',
 		state: paused ? 'paused' : stateOf[row.state],

@@ -6,6 +6,7 @@ import type {AlertsSpec, DaemonSpec, SmtpSpec} from '../model.js';
 import {alertsDefaults, daemonDefaults, logViewAddress, smtpDefaults, smtpSecurePort} from './defaults.js';
 import {readCapacity, type HostSize} from './capacity.js';
 import {readCluster} from './cluster.js';
+import {parseCorsOrigins} from './cors.js';
 import {describe} from './describe.js';
 import {readMaxRunning} from './max-running.js';
 import {integer, nullable, parseAccount, parseBoolean, parseText, type Parser} from './scalars.js';
@@ -22,6 +23,7 @@ export const daemonKeys = [
 	'gid',
 	'http',
 	'http_token',
+	'http_cors',
 	'max_running',
 	'capacity',
 	'retention',
@@ -181,6 +183,12 @@ export function readDaemon(ctx: Ctx, field: Field | undefined, host: HostSize): 
 		reportValue(ctx, httpField, `binds ${host}, which other machines can reach; set taskmaster.http_token too, or bind 127.0.0.1`);
 	}
 
+	const httpCors = readField(ctx, get('http_cors'), nullable(parseCorsOrigins)) ?? [];
+	const corsField = get('http_cors');
+	if (httpCors.length > 0 && http.http === null && corsField !== undefined) {
+		reportValue(ctx, corsField, 'there is no API to call: taskmaster.http is off; set http too, or remove http_cors');
+	}
+
 	return {
 		logfile,
 		email,
@@ -190,6 +198,7 @@ export function readDaemon(ctx: Ctx, field: Field | undefined, host: HostSize): 
 		gid: readField(ctx, get('gid'), nullable(parseAccount)) ?? d.gid,
 		...http,
 		httpToken,
+		httpCors,
 		maxRunning: readMaxRunning(ctx, get('max_running')),
 		capacity: readCapacity(ctx, get('capacity'), host),
 		retention: readRetention(ctx, get('retention')),

@@ -270,6 +270,7 @@ async function claim(parts: Parts): Promise<Store> {
 			clock,
 			token: options.config.daemon.httpToken,
 			apiToken: ensureToken(options.home, options.config.daemon.httpToken),
+			cors: options.config.daemon.httpCors ?? [],
 			history: (name, filter) => {
 				const file = databasePath(options.home);
 				const store = openReadonlyStore(file);

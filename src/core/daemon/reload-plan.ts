@@ -19,7 +19,7 @@ export type ReloadPlan = {
 };
 
 /** `taskmaster:` keys the running daemon cannot take on: they are read once, at its start. */
-const readAtStart: ReadonlySet<string> = new Set(['logfile', 'email', 'smtp', 'alerts', 'http', 'http_token', 'sample_interval', 'cgroups', 'cluster']);
+const readAtStart: ReadonlySet<string> = new Set(['logfile', 'email', 'smtp', 'alerts', 'http', 'http_token', 'http_cors', 'sample_interval', 'cgroups', 'cluster']);
 
 /** Whether a changed `taskmaster:` key waits for the daemon's next start (the others apply at once). */
 export function needsRestart(key: string): boolean {

@@ -97,6 +97,8 @@ export type TaskStatus = {
 	lastExit: {code: number | null; signal: string | null; at: string} | null;
 	/** Size of the last CHECKPOINT= data, 0 when none. */
 	checkpointBytes: number;
+	/** A job's free text (`tm run --label`), shown beside its name and never parsed; absent when it has none. */
+	label?: string;
 	/** A cluster job (`tm tasks --cluster`): the member that holds it, null while queued or after it ended unowned. */
 	host?: string | null;
 	/** A cluster job's state as PostgreSQL holds it (queued, running, completed, failed, cancelled, dead). */
@@ -163,6 +165,8 @@ export type RunParams = {
 	argv: string[];
 	shell?: boolean;
 	name?: string;
+	/** Free text shown beside the name (job-label.ts): anything printable, at most 200 characters; it addresses nothing. */
+	label?: string;
 	priority?: number;
 	/** Ids or names that must succeed first. */
 	after?: string[];

@@ -42,6 +42,8 @@ export type WebOptions = {
 	token: string | null;
 	/** What every mutation of `/api/v1` needs: `http_token`, else the generated one (token.ts). */
 	apiToken: string;
+	/** `http_cors`: other origins whose pages may call `/api/v1`; none when absent. */
+	cors?: readonly string[];
 	/** The audit trail from tm.db, for `/api/v1/history` (the composition root opens the store). */
 	history: HistoryReader;
 	startedAt: Millis;
@@ -136,7 +138,7 @@ export class WebServer {
 			streams,
 			logfile: options.logfile,
 			history: options.history,
-			guard: {readToken: options.token, token: options.apiToken, boundHost: host ?? '', port: () => this.port},
+			guard: {readToken: options.token, token: options.apiToken, boundHost: host ?? '', port: () => this.port, origins: options.cors ?? []},
 			...(options.onWarning ? {onWarning: options.onWarning} : {}),
 		});
 		this.#server = createServer((request, response) => {

@@ -79,15 +79,19 @@ function daemon(config = 'programs: {}\n'): Daemon {
 }
 
 describe('jobs as records', () => {
-	it('every job document has createdAt, startedAt, endedAt, cmd, cwd, limits and attempt, kept across a restart', async () => {
+	it('every job document has createdAt, startedAt, endedAt, cmd, cwd, limits, attempt and its label, kept across a restart', async () => {
 		const d = daemon();
 		await d.up();
 		const work = path.join(d.dir, 'work');
 		mkdirSync(work);
 		const before = Date.now();
-		const id = await d.submit('--cwd', 'work', '--max-runtime', '1m', '--max-memory', '64M', '--max-cpu', '0.5', '--watchdog', '30s', '--', 'sh', '-c', 'sleep 0.5; exit 3');
+		const label = '<b>nightly</b> copy of /srv';
+		const id = await d.submit('--label', label, '--cwd', 'work', '--max-runtime', '1m', '--max-memory', '64M', '--max-cpu', '0.5', '--watchdog', '30s', '--', 'sh', '-c', 'sleep 0.5; exit 3');
 		const done = await d.until(id, task => task.state === 'failed', `${id} failed`);
 		assertSchema('tasks', {tasks: [done]});
+		assert.equal(done.label, label);
+		const table = await d.cli('status');
+		assert.match(table.out, new RegExp(`^${id} +failed .* <b>nightly</b> copy of /srv — exit 3`, 'm'), table.out);
 		assert.equal(done.cmd, 'sh -c sleep 0.5; exit 3');
 		assert.equal(done.cwd, work);
 		assert.equal(done.attempt, 1);
@@ -108,8 +112,8 @@ describe('jobs as records', () => {
 		await d.up();
 		const again = await d.until(id, () => true, `${id} after a restart`);
 		assert.deepEqual(
-			[again.createdAt, again.startedAt, again.endedAt, again.cmd, again.cwd],
-			[done.createdAt, done.startedAt, done.endedAt, done.cmd, done.cwd],
+			[again.createdAt, again.startedAt, again.endedAt, again.cmd, again.cwd, again.label],
+			[done.createdAt, done.startedAt, done.endedAt, done.cmd, done.cwd, label],
 			'the record survives the daemon',
 		);
 		const status2 = parseDocument((await d.cli('status', '--json')).out);

@@ -90,6 +90,13 @@ describe('tm run options', () => {
 		bad({maxMemory: 'lots'}, /--max-memory: expected a size like 512M/);
 		bad({maxMemory: '0'}, /--max-memory must be more than 0/);
 		bad({name: 'my job'}, /--name takes letters, digits/);
+		bad({label: 'two\nlines'}, /--label: a label is one line of text: no control characters \(found U\+000A at 4\)/);
+		bad({label: 'x'.repeat(201)}, /--label: a label has at most 200 characters, got 201/);
+	});
+
+	it('takes any printable --label, which the name rule does not touch', () => {
+		assert.deepEqual(runParams(['true'], {label: '<img src=x onerror=alert(1)> nightly «backup»'}, '/'), {argv: ['true'], label: '<img src=x onerror=alert(1)> nightly «backup»', cwd: '/'});
+		assert.deepEqual(runParams(['true'], {label: ''}, '/'), {argv: ['true'], cwd: '/'}, 'an empty label is none');
 	});
 
 	it('exits with the job\'s code; 1 when it did not complete without a code of its own', () => {

@@ -1,7 +1,9 @@
 /**
  * `/api/v1` on hono: every operation (task-ops.ts, daemon-ops.ts) routed with its checks in one
- * order: the guard (Host, Origin, token), the body's size, the query and body against the
- * operation's schemas, then its handler; any error answers as JSON with its code and status.
+ * order: the guard's Host and Origin, CORS when `http_cors` lists origins (a preflight is
+ * answered there, before any token), the guard's token, the body's size, the query and body
+ * against the operation's schemas, then its handler; any error answers as JSON with its code
+ * and status.
  * Mounted on the view's node:http server (server.ts) through @hono/node-server's listener.
  */
 import {getRequestListener, type HttpBindings} from '@hono/node-server';
@@ -12,7 +14,8 @@ import {bodyLimit} from 'hono/body-limit';
 import {securityHeaders} from '../http.js';
 import {openApiSchema} from './documents.js';
 import {daemonOps} from './daemon-ops.js';
-import {guard, type GuardOptions} from './guard.js';
+import {corsFor} from './cors.js';
+import {guardPlace, guardToken, type GuardOptions} from './guard.js';
 import {openApiDocument} from './openapi.js';
 import {ok, op, parseBody, parseQuery, type ApiDeps, type Operation} from './operation.js';
 import {ApiError, problemOf} from './problems.js';
@@ -70,7 +73,15 @@ export type ApiOptions = ApiDeps & {guard: GuardOptions; onWarning?(message: str
 export function apiListener(options: ApiOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
 	const app = new Hono<Env>();
 	app.use('*', async (c, next) => {
-		guard(c.env.incoming, new URL(c.req.url), options.guard);
+		guardPlace(c.env.incoming, options.guard);
+		await next();
+	});
+	if (options.guard.origins.length > 0) {
+		app.use('*', corsFor(options.guard.origins));
+	}
+
+	app.use('*', async (c, next) => {
+		guardToken(c.env.incoming, new URL(c.req.url), options.guard);
 		await next();
 	});
 	app.use('*', async (c, next) => (hasBody(c.env.incoming) ? limit(c, next) : next()));

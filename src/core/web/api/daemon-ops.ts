@@ -4,6 +4,7 @@
  * SSE (all, or some tasks' rooms), and health for load balancers.
  */
 import {z} from 'zod';
+import {labelProblem, maxLabelLength} from '../../job-label.js';
 import {nameMatcher} from '../../task-names.js';
 import {eventStream} from '../event-stream.js';
 import {daemonLogJson} from '../log-routes.js';
@@ -21,6 +22,17 @@ export const jobBody = z.strictObject({
 	argv: z.array(z.string()).min(1).optional().describe('the command and its arguments, run without a shell'),
 	command: z.string().min(1).optional().describe('one command line, run by /bin/sh -c (instead of argv)'),
 	name: z.string().optional().describe("what it goes by: letters, digits, '.', '_', '@', '-'"),
+	label: z
+		.string()
+		.max(maxLabelLength)
+		.superRefine((text, ctx) => {
+			const problem = labelProblem(text);
+			if (problem !== null) {
+				ctx.addIssue({code: 'custom', message: problem});
+			}
+		})
+		.optional()
+		.describe('free text shown beside its name (any printable text, one line); it addresses nothing'),
 	priority: z.number().int().optional(),
 	after: z.array(z.string()).optional().describe('ids or names that must succeed first'),
 	retries: z.number().int().min(0).optional(),

@@ -15,6 +15,7 @@ export const taskSchema = z
 	.looseObject({
 		id: z.string(),
 		name: z.string(),
+		label: z.string().optional().describe("a job's free text (`tm run --label`): show it as text; absent when none"),
 		program: z.string(),
 		kind: z.enum(['service', 'job']),
 		state: stateSchema,

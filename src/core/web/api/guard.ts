@@ -1,6 +1,8 @@
 /**
- * Who may ask the API what. A request whose `Host` or `Origin` names another address is refused
- * (403): a page elsewhere cannot reach the API through DNS rebinding. Reads need a token only
+ * Who may ask the API what, in two steps with CORS's preflight between them (app.ts). First the
+ * place: a request whose `Host` names another address, or whose `Origin` is neither this address
+ * nor one `http_cors` lists, is refused (403): a page elsewhere cannot reach the API through DNS
+ * rebinding. Then the token, which a preflight (OPTIONS) never carries. Reads need a token only
  * when the view needs one (`http_token` set: the bearer token, the view's cookie or `?token=`);
  * every mutation needs the token, always, and only as `Authorization: Bearer`: a cookie is never
  * enough, so no other site can make a browser act (no CSRF).
@@ -19,6 +21,8 @@ export type GuardOptions = {
 	/** The bound host (`127.0.0.1`, `::1`), or '' for every interface. */
 	boundHost: string;
 	port(): number;
+	/** `http_cors`: other origins whose pages may call the API, as browsers write `Origin`. */
+	origins: readonly string[];
 };
 
 /** Whether a host name is this view's: the bound address, or a loopback name when bound to loopback. */
@@ -33,6 +37,10 @@ function ours(host: string, bound: string): boolean {
 }
 
 function checkOrigin(origin: string, options: GuardOptions): string | null {
+	if (options.origins.includes(origin)) {
+		return null;
+	}
+
 	let url: URL;
 	try {
 		url = new URL(origin);
@@ -42,13 +50,18 @@ function checkOrigin(origin: string, options: GuardOptions): string | null {
 
 	const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
 	const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-	return ours(host, options.boundHost) && port === options.port() ? null : `requests from ${origin} are refused: only pages of this address may call the API`;
+	if (ours(host, options.boundHost) && port === options.port()) {
+		return null;
+	}
+
+	const who = options.origins.length > 0 ? `pages of this address and of ${options.origins.join(', ')} (taskmaster.http_cors)` : 'pages of this address (taskmaster.http_cors may list others)';
+	return `requests from ${origin} are refused: only ${who} may call the API`;
 }
 
 export const isMutation = (method: string): boolean => method !== 'GET' && method !== 'HEAD';
 
-/** Throws the ApiError that refuses `request`, or returns when it may go on. */
-export function guard(request: IncomingMessage, url: URL, options: GuardOptions): void {
+/** Throws the ApiError that refuses `request` for where it comes from (Host, Origin), or returns when it may go on. */
+export function guardPlace(request: IncomingMessage, options: GuardOptions): void {
 	const host = request.headers.host;
 	if (host !== undefined && !ours(hostOf(host), options.boundHost)) {
 		throw new ApiError('E_FORBIDDEN', `this API answers only to its own address, not Host ${host}`);
@@ -61,7 +74,10 @@ export function guard(request: IncomingMessage, url: URL, options: GuardOptions)
 			throw new ApiError('E_FORBIDDEN', refused);
 		}
 	}
+}
 
+/** Throws the ApiError that refuses `request` for want of the token, or returns when it may go on. */
+export function guardToken(request: IncomingMessage, url: URL, options: GuardOptions): void {
 	const method = request.method ?? 'GET';
 	if (!isMutation(method)) {
 		const verdict = authorize(request, url.searchParams, options.readToken, options.boundHost);

@@ -90,7 +90,10 @@
 		const link = document.createElement('a');
 		link.href = `/logs/${encodeURIComponent(id)}`;
 		link.textContent = id;
-		cell(tr, 'name').append(link);
+		// A job's label: free text (any printable characters), put in as text like everything else.
+		const label = document.createElement('span');
+		label.className = 'label';
+		cell(tr, 'name').append(link, label);
 		tr.addEventListener('click', event => {
 			event.preventDefault();
 			navigate(`/logs/${encodeURIComponent(id)}`);
@@ -103,6 +106,8 @@
 		const state = cell(tr, 'state');
 		state.textContent = task.state;
 		state.className = `state s-${task.state}`;
+		const label = cell(tr, 'name').querySelector('.label');
+		if (label) label.textContent = task.label ?? '';
 		cell(tr, 'pid').textContent = task.pid === null ? '' : String(task.pid);
 		cell(tr, 'restarts').textContent = String(task.restarts);
 		cell(tr, 'cpu').textContent = task.cpu === null ? '' : `${task.cpu.toFixed(1)}%`;

@@ -95,6 +95,7 @@
 		/** @type {Record<string, unknown>} */
 		const body = {command: value('job-command'), priority: Number(value('job-priority') || 0)};
 		if (value('job-name') !== '') body['name'] = value('job-name');
+		if (value('job-label') !== '') body['label'] = value('job-label');
 		if (value('job-runtime') !== '') body['maxRuntimeMs'] = Number(value('job-runtime')) * 1000;
 		if (value('job-memory') !== '') body['maxMemory'] = Number(value('job-memory')) * 1048576;
 		try {
@@ -132,6 +133,7 @@
 			const task = await api('GET', `/tasks/${encodeURIComponent(name)}`);
 			const limits = task.limits;
 			$('spec').textContent = [
+				...(task.label === undefined ? [] : [`label: ${task.label}`]),
 				`cmd: ${task.cmd}`,
 				`cwd: ${task.cwd}`,
 				`kind: ${task.kind}, priority ${task.priority}, autorestart ${task.autorestart}, stopsignal ${task.stopsignal}`,
