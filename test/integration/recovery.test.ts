@@ -69,7 +69,7 @@ describe('recovery after the daemon dies', () => {
 		config(dir, marker);
 		const first = runTm(['up', '--foreground'], {cwd: dir});
 		await waitFor(() => events(dir), list => (lastFor(list, 'crasher')?.restarts ?? 0) >= 3 && lastFor(list, 'sleeper')?.to === 'running', {
-			what: 'the crasher to restart three times',
+			timeout: 30_000, what: 'the crasher to restart three times',
 		});
 		first.child.kill('SIGKILL');
 		await first.exited;
@@ -129,7 +129,7 @@ describe('recovery after the daemon dies', () => {
 		markers.push(marker);
 		config(dir, marker);
 		const first = runTm(['up', '--foreground'], {cwd: dir, env: {TM_BOOT_ID: 'boot-one'}});
-		await waitFor(() => lastFor(events(dir), 'sleeper')?.to, to => to === 'running', {what: 'sleeper running'});
+		await waitFor(() => lastFor(events(dir), 'sleeper')?.to, to => to === 'running', {timeout: 30_000, what: 'sleeper running'});
 		first.child.kill('SIGKILL');
 		await first.exited;
 		const [stale] = pidsWithArg(marker);
@@ -138,7 +138,7 @@ describe('recovery after the daemon dies', () => {
 		const before = events(dir).length;
 		const second = runTm(['up', '--foreground'], {cwd: dir, env: {TM_BOOT_ID: 'boot-two'}});
 		await waitFor(() => events(dir).slice(before).find(e => e.task === 'sleeper' && e.to === 'running'), Boolean, {
-			what: 'sleeper running after the reboot',
+			timeout: 30_000, what: 'sleeper running after the reboot',
 		});
 		assert.ok(alive(stale), 'a pid from another boot is never signalled');
 		second.child.kill('SIGTERM');
@@ -159,7 +159,7 @@ describe('jobs across a crash of the daemon: at least once (docs/cli.md)', () =>
 		writeFileSync(path.join(dir, 'tm.yaml'), 'programs: {}\n');
 		const cli = (...args: string[]) => tm(['--home', home, ...args], {cwd: dir, env: {HOME: dir}});
 		const first = runTm(['up', '--foreground'], {cwd: dir});
-		await waitFor(async () => (await cli('status')).code, code => code === 0, {what: 'the daemon to answer'});
+		await waitFor(async () => (await cli('status')).code, code => code === 0, {timeout: 30_000, what: 'the daemon to answer'});
 		// Its work: a line per attempt, a checkpoint, then (once `go` exists) a line saying it is done.
 		const script = `echo "attempt=$TM_ATTEMPT checkpoint=$TM_CHECKPOINT" >> out; echo CHECKPOINT=step-1 >&3; while [ ! -e go ]; do sleep 0.05; done; echo done >> out`;
 		const run = await cli('run', '--json', '--', 'sh', '-c', script, marker);
@@ -179,7 +179,7 @@ describe('jobs across a crash of the daemon: at least once (docs/cli.md)', () =>
 		const second = runTm(['up', '--foreground'], {cwd: dir});
 		await waitFor(async () => JSON.parse((await cli('tasks', '--json')).out || '{"tasks":[]}') as {tasks: Array<{id: string; state: string}>}, doc => doc.tasks.find(t => t.id === id)?.state === 'completed', {
 			what: 'the job to run again and complete',
-			timeout: 15_000,
+			timeout: 30_000,
 		});
 		assert.equal(readFileSync(path.join(dir, 'out'), 'utf8'), 'attempt=1 checkpoint=\ndone\nattempt=2 checkpoint=step-1\ndone\n', 'the work ran twice');
 		const history = JSON.parse((await cli('history', id, '--json')).out) as {runs: Array<{attempt: number; reason: string | null}>};
