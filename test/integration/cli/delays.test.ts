@@ -206,6 +206,8 @@ describe('tm fail', () => {
 		// Running, and deaf to its stop signal: stopped (SIGKILL after its stop timeout), then failed.
 		const deaf = await h.submit('--stop-timeout', '1s', '--', 'sh', '-c', 'trap "" TERM; echo up; sleep 1000');
 		const running = await h.until(deaf, t => t?.state === 'running', `${deaf} running`);
+		// Running is not yet trapping: its `up` comes after the trap.
+		await waitFor(async () => (await h.cli('logs', deaf)).out, out => out.includes('up'), {what: `${deaf} trapping TERM`, timeout: 20_000});
 		const stopped = await h.cli('fail', deaf, '--json');
 		assert.equal(stopped.code, 0, stopped.err);
 		assert.deepEqual(JSON.parse(stopped.out), {results: [{name: deaf, ok: true, outcome: 'done', state: 'failed'}]});

@@ -4,7 +4,7 @@
  * the scale kept across a restart until the config's numprocs changes, `--slots`, bad input.
  */
 import assert from 'node:assert/strict';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import type {ScaleResult, StatusDoc, TaskStatus} from '../../../src/core/ipc/methods.js';
@@ -109,6 +109,9 @@ describe('tm scale PROGRAM N', () => {
 		const three = await d.running(['web:0', 'web:1', 'web:2']);
 		assert.equal(three.get('web:0'), web0, 'web:0 untouched');
 		assert.equal(three.get('web:1'), first.get('web:1'), 'web:1 untouched');
+		// Running is not yet trapping INT: each says `up` after its trap.
+		const said = (id: string): string => (existsSync(path.join(d.home, 'logs', `${id}.out.log`)) ? readFileSync(path.join(d.home, 'logs', `${id}.out.log`), 'utf8') : '');
+		await waitFor(() => ['web:1', 'web:2'].map(said), logs => logs.every(log => log.includes('up\n')), {what: 'web:1 and web:2 trapping INT', timeout: 20_000});
 
 		const down = await d.scale('web', '1');
 		assert.deepEqual(down, {program: 'web', from: 3, to: 1, configured: 2, added: [], removed: ['web:1', 'web:2']});
