@@ -1,6 +1,7 @@
 /**
  * Waiting for facts instead of sleeping: poll a condition until it holds or a deadline passes,
- * then fail with the last thing observed.
+ * then fail with the last thing observed. The default deadline (20 s) is for a loaded 2-core CI
+ * machine, where starting a daemon alone can take several seconds.
  */
 import {readFileSync} from 'node:fs';
 import {setTimeout as delay} from 'node:timers/promises';
@@ -8,7 +9,7 @@ import {setTimeout as delay} from 'node:timers/promises';
 export async function waitFor<T>(
 	probe: () => T | Promise<T>,
 	accept: (value: T) => boolean,
-	{timeout = 10_000, interval = 10, what = 'condition'}: {timeout?: number; interval?: number; what?: string} = {},
+	{timeout = 20_000, interval = 10, what = 'condition'}: {timeout?: number; interval?: number; what?: string} = {},
 ): Promise<T> {
 	const deadline = Date.now() + timeout;
 	let last: T = await probe();
