@@ -48,7 +48,7 @@ async function startSession(options: DashboardOptions, clock: Clock, onNotice: (
 	const settings = {
 		clock,
 		intervalMs: options.intervalMs,
-		logFlushMs: options.lowBandwidth ? 500 : 100,
+		logFlushMs: options.lowBandwidth ? 500 : 200,
 		dataGapMs: options.lowBandwidth ? 250 : 50,
 		onNotice,
 	};
@@ -133,7 +133,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 				notice = listener;
 			}}
 			onKey={profiler ? () => profiler.key() : undefined}
-			logFlushMs={options.lowBandwidth ? {normal: 500, large: 500} : {normal: 100, large: 250}}
+			logFlushMs={options.lowBandwidth ? {normal: 500, large: 500} : {normal: 200, large: 250}}
 		/>,
 		{
 			stdout,
