@@ -108,8 +108,15 @@ export class Feed {
 	on(listener: (item: FeedItem) => void): () => void {
 		if (this.#listeners.size === 0) {
 			// Nobody listened: what was sent before is stale (the snapshot has the capacity as it is).
-			this.#sent = new Map(this.#docs().map(doc => [doc.id, JSON.stringify(doc)]));
+			const {engine} = this.#deps;
+			const {daemon} = engine.config;
+			this.#sent = new Map();
 			this.#parts = new Map();
+			for (const task of engine.list()) {
+				this.#sent.set(task.id, JSON.stringify(taskDoc(task, daemon)));
+				this.#parts.set(task.id, partsOf(task, daemon));
+			}
+
 			this.#limits = limitsOf(capacityDoc(this.#deps.engine.queue.limits(), []));
 		}
 
@@ -125,12 +132,6 @@ export class Feed {
 		this.#tick?.cancel();
 		this.#tick = null;
 		this.#listeners.clear();
-	}
-
-	#docs(): TaskStatus[] {
-		const {engine} = this.#deps;
-		const {daemon} = engine.config;
-		return engine.list().map(task => taskDoc(task, daemon));
 	}
 
 	#emit(item: FeedItem): void {
