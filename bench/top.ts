@@ -268,6 +268,14 @@ async function measure(dir: string, home: string, daemonPid: number, cols: numbe
 	}
 }
 
+/** `count` stopped tasks as programs of at most 1,000 instances (numprocs' limit). */
+function idlePrograms(count: number, marker: string): string {
+	return Array.from({length: Math.ceil(count / 1000)}, (_, i) => {
+		const instances = Math.min(1000, count - i * 1000);
+		return `  stopped${i}:\n    cmd: sleep ${marker}\n    numprocs: ${instances}\n    autostart: false\n`;
+	}).join('');
+}
+
 function spewScript(file: string): void {
 	writeFileSync(
 		file,
@@ -311,15 +319,7 @@ async function main(): Promise<void> {
     numprocs: ${runningCount - 1}
     starttime: 0
     stoptime: 2
-${
-	taskCount > runningCount
-		? `  idle:
-    cmd: sleep ${marker}
-    numprocs: ${taskCount - runningCount}
-    autostart: false
-`
-		: ''
-}`,
+${idlePrograms(taskCount - runningCount, marker)}`,
 	);
 	const daemon = spawn(tmCommand[0]!, [...tmCommand.slice(1), 'up', '--foreground', '--home', home], {cwd: dir, stdio: 'ignore', detached: true});
 	const socketPath = path.join(home, 'tm.sock');
