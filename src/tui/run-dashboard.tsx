@@ -10,6 +10,7 @@ import './terminal-mode.js';
 import {render} from 'ink';
 import type {Connector} from '../core/client/seam.js';
 import {TmError} from '../core/errors.js';
+import {StartupPages} from '../core/memory.js';
 import {App} from './app.js';
 import {asciiWrites} from './ascii-terminal.js';
 import {systemClock, type Clock} from './clock.js';
@@ -146,6 +147,9 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 			onRender: profiler ? ({renderTime}) => profiler.render(renderTime) : undefined,
 		},
 	);
+	// What loading the dashboard read of the executable goes back once it is up (as the daemon does).
+	const pages = new StartupPages(clock);
+	pages.settle();
 	instance.waitUntilExit().then(
 		() => finish(0),
 		(error: unknown) => onCrash(error),
@@ -157,6 +161,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 		await instance.waitUntilExit().catch(() => {});
 	} finally {
 		restore();
+		pages.stop();
 		profiler?.finish();
 		offSignals();
 		process.off('uncaughtException', onCrash);
