@@ -8,12 +8,18 @@
  * - bytes per second written to the terminal (tmux pipe-pane) and full-screen clears (ESC[2J);
  * - key-to-screen latency: `j`/`k` sent through a tmux control client, the screen captured
  *   through the same client until the selection has moved (p50/p95/max);
- * - Ink's frame build time from the dashboard's own telemetry (TM_TOP_PROFILE).
+ * - Ink's frame build time from the dashboard's own telemetry (TM_TOP_PROFILE);
+ * - `tm top`'s RSS (VmRSS sampled through the window and the keys: max; VmHWM at the end).
+ * Full-screen clears are ESC[2J, ESC[3J, ESC c and ESC[H followed by ESC[J / ESC[0J.
+ * With `--tasks` over `--running` (1,000), the rest are programs with `autostart: false` (stopped
+ * rows): 10,000 tasks without 10,000 processes. `TOP_PROF_DIR=/tmp/p`: `tm top` runs with
+ * --cpu-prof, written there when it quits; `TOP_NODE_ARGS`: more node options for it.
  *
  * The first size is measured once more with `--low-bandwidth` (unless `--no-low-bandwidth`).
  *
  * Run: `npm run bench:top` (builds first), or `npx tsx bench/top.ts [--seconds 10] [--keys 40]
- * [--tasks 1000] [--rate 5000] [--sizes 80x24,200x60] [--no-low-bandwidth]` after `npm run build`.
+ * [--tasks 1000] [--running 1000] [--rate 5000] [--sizes 80x24,200x60] [--no-low-bandwidth]` after
+ * `npm run build:tsc`.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
@@ -25,6 +31,9 @@ import {RpcClient} from '../src/core/ipc/client.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmJs = path.join(root, 'dist/bin/tm.js');
+/** `TM_BIN=dist/tm`: the executable users run (its own Node, `--max-semi-space-size=1`) for the daemon and `tm top`. */
+const tmBin = process.env['TM_BIN'] ? path.resolve(process.env['TM_BIN']) : null;
+const tmCommand = tmBin === null ? [process.execPath, tmJs] : [tmBin];
 
 function option(name: string, fallback: string): string {
 	const at = process.argv.indexOf(`--${name}`);
@@ -34,6 +43,8 @@ function option(name: string, fallback: string): string {
 const seconds = Number(option('seconds', '10'));
 const keyCount = Number(option('keys', '40'));
 const taskCount = Number(option('tasks', '1000'));
+const runningCount = Math.min(taskCount, Number(option('running', '1000')));
+const profDir = process.env['TOP_PROF_DIR'];
 const rate = Number(option('rate', '5000'));
 const sizes = option('sizes', '80x24,200x60')
 	.split(',')
@@ -50,6 +61,14 @@ function cpuSeconds(pid: number): number {
 	// After the command: state is field 3, utime 14 and stime 15 (1-based) → 11 and 12 here.
 	return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** VmRSS (or another field) of a process, in MiB. */
+function memoryMiB(pid: number, field = 'VmRSS'): number {
+	return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
+}
+
+/** Sequences that clear the whole screen (Ink's own frames erase only the lines they wrote). */
+const fullClears = new RegExp(String.raw`\x1b\[[23]J|\x1bc|\x1b\[H\x1b\[0?J`, 'g');
 
 function percentile(values: number[], q: number): number {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -152,6 +171,8 @@ type Result = {
 	renderP50: number;
 	renderP95: number;
 	framesPerSecond: number;
+	rssMax: number;
+	hwm: number;
 };
 
 async function measure(dir: string, home: string, daemonPid: number, cols: number, rows: number, lowBandwidth: boolean): Promise<Result> {
@@ -162,7 +183,11 @@ async function measure(dir: string, home: string, daemonPid: number, cols: numbe
 	const launcher = path.join(dir, `top-${label}.sh`);
 	writeFileSync(
 		launcher,
-		`#!/bin/sh\nunset CI CONTINUOUS_INTEGRATION\nexport LANG=C.UTF-8 TERM=xterm-256color NODE_ENV=production TM_TOP_PROFILE="${profile}"\nexec "${process.execPath}" "${tmJs}" top --home "${home}"${lowBandwidth ? ' --low-bandwidth' : ''}\n`,
+		`#!/bin/sh\nunset CI CONTINUOUS_INTEGRATION\nexport LANG=C.UTF-8 TERM=xterm-256color NODE_ENV=production TM_TOP_PROFILE="${profile}"\nexec ${
+			tmBin === null
+				? `"${process.execPath}"${process.env['TOP_NODE_ARGS'] ? ` ${process.env['TOP_NODE_ARGS']}` : ''}${profDir ? ` --cpu-prof --cpu-prof-dir="${path.resolve(profDir)}"` : ''} "${tmJs}"`
+				: `"${tmBin}"`
+		} top --home "${home}"${lowBandwidth ? ' --low-bandwidth' : ''}\n`,
 		{mode: 0o755},
 	);
 	tmux(server, '-f', '/dev/null', 'new-session', '-d', '-x', String(cols), '-y', String(rows), '-s', 'top', launcher);
@@ -183,6 +208,10 @@ async function measure(dir: string, home: string, daemonPid: number, cols: numbe
 		const daemon0 = cpuSeconds(daemonPid);
 		const bytes0 = statSync(capture).size;
 		const t0 = performance.now();
+		let rssMax = memoryMiB(pid);
+		const rssTimer = setInterval(() => {
+			rssMax = Math.max(rssMax, memoryMiB(pid));
+		}, 500);
 		await sleep(seconds * 1000);
 		const elapsed = (performance.now() - t0) / 1000;
 		const cpu = ((cpuSeconds(pid) - cpu0) / elapsed) * 100;
@@ -208,13 +237,17 @@ async function measure(dir: string, home: string, daemonPid: number, cols: numbe
 			await sleep(150 + Math.random() * 150);
 		}
 
+		clearInterval(rssTimer);
+		const hwm = memoryMiB(pid, 'VmHWM');
+		rssMax = Math.max(rssMax, memoryMiB(pid));
 		await control.command('send-keys -t top q');
 		await until('tm top to exit', () => existsSync(profile), done => done, 10_000);
 		const all = readFileSync(capture);
 		const window = all.subarray(bytes0, bytes1).toString('latin1');
-		const report = JSON.parse(readFileSync(profile, 'utf8')) as {renderMs: {p50: number; p95: number; count: number}; seconds: number; clears: number};
-		const clearsInWindow = window.split('\u001B[2J').length - 1;
-		const clearsInAll = all.toString('latin1').split('\u001B[2J').length - 1;
+		const report = JSON.parse(readFileSync(profile, 'utf8')) as {renderMs: {p50: number; p95: number; count: number}; seconds: number; clears: number; memoryMiB: Record<string, number>};
+		out(`${label}: tm top's memory at the end (MiB): ${JSON.stringify(report.memoryMiB)}`);
+		const clearsInWindow = window.match(fullClears)?.length ?? 0;
+		const clearsInAll = all.toString('latin1').match(fullClears)?.length ?? 0;
 		return {
 			size: lowBandwidth ? `${cols}x${rows} --low-bandwidth` : `${cols}x${rows}`,
 			cpu,
@@ -225,12 +258,22 @@ async function measure(dir: string, home: string, daemonPid: number, cols: numbe
 			renderP50: report.renderMs.p50,
 			renderP95: report.renderMs.p95,
 			framesPerSecond: report.renderMs.count / report.seconds,
+			rssMax,
+			hwm,
 		};
 	} finally {
 		control.close();
 		spawnSync('tmux', ['-L', server, 'kill-server']);
 		rmSync(socket, {force: true});
 	}
+}
+
+/** `count` stopped tasks as programs of at most 1,000 instances (numprocs' limit). */
+function idlePrograms(count: number, marker: string): string {
+	return Array.from({length: Math.ceil(count / 1000)}, (_, i) => {
+		const instances = Math.min(1000, count - i * 1000);
+		return `  stopped${i}:\n    cmd: sleep ${marker}\n    numprocs: ${instances}\n    autostart: false\n`;
+	}).join('');
 }
 
 function spewScript(file: string): void {
@@ -253,7 +296,7 @@ setInterval(() => {
 }
 
 async function main(): Promise<void> {
-	if (!existsSync(tmJs)) {
+	if (!existsSync(tmCommand.at(-1)!)) {
 		throw new Error(`${tmJs} is missing: run \`npm run build\` first (npm run bench:top does)`);
 	}
 
@@ -273,16 +316,16 @@ async function main(): Promise<void> {
     starttime: 0
   worker:
     cmd: sleep ${marker}
-    numprocs: ${taskCount - 1}
+    numprocs: ${runningCount - 1}
     starttime: 0
     stoptime: 2
-`,
+${idlePrograms(taskCount - runningCount, marker)}`,
 	);
-	const daemon = spawn(process.execPath, [tmJs, 'up', '--foreground', '--home', home], {cwd: dir, stdio: 'ignore', detached: true});
+	const daemon = spawn(tmCommand[0]!, [...tmCommand.slice(1), 'up', '--foreground', '--home', home], {cwd: dir, stdio: 'ignore', detached: true});
 	const socketPath = path.join(home, 'tm.sock');
 	try {
 		const running = await until(
-			`${taskCount} tasks running`,
+			`${runningCount} tasks running`,
 			async () => {
 				try {
 					const client = await RpcClient.connect(socketPath, {client: 'bench', timeoutMs: 2000});
@@ -293,11 +336,11 @@ async function main(): Promise<void> {
 					return 0;
 				}
 			},
-			count => count === taskCount,
-			120_000,
+			count => count === runningCount,
+			120_000 + taskCount * 10,
 		);
-		out(`tm top benchmark: ${running} tasks, one printing ${rate} lines/s; ${seconds} s steady window, ${keyCount} keys per size`);
-		out(`node ${process.version}, ${spawnSync('tmux', ['-V'], {encoding: 'utf8'}).stdout.trim()}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+		out(`tm top benchmark: ${taskCount} tasks (${running} running), one printing ${rate} lines/s; ${seconds} s steady window, ${keyCount} keys per size`);
+		out(`${tmBin ?? `node ${process.version} ${tmJs}`}, ${spawnSync('tmux', ['-V'], {encoding: 'utf8'}).stdout.trim()}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 		const results: Result[] = [];
 		for (const [cols, rows] of sizes) {
 			results.push(await measure(dir, home, daemon.pid!, cols, rows, false));
@@ -309,12 +352,12 @@ async function main(): Promise<void> {
 		}
 
 		out('');
-		out('| size | tm top CPU (% of 1 core) | daemon CPU | bytes/s to the terminal | full clears | key→screen p50 / p95 / max (ms) | frames/s | frame build p50 / p95 (ms) |');
-		out('|---|---|---|---|---|---|---|---|');
+		out('| size | tm top CPU (% of 1 core) | daemon CPU | bytes/s to the terminal | full clears | key→screen p50 / p95 / max (ms) | frames/s | frame build p50 / p95 (ms) | tm top RSS max / VmHWM (MiB) |');
+		out('|---|---|---|---|---|---|---|---|---|');
 		for (const r of results) {
 			const key = [0.5, 0.95, 1].map(q => percentile(r.keys, q).toFixed(0)).join(' / ');
 			out(
-				`| ${r.size} | ${r.cpu.toFixed(1)} | ${r.daemonCpu.toFixed(1)} | ${(r.bytesPerSecond / 1024).toFixed(1)} KB/s | ${r.clears} | ${key} | ${r.framesPerSecond.toFixed(1)} | ${r.renderP50} / ${r.renderP95} |`,
+				`| ${r.size} | ${r.cpu.toFixed(1)} | ${r.daemonCpu.toFixed(1)} | ${(r.bytesPerSecond / 1024).toFixed(1)} KB/s | ${r.clears} | ${key} | ${r.framesPerSecond.toFixed(1)} | ${r.renderP50} / ${r.renderP95} | ${r.rssMax.toFixed(0)} / ${r.hwm.toFixed(0)} |`,
 			);
 		}
 
@@ -322,7 +365,8 @@ async function main(): Promise<void> {
 		const small = results.find(r => r.size === '80x24');
 		if (small) {
 			const p95 = percentile(small.keys, 0.95);
-			out(`targets at 80x24: CPU ≤ 15%: ${small.cpu <= 15 ? 'met' : 'MISSED'}; key p95 ≤ 50 ms: ${p95 <= 50 ? 'met' : 'MISSED'}; zero clears: ${small.clears === 0 ? 'met' : 'MISSED'}`);
+			const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+			out(`targets at 80x24 (issue 22): CPU ≤ 10%: ${verdict(small.cpu <= 10)}; key p95 ≤ 50 ms: ${verdict(p95 <= 50)}; zero clears: ${verdict(small.clears === 0)}; RSS ≤ 120 MiB: ${verdict(small.rssMax <= 120)}`);
 		}
 	} finally {
 		try {

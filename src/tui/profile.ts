@@ -5,6 +5,7 @@
  * counter per write when on, nothing when off.
  */
 import {writeFileSync} from 'node:fs';
+import {getHeapSpaceStatistics} from 'node:v8';
 
 export type ProfileReport = {
 	seconds: number;
@@ -16,7 +17,11 @@ export type ProfileReport = {
 	cpuPercent: number;
 	renderMs: {count: number; p50: number; p95: number; max: number};
 	keyToWriteMs: {count: number; p50: number; p95: number; max: number};
+	/** At the end, in MiB: RSS, the V8 heap (its young generation apart), what lives outside it. */
+	memoryMiB: {rss: number; heapUsed: number; heapTotal: number; newSpace: number; external: number};
 };
+
+const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 function stats(values: number[]): {count: number; p50: number; p95: number; max: number} {
 	if (values.length === 0) {
@@ -81,6 +86,7 @@ export class Profiler {
 	report(): ProfileReport {
 		const seconds = (performance.now() - this.#started) / 1000;
 		const cpu = process.cpuUsage(this.#cpu);
+		const memory = process.memoryUsage();
 		return {
 			seconds: Math.round(seconds * 10) / 10,
 			bytes: this.#bytes,
@@ -90,6 +96,13 @@ export class Profiler {
 			cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 1000) / 10,
 			renderMs: stats(this.#renders),
 			keyToWriteMs: stats(this.#keys),
+			memoryMiB: {
+				rss: mib(memory.rss),
+				heapUsed: mib(memory.heapUsed),
+				heapTotal: mib(memory.heapTotal),
+				newSpace: mib(getHeapSpaceStatistics().find(space => space.space_name === 'new_space')?.space_size ?? 0),
+				external: mib(memory.external),
+			},
 		};
 	}
 

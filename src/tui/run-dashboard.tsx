@@ -10,6 +10,7 @@ import './terminal-mode.js';
 import {render} from 'ink';
 import type {Connector} from '../core/client/seam.js';
 import {TmError} from '../core/errors.js';
+import {StartupPages} from '../core/memory.js';
 import {App} from './app.js';
 import {asciiWrites} from './ascii-terminal.js';
 import {systemClock, type Clock} from './clock.js';
@@ -48,7 +49,7 @@ async function startSession(options: DashboardOptions, clock: Clock, onNotice: (
 	const settings = {
 		clock,
 		intervalMs: options.intervalMs,
-		logFlushMs: options.lowBandwidth ? 500 : 100,
+		logFlushMs: options.lowBandwidth ? 500 : 200,
 		dataGapMs: options.lowBandwidth ? 250 : 50,
 		onNotice,
 	};
@@ -133,7 +134,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 				notice = listener;
 			}}
 			onKey={profiler ? () => profiler.key() : undefined}
-			logFlushMs={options.lowBandwidth ? {normal: 500, large: 500} : {normal: 100, large: 250}}
+			logFlushMs={options.lowBandwidth ? {normal: 500, large: 500} : {normal: 200, large: 250}}
 		/>,
 		{
 			stdout,
@@ -146,6 +147,9 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 			onRender: profiler ? ({renderTime}) => profiler.render(renderTime) : undefined,
 		},
 	);
+	// What loading the dashboard read of the executable goes back once it is up (as the daemon does).
+	const pages = new StartupPages(clock);
+	pages.settle();
 	instance.waitUntilExit().then(
 		() => finish(0),
 		(error: unknown) => onCrash(error),
@@ -157,6 +161,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 		await instance.waitUntilExit().catch(() => {});
 	} finally {
 		restore();
+		pages.stop();
 		profiler?.finish();
 		offSignals();
 		process.off('uncaughtException', onCrash);

@@ -12,12 +12,13 @@ import type {Readable, Writable} from 'node:stream';
 import {unreachable} from '../ipc/client.js';
 import {protocolVersion} from '../ipc/protocol.js';
 import {checkSocketPath} from '../ipc/socket-file.js';
+import {maxAnswerBytes} from '../ipc/line-codec.js';
 import {controlFrame, dataFrame, errorFrame, LineSplitter, muxVersion, parseFrame, type Frame, type Greeting} from './mux-frames.js';
 
 export type DialStreams = {stdin: Readable; stdout: Writable};
 
 /** The longest protocol line relayed: the client's own limit (a big `logs` answer), and some. */
-const maxLineBytes = 64 * 1024 * 1024 + 64;
+const maxLineBytes = maxAnswerBytes + 64;
 
 /** Connects to the daemon; rejects with E_DAEMON_NOT_RUNNING (the same words as a local client). */
 function open(socketPath: string): Promise<Socket> {

@@ -6,11 +6,13 @@ import {Duplex} from 'node:stream';
 import {TmError} from '../errors.js';
 import {controlFrame, dataFrame, LineSplitter, parseFrame, type Frame} from './mux-frames.js';
 import type {Greeting} from './mux-frames.js';
+import {maxAnswerBytes} from '../ipc/line-codec.js';
 import {stopSsh, type Started} from './ssh-process.js';
 import {remoteError} from './ssh-errors.js';
 import type {SshTarget} from './ssh-url.js';
 
-const maxLineBytes = 64 * 1024 * 1024 + 64;
+/** The client's own limit and the frame's header. */
+const maxLineBytes = maxAnswerBytes + 64;
 
 /** One channel: what the RpcClient writes goes out framed; what comes for it is pushed. */
 class Channel extends Duplex {

@@ -10,6 +10,7 @@ import type {Clock, TimerHandle} from '../clock.js';
 import {capacityDoc, eventDoc, statusDoc, taskDoc} from '../documents.js';
 import type {Engine} from '../engine.js';
 import type {CapacityDoc, DaemonDoc, EventDoc, HostDoc, StatusDoc, TaskStatus, TasksUpdate} from '../ipc/methods.js';
+import type {Supervisor} from '../supervisor.js';
 import {EventJournal, type Replay} from './journal.js';
 
 export type FeedItem = {type: 'event'; event: EventDoc} | {type: 'tasks'; update: TasksUpdate} | {type: 'daemon'; daemon: DaemonDoc};
@@ -36,6 +37,12 @@ export class Feed {
 	readonly #journal: EventJournal;
 	/** What every listener last got of each task (its document, or that as JSON): only changes go out. */
 	#sent = new Map<string, TaskStatus | string>();
+	/**
+	 * What each task's document was last compared from. Its parts are replaced, never changed in
+	 * place, so the same parts make the same document: a tick builds only the documents of tasks
+	 * that moved (100,000 queued jobs cost a lookup each, not a document and its JSON).
+	 */
+	#parts = new Map<string, DocParts>();
 	/** The capacity's limits as last sent: a reload that changes only them is sent too. */
 	#limits = '';
 	#tick: TimerHandle | null = null;
@@ -101,7 +108,15 @@ export class Feed {
 	on(listener: (item: FeedItem) => void): () => void {
 		if (this.#listeners.size === 0) {
 			// Nobody listened: what was sent before is stale (the snapshot has the capacity as it is).
-			this.#sent = new Map(this.#docs().map(doc => [doc.id, JSON.stringify(doc)]));
+			const {engine} = this.#deps;
+			const {daemon} = engine.config;
+			this.#sent = new Map();
+			this.#parts = new Map();
+			for (const task of engine.list()) {
+				this.#sent.set(task.id, JSON.stringify(taskDoc(task, daemon)));
+				this.#parts.set(task.id, partsOf(task, daemon));
+			}
+
 			this.#limits = limitsOf(capacityDoc(this.#deps.engine.queue.limits(), []));
 		}
 
@@ -117,12 +132,6 @@ export class Feed {
 		this.#tick?.cancel();
 		this.#tick = null;
 		this.#listeners.clear();
-	}
-
-	#docs(): TaskStatus[] {
-		const {engine} = this.#deps;
-		const {daemon} = engine.config;
-		return engine.list().map(task => taskDoc(task, daemon));
 	}
 
 	#emit(item: FeedItem): void {
@@ -148,22 +157,33 @@ export class Feed {
 
 	/** Sends the documents that changed since the last tick, and the tasks that left. */
 	#pushChanges(): void {
-		this.#deps.engine.settle();
-		const docs = this.#docs();
-		const now = new Map<string, string>();
+		const {engine} = this.#deps;
+		engine.settle();
+		const {daemon} = engine.config;
 		const changed: TaskStatus[] = [];
-		for (const doc of docs) {
+		for (const task of engine.list()) {
+			const last = this.#parts.get(task.id);
+			if (last !== undefined && madeOf(last, task, daemon)) {
+				continue;
+			}
+
+			this.#parts.set(task.id, partsOf(task, daemon));
+			const doc = taskDoc(task, daemon);
 			const json = JSON.stringify(doc);
-			now.set(doc.id, json);
-			const sent = this.#sent.get(doc.id);
+			const sent = this.#sent.get(task.id);
 			if ((typeof sent === 'string' ? sent : JSON.stringify(sent)) !== json) {
 				changed.push(doc);
 			}
+
+			this.#sent.set(task.id, json);
 		}
 
-		const removed = [...this.#sent.keys()].filter(id => !now.has(id));
-		this.#sent = now;
-		const {engine} = this.#deps;
+		const removed = [...this.#sent.keys()].filter(id => !engine.has(id));
+		for (const id of removed) {
+			this.#sent.delete(id);
+			this.#parts.delete(id);
+		}
+
 		const capacity = capacityDoc(engine.queue.limits(), engine.queue.holding());
 		const limits = limitsOf(capacity);
 		if (changed.length > 0 || removed.length > 0 || limits !== this.#limits) {
@@ -172,6 +192,18 @@ export class Feed {
 			this.#emit({type: 'tasks', update: {tasks: changed, removed, host: this.#deps.host(), at, capacity}});
 		}
 	}
+}
+
+/** Everything `taskDoc` reads: the task (a replaced one is another), its record, run, info, times, next run, and the daemon's defaults. */
+type DocParts = readonly unknown[];
+
+function partsOf(task: Supervisor, daemon: unknown): DocParts {
+	return [task, task.record, task.run, task.info, task.times, task.nextRunAt, daemon];
+}
+
+/** Compared in place: a tick over 100,000 unchanged tasks allocates nothing. */
+function madeOf(parts: DocParts, task: Supervisor, daemon: unknown): boolean {
+	return parts[0] === task && parts[1] === task.record && parts[2] === task.run && parts[3] === task.info && parts[4] === task.times && parts[5] === task.nextRunAt && parts[6] === daemon;
 }
 
 /** The limits of a capacity document (not what is claimed), to tell a change. */

@@ -9,6 +9,7 @@ import {messageOf, TmError} from '../errors.js';
 import type {MethodName, Methods, NotificationName, Notifications} from './methods.js';
 import {encode, isRecord, LineDecoder, protocolVersion, tmErrorOf, type RpcErrorObject} from './protocol.js';
 import {checkSocketPath} from './socket-file.js';
+import {maxAnswerBytes} from './line-codec.js';
 
 /** Options of {@link RpcClient.connect}. */
 export type RpcClientOptions = {
@@ -17,7 +18,7 @@ export type RpcClientOptions = {
 	/** How long connecting and `hello` may take together. Default 5,000 ms. */
 	timeoutMs?: number;
 	clock?: Clock;
-	/** Longest line accepted from the daemon. Default 64 MiB (a big `logs` answer). */
+	/** Longest line accepted from the daemon. Default `maxAnswerBytes`. */
 	maxLineBytes?: number;
 };
 
@@ -135,7 +136,7 @@ export class RpcClient {
 
 	static async #hello(target: string, stream: Duplex, options: RpcClientOptions, deadline: number): Promise<RpcClient> {
 		const clock = options.clock ?? systemClock;
-		const client = new RpcClient(target, stream, clock, options.maxLineBytes ?? 64 * 1024 * 1024);
+		const client = new RpcClient(target, stream, clock, options.maxLineBytes ?? maxAnswerBytes);
 		try {
 			const hello = await client.#request(
 				'hello',

@@ -6,6 +6,12 @@
 /** The longest line read by default: 1 MiB. */
 export const defaultMaxLineBytes = 1024 * 1024;
 
+/**
+ * The longest answer a client reads from the daemon: `status` or `tasks` of 100,000 tasks is
+ * about 80 MB (64 MiB refused them), a big `logs` answer less.
+ */
+export const maxAnswerBytes = 256 * 1024 * 1024;
+
 /** One line read: the parsed value, or why it was refused. */
 export type DecodedLine = {ok: true; value: unknown} | {ok: false; error: 'parse' | 'too-long'};
 

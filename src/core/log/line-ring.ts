@@ -55,7 +55,9 @@ export function truncateLine(text: string, maxBytes: number = MAX_RING_LINE_BYTE
  * `since(seq)` for what came after.
  */
 export class LineRing {
-	readonly #slots: Array<LogLine | undefined>;
+	/** Grown as lines come, up to the capacity: 100,000 queued jobs that never print hold no slots (8 KB each). */
+	#slots: Array<LogLine | undefined> = [];
+	readonly #capacity: number;
 	/** Index of the oldest line. */
 	#start = 0;
 	#size = 0;
@@ -67,12 +69,12 @@ export class LineRing {
 			throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
 		}
 
-		this.#slots = new Array<LogLine | undefined>(capacity);
+		this.#capacity = capacity;
 	}
 
 	/** Lines the ring holds at most. */
 	get capacity(): number {
-		return this.#slots.length;
+		return this.#capacity;
 	}
 
 	/** Lines the ring holds now. */
@@ -97,9 +99,10 @@ export class LineRing {
 			stream: line.stream,
 			text: truncateLine(line.text),
 		};
-		const capacity = this.#slots.length;
-		if (this.#size < capacity) {
-			this.#slots[(this.#start + this.#size) % capacity] = stored;
+		const capacity = this.#capacity;
+		if (this.#slots.length < capacity) {
+			// Still growing (cleared arrays start again empty): the lines start at 0.
+			this.#slots.push(stored);
 			this.#size++;
 		} else {
 			this.#slots[this.#start] = stored;
@@ -124,7 +127,7 @@ export class LineRing {
 			return;
 		}
 
-		this.#slots.fill(undefined);
+		this.#slots = [];
 		this.#start = 0;
 		this.#size = 0;
 	}
@@ -160,7 +163,7 @@ export class LineRing {
 
 	/** Drops every line; the sequence carries on. */
 	clear(): void {
-		this.#slots.fill(undefined);
+		this.#slots = [];
 		this.#start = 0;
 		this.#size = 0;
 	}
@@ -176,7 +179,7 @@ export class LineRing {
 	}
 
 	#at(index: number): LogLine {
-		const line = this.#slots[(this.#start + index) % this.#slots.length];
+		const line = this.#slots[(this.#start + index) % this.#capacity];
 		if (line === undefined) {
 			throw new Error(`line ring slot ${index} is empty`);
 		}
