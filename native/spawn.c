@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <node_api.h>
 #include "bytes.h"
+#include "fd-limit.h"
 #include "memory.h"
 #include <signal.h>
 #include <spawn.h>
@@ -592,5 +593,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
 	napi_set_named_property(env, exports, "pageOutExecutable", pageOut);
 	register_bytes(env, exports);
 	register_memory(env, exports);
+	register_fd_limit(env, exports);
 	return exports;
 }

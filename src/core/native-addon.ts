@@ -31,6 +31,8 @@ export type TmAddon = {
 	setPipeSize(fd: number, bytes: number): number;
 	/** malloc_trim(0): 1 when memory went back to the system (native/memory.c). */
 	trimMalloc(): number;
+	/** RLIMIT_NOFILE's soft limit raised to the hard one: [soft before, soft now, errno]; -1 is unlimited (native/fd-limit.c). */
+	raiseFileLimit(): [number, number, number];
 };
 
 /** The asset's name in the executable, and the file's name in native/build/ (scripts/build-native.mjs). */
