@@ -47,6 +47,7 @@ export type SupervisorDeps = {
 	/** A start failed with this message: the reason to wait with instead when descriptors ran out, else null. */
 	starved?(message: string): string | null;
 	logWatch?: TaskLogOptions['watch'];
+	idleFiles?: TaskLogOptions['idle'];
 	/** The daemon's cgroups: each run gets its own where they can be made. */
 	cgroups?: Cgroups | null;
 };
@@ -89,6 +90,7 @@ export class Supervisor {
 			createOnFirstWrite: spec.kind === 'job',
 			group: spec.group,
 			watch: deps.logWatch,
+			idle: deps.idleFiles,
 		});
 		if (spec.ready.kind === 'line') {
 			const pattern = new RegExp(spec.ready.pattern);

@@ -14,6 +14,7 @@ import {systemClock, type Clock} from '../clock.js';
 import {LocalClient} from '../client/local-client.js';
 import {controlHandlers} from '../control/handlers.js';
 import {Descriptors, spareCount} from '../descriptors.js';
+import {IdleFiles} from '../log/idle-files.js';
 import {Engine, type TaskEventRecord} from '../engine.js';
 import {EventTally} from '../event-tally.js';
 import {messageOf} from '../errors.js';
@@ -189,6 +190,7 @@ function makeParts(options: DaemonOptions): Parts {
 		onWarning: warn,
 		descriptors,
 		logWatch: disk,
+		idleFiles: new IdleFiles(clock),
 		slots,
 		cgroups,
 	});
