@@ -22,6 +22,8 @@ export type TmAddon = {
 	/** 0, or the errno (ESRCH: the process or group is gone). */
 	kill(pid: number, signal: number): number;
 	reap(pids: Int32Array): number[];
+	/** The pid of some child that has exited, left unreaped; 0 when none, -errno on failure. */
+	peekExited(): number;
 	/** prctl(PR_SET_CHILD_SUBREAPER): 0, or the errno. */
 	setChildSubreaper(): number;
 	pageOutExecutable(): number;
