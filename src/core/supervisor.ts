@@ -81,13 +81,13 @@ export class Supervisor {
 		this.#info = {...emptyInfo(), ...restored?.info};
 		this.#times = {createdAt: restored?.createdAt ?? deps.clock.now(), lastRun: restored?.lastRun ?? null};
 		this.#timer = new StateTimer(deps.clock, () => this.dispatch({type: 'timer'}));
-		// A job's log files appear with its first output: a job that prints nothing costs no file creation.
+		// Log files appear with the first output (a job's; in the daemon a program's too): a quiet task creates none.
 		this.#log = new TaskLog({
 			stdoutPath: deps.stdoutPath,
 			stderrPath: deps.stderrPath,
 			spec: spec.log,
 			now: () => deps.clock.now(),
-			createOnFirstWrite: spec.kind === 'job',
+			createOnFirstWrite: spec.kind === 'job' || deps.idleFiles !== undefined,
 			group: spec.group,
 			watch: deps.logWatch,
 			idle: deps.idleFiles,
