@@ -50,13 +50,15 @@ export function truncateLine(text: string, maxBytes: number = MAX_RING_LINE_BYTE
 }
 
 /**
- * A fixed-capacity ring of the last lines of a task. The ring numbers lines itself: the
+ * A bounded ring of the last lines of a task. The ring numbers lines itself: the
  * sequence only grows, across `clear()` too, so a client that saw line `seq` asks
  * `since(seq)` for what came after.
  */
 export class LineRing {
-	readonly #slots: Array<LogLine | undefined>;
-	/** Index of the oldest line. */
+	/** Grown as lines come, up to the capacity (10,000 quiet tasks hold no 1,000-slot arrays: issue 22). */
+	#slots: Array<LogLine | undefined> = [];
+	readonly #capacity: number;
+	/** Index of the oldest line (0 until the ring is full). */
 	#start = 0;
 	#size = 0;
 	#lastSeq = 0;
@@ -67,12 +69,12 @@ export class LineRing {
 			throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
 		}
 
-		this.#slots = new Array<LogLine | undefined>(capacity);
+		this.#capacity = capacity;
 	}
 
 	/** Lines the ring holds at most. */
 	get capacity(): number {
-		return this.#slots.length;
+		return this.#capacity;
 	}
 
 	/** Lines the ring holds now. */
@@ -97,7 +99,7 @@ export class LineRing {
 			stream: line.stream,
 			text: truncateLine(line.text),
 		};
-		const capacity = this.#slots.length;
+		const capacity = this.#capacity;
 		if (this.#size < capacity) {
 			this.#slots[(this.#start + this.#size) % capacity] = stored;
 			this.#size++;
@@ -124,7 +126,7 @@ export class LineRing {
 			return;
 		}
 
-		this.#slots.fill(undefined);
+		this.#slots = [];
 		this.#start = 0;
 		this.#size = 0;
 	}
@@ -160,7 +162,7 @@ export class LineRing {
 
 	/** Drops every line; the sequence carries on. */
 	clear(): void {
-		this.#slots.fill(undefined);
+		this.#slots = [];
 		this.#start = 0;
 		this.#size = 0;
 	}
@@ -176,7 +178,7 @@ export class LineRing {
 	}
 
 	#at(index: number): LogLine {
-		const line = this.#slots[(this.#start + index) % this.#slots.length];
+		const line = this.#slots[(this.#start + index) % this.#capacity];
 		if (line === undefined) {
 			throw new Error(`line ring slot ${index} is empty`);
 		}
