@@ -20,6 +20,7 @@
  *   kill(pid, signal)           -> 0, or the errno (no exception: a group that is gone is common)
  *   reap(Int32Array pids)       -> [pid, code, signal, ...] for each pid that has exited
  *                                  (code -1 when killed by a signal; signal 0 when it exited)
+ *   peekExited()                -> the pid of an exited child, not reaped (0: none; -errno)
  *   setChildSubreaper()         -> 0, or the errno: prctl(PR_SET_CHILD_SUBREAPER), so processes a task
  *                                  leaves behind (a double fork) are re-parented to the daemon, which
  *                                  can then reap them and stop them with their task
@@ -32,6 +33,7 @@
 #include <fcntl.h>
 #include <node_api.h>
 #include "bytes.h"
+#include "fd-limit.h"
 #include "memory.h"
 #include <signal.h>
 #include <spawn.h>
@@ -528,6 +530,26 @@ static napi_value Reap(napi_env env, napi_callback_info info) {
 	return result;
 }
 
+/*
+ * peekExited() -> the pid of a child that has exited, left unreaped (WNOWAIT), 0 when none, or
+ * -errno: a SIGCHLD then costs one waitpid per exit, not one per child (issue 22: 10,000 of them).
+ * The child may be anyone's (libuv's, one re-parented to the daemon): the caller reaps it only
+ * when it is one of its own.
+ */
+static napi_value PeekExited(napi_env env, napi_callback_info info) {
+	(void)info;
+	siginfo_t exited;
+	memset(&exited, 0, sizeof exited);
+	int got;
+	do {
+		got = waitid(P_ALL, 0, &exited, WEXITED | WNOHANG | WNOWAIT);
+	} while (got < 0 && errno == EINTR);
+
+	napi_value result;
+	napi_create_int32(env, got < 0 ? -errno : exited.si_pid, &result);
+	return result;
+}
+
 static napi_value SetChildSubreaper(napi_env env, napi_callback_info info) {
 	(void)info;
 	napi_value result;
@@ -589,8 +611,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
 	napi_create_function(env, "pageOutExecutable", NAPI_AUTO_LENGTH, PageOutExecutable, NULL, &pageOut);
 	napi_set_named_property(env, exports, "spawn", spawn);
 	napi_set_named_property(env, exports, "reap", reap);
+	napi_value peek;
+	napi_create_function(env, "peekExited", NAPI_AUTO_LENGTH, PeekExited, NULL, &peek);
+	napi_set_named_property(env, exports, "peekExited", peek);
 	napi_set_named_property(env, exports, "pageOutExecutable", pageOut);
 	register_bytes(env, exports);
 	register_memory(env, exports);
+	register_fd_limit(env, exports);
 	return exports;
 }

@@ -4,7 +4,7 @@
  * socket — or report what it said if it exits first.
  */
 import {spawn} from 'node:child_process';
-import {mkdirSync, openSync, closeSync, readFileSync} from 'node:fs';
+import {mkdirSync, openSync, closeSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {SocketClient} from '../core/client/socket-client.js';
@@ -13,6 +13,24 @@ import {isTmErrorCode} from '../core/ipc/protocol.js';
 import type {Deps} from './deps.js';
 
 export type Started = {pid: number; socket: string; output: string};
+
+/** The longest `tm up` waits for a daemon that keeps writing its start-up. */
+const longestStartMs = 5 * 60_000;
+
+/** What the daemon has done so far: the size of its output and its CPU time (from /proc), as one text. */
+function progressOf(pid: number, output: string): string {
+	let size = -1;
+	let ticks = '';
+	try {
+		size = statSync(output).size;
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).join('+');
+	} catch {
+		// Gone, or no /proc: the exit is noticed, or the plain deadline applies.
+	}
+
+	return `${size} ${ticks}`;
+}
 
 export async function startInBackground(
 	deps: Deps,
@@ -37,7 +55,11 @@ export async function startInBackground(
 	});
 	child.unref();
 	const pid = child.pid ?? 0;
-	const deadline = Date.now() + timeoutMs;
+	// A daemon still writing its start-up (a line per task queued and started) or using CPU (adding
+	// 10,000 tasks) is busy, not stuck: progress moves the deadline, up to `longestStartMs` (issue 22).
+	const began = Date.now();
+	let deadline = began + timeoutMs;
+	let progress = progressOf(pid, output);
 	for (;;) {
 		try {
 			const client = await SocketClient.connect(socket, {client: 'tm-up', timeoutMs: 1000});
@@ -56,8 +78,15 @@ export async function startInBackground(
 			throw whyItExited(output, exited);
 		}
 
+		const now = progressOf(pid, output);
+		if (now !== progress) {
+			progress = now;
+			deadline = Math.min(Date.now() + timeoutMs, began + longestStartMs);
+		}
+
 		if (Date.now() > deadline) {
-			throw new TmError('E_INTERNAL', `the daemon (pid ${pid}) did not answer on ${socket} within ${timeoutMs / 1000}s; see ${output}`);
+			const waited = Math.round((Date.now() - began) / 1000);
+			throw new TmError('E_INTERNAL', `the daemon (pid ${pid}) did not answer on ${socket} within ${waited}s (for ${timeoutMs / 1000}s it wrote nothing to ${output} and used no CPU); see its output`);
 		}
 
 		await delay(25);

@@ -30,6 +30,12 @@ export type AdmitterDeps = {
 	held?(): string | null;
 };
 
+/**
+ * Starts one run makes before the event loop turns (issue 22: 10,000 programs start in 80 turns,
+ * and the daemon answers its socket between them, so `tm up` never waits out a busy daemon).
+ */
+const startsPerTurn = 128;
+
 export class Admitter {
 	readonly #deps: AdmitterDeps;
 	readonly #queue = new TaskQueue();
@@ -42,6 +48,8 @@ export class Admitter {
 	/** The capacity changed: every queued task's reason is told again. */
 	#refreshAll = false;
 	#queued = false;
+	/** Starts admitted in this turn of the event loop (see `#startAllowed`). */
+	#startsThisTurn = 0;
 
 	constructor(deps: AdmitterDeps) {
 		this.#deps = deps;
@@ -106,7 +114,10 @@ export class Admitter {
 	runPending(): void {
 		if (this.#queued) {
 			this.#queued = false;
-			this.#run();
+			// A burst used up this turn's starts: the plan (O(tasks)) runs once in the next turn, not once per event now.
+			if (this.#startsThisTurn < startsPerTurn) {
+				this.#run();
+			}
 		}
 	}
 
@@ -195,6 +206,10 @@ export class Admitter {
 				return;
 			}
 
+			if (!this.#startAllowed()) {
+				break;
+			}
+
 			this.#queue.delete(id);
 			this.#deps.task(id)?.dispatch({type: 'admit'});
 		}
@@ -210,6 +225,25 @@ export class Admitter {
 		for (const {id, reason} of plan.evict) {
 			this.#deps.task(id)?.dispatch({type: 'evict', reason});
 		}
+	}
+
+	/**
+	 * Whether one more start fits in this turn of the event loop; once `startsPerTurn` have, the
+	 * rest of the burst starts in the next turn, after what came meanwhile (a `hello`, a `status`).
+	 */
+	#startAllowed(): boolean {
+		if (this.#startsThisTurn === 0) {
+			setImmediate(() => {
+				const full = this.#startsThisTurn >= startsPerTurn;
+				this.#startsThisTurn = 0;
+				if (full) {
+					this.soon();
+				}
+			});
+		}
+
+		this.#startsThisTurn++;
+		return this.#startsThisTurn <= startsPerTurn;
 	}
 
 	#isWaiting(id: string): boolean {

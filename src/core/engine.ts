@@ -14,12 +14,11 @@ import {EventBus, type Listener} from './event-bus.js';
 import {pidOf} from './machine.js';
 import {type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {taskLogPaths} from './paths.js';
-import type {WriteWatch} from './log/write-losses.js';
 import type {Persist, TaskRow} from './ports.js';
 import type {Cgroups} from './cgroups/cgroups.js';
 import {slotStates} from './scheduler.js';
 import {initialSlots, type Slots} from './slots.js';
-import {Supervisor, type Change, type TaskInfo} from './supervisor.js';
+import {Supervisor, type Change, type SupervisorDeps, type TaskInfo} from './supervisor.js';
 import type {RunTimes} from './task-facts.js';
 import {eventOf, toEventRow, type TaskEventRecord} from './task-event.js';
 import {WriteJournal} from './write-journal.js';
@@ -38,8 +37,9 @@ export type EngineDeps = {
 	onWarning?(message: string): void;
 	/** The daemon's spare file descriptors: starts wait while it is out of them. */
 	descriptors?: Descriptors;
-	/** Told when a task log cannot be written (a full disk), and when it can again. */
-	logWatch?: WriteWatch;
+	/** Told when a task log cannot be written (a full disk) and when it can again; idleFiles: logs hold no descriptor while quiet. */
+	logWatch?: SupervisorDeps['logWatch'];
+	idleFiles?: SupervisorDeps['idleFiles'];
 	/** The slots now (scaled, adaptive); without it, the config's `max_running` as written. */
 	slots?: Slots;
 	/** The daemon's cgroups: each run of a task gets its own where they can be made. */
@@ -127,6 +127,7 @@ export class Engine {
 				onTouch: touched => this.#journal.touch(touched.id),
 				starved: message => this.#deps.descriptors?.starved(message) ?? null,
 				logWatch: this.#deps.logWatch,
+				idleFiles: this.#deps.idleFiles,
 				cgroups: this.#deps.cgroups,
 			},
 			restored,

@@ -22,6 +22,8 @@ export type TmAddon = {
 	/** 0, or the errno (ESRCH: the process or group is gone). */
 	kill(pid: number, signal: number): number;
 	reap(pids: Int32Array): number[];
+	/** The pid of some child that has exited, left unreaped; 0 when none, -errno on failure. */
+	peekExited(): number;
 	/** prctl(PR_SET_CHILD_SUBREAPER): 0, or the errno. */
 	setChildSubreaper(): number;
 	pageOutExecutable(): number;
@@ -31,6 +33,8 @@ export type TmAddon = {
 	setPipeSize(fd: number, bytes: number): number;
 	/** malloc_trim(0): 1 when memory went back to the system (native/memory.c). */
 	trimMalloc(): number;
+	/** RLIMIT_NOFILE's soft limit raised to the hard one: [soft before, soft now, errno]; -1 is unlimited (native/fd-limit.c). */
+	raiseFileLimit(): [number, number, number];
 };
 
 /** The asset's name in the executable, and the file's name in native/build/ (scripts/build-native.mjs). */

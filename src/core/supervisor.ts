@@ -47,6 +47,7 @@ export type SupervisorDeps = {
 	/** A start failed with this message: the reason to wait with instead when descriptors ran out, else null. */
 	starved?(message: string): string | null;
 	logWatch?: TaskLogOptions['watch'];
+	idleFiles?: TaskLogOptions['idle'];
 	/** The daemon's cgroups: each run gets its own where they can be made. */
 	cgroups?: Cgroups | null;
 };
@@ -80,15 +81,16 @@ export class Supervisor {
 		this.#info = {...emptyInfo(), ...restored?.info};
 		this.#times = {createdAt: restored?.createdAt ?? deps.clock.now(), lastRun: restored?.lastRun ?? null};
 		this.#timer = new StateTimer(deps.clock, () => this.dispatch({type: 'timer'}));
-		// A job's log files appear with its first output: a job that prints nothing costs no file creation.
+		// Log files appear with the first output (a job's; in the daemon a program's too): a quiet task creates none.
 		this.#log = new TaskLog({
 			stdoutPath: deps.stdoutPath,
 			stderrPath: deps.stderrPath,
 			spec: spec.log,
 			now: () => deps.clock.now(),
-			createOnFirstWrite: spec.kind === 'job',
+			createOnFirstWrite: spec.kind === 'job' || deps.idleFiles !== undefined,
 			group: spec.group,
 			watch: deps.logWatch,
+			idle: deps.idleFiles,
 		});
 		if (spec.ready.kind === 'line') {
 			const pattern = new RegExp(spec.ready.pattern);

@@ -14,6 +14,7 @@ import {systemClock, type Clock} from '../clock.js';
 import {LocalClient} from '../client/local-client.js';
 import {controlHandlers} from '../control/handlers.js';
 import {Descriptors, spareCount} from '../descriptors.js';
+import {IdleFiles} from '../log/idle-files.js';
 import {Engine, type TaskEventRecord} from '../engine.js';
 import {EventTally} from '../event-tally.js';
 import {messageOf} from '../errors.js';
@@ -25,11 +26,13 @@ import type {Handlers} from '../ipc/dispatch.js';
 import type {DaemonDoc, HostDoc, ReloadResult, ScaleParams, ScaleResult} from '../ipc/methods.js';
 import {RpcServer} from '../ipc/server.js';
 import type {Config, ProgramSpec} from '../model.js';
+import {taskCount} from '../config/expand.js';
 import type {RecoveryPlan} from '../recovery.js';
 import type {Monitor} from '../monitor.js';
 import {databasePath, logsFolder} from '../paths.js';
 import {Cgroups} from '../cgroups/cgroups.js';
-import {descriptorLimit, SpareDescriptors} from '../process/fd-reserve.js';
+import {SpareDescriptors} from '../process/fd-reserve.js';
+import {raiseFileLimit, shortfall} from '../process/file-limit.js';
 import {poolSample, slotUse, Slots} from '../slots.js';
 import {becomeSubreaper} from '../process/reaper.js';
 import {nativeSpawnProblem} from '../process/native-spawn.js';
@@ -170,13 +173,9 @@ function makeParts(options: DaemonOptions): Parts {
 	const log = DaemonLog.open(options.config.daemon.logfile, options.cwd, clock, warn, disk);
 	// Before any task makes it, so the first task's group never decides who may list it.
 	mkdirSync(logsFolder(options.home), {recursive: true, mode: 0o700});
-	for (const message of exposureWarnings(options.config, options.home, options.cwd)) {
-		warn(message);
-		log.note(message);
-	}
-
+	sayExposure(options, warn, log);
 	const database = new Database(databasePath(options.home), disk);
-	const descriptors = fileDescriptors(clock, log, warn);
+	const descriptors = fileDescriptors(clock, log, warn, taskCount(options.config));
 	const slots = new Slots(options.config.daemon.maxRunning, clock);
 	const cgroups = makeCgroups(options, clock, warn);
 	const engine = new Engine(options.config, [], {
@@ -191,6 +190,7 @@ function makeParts(options: DaemonOptions): Parts {
 		onWarning: warn,
 		descriptors,
 		logWatch: disk,
+		idleFiles: new IdleFiles(clock),
 		slots,
 		cgroups,
 	});
@@ -355,9 +355,28 @@ function run(parts: Parts, store: Store, plan: RecoveryPlan): Daemon {
 	};
 }
 
-/** The spare descriptors, and what the daemon says when it runs out: the warning once, the daemon log each time. */
-function fileDescriptors(clock: Clock, log: DaemonLog, warn: (message: string) => void): Descriptors {
-	const limit = descriptorLimit();
+/** Files and folders other users could read, said once at start. */
+function sayExposure(options: DaemonOptions, warn: (message: string) => void, log: DaemonLog): void {
+	for (const message of exposureWarnings(options.config, options.home, options.cwd)) {
+		warn(message);
+		log.note(message);
+	}
+}
+
+/**
+ * The limit raised to the hard one (said once), the spare descriptors, and what the daemon says
+ * when it runs out: the warning once, the daemon log each time.
+ */
+function fileDescriptors(clock: Clock, log: DaemonLog, warn: (message: string) => void, tasks: number): Descriptors {
+	const {limit, raisedFrom, message} = raiseFileLimit();
+	log.note(message, {limit, raisedFrom});
+	// The daemon's own files (tm.db, logs, sockets, libuv) and the spares, beside the tasks'.
+	const tight = shortfall(tasks, limit, daemonDescriptors + spareCount(limit));
+	if (tight !== null) {
+		log.note(tight, {limit, tasks});
+		warn(tight);
+	}
+
 	return new Descriptors({
 		clock,
 		limit,
@@ -371,6 +390,9 @@ function fileDescriptors(clock: Clock, log: DaemonLog, warn: (message: string) =
 		onAvailable: message => log.note(message, {limit}),
 	});
 }
+
+/** Descriptors the daemon holds besides its tasks' and its spares (measured: about 40 with the web view). */
+const daemonDescriptors = 64;
 
 /** How tasks are started: tm's addon, or node:child_process and why. */
 function spawnMode(): string {

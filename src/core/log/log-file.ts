@@ -189,6 +189,30 @@ export class LogFile {
 		}
 	}
 
+	/** Whether the file holds a descriptor now (it is written, or was lately). */
+	get holdsDescriptor(): boolean {
+		return this.#fd !== null;
+	}
+
+	/**
+	 * Lets go of the descriptor but stays writable: the next write opens the file again by its
+	 * path and reads its size (an idle task then holds no descriptor for its log; issue 22).
+	 */
+	rest(): void {
+		const fd = this.#fd;
+		if (fd === null) {
+			return;
+		}
+
+		this.#fd = null;
+		this.#deferred = true;
+		try {
+			closeSync(fd);
+		} catch {
+			// A failed close (EIO) leaves the descriptor closed all the same; the next write reopens.
+		}
+	}
+
 	/** Closes the file; later writes throw. Closing twice does nothing. */
 	close(): void {
 		this.#deferred = false;

@@ -8,6 +8,7 @@ import type {LogSpec} from '../model.js';
 import {LineRing, MAX_RING_LINE_BYTES, type LogLine, type LogStream} from './line-ring.js';
 import {accessFor, type Access} from './file-access.js';
 import {LineSplitter} from './line-splitter.js';
+import type {IdleFiles} from './idle-files.js';
 import {LogFile} from './log-file.js';
 import {UnsplitOutput} from './unsplit-output.js';
 import {WriteLosses, type WriteWatch} from './write-losses.js';
@@ -28,6 +29,11 @@ export type TaskLogOptions = {
 	now: () => number;
 	/** Told when a log file cannot be written, and when it can again (the daemon's disk health). */
 	watch?: WriteWatch;
+	/**
+	 * With it, the files hold no descriptor while the task is quiet: let go once opened and
+	 * checked, opened again by the next output, let go after a quiet while (idle-files.ts).
+	 */
+	idle?: IdleFiles;
 };
 
 /** Lines a task keeps in memory unless told otherwise. */
@@ -64,6 +70,9 @@ export class TaskLog {
 	readonly #unsplit: UnsplitOutput;
 	#stdoutFile: LogFile | null = null;
 	#stderrFile: LogFile | null = null;
+	readonly #idle: IdleFiles | null;
+	/** When output last came (idle-files.ts closes the files after a quiet while). */
+	#outputAt = 0;
 	/** What each file could not take, kept across runs; one object when both streams share a file. */
 	readonly #losses: Record<LogStream, WriteLosses>;
 
@@ -75,6 +84,7 @@ export class TaskLog {
 		this.#now = options.now;
 		this.#createOnFirstWrite = options.createOnFirstWrite ?? false;
 		this.#group = options.group ?? null;
+		this.#idle = options.idle ?? null;
 		this.#ring = new LineRing(options.ringSize ?? DEFAULT_RING_SIZE);
 		this.#unsplit = new UnsplitOutput(this.#ring, this.#splitters);
 		const stdoutLosses = new WriteLosses({watch: options.watch});
@@ -116,6 +126,20 @@ export class TaskLog {
 
 		this.#stdoutFile = stdoutFile;
 		this.#stderrFile = stderrFile;
+		if (this.#idle !== null) {
+			// Created and checked: a task that prints nothing holds no descriptor for them.
+			this.#rest();
+		}
+	}
+
+	/** Lets go of the files' descriptors when nothing came for `quietMs` (true: it did, or holds none). */
+	restIfQuiet(now: number, quietMs: number): boolean {
+		if (now - this.#outputAt < quietMs && this.#holdsDescriptor()) {
+			return false;
+		}
+
+		this.#rest();
+		return true;
 	}
 
 	/** What each stream's file has lost and not yet said (null: nothing). */
@@ -229,6 +253,10 @@ export class TaskLog {
 			this.#losses[stream].lost(chunk.length, at, 'the task log was not open');
 		} else {
 			this.#losses[stream].write(file, chunk, at);
+			this.#outputAt = at;
+			if (this.#idle !== null && file.holdsDescriptor) {
+				this.#idle.opened(this);
+			}
 		}
 
 		// With no one listening, the bytes wait unsplit until the ring is read.
@@ -270,7 +298,17 @@ export class TaskLog {
 		return failure;
 	}
 
+	#holdsDescriptor(): boolean {
+		return (this.#stdoutFile?.holdsDescriptor ?? false) || (this.#stderrFile?.holdsDescriptor ?? false);
+	}
+
+	#rest(): void {
+		this.#stdoutFile?.rest();
+		this.#stderrFile?.rest();
+	}
+
 	#closeFiles(): void {
+		this.#idle?.closed(this);
 		const stdoutFile = this.#stdoutFile;
 		const stderrFile = this.#stderrFile;
 		this.#stdoutFile = null;

@@ -39,13 +39,14 @@ export function isNativeChild(pid: number): boolean {
 	return children.has(pid);
 }
 
-function reap(): void {
+/** Reaps `pids` that have exited and calls their handlers. */
+function reapPids(pids: Int32Array): void {
 	const addon = tmAddon();
-	if (addon === null || children.size === 0) {
+	if (addon === null || pids.length === 0) {
 		return;
 	}
 
-	const exits = addon.reap(Int32Array.from(children.keys()));
+	const exits = addon.reap(pids);
 	for (let i = 0; i + 2 < exits.length; i += 3) {
 		const [pid = 0, code = -1, signal = 0] = exits.slice(i, i + 3);
 		const handler = children.get(pid);
@@ -56,6 +57,28 @@ function reap(): void {
 	if (children.size === 0 && safetyNet !== null) {
 		clearInterval(safetyNet);
 		safetyNet = null;
+	}
+}
+
+/**
+ * Reaps the children that have exited, one at a time as the kernel names them (a SIGCHLD costs
+ * the exits, not a waitpid for each of 10,000 children). A zombie that is not ours (libuv's, one
+ * re-parented to the daemon, reaped by their own owners) hides the rest: then each pid is asked.
+ */
+function reap(): void {
+	const addon = tmAddon();
+	for (let rounds = 0; addon !== null && children.size > 0; rounds++) {
+		const pid = addon.peekExited();
+		if (pid <= 0) {
+			return;
+		}
+
+		if (!children.has(pid) || rounds > children.size) {
+			reapPids(Int32Array.from(children.keys()));
+			return;
+		}
+
+		reapPids(Int32Array.of(pid));
 	}
 }
 
@@ -137,7 +160,7 @@ function started([pid, stdout, stderr, notify, startTime]: [number, number, numb
 	watch(pid, onExit);
 	// It may have exited already, its SIGCHLD come and gone before its pid was known; reaped once
 	// the caller has wired its pipes (an exit must never come before its start).
-	queueMicrotask(reap);
+	queueMicrotask(() => reapPids(Int32Array.of(pid)));
 	return {pid, startTime: startTime === '' ? null : startTime, stdout: pipe(stdout), stderr: pipe(stderr), notify: pipe(notify)};
 }
 

@@ -177,8 +177,8 @@ describe('tm scale PROGRAM N', () => {
 		await d.running(['web']);
 		const refusals: Array<[string[], number, RegExp]> = [
 			[['nope', '2'], 4, /no program named nope in the config \(its programs: web\)/],
-			[['web', 'two'], 2, /the number of instances of web must be a whole number from 0 to 1000, got "two"/],
-			[['web', '1001'], 2, /from 0 to 1000, got "1001"/],
+			[['web', 'two'], 2, /the number of instances of web must be a whole number from 0 to 100000, got "two"/],
+			[['web', '100001'], 2, /from 0 to 100000, got "100001"/],
 			[['web', '-1'], 2, /./],
 			[['web'], 2, /usage: tm scale PROGRAM N \(e\.g\. tm scale web 3\), or tm scale --slots N/],
 			[['--slots', '0'], 2, /--slots must be a whole number ≥ 1, got "0"/],

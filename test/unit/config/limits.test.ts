@@ -118,3 +118,12 @@ describe('did you mean, bounded', () => {
 		assert.match(issues[24] ?? '', /unknown program "wbe-24"$/);
 	});
 });
+
+describe('numprocs limit', () => {
+	test('10,000 instances of a program are accepted, more than 100,000 refused naming the key and the range', () => {
+		const many = loadConfigText('programs:\n  web:\n    cmd: sleep 1000\n    numprocs: 10000\n', 'tm.yaml');
+		assert.ok(many.ok);
+		assert.equal(many.value.programs[0]?.numprocs, 10_000);
+		assert.deepEqual(issuesOf('programs:\n  web:\n    cmd: a\n    numprocs: 100001\n'), ['tm.yaml:4:15 programs.web.numprocs: expected an integer from 1 to 100000, got 100001']);
+	});
+});

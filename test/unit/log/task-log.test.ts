@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import {existsSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, it} from 'node:test';
+import {ManualClock} from '../../../src/core/clock.js';
 import {TmError} from '../../../src/core/errors.js';
+import {IdleFiles} from '../../../src/core/log/idle-files.js';
 import type {LogLine} from '../../../src/core/log/line-ring.js';
 import {TaskLog, type TaskLogOptions} from '../../../src/core/log/task-log.js';
 import type {LogSpec} from '../../../src/core/model.js';
@@ -336,5 +338,61 @@ describe('TaskLog', () => {
 		log.close();
 		assert.deepEqual(texts(log.tail(2, 'stdout')), ['größe €']);
 		assert.deepEqual(texts(log.tail(2, 'stderr')), ['日本']);
+	});
+});
+
+/** How many of this process's descriptors are open on `file`. */
+function descriptorsOn(file: string): number {
+	return readdirSync('/proc/self/fd').filter(fd => {
+		try {
+			return readlinkSync(`/proc/self/fd/${fd}`) === file;
+		} catch {
+			return false;
+		}
+	}).length;
+}
+
+describe('TaskLog with idle files (issue 22)', () => {
+	it('holds no descriptor until output comes, and lets go of it after a quiet while; nothing written is lost', () => {
+		const manual = new ManualClock(1_000);
+		const idle = new IdleFiles(manual, 5000);
+		const log = make({idle, now: () => manual.now()});
+		const out = join(dir, 'out.log');
+		const err = join(dir, 'err.log');
+		log.open();
+		assert.ok(existsSync(out) && existsSync(err), 'created and checked at open');
+		assert.equal(descriptorsOn(out) + descriptorsOn(err), 0);
+		log.stdout(Buffer.from('one\n'));
+		assert.equal(descriptorsOn(out), 1);
+		assert.equal(descriptorsOn(err), 0, 'the quiet stream stays closed');
+		assert.equal(idle.size, 1);
+		manual.advance(3000);
+		log.stdout(Buffer.from('two\n'));
+		manual.advance(3000);
+		assert.equal(descriptorsOn(out), 1, 'written 3 s ago: still open');
+		manual.advance(5000);
+		assert.equal(descriptorsOn(out), 0);
+		assert.equal(idle.size, 0);
+		log.stdout(Buffer.from('three\n'));
+		log.stderr(Buffer.from('oops\n'));
+		assert.equal(readFileSync(out, 'utf8'), 'one\ntwo\nthree\n');
+		assert.equal(readFileSync(err, 'utf8'), 'oops\n');
+		assert.deepEqual(texts(log.tail(10)), ['one', 'two', 'three', 'oops']);
+		log.close();
+		assert.equal(idle.size, 0);
+		assert.equal(descriptorsOn(out) + descriptorsOn(err), 0);
+	});
+
+	it('a file moved away while resting is made again at the next output', () => {
+		const manual = new ManualClock(1_000);
+		const log = make({idle: new IdleFiles(manual, 5000), now: () => manual.now()});
+		log.open();
+		log.stdout(Buffer.from('before\n'));
+		manual.advance(10_000);
+		renameSync(join(dir, 'out.log'), join(dir, 'out.log.1'));
+		log.stdout(Buffer.from('after\n'));
+		assert.equal(readFileSync(join(dir, 'out.log'), 'utf8'), 'after\n');
+		assert.equal(readFileSync(join(dir, 'out.log.1'), 'utf8'), 'before\n');
+		log.close();
 	});
 });
