@@ -13,7 +13,7 @@ import {createAlerter, type Alerter} from '../alerts/index.js';
 import {systemClock, type Clock} from '../clock.js';
 import {LocalClient} from '../client/local-client.js';
 import {controlHandlers} from '../control/handlers.js';
-import {Descriptors, spareCount} from '../descriptors.js';
+import type {Descriptors} from '../descriptors.js';
 import {IdleFiles} from '../log/idle-files.js';
 import {Engine, type TaskEventRecord} from '../engine.js';
 import {EventTally} from '../event-tally.js';
@@ -31,8 +31,6 @@ import type {RecoveryPlan} from '../recovery.js';
 import type {Monitor} from '../monitor.js';
 import {databasePath, logsFolder} from '../paths.js';
 import {Cgroups} from '../cgroups/cgroups.js';
-import {SpareDescriptors} from '../process/fd-reserve.js';
-import {raiseFileLimit, shortfall} from '../process/file-limit.js';
 import {poolSample, slotUse, Slots} from '../slots.js';
 import {becomeSubreaper} from '../process/reaper.js';
 import {nativeSpawnProblem} from '../process/native-spawn.js';
@@ -44,6 +42,7 @@ import {historyDoc, openReadonlyStore, readHistory} from '../../store/readonly.j
 import {ensureToken} from '../web/token.js';
 import {ClusterMembership} from './cluster-member.js';
 import {DaemonLog} from './daemon-log.js';
+import {fileDescriptors} from './descriptors-setup.js';
 import {Database} from './database.js';
 import {exposureWarnings} from './exposure.js';
 import {Housekeeping} from './housekeeping.js';
@@ -362,37 +361,6 @@ function sayExposure(options: DaemonOptions, warn: (message: string) => void, lo
 		log.note(message);
 	}
 }
-
-/**
- * The limit raised to the hard one (said once), the spare descriptors, and what the daemon says
- * when it runs out: the warning once, the daemon log each time.
- */
-function fileDescriptors(clock: Clock, log: DaemonLog, warn: (message: string) => void, tasks: number): Descriptors {
-	const {limit, raisedFrom, message} = raiseFileLimit();
-	log.note(message, {limit, raisedFrom});
-	// The daemon's own files (tm.db, logs, sockets, libuv) and the spares, beside the tasks'.
-	const tight = shortfall(tasks, limit, daemonDescriptors + spareCount(limit));
-	if (tight !== null) {
-		log.note(tight, {limit, tasks});
-		warn(tight);
-	}
-
-	return new Descriptors({
-		clock,
-		limit,
-		spares: new SpareDescriptors(spareCount(limit)),
-		onShort(message, first) {
-			log.note(message, {limit});
-			if (first) {
-				warn(message);
-			}
-		},
-		onAvailable: message => log.note(message, {limit}),
-	});
-}
-
-/** Descriptors the daemon holds besides its tasks' and its spares (measured: about 40 with the web view). */
-const daemonDescriptors = 64;
 
 /** How tasks are started: tm's addon, or node:child_process and why. */
 function spawnMode(): string {
