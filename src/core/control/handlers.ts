@@ -15,7 +15,7 @@ import {toHandlers} from './define.js';
 import {clusterLogs} from './cluster-routing.js';
 import {jobHandlers} from './job-handlers.js';
 import {logHandlers} from './log-handlers.js';
-import {selectTasks} from './select.js';
+import {byInstanceIds, selectTasks} from './select.js';
 import {taskActions} from './task-actions.js';
 
 export type ControlDeps = {
@@ -49,7 +49,7 @@ export function controlHandlers({engine, clock, feed, daemon, shutdown, reload, 
 		...jobHandlers(engine, clock, numprocs, cluster),
 		...clusterLogs(logHandlers(engine), engine, cluster),
 		status({names}) {
-			const tasks = names !== undefined && names.length > 0 ? selectTasks(names, engine.list()) : engine.list();
+			const tasks = names !== undefined && names.length > 0 ? (byInstanceIds(names, id => (engine.has(id) ? engine.get(id) : undefined)) ?? selectTasks(names, engine.list())) : engine.list();
 			return statusDoc(daemon(), tasks, host?.() ?? null, engine.config.daemon);
 		},
 
