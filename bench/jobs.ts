@@ -14,9 +14,8 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
-import {connect as connectSocket} from 'node:net';
 import {RpcClient} from '../src/core/ipc/client.js';
-import {protocolVersion} from '../src/core/ipc/protocol.js';
+import {completions} from './completions.js';
 
 const jobs = Number(process.argv[2] ?? 1000);
 const cpuSeconds = Number(process.argv[3] ?? 20);
@@ -78,34 +77,6 @@ function shellLoop(): number {
 	return (jobs / (performance.now() - start)) * 1000;
 }
 
-/**
- * Resolves when `count` jobs have completed: a second connection subscribed to the events that
- * counts `"to":"completed"` in the raw stream (parsing 4,000 event frames would put the
- * observer's CPU, on a 2-core machine, into the daemon's number).
- */
-async function completions(socketPath: string, count: number): Promise<{done: Promise<void>; close(): void}> {
-	const socket = connectSocket(socketPath);
-	await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-	const needle = '"to":"completed"';
-	let seen = 0;
-	let tail = '';
-	const done = new Promise<void>(resolve => {
-		socket.on('data', (chunk: Buffer) => {
-			const text = tail + chunk.toString('latin1');
-			for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
-				seen++;
-			}
-
-			tail = text.slice(-needle.length + 1);
-			if (seen >= count) {
-				resolve();
-			}
-		});
-	});
-	socket.write(`${JSON.stringify({jsonrpc: '2.0', id: 1, method: 'hello', params: {protocol: protocolVersion, client: 'bench-observer'}})}\n`);
-	socket.write(`${JSON.stringify({jsonrpc: '2.0', id: 2, method: 'subscribe', params: {}})}\n`);
-	return {done, close: () => socket.destroy()};
-}
 
 type Round = {rate: number; p50: number; p95: number; cpuPerJob: number};
 

@@ -11,12 +11,11 @@
  */
 import {spawn} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {connect as connectSocket} from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {RpcClient} from '../src/core/ipc/client.js';
-import {protocolVersion} from '../src/core/ipc/protocol.js';
+import {completions} from './completions.js';
 import {CpuBusy} from '../src/core/resources/cpu-busy.js';
 
 const jobs = Number(process.argv[2] ?? 1000);
@@ -61,30 +60,6 @@ async function connect(socket: string): Promise<RpcClient> {
 	}
 }
 
-/** Resolves once `count` jobs completed, counted in the raw event stream (parsing it would cost the daemon's CPU). */
-async function completions(socketPath: string, count: number): Promise<{done: Promise<void>; close(): void}> {
-	const socket = connectSocket(socketPath);
-	await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-	const needle = '"to":"completed"';
-	let seen = 0;
-	let tail = '';
-	const done = new Promise<void>(resolve => {
-		socket.on('data', (chunk: Buffer) => {
-			const text = tail + chunk.toString('latin1');
-			for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
-				seen++;
-			}
-
-			tail = text.slice(-needle.length + 1);
-			if (seen >= count) {
-				resolve();
-			}
-		});
-	});
-	socket.write(`${JSON.stringify({jsonrpc: '2.0', id: 1, method: 'hello', params: {protocol: protocolVersion, client: 'bench-observer'}})}\n`);
-	socket.write(`${JSON.stringify({jsonrpc: '2.0', id: 2, method: 'subscribe', params: {}})}\n`);
-	return {done, close: () => socket.destroy()};
-}
 
 type Round = {rate: number; steps: string[]; cpuBusy: number | null};
 

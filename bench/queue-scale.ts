@@ -16,12 +16,11 @@
  */
 import {spawn, spawnSync} from 'node:child_process';
 import {closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {connect as connectSocket} from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {RpcClient} from '../src/core/ipc/client.js';
-import {protocolVersion} from '../src/core/ipc/protocol.js';
+import {completions} from './completions.js';
 
 const jobs = Number(process.argv[2] ?? 100_000);
 const drain = Math.min(jobs, Number(process.argv[3] ?? jobs));
@@ -100,30 +99,6 @@ async function connect(): Promise<RpcClient> {
 	}
 }
 
-/** Counts `"to":"completed"` in the raw event stream (parsing every frame would put the observer's CPU into the numbers). */
-async function completions(count: number): Promise<{done: Promise<void>; close(): void}> {
-	const socket = connectSocket(socketPath);
-	await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-	const needle = '"to":"completed"';
-	let seen = 0;
-	let tail = '';
-	const done = new Promise<void>(resolve => {
-		socket.on('data', (data: Buffer) => {
-			const text = tail + data.toString('latin1');
-			for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
-				seen++;
-			}
-
-			tail = text.slice(-needle.length + 1);
-			if (seen >= count) {
-				resolve();
-			}
-		});
-	});
-	socket.write(`${JSON.stringify({jsonrpc: '2.0', id: 1, method: 'hello', params: {protocol: protocolVersion, client: 'bench-observer'}})}\n`);
-	socket.write(`${JSON.stringify({jsonrpc: '2.0', id: 2, method: 'subscribe', params: {}})}\n`);
-	return {done, close: () => socket.destroy()};
-}
 
 function timed(command: string, args: string[]): number {
 	const start = performance.now();
@@ -195,7 +170,7 @@ try {
 
 	// 4. Drain.
 	const before = baselines(base);
-	const observer = await completions(drain);
+	const observer = await completions(socketPath, drain);
 	const drainCpu = ticks(daemonPid);
 	const drainStart = performance.now();
 	await client.call('cancel', {names: blockers});
