@@ -9,6 +9,7 @@ import {after, before} from 'node:test';
 import pg from 'pg';
 import {tm, type CliResult} from './cli.js';
 import {tempDir} from './harness.js';
+import {connect, type Sql} from '../../src/core/cluster/sql.js';
 import {pgMissing, startPostgres, type PgServer} from './postgres.js';
 import {killPids} from './procs.js';
 import {killAllTm, runTm, type TmProcess} from './tm-process.js';
@@ -140,4 +141,23 @@ export function useCluster(names: string[], options: (name: string) => HostOptio
 		await cluster.server?.close();
 	});
 	return cluster;
+}
+
+export type ClusterSql = {server: PgServer; sql: Sql};
+
+/** A test file's PostgreSQL and one connection to it as member `name`, for tests of the SQL itself (`ready` runs on it first); both closed after its tests. */
+export function useClusterSql(name: string, ready?: (sql: Sql) => Promise<void>): ClusterSql {
+	const fixture = {} as ClusterSql;
+	before(async () => {
+		if (pgMissing === null) {
+			fixture.server = await startPostgres();
+			fixture.sql = (await connect({postgres: fixture.server.url, name, leaseMs: 2000, pollMs: 100, passwordFile: null}, {})).sql;
+			await ready?.(fixture.sql);
+		}
+	});
+	after(async () => {
+		await fixture.sql?.close();
+		await fixture.server?.close();
+	});
+	return fixture;
 }
