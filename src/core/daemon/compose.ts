@@ -1,7 +1,7 @@
 /**
  * The composition root: the daemon's start order, written once. Every part is made first, each
  * after what it needs (`makeParts`: no process, socket or tm.db is touched); then the control
- * socket is claimed, the web view listens and tm.db opens (`claim`); then the daemon runs
+ * socket is claimed, tm.db opens and the web view listens (`claim`); then the daemon runs
  * (`run`): events are heard, what the last daemon left is recovered, housekeeping starts.
  *
  * The socket is claimed before tm.db opens, so a second daemon on the same home fails
@@ -258,8 +258,12 @@ function makeCgroups(options: DaemonOptions, clock: Clock, warn: (message: strin
 /** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
 async function claim(parts: Parts): Promise<Store> {
 	const {options, server, web, database, log, engine, tally, feed, handlers, clock, startedAt, alerter, warn, slots} = parts;
+	let store: Store | null = null;
 	try {
 		await server?.listen();
+		// Opened in the same turn as the socket's listening: no `hello` is answered (and so no
+		// `tm up` told the daemon started) before tm.db is known to be usable.
+		store = database.open();
 		// The web view asks what a socket client asks, of the same handlers, in process.
 		await web.start(() => ({
 			engine,
@@ -292,8 +296,9 @@ async function claim(parts: Parts): Promise<Store> {
 			log.note(web.skipped);
 		}
 
-		return database.open();
+		return store;
 	} catch (error) {
+		store?.close();
 		await release(parts);
 		throw error;
 	}

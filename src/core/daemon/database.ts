@@ -2,9 +2,9 @@
  * tm.db as the daemon holds it. The engine writes through it from the moment it is made, but it
  * opens only once the control socket is claimed: a second daemon must fail (E_DAEMON_RUNNING)
  * before it touches tm.db, and the socket's answers need the engine, so the engine comes first.
- * Until it opens no task exists (recovery comes after), so there is nothing to write; a batch
- * that comes anyway (a `run` sent while the web view starts) is refused, and the engine keeps it
- * and writes it at its next retry. A write that fails (a full disk) is told to the disk health,
+ * It opens in the same turn as the socket starts listening, so no request is answered before;
+ * a batch that came before it anyway would be refused, and the engine would keep it and write it
+ * at its next retry. A write that fails (a full disk) is told to the disk health,
  * and so is the next one that works.
  */
 import {Store} from '../../store/index.js';
