@@ -1,7 +1,7 @@
 /**
  * The composition root: the daemon's start order, written once. Every part is made first, each
  * after what it needs (`makeParts`: no process, socket or tm.db is touched); then the control
- * socket is claimed, tm.db opens and the web view listens (`claim`); then the daemon runs
+ * socket is claimed and tm.db opens (`claim`), recovery is planned, the web view listens; then the daemon runs
  * (`run`): events are heard, what the last daemon left is recovered, housekeeping starts.
  *
  * The socket is claimed before tm.db opens, so a second daemon on the same home fails
@@ -139,8 +139,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 		parts.scaler.restore(store, options.config);
 		const count = (program: ProgramSpec): number => parts.scaler.count(program);
 		plan = planStart({store, config: options.config, count, socketPath: options.socketPath, bootId: parts.bootId, startedAt: parts.startedAt});
+		await listenWeb(parts);
 	} catch (error) {
-		// A read or write of tm.db failed: a daemon that cannot recover must not hold the socket.
+		// A read or write of tm.db failed, or the web view's address: a daemon that cannot start must not hold the socket.
 		await release(parts);
 		store.close();
 		throw error;
@@ -257,50 +258,50 @@ function makeCgroups(options: DaemonOptions, clock: Clock, warn: (message: strin
 
 /** The socket, then the web view, then tm.db; on a failure, what was opened is closed again. */
 async function claim(parts: Parts): Promise<Store> {
-	const {options, server, web, database, log, engine, tally, feed, handlers, clock, startedAt, alerter, warn, slots} = parts;
-	let store: Store | null = null;
 	try {
-		await server?.listen();
+		await parts.server?.listen();
 		// Opened in the same turn as the socket's listening: no `hello` is answered (and so no
 		// `tm up` told the daemon started) before tm.db is known to be usable.
-		store = database.open();
-		// The web view asks what a socket client asks, of the same handlers, in process.
-		await web.start(() => ({
-			engine,
-			tally,
-			feed,
-			client: new LocalClient({handlers, version, pid: process.pid, client: 'web view'}),
-			clock,
-			token: options.config.daemon.httpToken,
-			apiToken: ensureToken(options.home, options.config.daemon.httpToken),
-			cors: options.config.daemon.httpCors ?? [],
-			history: (name, filter) => {
-				const file = databasePath(options.home);
-				const store = openReadonlyStore(file);
-				try {
-					return historyDoc(readHistory(store, name, filter, file));
-				} finally {
-					store.close();
-				}
-			},
-			startedAt,
-			version,
-			logfile: log.path,
-			alerts: () => alerter?.stats() ?? null,
-			slots: () => slots.current,
-			cluster: () => parts.cluster.metrics(),
-			onWarning: warn,
-		}));
-		if (web.skipped !== null) {
-			warn(web.skipped);
-			log.note(web.skipped);
-		}
-
-		return store;
+		return parts.database.open();
 	} catch (error) {
-		store?.close();
 		await release(parts);
 		throw error;
+	}
+}
+
+/** The web view, once recovery is planned (what requests write meanwhile is not read back as a previous daemon's). */
+async function listenWeb(parts: Parts): Promise<void> {
+	const {options, web, log, engine, tally, feed, handlers, clock, startedAt, alerter, warn, slots} = parts;
+	// The web view asks what a socket client asks, of the same handlers, in process.
+	await web.start(() => ({
+		engine,
+		tally,
+		feed,
+		client: new LocalClient({handlers, version, pid: process.pid, client: 'web view'}),
+		clock,
+		token: options.config.daemon.httpToken,
+		apiToken: ensureToken(options.home, options.config.daemon.httpToken),
+		cors: options.config.daemon.httpCors ?? [],
+		history: (name, filter) => {
+			const file = databasePath(options.home);
+			const store = openReadonlyStore(file);
+			try {
+				return historyDoc(readHistory(store, name, filter, file));
+			} finally {
+				store.close();
+			}
+		},
+		startedAt,
+		version,
+		logfile: log.path,
+		alerts: () => alerter?.stats() ?? null,
+		slots: () => slots.current,
+		cluster: () => parts.cluster.metrics(),
+		onWarning: warn,
+	}));
+	if (web.skipped !== null) {
+		warn(web.skipped);
+		log.note(web.skipped);
 	}
 }
 
