@@ -35,6 +35,7 @@
 #include "bytes.h"
 #include "fd-limit.h"
 #include "memory.h"
+#include "pipe-reader.h"
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -618,5 +619,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
 	register_bytes(env, exports);
 	register_memory(env, exports);
 	register_fd_limit(env, exports);
+	register_pipe_reader(env, exports);
 	return exports;
 }

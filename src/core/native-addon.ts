@@ -31,6 +31,10 @@ export type TmAddon = {
 	countLines(bytes: Uint8Array): number;
 	/** F_SETPIPE_SZ: the pipe's size now, or -errno (native/bytes.c). */
 	setPipeSize(fd: number, bytes: number): number;
+	/** Reads `fd` on the event loop into `buffer`: onRead(n > 0 bytes), then 0 (end) or -errno, after which the fd is closed (native/pipe-reader.c). */
+	readPipe(fd: number, buffer: Buffer, onRead: (n: number) => void): unknown;
+	/** Stops a `readPipe` early and closes its fd; at most once, never after its end. */
+	closePipe(handle: unknown): void;
 	/** malloc_trim(0): 1 when memory went back to the system (native/memory.c). */
 	trimMalloc(): number;
 	/** RLIMIT_NOFILE's soft limit raised to the hard one: [soft before, soft now, errno]; -1 is unlimited (native/fd-limit.c). */

@@ -6,17 +6,17 @@
  * cgroup, every process in it (`cgroup.kill`), which also catches a process that cleared its
  * environment. A `daemonizes` program's exit 0 hands over to the process it left instead.
  */
-import type {Readable} from 'node:stream';
 import type {Clock, TimerHandle} from '../clock.js';
 import type {TaskCgroup} from '../cgroups/run-cgroup.js';
-import {signalProcess, watch, widenPipe} from './native-spawn.js';
+import {signalProcess, watch} from './native-spawn.js';
+import type {OutputPipe} from './pipe-reader.js';
 import {processStartTime} from './proc.js';
 import {escapedFrom, type Marker} from './reaper.js';
 import type {SpawnCallbacks} from './spawner.js';
 
-export type Streams = {stdout: Readable | null; stderr: Readable | null; notify: Readable | null};
+export type Streams = {stdout: OutputPipe | null; stderr: OutputPipe | null; notify: OutputPipe | null};
 
-/** A read this long found the pipe full (libuv reads at most 64 KiB): the pipe is widened. */
+/** A read this long found the pipe full at its default room (64 KiB): the pipe is widened. */
 const fullRead = 64 * 1024;
 
 /** How long to wait for the pipes to close after the group is gone before giving up on them. */
@@ -57,14 +57,14 @@ export class ExitGate {
 	wire(pid: number | null, streams: Streams): void {
 		this.#pid = pid;
 		this.#streams = streams;
-		const output = (stream: Readable | null, take: (chunk: Buffer) => void) => (chunk: Buffer) => {
-			if (chunk.length >= fullRead && stream !== null) {
-				widenPipe(stream);
+		const output = (stream: OutputPipe | null, take: (chunk: Buffer) => void) => (chunk: Buffer) => {
+			if (chunk.length >= fullRead) {
+				stream?.widen();
 			}
 
 			take(chunk);
 		};
-		const pipes: Array<[Readable | null, (chunk: Buffer) => void]> = [
+		const pipes: Array<[OutputPipe | null, (chunk: Buffer) => void]> = [
 			[streams.stdout, output(streams.stdout, chunk => this.#callbacks.onStdout(chunk))],
 			[streams.stderr, output(streams.stderr, chunk => this.#callbacks.onStderr(chunk))],
 			[streams.notify, chunk => this.#callbacks.onNotify(chunk)],
@@ -72,9 +72,7 @@ export class ExitGate {
 		for (const [stream, onData] of pipes) {
 			if (stream !== null) {
 				this.#open++;
-				stream.on('data', onData);
-				stream.on('error', () => {});
-				stream.on('close', () => {
+				stream.read(onData, () => {
 					this.#open--;
 					this.#report();
 				});

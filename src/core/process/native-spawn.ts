@@ -9,17 +9,17 @@
  * When the addon cannot be loaded (native-addon.ts), or TM_SPAWN=child_process, tasks start
  * through node:child_process; `nativeSpawnProblem()` says why.
  */
-import net from 'node:net';
 import os from 'node:os';
 import {addonProblem, tmAddon, type JoinOptions} from '../native-addon.js';
+import {PipeReader} from './pipe-reader.js';
 
 export type NativeChild = {
 	pid: number;
 	/** Field 22 of /proc/<pid>/stat, read on the thread that started it; null when unreadable. */
 	startTime: string | null;
-	stdout: net.Socket;
-	stderr: net.Socket;
-	notify: net.Socket;
+	stdout: PipeReader;
+	stderr: PipeReader;
+	notify: PipeReader;
 };
 
 type ExitHandler = (code: number | null, signal: string | null) => void;
@@ -105,31 +105,6 @@ export function watch(pid: number, onExit: ExitHandler): boolean {
 	return true;
 }
 
-/** Each output pipe's fd, for `widenPipe`. */
-const pipeFds = new WeakMap<object, number>();
-
-function pipe(fd: number): net.Socket {
-	const socket = new net.Socket({fd, readable: true, writable: false});
-	pipeFds.set(socket, fd);
-	return socket;
-}
-
-/** What a task's output pipe may hold once it was seen full: fewer wake-ups and less blocking for a chatty task. */
-export const widePipeBytes = 1024 * 1024;
-
-/**
- * Gives a pipe this module made room for `widePipeBytes` (when the system allows: past the user's
- * pipe-user-pages-soft an unprivileged daemon keeps the default 64 KiB). Only pipes seen full are
- * widened, so idle tasks hold no more of that budget than before.
- */
-export function widenPipe(stream: object): void {
-	const fd = pipeFds.get(stream);
-	if (fd !== undefined) {
-		pipeFds.delete(stream);
-		tmAddon()?.setPipeSize(fd, widePipeBytes);
-	}
-}
-
 function describeError(error: unknown): string {
 	const {errno, syscall, message} = error as {errno?: number; syscall?: string; message: string};
 	const code = errno === undefined ? undefined : errnoNames.get(errno);
@@ -161,7 +136,7 @@ function started([pid, stdout, stderr, notify, startTime]: [number, number, numb
 	// It may have exited already, its SIGCHLD come and gone before its pid was known; reaped once
 	// the caller has wired its pipes (an exit must never come before its start).
 	queueMicrotask(() => reapPids(Int32Array.of(pid)));
-	return {pid, startTime: startTime === '' ? null : startTime, stdout: pipe(stdout), stderr: pipe(stderr), notify: pipe(notify)};
+	return {pid, startTime: startTime === '' ? null : startTime, stdout: new PipeReader(stdout), stderr: new PipeReader(stderr), notify: new PipeReader(notify)};
 }
 
 function strings(file: string, argv: string[], env: Record<string, string>, cwd: string): string[] {

@@ -18,6 +18,7 @@ import type {CgroupRequest, TaskCgroup} from '../cgroups/run-cgroup.js';
 import type {Cgroups} from '../cgroups/cgroups.js';
 import {ExitGate, type Streams} from './exit-gate.js';
 import {nativeSpawn, nativeSpawnAsync, signalProcess} from './native-spawn.js';
+import {streamPipe} from './pipe-reader.js';
 import {type Marker, ownNodeChild} from './reaper.js';
 import {checkWorkingDir, resolveCommand} from './resolve-command.js';
 import {resolveGroup, resolveUser} from './users.js';
@@ -146,7 +147,7 @@ function spawnWithNode(request: SpawnRequest, file: string, ids: {uid?: number; 
 		}
 	});
 	child.on('exit', onExit);
-	return {pid, streams: {stdout: child.stdout, stderr: child.stderr, notify: (child.stdio[3] as Readable | null | undefined) ?? null}};
+	return {pid, streams: {stdout: streamPipe(child.stdout), stderr: streamPipe(child.stderr), notify: streamPipe(child.stdio[3] as Readable | null | undefined)}};
 }
 
 /** The task attempt a start is for, from the TM_* variables it is given (none in bare starts). */
