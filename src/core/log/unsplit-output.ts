@@ -25,6 +25,16 @@ export function countLinesInJs(bytes: Buffer): number {
 /** The '\n' bytes in `bytes`. */
 export const countLines: (bytes: Buffer) => number = tmAddon()?.countLines ?? countLinesInJs;
 
+/** Where the last `count` complete lines of `bytes` start (it ends more than `count` lines). */
+function startOfLastLines(bytes: Buffer, count: number): number {
+	let at = bytes.lastIndexOf(NL);
+	for (let found = 0; found < count; found++) {
+		at = bytes.lastIndexOf(NL, at - 1);
+	}
+
+	return at + 1;
+}
+
 type Chunk = {stream: LogStream; at: number; from: number; to: number; lines: number};
 
 /** A store that held more than this is let go once split (an idle task keeps little). */
@@ -60,15 +70,29 @@ export class UnsplitOutput {
 	}
 
 	/** Takes a chunk that arrived at `at` (copied: the caller may reuse it). */
-	add(stream: LogStream, at: number, bytes: Buffer): void {
-		const lines = countLines(bytes);
+	add(stream: LogStream, at: number, chunk: Buffer): void {
+		let bytes = chunk;
+		let lines = countLines(bytes);
+		const capacity = this.#ring.capacity;
+		if (lines > capacity) {
+			// Its own last `capacity` lines fill the ring: everything before them is counted, not copied.
+			while (this.#chunks[0] !== undefined) {
+				this.#drop(this.#chunks[0]);
+			}
+
+			const cut = startOfLastLines(bytes, capacity);
+			this.#splitters[stream].skipLines(bytes.subarray(0, cut), lines - capacity);
+			this.#ring.skip(lines - capacity);
+			bytes = bytes.subarray(cut);
+			lines = capacity;
+		}
+
 		this.#room(bytes.length);
 		bytes.copy(this.#store, this.#end);
 		this.#chunks.push({stream, at, from: this.#end, to: this.#end + bytes.length, lines});
 		this.#end += bytes.length;
 		this.#lines += lines;
 		// The oldest chunk goes once the newer ones end enough lines to fill the ring.
-		const capacity = this.#ring.capacity;
 		for (let oldest = this.#chunks[0]; oldest !== undefined && this.#lines - oldest.lines >= capacity; oldest = this.#chunks[0]) {
 			this.#drop(oldest);
 		}

@@ -32,23 +32,25 @@ const pieces = ['a', 'é', '✓', '😀', '\r', ' ', 'line', '\n', '\n', '\r\n']
 
 /** Output with every kind of line: multi-byte characters, CRLF, empty lines, and a few past the ring's cut. */
 function output(next: () => number, bytes: number): Buffer {
-	let text = '';
-	while (Buffer.byteLength(text) < bytes) {
-		text += next() < 0.01 ? 'x'.repeat(20_000) : pieces[Math.floor(next() * pieces.length)];
+	const parts: string[] = [];
+	for (let length = 0; length < bytes; ) {
+		const part = next() < 0.01 ? 'x'.repeat(20_000) : (pieces[Math.floor(next() * pieces.length)] ?? '');
+		parts.push(part);
+		length += Buffer.byteLength(part);
 	}
 
-	return Buffer.from(text);
+	return Buffer.from(parts.join(''));
 }
 
 type Step = {stream: 'stdout' | 'stderr'; at: number; chunk: Buffer};
 
 /** The output cut into chunks anywhere (inside characters too), each at its own time, on either stream. */
-function steps(seed: number, total: number): Step[] {
+function steps(seed: number, total: number, large = 9000): Step[] {
 	const next = random(seed);
 	const all = output(next, total);
 	const list: Step[] = [];
 	for (let at = 0, time = 1; at < all.length; time++) {
-		const size = 1 + Math.floor(next() * (next() < 0.2 ? 9000 : 300));
+		const size = 1 + Math.floor(next() * (next() < 0.2 ? large : 300));
 		list.push({stream: next() < 0.7 ? 'stdout' : 'stderr', at: time, chunk: Buffer.from(all.subarray(at, at + size))});
 		at += size;
 	}
@@ -100,6 +102,26 @@ describe('UnsplitOutput (lines split when the ring is read)', () => {
 			}
 		});
 	}
+
+	it('gives the ring an eager split gives when one chunk ends more lines than the ring holds (reads of up to 1 MiB)', () => {
+		let now = 0;
+		const lazy = make(1000, () => now);
+		const eager = make(1000, () => now);
+		lazy.open();
+		eager.open();
+		eager.onLine(() => {});
+		for (const step of steps(7, 3_000_000, 1024 * 1024)) {
+			now = step.at;
+			lazy[step.stream](step.chunk);
+			eager[step.stream](step.chunk);
+			assert.equal(lazy.lastSeq, eager.lastSeq);
+		}
+
+		assert.deepEqual(lazy.tail(1000), eager.tail(1000));
+		lazy.close();
+		eager.close();
+		assert.deepEqual(lazy.tail(1000), eager.tail(1000));
+	});
 
 	it('hands every line to a follower that joins mid-stream, after what came before it', () => {
 		const log = make(5, () => 7);
