@@ -15,10 +15,12 @@ const doc = readFileSync(path.join(import.meta.dirname, '../../docs/web.md'), 'u
 const block = /<!-- curl-examples -->\n```sh\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
 const lines = block.split('\n').filter(line => line.trim() !== '');
 
+/** Runs one example line; `exec` makes curl itself the process the timeout kills, so no stray curl holds its output open. */
 function sh(command: string, env: Record<string, string>): Promise<{code: number; out: string; err: string}> {
 	return new Promise(resolve => {
-		execFile('/bin/sh', ['-c', command], {env: {...process.env, ...env}, timeout: 20_000}, (error, out, err) => {
-			resolve({code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, out, err});
+		execFile('/bin/sh', ['-c', `exec ${command}`], {env: {...process.env, ...env}, timeout: 20_000, killSignal: 'SIGKILL'}, (error, out, err) => {
+			const timedOut = error !== null && error.killed ? `killed after 20 s without an answer: ${command}\n` : '';
+			resolve({code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, out, err: timedOut + err});
 		});
 	});
 }
