@@ -36,6 +36,7 @@
 #include "fd-limit.h"
 #include "memory.h"
 #include "pipe-reader.h"
+#include "proc-stats.h"
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -620,5 +621,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
 	register_memory(env, exports);
 	register_fd_limit(env, exports);
 	register_pipe_reader(env, exports);
+	register_proc_stats(env, exports);
 	return exports;
 }

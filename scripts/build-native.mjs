@@ -29,7 +29,7 @@ function headers() {
 	return found;
 }
 
-const sources = ['spawn.c', 'spawn-join.c', 'bytes.c', 'memory.c', 'fd-limit.c', 'pipe-reader.c'].map(file => path.join(root, 'native', file));
+const sources = ['spawn.c', 'spawn-join.c', 'bytes.c', 'memory.c', 'fd-limit.c', 'pipe-reader.c', 'proc-stats.c'].map(file => path.join(root, 'native', file));
 const out = path.resolve(option('--out') ?? path.join(root, 'native', 'build', 'tm_spawn.node'));
 fs.mkdirSync(path.dirname(out), {recursive: true});
 const compiler = process.env.CC || 'cc';

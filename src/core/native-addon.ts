@@ -35,6 +35,8 @@ export type TmAddon = {
 	readPipe(fd: number, buffer: Buffer, onRead: (n: number) => void): unknown;
 	/** Stops a `readPipe` early and closes its fd; at most once, never after its end. */
 	closePipe(handle: unknown): void;
+	/** Every `<procRoot>/<pid>/stat`, each followed by a NUL, read in one job on libuv's pool (native/proc-stats.c). */
+	readProcStats(procRoot: string, callback: (error: Error | undefined, text?: string) => void): void;
 	/** malloc_trim(0): 1 when memory went back to the system (native/memory.c). */
 	trimMalloc(): number;
 	/** RLIMIT_NOFILE's soft limit raised to the hard one: [soft before, soft now, errno]; -1 is unlimited (native/fd-limit.c). */

@@ -1,11 +1,13 @@
 /**
- * Reading `/proc`: every process's stat line in one pass (asynchronously, a bounded number of
- * reads in flight so a host with thousands of processes never blocks the event loop for long),
- * and the two kernel constants needed to turn its numbers into seconds and bytes.
+ * Reading `/proc`: every process's stat line in one pass, off the event loop (tm's addon reads
+ * them all in one job on libuv's pool; without it, a bounded number of reads in flight so a host
+ * with thousands of processes never blocks the event loop for long), and the two kernel
+ * constants needed to turn its numbers into seconds and bytes.
  */
 import {close, open, read} from 'node:fs';
 import {readdir, readFile} from 'node:fs/promises';
 import {endianness} from 'node:os';
+import {tmAddon} from '../native-addon.js';
 import {parseStat, type ProcStat} from './proc-stat.js';
 
 /** Stat lines are a few hundred bytes; 1 KiB always holds one (longer lines are read in full anyway). */
@@ -75,6 +77,41 @@ async function listPids(procRoot: string): Promise<number[]> {
  * only when `procRoot` itself cannot be listed.
  */
 export async function scanProc(procRoot: string, concurrency = DEFAULT_CONCURRENCY): Promise<ProcStat[]> {
+	const addon = tmAddon();
+	return addon === null ? scanProcInJs(procRoot, concurrency) : parseLines(await readInOneJob(addon.readProcStats, procRoot));
+}
+
+function readInOneJob(readProcStats: (procRoot: string, callback: (error: Error | undefined, text?: string) => void) => void, procRoot: string): Promise<string> {
+	return new Promise((resolve, reject) => {
+		readProcStats(procRoot, (error, text) => {
+			if (error === undefined) {
+				resolve(text ?? '');
+			} else {
+				reject(error);
+			}
+		});
+	});
+}
+
+function parseLines(text: string): ProcStat[] {
+	const stats: ProcStat[] = [];
+	let start = 0;
+	while (start < text.length) {
+		const end = text.indexOf('\0', start);
+		const stop = end === -1 ? text.length : end;
+		const stat = parseStat(text.slice(start, stop));
+		if (stat !== null) {
+			stats.push(stat);
+		}
+
+		start = stop + 1;
+	}
+
+	return stats;
+}
+
+/** `scanProc` without the addon: three pool round trips per file, `concurrency` files at once. */
+export async function scanProcInJs(procRoot: string, concurrency = DEFAULT_CONCURRENCY): Promise<ProcStat[]> {
 	const pids = await listPids(procRoot);
 	const stats: ProcStat[] = [];
 	let next = 0;
