@@ -8,6 +8,7 @@ import {formatIssue, loadConfigFile} from '../core/config/index.js';
 import {SocketClient} from '../core/client/socket-client.js';
 import {logDefaults} from '../core/config/defaults.js';
 import {exposureWarnings} from '../core/daemon/exposure.js';
+import {applyDaemonJit} from '../core/daemon/jit.js';
 import {startShell} from '../core/daemon/shell.js';
 import {TmError} from '../core/errors.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';
@@ -41,6 +42,7 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	}
 
 	const home = resolveHome(options.home, deps.env);
+	applyDaemonJit(deps.env);
 	let shell;
 	try {
 		shell = await startShell({
