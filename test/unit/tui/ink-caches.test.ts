@@ -1,0 +1,41 @@
+/**
+ * patches/ink+6.8.0.patch (applied by `npm ci`): every Ink frame shares one set of text caches, so
+ * a line on screen is tokenized and measured once rather than at every frame, and the set is
+ * emptied past its bound so a streaming log cannot grow it without end.
+ */
+import assert from 'node:assert/strict';
+import {createRequire} from 'node:module';
+import path from 'node:path';
+import {pathToFileURL} from 'node:url';
+import {describe, it} from 'node:test';
+
+type Caches = {styledChars: Map<string, unknown>; getStyledChars(line: string): unknown; getStringWidth(text: string): number};
+type OutputModule = {default: new (options: {width: number; height: number}) => {caches: Caches; write(x: number, y: number, text: string, options: {transformers: unknown[]}): void; get(): {output: string}}; maxCachedEntries: number};
+
+// Ink's package exports only its entry; the patched file is loaded by path.
+const inkEntry = createRequire(import.meta.url).resolve('ink');
+const outputFile = pathToFileURL(path.join(path.dirname(inkEntry), 'output.js')).href;
+
+describe('Ink output caches (patched)', () => {
+	it('one set serves every frame: a line drawn again is not tokenized again', async () => {
+		const {default: Output} = (await import(outputFile)) as OutputModule;
+		const first = new Output({width: 20, height: 2});
+		first.write(0, 0, 'same line', {transformers: []});
+		assert.equal(first.get().output.split('\n')[0], 'same line');
+		const styled = first.caches.getStyledChars('same line');
+		const second = new Output({width: 20, height: 2});
+		assert.equal(second.caches, first.caches);
+		assert.equal(second.caches.getStyledChars('same line'), styled);
+	});
+
+	it('is emptied once it holds more than its bound', async () => {
+		const {default: Output, maxCachedEntries} = (await import(outputFile)) as OutputModule;
+		assert.equal(typeof maxCachedEntries, 'number');
+		const caches = new Output({width: 10, height: 1}).caches;
+		for (let i = 0; caches.styledChars.size <= maxCachedEntries; i++) {
+			caches.getStyledChars(`line ${i}`);
+		}
+
+		assert.equal(new Output({width: 10, height: 1}).caches.styledChars.size, 0);
+	});
+});
