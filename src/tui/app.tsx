@@ -112,9 +112,11 @@ export function App({session, theme, clock = systemClock, keymap: givenKeymap, o
 	const large = cols * rows >= largeArea;
 	const flushNormal = logFlushMs?.normal ?? 100;
 	const flushLarge = logFlushMs?.large ?? 250;
+	// The task list keeps the log's pace, so their changes share frames (versioned.ts).
 	useEffect(() => {
 		logs.setMinGap(large ? flushLarge : flushNormal);
-	}, [logs, large, flushNormal, flushLarge]);
+		data.setMinGap(large ? flushLarge : flushNormal);
+	}, [logs, data, large, flushNormal, flushLarge]);
 
 	// The selected task's log is followed; the detail on screen is described.
 	const layout = layoutOf(cols, rows, ui);

@@ -14,6 +14,7 @@ import {HostsData, splitId} from './hosts-data.js';
 import {LogFeed} from './log-feed.js';
 import {LogFollow} from './log-follow.js';
 import {Reconnect} from './reconnect.js';
+import {Versioned} from './versioned.js';
 import type {SessionOptions} from './session.js';
 import type {Effect} from './state.js';
 
@@ -47,6 +48,7 @@ export class HostsSession {
 			clock,
 		);
 		this.logs = new LogFeed(options.logFlushMs ?? 100, options.logCapacity ?? 5000, clock);
+		Versioned.paintTogether(this.data, this.logs);
 		this.details = new Details(clock, delayMs);
 		this.#router = new HostsClient(name => this.#hosts.get(name)?.client ?? null);
 		this.#follow = new LogFollow(this.logs, {clock, delayMs, tail: options.logTail ?? 500});

@@ -13,6 +13,7 @@ import {LiveData} from './live.js';
 import {LogFeed} from './log-feed.js';
 import {LogFollow} from './log-follow.js';
 import {Reconnect} from './reconnect.js';
+import {Versioned} from './versioned.js';
 import type {Effect} from './state.js';
 
 export type SessionOptions = {
@@ -58,6 +59,7 @@ export class Session {
 		this.#notice = (text, error) => options.onNotice?.(text, error);
 		this.data = new LiveData(options.dataGapMs ?? 50, clock);
 		this.logs = new LogFeed(options.logFlushMs ?? 100, options.logCapacity ?? 5000, clock);
+		Versioned.paintTogether(this.data, this.logs);
 		this.details = new Details(clock, delayMs);
 		this.#follow = new LogFollow(this.logs, {clock, delayMs, tail: options.logTail ?? 500});
 		const {connect, cluster = false} = options;

@@ -1,7 +1,8 @@
 /**
  * A store React reads through `useSyncExternalStore`: a version number and its listeners,
  * notified at most once per `minGapMs`, so a burst of events or log lines costs one render and
- * nothing is bumped when nothing changed.
+ * nothing is bumped when nothing changed. Stores painted on one screen (`paintTogether`) take
+ * each other's pending changes along when one notifies: one frame instead of two.
  */
 import {after, type Clock, type TimerHandle} from './clock.js';
 
@@ -14,6 +15,7 @@ export class Versioned {
 	#minGapMs: number;
 	#timer: TimerHandle | null = null;
 	#lastAt = Number.NEGATIVE_INFINITY;
+	#partners: Versioned[] = [];
 
 	constructor(minGapMs: number, clock: Clock) {
 		this.#minGapMs = minGapMs;
@@ -47,8 +49,17 @@ export class Versioned {
 		});
 	}
 
-	/** Notifies at once. */
+	/** Notifies at once, and the partners that have a change waiting. */
 	flush(): void {
+		this.#notify();
+		for (const partner of this.#partners) {
+			if (partner.#timer !== null) {
+				partner.#notify();
+			}
+		}
+	}
+
+	#notify(): void {
 		this.#timer?.cancel();
 		this.#timer = null;
 		this.#lastAt = this.clock.now();
@@ -56,6 +67,12 @@ export class Versioned {
 		for (const listener of [...this.#listeners]) {
 			listener();
 		}
+	}
+
+	/** `a` and `b` are painted on one screen: whichever notifies takes the other's waiting change along. */
+	static paintTogether(a: Versioned, b: Versioned): void {
+		a.#partners.push(b);
+		b.#partners.push(a);
 	}
 
 	dispose(): void {
