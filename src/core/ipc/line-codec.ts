@@ -17,16 +17,8 @@ export type DecodedLine = {ok: true; value: unknown} | {ok: false; error: 'parse
 
 const NL = 0x0a;
 
-/** True when a line holds only JSON whitespace (space, tab, CR, LF); such lines are skipped. */
-function isBlank(line: Buffer): boolean {
-	for (const byte of line) {
-		if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d && byte !== NL) {
-			return false;
-		}
-	}
-
-	return true;
-}
+/** Only JSON whitespace (space, tab, CR, LF), or nothing: such lines are skipped. */
+const blank = /^[ \t\r\n]*$/;
 
 /**
  * Splits a byte stream on '\n' and parses each line as JSON. Blank lines are skipped (so a
@@ -66,13 +58,23 @@ export class LineDecoder {
 		let start = 0;
 		while (start < chunk.length) {
 			const nl = chunk.indexOf(NL, start);
-			const end = nl === -1 ? chunk.length : nl;
-			this.#take(chunk, start, end, out);
 			if (nl === -1) {
+				this.#take(chunk, start, chunk.length, out);
 				break;
 			}
 
-			this.#endLine(out);
+			if (this.#length === 0 && !this.#discarding) {
+				// The whole line is in this chunk: decoded from it, not copied first.
+				if (nl - start > this.#maxLineBytes) {
+					out.push({ok: false, error: 'too-long'});
+				} else {
+					parseLine(chunk.toString('utf8', start, nl), out);
+				}
+			} else {
+				this.#take(chunk, start, nl, out);
+				this.#endLine(out);
+			}
+
 			start = nl + 1;
 		}
 
@@ -114,13 +116,15 @@ export class LineDecoder {
 		const line = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#length);
 		this.#parts = [];
 		this.#length = 0;
-		if (isBlank(line)) {
-			return;
-		}
+		parseLine(line.toString('utf8'), out);
+	}
+}
 
-		try {
-			out.push({ok: true, value: JSON.parse(line.toString('utf8'))});
-		} catch {
+function parseLine(text: string, out: DecodedLine[]): void {
+	try {
+		out.push({ok: true, value: JSON.parse(text)});
+	} catch {
+		if (!blank.test(text)) {
 			out.push({ok: false, error: 'parse'});
 		}
 	}
