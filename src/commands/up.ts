@@ -8,7 +8,7 @@ import {formatIssue, loadConfigFile} from '../core/config/index.js';
 import {SocketClient} from '../core/client/socket-client.js';
 import {logDefaults} from '../core/config/defaults.js';
 import {exposureWarnings} from '../core/daemon/exposure.js';
-import {applyDaemonJit} from '../core/daemon/jit.js';
+import {applyDaemonJit} from '../core/v8-flags.js';
 import {startShell} from '../core/daemon/shell.js';
 import {TmError} from '../core/errors.js';
 import {resolveHome, resolveSocket} from '../core/paths.js';

@@ -11,6 +11,7 @@ import {render} from 'ink';
 import type {Connector} from '../core/client/seam.js';
 import {TmError} from '../core/errors.js';
 import {StartupPages} from '../core/memory.js';
+import {applyDashboardHeap} from '../core/v8-flags.js';
 import {App} from './app.js';
 import {asciiWrites} from './ascii-terminal.js';
 import {systemClock, type Clock} from './clock.js';
@@ -96,6 +97,7 @@ export async function runDashboard(options: DashboardOptions): Promise<number> {
 		throw new TmError('E_USAGE', 'tm top needs a terminal (stdin and stdout must be a TTY); `tm status` prints the same table');
 	}
 
+	applyDashboardHeap();
 	let notice: ((text: string, error: boolean) => void) | null = null;
 	const clock = options.clock ?? systemClock;
 	const session = await startSession(options, clock, (text, error) => notice?.(text, error));

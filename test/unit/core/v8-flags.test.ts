@@ -1,5 +1,5 @@
 /**
- * The daemon without V8's optimizing compilers: in a real Node process, a function called a
+ * V8 settings per process. The daemon without V8's optimizing compilers: in a real Node process, a function called a
  * million times stays unoptimized after applyDaemonJit, and is optimized with TM_JIT=full (the
  * control that shows the probe can tell).
  */
@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import path from 'node:path';
 import {describe, it} from 'node:test';
-import {applyDaemonJit} from '../../../../src/core/daemon/jit.js';
+import {applyDaemonJit, applyDashboardHeap} from '../../../src/core/v8-flags.js';
 
-const module = path.resolve(import.meta.dirname, '../../../../src/core/daemon/jit.ts');
+const module = path.resolve(import.meta.dirname, '../../../src/core/v8-flags.ts');
 
 // V8's OptimizationStatus bits: kOptimized (16), kMaglevved (32), kTurboFanned (64).
 const optimizedBits = 16 | 32 | 64;
@@ -38,6 +38,12 @@ describe('the daemon JIT', () => {
 	it('leaves hot code unoptimized; TM_JIT=full optimizes it', () => {
 		assert.equal(hotStatus({TM_JIT: ''}) & optimizedBits, 0);
 		assert.notEqual(hotStatus({TM_JIT: 'full'}) & optimizedBits, 0);
+	});
+
+	it('tm top asks for a heap that grows slowly', () => {
+		const set: string[] = [];
+		applyDashboardHeap(flags => set.push(flags));
+		assert.deepEqual(set, ['--optimize-for-size']);
 	});
 
 	it('sets both flags unless TM_JIT=full', () => {
