@@ -1,7 +1,7 @@
 /**
  * CPU and memory of each task's whole process tree, for `tm status`, `max_memory` and `stuck`.
  * The daemon calls `sample()` on its own timer with every live task's main pid; one call reads
- * /proc once (every process's stat line, asynchronously) and answers for all the roots. There
+ * /proc once (every process's stat line, off the event loop) and answers for all the roots. There
  * are no timers here and no clock: the caller passes `now`.
  *
  * Units: the tick fields of /proc/<pid>/stat are in USER_HZ and rss is in pages; both constants
@@ -42,7 +42,7 @@ export type TreeSample = {
 export type ResourceSamplerOptions = {
 	/** Where procfs is mounted; tests point it at a fake tree of `<pid>/stat` files. Default `/proc`. */
 	procRoot?: string;
-	/** Reads of /proc in flight at once. Default 32. */
+	/** Reads of /proc in flight at once without tm's addon (it reads them all in one job). Default 32. */
 	concurrency?: number;
 	/** USER_HZ and the page size; read from `<procRoot>/self/auxv` when not given. */
 	constants?: KernelConstants;
