@@ -42,7 +42,7 @@ export async function runUp(options: UpOptions, deps: Deps): Promise<number> {
 	}
 
 	const home = resolveHome(options.home, deps.env);
-	applyDaemonJit(deps.env, Boolean(loaded.value.daemon.cluster));
+	applyDaemonJit(deps.env);
 	let shell;
 	try {
 		shell = await startShell({

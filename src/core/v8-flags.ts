@@ -17,14 +17,9 @@ import {setFlagsFromString} from 'node:v8';
 
 export type Jit = 'baseline' | 'full';
 
-/**
- * Applies the daemon's choice to this process, before its code gets hot; says which. A cluster
- * member keeps the optimizing compilers: its hot path is JavaScript (PostgreSQL's wire protocol
- * in `pg`, a pass per poll), and interpreted it renewed leases late under load (a takeover in
- * the 10,000-job test on 2 busy cores).
- */
-export function applyDaemonJit(env: Record<string, string | undefined>, clusterMember = false, setFlags: (flags: string) => void = setFlagsFromString): Jit {
-	if (env['TM_JIT'] === 'full' || clusterMember) {
+/** Applies the daemon's choice to this process, before its code gets hot; says which. */
+export function applyDaemonJit(env: Record<string, string | undefined>, setFlags: (flags: string) => void = setFlagsFromString): Jit {
+	if (env['TM_JIT'] === 'full') {
 		return 'full';
 	}
 

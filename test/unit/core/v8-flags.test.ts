@@ -46,21 +46,16 @@ describe('the daemon JIT', () => {
 		assert.deepEqual(set, ['--optimize-for-size']);
 	});
 
-	it('sets both flags unless TM_JIT=full or the daemon is a cluster member', () => {
+	it('sets both flags unless TM_JIT=full', () => {
 		const set: string[] = [];
 		assert.equal(
-			applyDaemonJit({}, false, flags => set.push(flags)),
+			applyDaemonJit({}, flags => set.push(flags)),
 			'baseline',
 		);
 		assert.deepEqual(set, ['--no-maglev', '--no-turbofan']);
 		assert.equal(
-			applyDaemonJit({TM_JIT: 'full'}, false, flags => set.push(flags)),
+			applyDaemonJit({TM_JIT: 'full'}, flags => set.push(flags)),
 			'full',
-		);
-		assert.equal(
-			applyDaemonJit({}, true, flags => set.push(flags)),
-			'full',
-			'a cluster member keeps them',
 		);
 		assert.equal(set.length, 2);
 	});
