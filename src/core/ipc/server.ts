@@ -2,7 +2,8 @@
  * The daemon's end of the control socket: listens on a Unix socket, accepts any number of
  * clients, and answers JSON-RPC 2.0 lines through a handler table (SPEC §8).
  */
-import {chmod, stat, unlink} from 'node:fs/promises';
+import {chmodSync, statSync} from 'node:fs';
+import {stat, unlink} from 'node:fs/promises';
 import {createServer, type Server, type Socket} from 'node:net';
 import type {Clock} from '../clock.js';
 import {messageOf, TmError} from '../errors.js';
@@ -135,9 +136,12 @@ export class RpcServer {
 		});
 		server.on('error', error => this.#report(error, 'listener'));
 		this.#server = server;
+		// Synchronous, so no connection is accepted before the caller's next step (the daemon opens
+		// tm.db in this turn: no `hello` may tell `tm up` it started before tm.db is judged usable),
+		// and none while the socket still has the umask's mode.
 		try {
-			await chmod(this.socketPath, 0o600);
-			this.#inode = (await stat(this.socketPath)).ino;
+			chmodSync(this.socketPath, 0o600);
+			this.#inode = statSync(this.socketPath).ino;
 		} catch (error) {
 			await this.close();
 			throw new TmError('E_INTERNAL', `cannot set the mode of ${this.socketPath}: ${messageOf(error)}`, {cause: error});
