@@ -23,9 +23,23 @@ export async function startFollow(transport: FollowTransport, params: LogFollowP
 		}
 	};
 
-	transport.on('log', ({line}) => (last === null ? early.push(line) : deliver(line)));
+	const take = (line: LogLineDoc): void => {
+		if (last === null) {
+			early.push(line);
+		} else {
+			deliver(line);
+		}
+	};
+
+	transport.on('log', ({line}) => take(line));
+	transport.on('logLines', ({lines}) => {
+		for (const line of lines) {
+			take(line);
+		}
+	});
 	transport.on('dropped', ({count}) => sink.dropped(count));
-	const doc = await transport.logs({...params, follow: true});
+	// `batch`: the lines of one read in one message; a daemon before it ignores the field and sends `log`s.
+	const doc = await transport.logs({...params, follow: true, batch: true});
 	last = doc.lines.at(-1)?.seq ?? doc.lastSeq ?? 0;
 	sink.tail(doc.lines, doc.gap === true, doc.lastSeq ?? doc.lines.at(-1)?.seq ?? null);
 	for (const line of early) {

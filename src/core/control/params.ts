@@ -63,6 +63,7 @@ export const paramSchemas = {
 		stream: [z.enum(['stdout', 'stderr', 'both']).optional(), 'stdout, stderr or both'],
 		follow: [z.boolean().optional(), 'true or false'],
 		after: [lineCount.optional(), 'a line number ≥ 0'],
+		batch: [z.boolean().optional(), 'true or false'],
 	}),
 	// A job's fields are checked, each by name, where it becomes a spec (jobs.ts).
 	run: params({argv: [z.unknown(), 'a list of strings']}),

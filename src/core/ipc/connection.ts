@@ -110,7 +110,7 @@ export class Connection {
 			get closed() {
 				return closed();
 			},
-			notify: (method, params) => this.#notify(method, params),
+			notify: (method, params, items) => this.#notify(method, params, items),
 			onClose: listener => {
 				if (this.#closed) {
 					listener();
@@ -273,7 +273,7 @@ export class Connection {
 		this.#write(`${responseJson(response)}\n`, 'response');
 	}
 
-	#notify(method: string, params: unknown): boolean {
+	#notify(method: string, params: unknown, items = 1): boolean {
 		if (this.#closed || this.#ended) {
 			return false;
 		}
@@ -285,16 +285,16 @@ export class Connection {
 			return false;
 		}
 
-		return this.#write(line, 'notification');
+		return this.#write(line, 'notification', items);
 	}
 
 	/** Writes or queues one line; false when it was dropped or the connection is done. */
-	#write(line: string, kind: 'response' | 'notification'): boolean {
+	#write(line: string, kind: 'response' | 'notification', items = 1): boolean {
 		if (this.#closed || this.#ended) {
 			return false;
 		}
 
-		return this.#outbox.write(line, kind);
+		return this.#outbox.write(line, kind, items);
 	}
 
 	#updateReading(): void {

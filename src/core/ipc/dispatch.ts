@@ -31,9 +31,10 @@ export type ConnectionContext = {
 	 * Pushes a notification to this client. Returns false when it was not sent: the connection
 	 * is closed, or the client reads too slowly and its queue is full (the drop is counted and
 	 * reported to the client with a `dropped` notification once it catches up). Notifications
-	 * pushed before a handler returns go out before its response.
+	 * pushed before a handler returns go out before its response. `items`: how many things it
+	 * carries (a batch of log lines), which is what a drop counts.
 	 */
-	notify<N extends NotificationName>(method: N, params: Notifications[N]): boolean;
+	notify<N extends NotificationName>(method: N, params: Notifications[N], items?: number): boolean;
 	/** Calls `listener` once when the connection closes (at once if it already has). */
 	onClose(listener: () => void): void;
 	/** Closes the connection after what is queued for it has been written. */

@@ -295,10 +295,13 @@ export type Methods = {
 	resume: {params: TaskActionParams; result: TaskActionResults};
 	/** fd-3 lines (`WATCHDOG=1`, `PROGRESS=42 text`, …) sent for a task over the socket. */
 	notify: {params: {task: string; lines: string[]}; result: {ok: true}};
-	/** The last lines; with `follow`, `log` notifications follow. */
+	/** The last lines; with `follow`, `log` notifications follow (`logLines` with `batch`). */
 	logs: {
-		/** `after`: the lines after this seq (a reader coming back); when they are no longer all kept, the tail and `gap: true`. */
-		params: {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'; follow?: boolean; after?: number};
+		/**
+		 * `after`: the lines after this seq (a reader coming back); when they are no longer all kept, the tail and `gap: true`.
+		 * `batch`: the lines read together go out as one `logLines` notification (a daemon before it sends `log`s).
+		 */
+		params: {name: string; lines?: number; stream?: 'stdout' | 'stderr' | 'both'; follow?: boolean; after?: number; batch?: boolean};
 		result: {lines: LogLineDoc[]; gap?: boolean; lastSeq?: number};
 	};
 	/** A snapshot, then `event` notifications with `seq` greater than `lastSeq`. */
@@ -353,9 +356,11 @@ export type Notifications = {
 	tasks: TasksUpdate;
 	/** After `logs` with `follow`. */
 	log: {taskId: string; line: LogLineDoc};
+	/** After `logs` with `follow` and `batch`: the lines read together, oldest first. */
+	logLines: {taskId: string; lines: LogLineDoc[]};
 	/** After `subscribe`: the daemon's document, when its health changed (`disk`: a full disk began or ended). */
 	daemon: DaemonDoc;
-	/** This many notifications were dropped because the client read too slowly. */
+	/** This many notifications (log lines, for `logLines`) were dropped because the client read too slowly. */
 	dropped: {count: number};
 };
 

@@ -90,8 +90,8 @@ export class Outbox {
 		return this.#queue.length;
 	}
 
-	/** Writes or queues one line; false when it was dropped. */
-	write(line: string, kind: 'response' | 'notification'): boolean {
+	/** Writes or queues one line; false when it was dropped (counted as `items`). */
+	write(line: string, kind: 'response' | 'notification', items = 1): boolean {
 		if (!this.#blocked && this.#queue.length === 0 && this.#dropped === 0) {
 			this.#corkForThisTurn();
 			if (!this.#socket.write(line)) {
@@ -108,7 +108,7 @@ export class Outbox {
 		// the client sees exactly where the gap is.
 		const full = queue.length >= maxQueuedMessages || queue.chars + line.length > maxQueuedBytes;
 		if (kind === 'notification' && (this.#dropped > 0 || full)) {
-			this.#dropped++;
+			this.#dropped += items;
 			return false;
 		}
 

@@ -49,17 +49,20 @@ const handlers: Handlers = {
 		return {streaming: true};
 	},
 	flood: (params, ctx) => {
-		const total = (params as {count: number}).count;
+		// `batch`: that many lines per `logLines` (each counts as many lines when dropped).
+		const {count: total, batch = 0} = params as {count: number; batch?: number};
 		flood = {sent: 0, dropped: 0, done: false};
 		void (async () => {
-			for (let seq = 0; seq < total; seq++) {
-				if (ctx.notify('log', line(seq))) {
-					flood.sent++;
+			for (let seq = 0; seq < total; seq += Math.max(batch, 1)) {
+				const lines = Array.from({length: Math.min(batch, total - seq)}, (_, i) => line(seq + i).line);
+				const sent = batch === 0 ? ctx.notify('log', line(seq)) : ctx.notify('logLines', {taskId: 'web', lines}, lines.length);
+				if (sent) {
+					flood.sent += Math.max(lines.length, 1);
 				} else {
-					flood.dropped++;
+					flood.dropped += Math.max(lines.length, 1);
 				}
 
-				if (seq % 1000 === 999) {
+				if (seq % 1000 === 0) {
 					await nextTurn();
 				}
 			}
@@ -239,6 +242,28 @@ describe('clients that go away', () => {
 		await noConnectionsLeft();
 	});
 
+	it('counts the lines of a dropped batch, so lines received and dropped add up to those sent', async () => {
+		const total = 200_000;
+		const raw = await RawClient.open(socketPath, {read: false});
+		raw.send(`{"jsonrpc":"2.0","id":1,"method":"flood","params":{"count":${total},"batch":10}}\n`);
+		await waitFor(() => flood.done, done => done, {what: 'the flood to be pushed', timeout: 30_000});
+		assert.ok(flood.dropped > 0, 'some batches were dropped');
+		raw.read();
+		const dropped = (await waitFor(
+			() => raw.messages.find(m => (m as {method?: string}).method === 'dropped') as {params: {count: number}} | undefined,
+			found => found !== undefined,
+			{what: 'the dropped notification', timeout: 30_000},
+		))!;
+		assert.equal(dropped.params.count, flood.dropped);
+		const count = (): number =>
+			(raw.messages.filter(m => (m as {method?: string}).method === 'logLines') as Array<{params: {lines: unknown[]}}>).reduce((sum, batch) => sum + batch.params.lines.length, 0);
+		const received = (await waitFor(count, n => n >= flood.sent, {what: `${flood.sent} lines`, timeout: 30_000}))!;
+		assert.equal(received, flood.sent);
+		assert.equal(received + dropped.params.count, total);
+		raw.socket.destroy();
+		await noConnectionsLeft();
+	});
+
 	it('keeps the memory bounded for a subscriber that does not read, then reports what it dropped', async () => {
 		const total = 100_000;
 		const raw = await RawClient.open(socketPath, {read: false});
@@ -258,7 +283,9 @@ describe('clients that go away', () => {
 		))!;
 		assert.ok(dropped.params.count > 0);
 		assert.equal(dropped.params.count, flood.dropped);
-		const logs = raw.messages.filter(m => (m as {method?: string}).method === 'log') as Array<{params: {line: {seq: number}}}>;
+		// Lines queued after the drop ended (the paused client's read-ahead let the queue drain) follow `dropped`.
+		const received = (): Array<{params: {line: {seq: number}}}> => raw.messages.filter(m => (m as {method?: string}).method === 'log') as Array<{params: {line: {seq: number}}}>;
+		const logs = (await waitFor(received, found => found.length >= flood.sent, {what: `${flood.sent} lines`, timeout: 30_000}))!;
 		assert.equal(logs.length, flood.sent);
 		assert.equal(logs.length + dropped.params.count, total);
 		// What arrived is in order; the gap is marked by the `dropped` notification.
