@@ -150,21 +150,26 @@ export class Cgroups {
 			name = `${base}~${n}`;
 		}
 
+		// A v1 hierarchy's folder only for the limit it holds: a run without limits is one folder to
+		// make, join and remove, not three (each a pass through the kernel's cgroup lock).
+		const limited = (folder: LimitFolder | null, limit: number | null): LimitFolder | null => (folder !== null && limit !== null ? folder : null);
+		const memoryParent = limited(parents.memory, request.memory);
+		const cpuParent = limited(parents.cpu, request.cpu);
 		const made: string[] = [];
 		try {
-			for (const dir of parentDirs(parents)) {
+			for (const dir of new Set([parents.unified, memoryParent?.dir ?? parents.unified, cpuParent?.dir ?? parents.unified])) {
 				mkdirSync(path.join(dir, name));
 				made.push(path.join(dir, name));
 			}
 
 			const at = (folder: LimitFolder): LimitFolder => ({kind: folder.kind, dir: path.join(folder.dir, name)});
-			const memory = parents.memory !== null && request.memory !== null ? {folder: at(parents.memory), limit: request.memory} : null;
+			const memory = memoryParent !== null && request.memory !== null ? {folder: at(memoryParent), limit: request.memory} : null;
 			if (memory !== null) {
 				limitMemory(memory.folder, memory.limit);
 			}
 
-			if (parents.cpu !== null && request.cpu !== null) {
-				limitCpu(at(parents.cpu), request.cpu);
+			if (cpuParent !== null && request.cpu !== null) {
+				limitCpu(at(cpuParent), request.cpu);
 			}
 
 			const cgroup = new TaskCgroup(made[0] ?? '', made.slice(1), memory, this.#options.clock);

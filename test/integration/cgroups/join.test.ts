@@ -72,13 +72,18 @@ async function run(argv: string[], extra: Partial<SpawnRequest> = {}, id = 'join
 const unifiedLine = (text: string): string | undefined => text.split('\n').find(line => line.startsWith('0::'));
 
 describe('a run joins its cgroups before its exec', {skip: noCgroups}, () => {
-	it('the program\'s first read of /proc/self/cgroup already names its run\'s cgroups, in every hierarchy tm uses', async () => {
-		const outcome = await run(['/bin/cat', '/proc/self/cgroup'], {}, 'first-read');
+	it('the program\'s first read of /proc/self/cgroup already names its run\'s cgroups: with limits in every hierarchy tm uses, without in the unified one', async () => {
+		const limits = {memory: 256 * 1024 * 1024, cpu: 1};
+		const outcome = await run(['/bin/cat', '/proc/self/cgroup'], {cgroup: {id: 'first-read', ...limits}}, 'first-read');
 		const folders = homeFolders(home);
 		const joined = outcome.stdout.split('\n').filter(line => line.endsWith(`/${path.basename(folders[0] ?? '')}/first-read`));
 		assert.equal(joined.length, folders.length, outcome.stdout);
 		assert.ok(joined.some(line => line.startsWith('0::')), 'the unified hierarchy\'s line is one');
 		await waitFor(() => existsSync(path.join(folders[0] ?? '', 'first-read')), there => !there, {what: 'the run\'s cgroup to be removed after its exit'});
+
+		const plain = await run(['/bin/cat', '/proc/self/cgroup'], {}, 'plain-read');
+		const lines = plain.stdout.split('\n').filter(line => line.endsWith(`/${path.basename(folders[0] ?? '')}/plain-read`));
+		assert.deepEqual(lines.map(line => line.split(':')[0]), ['0'], plain.stdout);
 	});
 
 	it('gives the task the world a posix_spawn start gives: session, /dev/null stdin, no blocked or ignored signal, fds 0-3 only, cwd, umask', async () => {

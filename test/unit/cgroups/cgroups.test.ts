@@ -88,6 +88,25 @@ describe('Cgroups on a fake cgroupfs', () => {
 		assert.match(run?.oomReason() ?? '', /^oom: the kernel killed 1 process at max_memory 64M \(v1 memory cgroup\)$/);
 	});
 
+	it('a hybrid: a run joins a v1 hierarchy only for the limit it has there (no limit: the unified folder alone)', () => {
+		const machine = fake('hugetlb', true);
+		const groups = cgroups(machine);
+		groups.open();
+		const under = (dir: string, id: string): string => path.join(dir, machine.name, id);
+		const plain = groups.create({id: 'job-1', memory: null, cpu: null});
+		assert.deepEqual(plain?.procsFiles, [path.join(under(machine.unified, 'job-1'), 'cgroup.procs')]);
+		assert.equal(existsSync(under(machine.memory, 'job-1')), false);
+		assert.equal(existsSync(under(machine.cpu, 'job-1')), false);
+		const capped = groups.create({id: 'job-2', memory: 64 * 1024 * 1024, cpu: null});
+		assert.deepEqual(capped?.procsFiles, [under(machine.unified, 'job-2'), under(machine.memory, 'job-2')].map(dir => path.join(dir, 'cgroup.procs')));
+		assert.equal(capped?.limitsMemory, true);
+		assert.equal(existsSync(under(machine.cpu, 'job-2')), false);
+		const throttled = groups.create({id: 'job-3', memory: null, cpu: 0.5});
+		assert.deepEqual(throttled?.procsFiles, [under(machine.unified, 'job-3'), under(machine.cpu, 'job-3')].map(dir => path.join(dir, 'cgroup.procs')));
+		assert.equal(read(under(machine.cpu, 'job-3'), 'cpu.cfs_quota_us'), '50000');
+		assert.equal(throttled?.limitsMemory, false);
+	});
+
 	it('without a limit no limit file is written; without v1 hierarchies limits are not the kernel\'s', () => {
 		const machine = fake('', false);
 		const groups = cgroups(machine);
