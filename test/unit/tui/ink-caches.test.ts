@@ -1,7 +1,8 @@
 /**
  * patches/ink+6.8.0.patch (applied by `npm ci`): every Ink frame shares one set of text caches, so
  * a line on screen is tokenized and measured once rather than at every frame, and the set is
- * emptied past its bound so a streaming log cannot grow it without end.
+ * emptied past its bound so a streaming log cannot grow it without end; the caches of measured and
+ * wrapped texts are bounded too (Ink kept every text a log pane ever showed).
  */
 import assert from 'node:assert/strict';
 import {createRequire} from 'node:module';
@@ -14,7 +15,9 @@ type OutputModule = {default: new (options: {width: number; height: number}) => 
 
 // Ink's package exports only its entry; the patched file is loaded by path.
 const inkEntry = createRequire(import.meta.url).resolve('ink');
-const outputFile = pathToFileURL(path.join(path.dirname(inkEntry), 'output.js')).href;
+const inkFile = (name: string): string => pathToFileURL(path.join(path.dirname(inkEntry), name)).href;
+const outputFile = inkFile('output.js');
+type TextCache = {maxCachedTexts: number; default: (...args: never[]) => unknown};
 
 describe('Ink output caches (patched)', () => {
 	it('one set serves every frame: a line drawn again is not tokenized again', async () => {
@@ -37,5 +40,19 @@ describe('Ink output caches (patched)', () => {
 		}
 
 		assert.equal(new Output({width: 10, height: 1}).caches.styledChars.size, 0);
+	});
+
+	it('keeps at most its bound of measured and of wrapped texts', async () => {
+		const measure = (await import(inkFile('measure-text.js'))) as TextCache & {measuredTexts: Map<string, unknown>; default: (text: string) => {width: number; height: number}};
+		const wrap = (await import(inkFile('wrap-text.js'))) as TextCache & {wrappedTexts: Map<string, string>; default: (text: string, width: number, how: string) => string};
+		assert.deepEqual(measure.default('a log line'), {width: 10, height: 1});
+		assert.equal(wrap.default('a log line', 5, 'truncate'), 'a lo…');
+		for (let i = 0; i <= measure.maxCachedTexts + 10; i++) {
+			measure.default(`line ${i}`);
+			wrap.default(`line ${i} that is long`, 8, 'truncate');
+		}
+
+		assert.ok(measure.measuredTexts.size > 0 && measure.measuredTexts.size <= measure.maxCachedTexts, `${measure.measuredTexts.size} measured texts kept`);
+		assert.ok(wrap.wrappedTexts.size > 0 && wrap.wrappedTexts.size <= wrap.maxCachedTexts, `${wrap.wrappedTexts.size} wrapped texts kept`);
 	});
 });
