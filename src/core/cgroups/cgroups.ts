@@ -138,9 +138,15 @@ export class Cgroups {
 		}
 
 		const parents = this.#parents;
+		// A v1 hierarchy's folder only for the limit it holds: a run without limits is one folder to
+		// make, join and remove, not three (each a pass through the kernel's cgroup lock).
+		const limited = (folder: LimitFolder | null, limit: number | null): LimitFolder | null => (folder !== null && limit !== null ? folder : null);
+		const memoryParent = limited(parents.memory, request.memory);
+		const cpuParent = limited(parents.cpu, request.cpu);
+		const dirs = [...new Set([parents.unified, memoryParent?.dir ?? parents.unified, cpuParent?.dir ?? parents.unified])];
 		// A name a killed daemon's run still holds (or held at start: it is killed whole once recovery
 		// is over, so never reused before), or one still being removed, gets a suffix.
-		const taken = (name: string): boolean => this.#leftovers.includes(name) || parentDirs(parents).some(dir => existsSync(path.join(dir, name)) && !removeCgroup(path.join(dir, name)));
+		const taken = (name: string): boolean => this.#leftovers.includes(name) || dirs.some(dir => existsSync(path.join(dir, name)) && !removeCgroup(path.join(dir, name)));
 		let name = base;
 		for (let n = 2; taken(name); n++) {
 			if (n > 100) {
@@ -150,14 +156,9 @@ export class Cgroups {
 			name = `${base}~${n}`;
 		}
 
-		// A v1 hierarchy's folder only for the limit it holds: a run without limits is one folder to
-		// make, join and remove, not three (each a pass through the kernel's cgroup lock).
-		const limited = (folder: LimitFolder | null, limit: number | null): LimitFolder | null => (folder !== null && limit !== null ? folder : null);
-		const memoryParent = limited(parents.memory, request.memory);
-		const cpuParent = limited(parents.cpu, request.cpu);
 		const made: string[] = [];
 		try {
-			for (const dir of new Set([parents.unified, memoryParent?.dir ?? parents.unified, cpuParent?.dir ?? parents.unified])) {
+			for (const dir of dirs) {
 				mkdirSync(path.join(dir, name));
 				made.push(path.join(dir, name));
 			}

@@ -12,6 +12,7 @@ import {describe, it} from 'node:test';
 import {Cgroups, cgroupFolderName} from '../../../src/core/cgroups/cgroups.js';
 import {ManualClock} from '../../../src/core/clock.js';
 import {tempDir} from '../../helpers/harness.js';
+import {waitFor} from '../../helpers/wait.js';
 
 type Fake = {root: string; home: string; name: string; unified: string; memory: string; cpu: string};
 
@@ -105,6 +106,38 @@ describe('Cgroups on a fake cgroupfs', () => {
 		assert.deepEqual(throttled?.procsFiles, [under(machine.unified, 'job-3'), under(machine.cpu, 'job-3')].map(dir => path.join(dir, 'cgroup.procs')));
 		assert.equal(read(under(machine.cpu, 'job-3'), 'cpu.cfs_quota_us'), '50000');
 		assert.equal(throttled?.limitsMemory, false);
+	});
+
+	it('a released run\'s folders go off the event loop: a folder that refuses (a process still in it) is tried again later', async () => {
+		const machine = fake('hugetlb', true);
+		const clock = new ManualClock();
+		const groups = cgroups(machine, {clock});
+		groups.open();
+		const run = groups.create({id: 'job-9', memory: 64 * 1024 * 1024, cpu: null});
+		const [unified, memory] = [machine.unified, machine.memory].map(dir => path.join(dir, machine.name, 'job-9'));
+		// A file in a fake folder refuses rmdir, as a process in a real cgroup does.
+		writeFileSync(path.join(unified ?? '', 'cgroup.procs'), '4242\n');
+		rmSync(path.join(memory ?? '', 'memory.limit_in_bytes'));
+		rmSync(path.join(memory ?? '', 'memory.memsw.limit_in_bytes'), {force: true});
+		const empty = groups.create({id: 'job-8', memory: null, cpu: null});
+		empty?.release();
+		assert.equal(existsSync(empty?.path ?? ''), true, 'not removed in the caller\'s turn');
+		await waitFor(() => existsSync(empty?.path ?? ''), there => !there, {what: 'an empty run\'s folder to go'});
+		run?.release();
+		assert.equal(run?.released, true);
+		await waitFor(() => existsSync(memory ?? ''), there => !there, {what: 'the empty v1 folder to go'});
+		clock.advance(10);
+		await new Promise(resolve => setImmediate(resolve));
+		assert.equal(existsSync(unified ?? ''), true, 'kept while something is in it');
+		rmSync(path.join(unified ?? '', 'cgroup.procs'));
+		await waitFor(
+			() => {
+				clock.advance(1000);
+				return existsSync(unified ?? '');
+			},
+			there => !there,
+			{what: 'the run\'s folder to go once empty'},
+		);
 	});
 
 	it('without a limit no limit file is written; without v1 hierarchies limits are not the kernel\'s', () => {
