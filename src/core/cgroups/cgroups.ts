@@ -12,7 +12,7 @@
  * Nothing leaks: a run's cgroup goes when its processes are gone (run-cgroup.ts), the daemon's
  * folders at shutdown, and what earlier daemons left at the next start (sweep.ts).
  */
-import {existsSync, mkdirSync} from 'node:fs';
+import {mkdirSync} from 'node:fs';
 import path from 'node:path';
 import type {Clock, TimerHandle} from '../clock.js';
 import {messageOf} from '../errors.js';
@@ -132,12 +132,26 @@ export class Cgroups {
 	}
 
 	#make(base: string, request: CgroupRequest): TaskCgroup {
-		// Another daemon may have removed this home's folders while they were empty: made again.
-		if (this.#parents === null || parentDirs(this.#parents).some(dir => !existsSync(dir))) {
+		try {
+			return this.#makeIn(base, request);
+		} catch (error) {
+			// Another daemon may have removed this home's folders while they were empty: made again.
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+				throw error;
+			}
+
 			this.#parents = makeParents(this.#hierarchies ?? readHierarchies(), this.#name);
+			return this.#makeIn(base, request);
+		}
+	}
+
+	/** No lookup before the mkdir: on cgroupfs a lookup waits on the same lock as the mkdir, so a run costs one. */
+	#makeIn(base: string, request: CgroupRequest): TaskCgroup {
+		const parents = this.#parents;
+		if (parents === null) {
+			throw new Error('no cgroups');
 		}
 
-		const parents = this.#parents;
 		// A v1 hierarchy's folder only for the limit it holds: a run without limits is one folder to
 		// make, join and remove, not three (each a pass through the kernel's cgroup lock).
 		const limited = (folder: LimitFolder | null, limit: number | null): LimitFolder | null => (folder !== null && limit !== null ? folder : null);
@@ -146,46 +160,40 @@ export class Cgroups {
 		const dirs = [...new Set([parents.unified, memoryParent?.dir ?? parents.unified, cpuParent?.dir ?? parents.unified])];
 		// A name a killed daemon's run still holds (or held at start: it is killed whole once recovery
 		// is over, so never reused before), or one still being removed, gets a suffix.
-		const taken = (name: string): boolean => this.#leftovers.includes(name) || dirs.some(dir => existsSync(path.join(dir, name)) && !removeCgroup(path.join(dir, name)));
-		let name = base;
-		for (let n = 2; taken(name); n++) {
-			if (n > 100) {
-				throw new Error(`${base}~2 to ${base}~100 are all taken in ${parents.unified}`);
+		for (let n = 1; n <= 100; n++) {
+			const name = n === 1 ? base : `${base}~${n}`;
+			const made = this.#leftovers.includes(name) ? null : makeFolders(dirs, name);
+			if (made === null) {
+				continue;
 			}
 
-			name = `${base}~${n}`;
+			try {
+				const at = (folder: LimitFolder): LimitFolder => ({kind: folder.kind, dir: path.join(folder.dir, name)});
+				const memory = memoryParent !== null && request.memory !== null ? {folder: at(memoryParent), limit: request.memory} : null;
+				if (memory !== null) {
+					limitMemory(memory.folder, memory.limit);
+				}
+
+				if (cpuParent !== null && request.cpu !== null) {
+					limitCpu(at(cpuParent), request.cpu);
+				}
+
+				const cgroup = new TaskCgroup(made[0] ?? '', made.slice(1), memory, this.#options.clock);
+				if (memory?.folder.kind === 'v1') {
+					this.#watch(cgroup);
+				}
+
+				return cgroup;
+			} catch (error) {
+				for (const dir of made) {
+					removeCgroup(dir);
+				}
+
+				throw error;
+			}
 		}
 
-		const made: string[] = [];
-		try {
-			for (const dir of dirs) {
-				mkdirSync(path.join(dir, name));
-				made.push(path.join(dir, name));
-			}
-
-			const at = (folder: LimitFolder): LimitFolder => ({kind: folder.kind, dir: path.join(folder.dir, name)});
-			const memory = memoryParent !== null && request.memory !== null ? {folder: at(memoryParent), limit: request.memory} : null;
-			if (memory !== null) {
-				limitMemory(memory.folder, memory.limit);
-			}
-
-			if (cpuParent !== null && request.cpu !== null) {
-				limitCpu(at(cpuParent), request.cpu);
-			}
-
-			const cgroup = new TaskCgroup(made[0] ?? '', made.slice(1), memory, this.#options.clock);
-			if (memory?.folder.kind === 'v1') {
-				this.#watch(cgroup);
-			}
-
-			return cgroup;
-		} catch (error) {
-			for (const dir of made) {
-				removeCgroup(dir);
-			}
-
-			throw error;
-		}
+		throw new Error(`${base}~2 to ${base}~100 are all taken in ${parents.unified}`);
 	}
 
 	/** Looks at the v1 memory cgroups every `pollMs`: a run the kernel took a process of for memory is killed whole. */
@@ -228,4 +236,41 @@ export class Cgroups {
 			removeCgroup(parent);
 		}
 	}
+}
+
+/** `name` made in each of `dirs` (an empty one left there is taken over); null when one holds it still. Throws on other errors, having removed what it made. */
+function makeFolders(dirs: string[], name: string): string[] | null {
+	const made: string[] = [];
+	try {
+		for (const dir of dirs) {
+			const folder = path.join(dir, name);
+			try {
+				mkdirSync(folder);
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+					throw error;
+				}
+
+				if (!removeCgroup(folder)) {
+					for (const done of made) {
+						removeCgroup(done);
+					}
+
+					return null;
+				}
+
+				mkdirSync(folder);
+			}
+
+			made.push(folder);
+		}
+	} catch (error) {
+		for (const done of made) {
+			removeCgroup(done);
+		}
+
+		throw error;
+	}
+
+	return made;
 }
