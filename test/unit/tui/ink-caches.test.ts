@@ -55,4 +55,23 @@ describe('Ink output caches (patched)', () => {
 		assert.ok(measure.measuredTexts.size > 0 && measure.measuredTexts.size <= measure.maxCachedTexts, `${measure.measuredTexts.size} measured texts kept`);
 		assert.ok(wrap.wrappedTexts.size > 0 && wrap.wrappedTexts.size <= wrap.maxCachedTexts, `${wrap.wrappedTexts.size} wrapped texts kept`);
 	});
+
+	it('a row made of the last frame\'s cells is reused, and a row that changed is drawn anew', async () => {
+		const {default: Output} = (await import(outputFile)) as OutputModule;
+		const frame = (rows: string[]): string => {
+			const output = new Output({width: 12, height: rows.length});
+			for (const [y, row] of rows.entries()) {
+				output.write(0, y, row, {transformers: []});
+			}
+
+			return output.get().output;
+		};
+
+		const red = '\u001B[31mred\u001B[39m';
+		assert.equal(frame(['same', `${red} row`, 'abc']), `same\n${red} row\nabc`);
+		assert.equal(frame(['same', `${red} row`, 'abd']), `same\n${red} row\nabd`);
+		assert.equal(frame(['same', 'plain row', 'abd']), 'same\nplain row\nabd');
+		assert.equal(frame(['same', 'plain', 'abd']), 'same\nplain\nabd', 'a shorter text in a row: the old tail is gone');
+		assert.equal(frame(['', 'plain']), '\nplain');
+	});
 });
