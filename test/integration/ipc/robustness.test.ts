@@ -73,6 +73,16 @@ const handlers: Handlers = {
 	},
 };
 
+/** The `dropped` notification a client that did not read gets once it reads again. */
+async function droppedNotice(raw: RawClient): Promise<{params: {count: number}}> {
+	const found = await waitFor(
+		() => raw.messages.find(m => (m as {method?: string}).method === 'dropped') as {params: {count: number}} | undefined,
+		notice => notice !== undefined,
+		{what: 'the dropped notification', timeout: 30_000},
+	);
+	return found!;
+}
+
 const root = mkdtempSync('/tmp/tmipc-');
 const socketPath = path.join(root, 'tm.sock');
 let booms = 0;
@@ -249,11 +259,7 @@ describe('clients that go away', () => {
 		await waitFor(() => flood.done, done => done, {what: 'the flood to be pushed', timeout: 30_000});
 		assert.ok(flood.dropped > 0, 'some batches were dropped');
 		raw.read();
-		const dropped = (await waitFor(
-			() => raw.messages.find(m => (m as {method?: string}).method === 'dropped') as {params: {count: number}} | undefined,
-			found => found !== undefined,
-			{what: 'the dropped notification', timeout: 30_000},
-		))!;
+		const dropped = await droppedNotice(raw);
 		assert.equal(dropped.params.count, flood.dropped);
 		const count = (): number =>
 			(raw.messages.filter(m => (m as {method?: string}).method === 'logLines') as Array<{params: {lines: unknown[]}}>).reduce((sum, batch) => sum + batch.params.lines.length, 0);
@@ -276,11 +282,7 @@ describe('clients that go away', () => {
 		assert.ok(growth < 16 * 1024 * 1024, `heap grew by ${Math.round(growth / 1024 / 1024)} MB`);
 
 		raw.read();
-		const dropped = (await waitFor(
-			() => raw.messages.find(m => (m as {method?: string}).method === 'dropped') as {params: {count: number}} | undefined,
-			found => found !== undefined,
-			{what: 'the dropped notification', timeout: 30_000},
-		))!;
+		const dropped = await droppedNotice(raw);
 		assert.ok(dropped.params.count > 0);
 		assert.equal(dropped.params.count, flood.dropped);
 		// Lines queued after the drop ended (the paused client's read-ahead let the queue drain) follow `dropped`.
