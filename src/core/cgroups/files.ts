@@ -3,7 +3,6 @@
  * kernel files, which never block on a disk.
  */
 import {readdirSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs';
-import {rmdir} from 'node:fs/promises';
 import path from 'node:path';
 
 /** A cgroup file's text, or null when it cannot be read (gone, not this kind of cgroup). */
@@ -53,19 +52,6 @@ export function populated(dir: string): boolean {
 export function removeCgroup(dir: string): boolean {
 	try {
 		rmdirSync(dir);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'ENOENT';
-	}
-}
-
-/**
- * {@link removeCgroup} on libuv's pool: a cgroup's rmdir waits for the kernel's cgroup lock and
- * takes its teardown, which the event loop need not wait for.
- */
-export async function removeCgroupOffLoop(dir: string): Promise<boolean> {
-	try {
-		await rmdir(dir);
 		return true;
 	} catch (error) {
 		return (error as NodeJS.ErrnoException).code === 'ENOENT';

@@ -6,7 +6,7 @@
  */
 import type {Clock} from '../clock.js';
 import {shortSize} from '../liveness.js';
-import {cgroupPids, keyedCounters, readCgroupFile, removeCgroupOffLoop, writeCgroupFile} from './files.js';
+import {cgroupPids, keyedCounters, populated, readCgroupFile, removeCgroup, writeCgroupFile} from './files.js';
 import {signalProcess} from '../process/native-spawn.js';
 import type {LimitFolder} from './limits.js';
 
@@ -94,20 +94,18 @@ export class TaskCgroup {
 	release(): void {
 		if (!this.#released) {
 			this.#released = true;
-			void this.#remove(0);
+			this.#remove(0);
 		}
 	}
 
-	/** Off the event loop; a folder a process is still in refuses (EBUSY) and is tried again later. */
-	async #remove(attempt: number): Promise<void> {
-		let gone = true;
-		for (const dir of this.#folders) {
-			gone = (await removeCgroupOffLoop(dir)) && gone;
+	#remove(attempt: number): void {
+		if (!populated(this.path) && this.#folders.every(dir => removeCgroup(dir))) {
+			return;
 		}
 
 		const delay = removeRetriesMs[attempt];
-		if (!gone && delay !== undefined) {
-			this.#clock.at(this.#clock.now() + delay, () => void this.#remove(attempt + 1));
+		if (delay !== undefined) {
+			this.#clock.at(this.#clock.now() + delay, () => this.#remove(attempt + 1));
 		}
 	}
 }
