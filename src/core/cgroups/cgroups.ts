@@ -54,6 +54,12 @@ export class Cgroups {
 	readonly #watched = new Set<TaskCgroup>();
 	#poll: TimerHandle | null = null;
 	readonly #warned = new Set<string>();
+	/**
+	 * Runs by folder name while the folder is theirs (made, or released and still being removed):
+	 * no other run gets that name meanwhile, so a removal tried again later never takes the
+	 * folder of a restart made under the same name.
+	 */
+	readonly #owners = new Map<string, TaskCgroup>();
 
 	constructor(options: CgroupsOptions) {
 		this.#options = options;
@@ -106,7 +112,10 @@ export class Cgroups {
 	sweepLeftovers(rebooted: boolean): void {
 		const names = this.#leftovers.splice(0);
 		if (this.#parents !== null && !rebooted) {
-			killLeftovers(this.#parents, names, this.#options.clock);
+			killLeftovers(this.#parents, names, this.#options.clock, (name, run) => {
+				this.#owners.set(name, run);
+				return this.#owned(name);
+			});
 		}
 	}
 
@@ -162,7 +171,7 @@ export class Cgroups {
 		// is over, so never reused before), or one still being removed, gets a suffix.
 		for (let n = 1; n <= 100; n++) {
 			const name = n === 1 ? base : `${base}~${n}`;
-			const made = this.#leftovers.includes(name) ? null : makeFolders(dirs, name);
+			const made = this.#leftovers.includes(name) || this.#owners.has(name) ? null : makeFolders(dirs, name);
 			if (made === null) {
 				continue;
 			}
@@ -178,11 +187,12 @@ export class Cgroups {
 					limitCpu(at(cpuParent), request.cpu);
 				}
 
-				const cgroup = new TaskCgroup(made[0] ?? '', made.slice(1), memory, this.#options.clock);
+				const cgroup = new TaskCgroup(made[0] ?? '', made.slice(1), memory, this.#options.clock, this.#owned(name));
 				if (memory?.folder.kind === 'v1') {
 					this.#watch(cgroup);
 				}
 
+				this.#owners.set(name, cgroup);
 				return cgroup;
 			} catch (error) {
 				for (const dir of made) {
@@ -194,6 +204,15 @@ export class Cgroups {
 		}
 
 		throw new Error(`${base}~2 to ${base}~100 are all taken in ${parents.unified}`);
+	}
+
+	/** Called by a run once its folders are no longer its own: the name is free again. */
+	#owned(name: string): (cgroup: TaskCgroup) => void {
+		return cgroup => {
+			if (this.#owners.get(name) === cgroup) {
+				this.#owners.delete(name);
+			}
+		};
 	}
 
 	/** Looks at the v1 memory cgroups every `pollMs`: a run the kernel took a process of for memory is killed whole. */

@@ -23,14 +23,17 @@ export class TaskCgroup {
 	readonly #memory: LimitFolder | null;
 	readonly #maxMemory: number | null;
 	readonly #clock: Clock;
+	/** Told once its folders are gone, or no longer tried: from then on they are not its own. */
+	readonly #settled: (cgroup: TaskCgroup) => void;
 	#released = false;
 
-	constructor(unified: string, v1: string[], memory: {folder: LimitFolder; limit: number} | null, clock: Clock) {
+	constructor(unified: string, v1: string[], memory: {folder: LimitFolder; limit: number} | null, clock: Clock, settled: (cgroup: TaskCgroup) => void = () => {}) {
 		this.path = unified;
 		this.#folders = [unified, ...v1];
 		this.#memory = memory?.folder ?? null;
 		this.#maxMemory = memory?.limit ?? null;
 		this.#clock = clock;
+		this.#settled = settled;
 	}
 
 	/** The files the process writes itself into before its exec (v1 ones too). */
@@ -100,11 +103,14 @@ export class TaskCgroup {
 
 	#remove(attempt: number): void {
 		if (!populated(this.path) && this.#folders.every(dir => removeCgroup(dir))) {
+			this.#settled(this);
 			return;
 		}
 
 		const delay = removeRetriesMs[attempt];
-		if (delay !== undefined) {
+		if (delay === undefined) {
+			this.#settled(this);
+		} else {
 			this.#clock.at(this.#clock.now() + delay, () => this.#remove(attempt + 1));
 		}
 	}

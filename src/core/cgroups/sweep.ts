@@ -60,10 +60,13 @@ export function removeStale(parents: Parents, own: string, now: Millis): void {
 }
 
 /** Once recovery has stopped a killed daemon's processes: what is still in those runs is killed, and the runs removed. */
-export function killLeftovers(parents: Parents, names: string[], clock: Clock): void {
+export function killLeftovers(parents: Parents, names: string[], clock: Clock, own: (name: string, run: TaskCgroup) => (run: TaskCgroup) => void): void {
 	const v1 = parentDirs(parents).slice(1);
 	for (const name of names) {
-		const run = new TaskCgroup(path.join(parents.unified, name), v1.map(dir => path.join(dir, name)), null, clock);
+		let settled: (run: TaskCgroup) => void = () => {};
+		const run = new TaskCgroup(path.join(parents.unified, name), v1.map(dir => path.join(dir, name)), null, clock, done => settled(done));
+		// Owned until removed: a task's new run under the same name meanwhile gets a suffix.
+		settled = own(name, run);
 		run.kill();
 		run.release();
 	}

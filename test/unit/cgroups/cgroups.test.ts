@@ -127,6 +127,30 @@ describe('Cgroups on a fake cgroupfs', () => {
 		assert.equal(existsSync(second?.path ?? ''), true, 'the new run\'s folder is still there');
 	});
 
+	it('a name whose last run is still being removed goes to no other run, so a later try of that removal takes only its own folder', () => {
+		const machine = fake('', false);
+		const clock = new ManualClock();
+		const groups = cgroups(machine, {clock});
+		groups.open();
+		const folder = (name: string): string => path.join(machine.unified, machine.name, name);
+		const first = groups.create({id: 'web', memory: null, cpu: null});
+		// A file in a fake folder refuses rmdir, as a process still in a real cgroup does.
+		writeFileSync(path.join(folder('web'), 'cgroup.procs'), '4242\n');
+		first?.release();
+		const second = groups.create({id: 'web', memory: null, cpu: null});
+		assert.equal(second?.path, folder('web~2'));
+		second?.release();
+		// The first run's folder empties; the third run must still not take its name.
+		rmSync(path.join(folder('web'), 'cgroup.procs'));
+		const third = groups.create({id: 'web', memory: null, cpu: null});
+		assert.equal(third?.path, folder('web~2'));
+		clock.advance(10);
+		assert.equal(existsSync(folder('web')), false, 'the first run\'s folder is gone');
+		assert.equal(existsSync(third?.path ?? ''), true, 'the third run\'s is not');
+		third?.release();
+		assert.equal(groups.create({id: 'web', memory: null, cpu: null})?.path, folder('web'), 'the name is free once its removal is over');
+	});
+
 	it('without a limit no limit file is written; without v1 hierarchies limits are not the kernel\'s', () => {
 		const machine = fake('', false);
 		const groups = cgroups(machine);
