@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import {chmodSync, rmSync, writeFileSync} from 'node:fs';
+import {createServer, type AddressInfo} from 'node:net';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {tm} from '../../helpers/cli.js';
 import {tempDir} from '../../helpers/harness.js';
-import {freePort} from '../../helpers/ports.js';
 import {killPids, pidsWithArg} from '../../helpers/procs.js';
 import {assertSchema} from '../../helpers/schema.js';
 import {localEnv, remoteDaemon, type RemoteDaemon} from '../../helpers/remote.js';
@@ -73,7 +73,12 @@ describe('several hosts at once', {skip: sshdMissing() ?? false}, () => {
 	});
 
 	it('tm status --host all --json: a document per host, a host that is down among them', async () => {
-		assert.equal((await tm(['host', 'add', 'gone', `ssh://root@127.0.0.1:${await freePort()}`], {env})).code, 0);
+		// A port held by the test, closing every connection at once (no sshd there): a port merely
+		// found free could be taken by another test's server before ssh connects to it.
+		const gone = createServer(socket => socket.destroy());
+		await new Promise<void>(resolve => gone.listen(0, '127.0.0.1', resolve));
+		const {port} = gone.address() as AddressInfo;
+		assert.equal((await tm(['host', 'add', 'gone', `ssh://root@127.0.0.1:${port}`], {env})).code, 0);
 		try {
 			const result = await tm(['status', '--host', 'all', '--json'], {env});
 			assert.equal(result.code, 3, 'a host could not be reached');
@@ -85,9 +90,10 @@ describe('several hosts at once', {skip: sshdMissing() ?? false}, () => {
 			);
 			assert.deepEqual(hosts[0]?.status?.tasks.map(task => task.name).sort(), ['tick', 'web']);
 			assert.deepEqual(hosts[1]?.status?.tasks.map(task => task.name).sort(), ['tick', 'web']);
-			assert.equal(hosts[2]?.error?.reason, 'unreachable');
+			assert.equal(hosts[2]?.error?.reason, 'unreachable', JSON.stringify(hosts[2]?.error));
 		} finally {
 			await tm(['host', 'rm', 'gone'], {env});
+			await new Promise(resolve => gone.close(resolve));
 		}
 	});
 
