@@ -21,7 +21,7 @@ import {readHierarchies, type Hierarchies} from './layout.js';
 import {limitCpu, limitMemory, type LimitFolder} from './limits.js';
 import {cgroupFolderName, makeParents, modeOf, parentDirs, type Parents} from './parents.js';
 import {TaskCgroup, type CgroupRequest} from './run-cgroup.js';
-import {killLeftovers, removeStale, sweepOwn} from './sweep.js';
+import {removeStale, sweepOwn} from './sweep.js';
 
 export {cgroupFolderName} from './parents.js';
 
@@ -48,16 +48,16 @@ export class Cgroups {
 	#hierarchies: Hierarchies | null = null;
 	#parents: Parents | null = null;
 	#mode: string;
-	/** Runs of a killed daemon still populated at start: killed once recovery is over. */
+	/** Names of a killed daemon's runs still populated at start (owned in `#owners`): killed once recovery is over. */
 	#leftovers: string[] = [];
 	/** Runs with a v1 memory limit: the kernel kills one process there, tm the rest (v2 has `memory.oom.group`). */
 	readonly #watched = new Set<TaskCgroup>();
 	#poll: TimerHandle | null = null;
 	readonly #warned = new Set<string>();
 	/**
-	 * Runs by folder name while the folder is theirs (made, or released and still being removed):
-	 * no other run gets that name meanwhile, so a removal tried again later never takes the
-	 * folder of a restart made under the same name.
+	 * Runs by folder name while the folder is theirs (made, a killed daemon's left at start, or
+	 * released and still being removed): no other run gets that name meanwhile, so a removal tried
+	 * again later never takes the folder of a restart made under the same name.
 	 */
 	readonly #owners = new Map<string, TaskCgroup>();
 
@@ -99,7 +99,12 @@ export class Cgroups {
 		}
 
 		this.#mode = modeOf(this.#parents);
-		this.#leftovers = sweepOwn(this.#parents);
+		const v1 = parentDirs(this.#parents).slice(1);
+		for (const name of sweepOwn(this.#parents)) {
+			this.#owners.set(name, new TaskCgroup(path.join(this.#parents.unified, name), v1.map(dir => path.join(dir, name)), null, clock, this.#owned(name)));
+			this.#leftovers.push(name);
+		}
+
 		removeStale(this.#parents, this.#name, clock.now());
 		return this.#mode;
 	}
@@ -110,12 +115,15 @@ export class Cgroups {
 	 * another boot is never signalled, and a real reboot leaves no populated cgroup anyway.
 	 */
 	sweepLeftovers(rebooted: boolean): void {
-		const names = this.#leftovers.splice(0);
-		if (this.#parents !== null && !rebooted) {
-			killLeftovers(this.#parents, names, this.#options.clock, (name, run) => {
-				this.#owners.set(name, run);
-				return this.#owned(name);
-			});
+		for (const name of this.#leftovers.splice(0)) {
+			const run = this.#owners.get(name);
+			if (rebooted) {
+				this.#owners.delete(name);
+			} else {
+				// Owned until removed: a task's new run under the same name meanwhile gets a suffix.
+				run?.kill();
+				run?.release();
+			}
 		}
 	}
 
@@ -167,11 +175,11 @@ export class Cgroups {
 		const memoryParent = limited(parents.memory, request.memory);
 		const cpuParent = limited(parents.cpu, request.cpu);
 		const dirs = [...new Set([parents.unified, memoryParent?.dir ?? parents.unified, cpuParent?.dir ?? parents.unified])];
-		// A name a killed daemon's run still holds (or held at start: it is killed whole once recovery
-		// is over, so never reused before), or one still being removed, gets a suffix.
+		// A name a killed daemon's run held at start (killed whole once recovery is over, so never
+		// reused before), or one still being made or removed, gets a suffix.
 		for (let n = 1; n <= 100; n++) {
 			const name = n === 1 ? base : `${base}~${n}`;
-			const made = this.#leftovers.includes(name) || this.#owners.has(name) ? null : makeFolders(dirs, name);
+			const made = this.#owners.has(name) ? null : makeFolders(dirs, name);
 			if (made === null) {
 				continue;
 			}
@@ -257,39 +265,46 @@ export class Cgroups {
 	}
 }
 
-/** `name` made in each of `dirs` (an empty one left there is taken over); null when one holds it still. Throws on other errors, having removed what it made. */
+/** `name` made in each of `dirs` (an empty one left there is taken over); null when one holds it still. Throws on other errors; either way what it made is removed again. */
 function makeFolders(dirs: string[], name: string): string[] | null {
 	const made: string[] = [];
+	let kept = false;
 	try {
 		for (const dir of dirs) {
 			const folder = path.join(dir, name);
-			try {
-				mkdirSync(folder);
-			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-					throw error;
-				}
-
-				if (!removeCgroup(folder)) {
-					for (const done of made) {
-						removeCgroup(done);
-					}
-
-					return null;
-				}
-
-				mkdirSync(folder);
+			if (!makeFolder(folder)) {
+				return null;
 			}
 
 			made.push(folder);
 		}
+
+		kept = true;
+		return made;
+	} finally {
+		if (!kept) {
+			for (const done of made) {
+				removeCgroup(done);
+			}
+		}
+	}
+}
+
+/** Makes `folder`, or takes over an empty one of that name; false when one with processes is there. */
+function makeFolder(folder: string): boolean {
+	try {
+		mkdirSync(folder);
 	} catch (error) {
-		for (const done of made) {
-			removeCgroup(done);
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+			throw error;
 		}
 
-		throw error;
+		if (!removeCgroup(folder)) {
+			return false;
+		}
+
+		mkdirSync(folder);
 	}
 
-	return made;
+	return true;
 }

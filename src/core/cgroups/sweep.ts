@@ -1,18 +1,16 @@
 /**
  * What earlier daemons left in the hierarchies tm uses. On this home (a daemon killed while its
  * tasks ran): runs still holding processes are thawed and kept until recovery has stopped what
- * it knows of, then killed whole and removed (`killLeftovers`); empty runs are removed at once.
+ * it knows of, then killed whole and removed (`Cgroups.sweepLeftovers`); empty runs are removed at once.
  * Of other homes: runs with no process, then folders with no run, older than a minute (so never
  * one a live daemon is setting up right now), are removed by any daemon; their daemon, when it
  * lives, makes them again when it needs them.
  */
 import {statSync} from 'node:fs';
 import path from 'node:path';
-import type {Clock} from '../clock.js';
 import type {Millis} from '../model.js';
 import {cgroupPids, populated, removeCgroup, subfolders, tryWrite} from './files.js';
 import {parentDirs, type Parents} from './parents.js';
-import {TaskCgroup} from './run-cgroup.js';
 
 /** An empty cgroup of another home this old is a leftover, not one being set up. */
 const staleMs = 60_000;
@@ -56,18 +54,5 @@ export function removeStale(parents: Parents, own: string, now: Millis): void {
 				removeCgroup(path.join(base, folder));
 			}
 		}
-	}
-}
-
-/** Once recovery has stopped a killed daemon's processes: what is still in those runs is killed, and the runs removed. */
-export function killLeftovers(parents: Parents, names: string[], clock: Clock, own: (name: string, run: TaskCgroup) => (run: TaskCgroup) => void): void {
-	const v1 = parentDirs(parents).slice(1);
-	for (const name of names) {
-		let settled: (run: TaskCgroup) => void = () => {};
-		const run = new TaskCgroup(path.join(parents.unified, name), v1.map(dir => path.join(dir, name)), null, clock, done => settled(done));
-		// Owned until removed: a task's new run under the same name meanwhile gets a suffix.
-		settled = own(name, run);
-		run.kill();
-		run.release();
 	}
 }
