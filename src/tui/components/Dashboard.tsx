@@ -5,10 +5,8 @@
  * Pure (no timers, no input, no socket), so tests render it at fixed sizes. It draws
  * `rows - 1` lines (see layout.ts).
  */
-import {Box, Text, type DOMElement} from 'ink';
-import {useLayoutEffect, useRef} from 'react';
+import {Box, Text} from 'ink';
 import type {TaskStatus} from '../../core/ipc/methods.js';
-import {boundTextMeasure} from '../ink-measure.js';
 import type {CompiledKeymap, Context} from '../keymap.js';
 import {computeLayout, logPage, logsShown, minCols, minRows, scrollOffset, tablePage, type Layout} from '../layout.js';
 import type {DetailState} from '../details.js';
@@ -66,13 +64,8 @@ function TooSmall({cols, rows}: {cols: number; rows: number}) {
 }
 
 export function Dashboard(props: DashboardProps) {
-	const root = useRef<DOMElement>(null);
-	// After every commit (no dependencies): new text nodes stop feeding Ink's unbounded cache.
-	useLayoutEffect(() => {
-		boundTextMeasure(root.current);
-	});
 	return (
-		<Box ref={root} flexDirection="column">
+		<Box flexDirection="column">
 			<Screen {...props} />
 		</Box>
 	);

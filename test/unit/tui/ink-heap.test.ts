@@ -1,7 +1,6 @@
 /**
- * The workaround for Ink 6's never-emptied text measure cache (ink#986): truncating text nodes
- * get a measure function of their own, and a log pane streaming for a long time does not grow
- * the heap.
+ * Ink 6 kept every text it measured (ink#986); with its caches bounded (patches/ink+6.8.0.patch,
+ * ink-caches.test.ts) a dashboard whose log pane streams for a long time does not grow the heap.
  */
 import assert from 'node:assert/strict';
 import {EventEmitter} from 'node:events';
@@ -14,45 +13,12 @@ process.env['NODE_ENV'] = 'production';
 const {render} = await import('ink');
 const {createElement} = await import('react');
 const {Dashboard} = await import('../../../src/tui/components/Dashboard.js');
-const {boundTextMeasure, lineWidth} = await import('../../../src/tui/ink-measure.js');
 const {compileKeymap} = await import('../../../src/tui/keymap.js');
 const {LogFeed} = await import('../../../src/tui/log-feed.js');
 const {initialState} = await import('../../../src/tui/state.js');
 const {createTheme} = await import('../../../src/tui/theme.js');
 const {compileFilter, visibleTasks} = await import('../../../src/tui/view.js');
 const {liveData, NOW, numbered} = await import('../../helpers/dashboard-fixtures.js');
-
-type FakeNode = {nodeName: string; nodeValue?: string; childNodes?: FakeNode[]; style?: {textWrap?: string}; yogaNode?: {setMeasureFunc(f: () => unknown): void}; measure?: () => unknown};
-
-function textNode(wrap: string, ...parts: string[]): FakeNode {
-	const node: FakeNode = {
-		nodeName: 'ink-text',
-		style: {textWrap: wrap},
-		childNodes: parts.map((part, i) => (i === 0 ? {nodeName: '#text', nodeValue: part} : {nodeName: 'ink-virtual-text', childNodes: [{nodeName: '#text', nodeValue: part}]})),
-	};
-	node.yogaNode = {setMeasureFunc: f => (node.measure = f)};
-	return node;
-}
-
-describe('boundTextMeasure', () => {
-	it('gives truncating text nodes a measure of their own, once, and leaves wrapping ones to Ink', () => {
-		const row = textNode('truncate-end', '> ', '● web', '  running');
-		const wrapping = textNode('wrap', 'a long text');
-		const root: FakeNode = {nodeName: 'ink-box', childNodes: [{nodeName: 'ink-box', childNodes: [row]}, wrapping]};
-		assert.equal(boundTextMeasure(root), 1);
-		assert.equal(boundTextMeasure(root), 0, 'only once per node');
-		assert.deepEqual(row.measure?.(), {width: 16, height: 1});
-		assert.equal(wrapping.measure, undefined);
-		row.childNodes![0]!.nodeValue = '>>>> ';
-		assert.deepEqual(row.measure?.(), {width: 19, height: 1}, 'measured from the current text');
-		assert.equal(boundTextMeasure(null), 0);
-	});
-
-	it('counts columns by code point', () => {
-		assert.equal(lineWidth('plain ascii'), 11);
-		assert.equal(lineWidth('● ┃ – 😀'), 7);
-	});
-});
 
 class FakeTty extends EventEmitter {
 	columns = 80;
