@@ -60,7 +60,7 @@ export function App({session, theme, clock = systemClock, keymap: givenKeymap, o
 	const keymap = useMemo(() => givenKeymap ?? compileKeymap(), [givenKeymap]);
 	const {cols, rows} = useTerminalSize(fixedSize, clock);
 	const {data, logs, details} = session;
-	const dataVersion = useSyncExternalStore(data.subscribe, data.getVersion);
+	useSyncExternalStore(data.subscribe, data.getVersion);
 	useSyncExternalStore(logs.subscribe, logs.getVersion);
 	useSyncExternalStore(details.subscribe, details.getVersion);
 	const [ui, setUi] = useState<UiState>(initialState);
@@ -72,8 +72,10 @@ export function App({session, theme, clock = systemClock, keymap: givenKeymap, o
 	}, []);
 
 	const filter = useMemo(() => compileFilter(ui.filter), [ui.filter]);
-	// The tasks change with dataVersion (the store is mutable).
-	const view = useMemo(() => visibleTasks(data.tasks.values(), filter, ui.sort, data.now), [dataVersion, filter, ui.sort, data]);
+	// The store is mutable: its tasksVersion says when the tasks changed. The order does not move
+	// with the clock (uptimes all grow alike), so ticks keep it.
+	const {tasksVersion} = data;
+	const view = useMemo(() => visibleTasks(data.tasks.values(), filter, ui.sort, data.now), [tasksVersion, filter, ui.sort, data]);
 	const screen = useRef({view, cols, rows});
 	screen.current = {view, cols, rows};
 

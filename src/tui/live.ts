@@ -8,8 +8,10 @@
  * The map is changed in place rather than copied: with 1,000 tasks and bursts of events, a copy
  * per event would cost more than the frame it feeds; React reads it by version.
  */
+import {claimedOf} from '../core/capacity.js';
 import type {FeedSink} from '../core/client/seam.js';
 import type {DaemonDoc, EventDoc, HostDoc, StatusDoc, TaskStatus, TasksUpdate} from '../core/ipc/methods.js';
+import type {Requests, StateKind} from '../core/model.js';
 import {systemClock, type Clock} from './clock.js';
 import {Versioned} from './versioned.js';
 
@@ -20,6 +22,8 @@ export type ConnectionState = {
 	/** Failed attempts since the connection was lost. */
 	attempts: number;
 };
+
+export type TaskTally = {counts: ReadonlyMap<StateKind, number>; claimed: Requests & {slots: number}};
 
 export class LiveData extends Versioned {
 	tasks = new Map<string, TaskStatus>();
@@ -32,6 +36,9 @@ export class LiveData extends Versioned {
 	hostColumn = false;
 	/** The time the ages on screen are computed against (the last change or tick). */
 	now: number;
+	/** Bumped when a task document comes or goes (not by ticks): what is derived from the tasks alone is kept until then. */
+	tasksVersion = 0;
+	#tally: {version: number; value: TaskTally} | null = null;
 
 	/** The feed's callbacks, for `client.subscribe`. */
 	readonly sink: FeedSink = {
@@ -50,12 +57,14 @@ export class LiveData extends Versioned {
 		this.tasks = new Map(doc.tasks.map(task => [task.id, task]));
 		this.daemon = doc.daemon;
 		this.host = doc.host ?? null;
+		this.tasksVersion++;
 		this.#touch();
 	}
 
 	/** A transition: the task's document as it is now (a task not known yet is simply added). */
 	applyEvent(event: EventDoc): void {
 		this.tasks.set(event.taskId, event.task);
+		this.tasksVersion++;
 		this.#touch();
 	}
 
@@ -69,12 +78,30 @@ export class LiveData extends Versioned {
 			this.tasks.delete(id);
 		}
 
+		if (update.tasks.length > 0 || update.removed.length > 0) {
+			this.tasksVersion++;
+		}
+
 		this.host = update.host;
 		if (update.capacity !== undefined && this.daemon !== null) {
 			this.daemon = {...this.daemon, capacity: update.capacity};
 		}
 
 		this.#touch();
+	}
+
+	/** Tasks per state and what the slot holders claim, for the header: counted once per change of the tasks, not per frame. */
+	get tally(): TaskTally {
+		if (this.#tally?.version !== this.tasksVersion) {
+			const counts = new Map<StateKind, number>();
+			for (const task of this.tasks.values()) {
+				counts.set(task.state, (counts.get(task.state) ?? 0) + 1);
+			}
+
+			this.#tally = {version: this.tasksVersion, value: {counts, claimed: claimedOf(this.tasks.values())}};
+		}
+
+		return this.#tally.value;
 	}
 
 	/** Ages and countdowns move on with nothing else changed. */

@@ -6,13 +6,12 @@
  * that it is and that the dashboard keeps retrying.
  */
 import os from 'node:os';
-import {claimedOf, cpuText, sizeText} from '../../core/capacity.js';
+import {cpuText, sizeText} from '../../core/capacity.js';
 import {stateKinds} from '../../core/model.js';
 import type {Segment} from '../columns.js';
 import {ageOf, fit, shortBytes, shortDuration} from '../format.js';
 import type {ConnectionState, LiveData} from '../live.js';
 import type {Theme} from '../theme.js';
-import {countStates} from '../view.js';
 import {Line} from './Line.js';
 
 /** Host facts: the daemon's sample when it sends one, else this machine's (the socket is local). */
@@ -52,7 +51,7 @@ export function headerSegments(data: LiveData, theme: Theme, width: number): Seg
 
 	const facts = hostFacts(data);
 	const up = data.daemon ? ageOf(data.daemon.startedAt, data.now) : null;
-	const counts = countStates(data.tasks.values());
+	const {counts} = data.tally;
 	const states: Segment[] = [{text: `${data.tasks.size} tasks`}];
 	for (const state of stateKinds) {
 		const count = counts.get(state);
@@ -103,7 +102,7 @@ export function headerSegments(data: LiveData, theme: Theme, width: number): Seg
 /**
  * The slots in use and the requests claimed against the capacity: `slots 3/8 · claimed 1.5G/12G
  * 2/4 CPU` (short: `slots 3/8 1.5G/12G 2/4cpu`); the limits from the daemon's document, what
- * is claimed from the task documents (the daemon counts the same way: `claimedOf`).
+ * is claimed from the task documents (`LiveData.tally`; the daemon counts the same way: `claimedOf`).
  */
 export function capacityText(data: LiveData, short: boolean): string {
 	const capacity = data.daemon?.capacity;
@@ -111,7 +110,7 @@ export function capacityText(data: LiveData, short: boolean): string {
 		return '';
 	}
 
-	const claimed = claimedOf(data.tasks.values());
+	const {claimed} = data.tally;
 	const slots = `slots ${claimed.slots}${capacity.slots === null ? '' : `/${capacity.slots}`}`;
 	const memory = capacity.memory === null ? '' : `${sizeText(claimed.memory)}/${sizeText(capacity.memory)}`;
 	const cpu = capacity.cpu === null ? '' : `${cpuText(claimed.cpu)}/${cpuText(capacity.cpu)}${short ? 'cpu' : ' CPU'}`;
@@ -126,7 +125,7 @@ export function capacityText(data: LiveData, short: boolean): string {
 /** The top row with several hosts: their links, then the tasks per state of them all. */
 function hostsHeader(data: LiveData, links: ReadonlyMap<string, ConnectionState>, theme: Theme, width: number): Segment[] {
 	const dot = ` ${theme.dot} `;
-	const counts = countStates(data.tasks.values());
+	const {counts} = data.tally;
 	const segments: Segment[] = [{text: 'tm top', bold: true}, {text: dot}, ...linkSegments(links, theme), {text: `${dot}${data.tasks.size} tasks`}];
 	for (const state of stateKinds) {
 		const count = counts.get(state);

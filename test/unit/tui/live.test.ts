@@ -62,6 +62,21 @@ describe('LiveData as a reducer over the feed', () => {
 		assert.deepEqual(data.host, host);
 	});
 
+	it('tallies tasks per state and what slot holders claim once per change of the tasks, not per tick', () => {
+		const {data} = store();
+		data.applySnapshot(snapshot(3, ['a', 'b']));
+		data.applyEvent(eventDoc(4, {taskId: 'b', to: 'fatal', task: taskStatus('b', {state: 'fatal', pid: null})}));
+		const tally = data.tally;
+		assert.deepEqual([...tally.counts].sort(), [['fatal', 1], ['running', 1]]);
+		assert.equal(tally.claimed.slots, 1);
+		data.tick();
+		data.applyTasks({tasks: [], removed: [], host, at: '2026-01-01T00:00:02.000Z'});
+		assert.equal(data.tally, tally, 'kept while no task changed');
+		data.applyTasks({tasks: [taskStatus('c')], removed: ['b'], host, at: '2026-01-01T00:00:03.000Z'});
+		assert.deepEqual([...data.tally.counts], [['running', 2]]);
+		assert.equal(data.tally.claimed.slots, 2);
+	});
+
 	it('applies what it is given whatever its seq: ordering is the feed’s', () => {
 		const {data} = store();
 		data.applySnapshot(snapshot(10, ['web']));

@@ -3,7 +3,7 @@ import {describe, it} from 'node:test';
 import {cleanLine, countdown, fit, progressBar, shortBytes, shortDuration, shortPercent} from '../../../src/tui/format.js';
 import {logWindow, LogRing} from '../../../src/tui/log-ring.js';
 import {createTheme, localeIsUtf8, themeOptionsFromEnv} from '../../../src/tui/theme.js';
-import {compileFilter, countStates, visibleTasks} from '../../../src/tui/view.js';
+import {compileFilter, visibleTasks} from '../../../src/tui/view.js';
 import {ago, NOW, task} from '../../helpers/dashboard-fixtures.js';
 
 const tasks = [
@@ -32,10 +32,6 @@ describe('filter and sort', () => {
 		assert.deepEqual(names('', {key: 'cpu', desc: false} as never), ['db', 'web:10', 'api', 'web:2']);
 		assert.deepEqual(names('', {key: 'state', desc: false} as never), ['api', 'web:2', 'web:10', 'db']);
 		assert.deepEqual(names('', {key: 'uptime', desc: true} as never).at(-1), 'db');
-	});
-
-	it('counts tasks per state', () => {
-		assert.deepEqual([...countStates(tasks)].sort(), [['backoff', 1], ['fatal', 1], ['running', 1], ['stopped', 1]]);
 	});
 });
 
