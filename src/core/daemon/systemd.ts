@@ -8,7 +8,6 @@
  * `NotifyAccess=all` because the sender is tm's child, not tm.
  */
 import {spawn} from 'node:child_process';
-import {ownNodeChild} from '../process/reaper.js';
 import {accessSync, constants} from 'node:fs';
 import path from 'node:path';
 
@@ -58,7 +57,6 @@ export async function notifySystemd(env: Env, args: string[]): Promise<string | 
 
 	return new Promise(resolve => {
 		const child = spawn(notify, args, {env: {...env}, stdio: ['ignore', 'ignore', 'pipe']});
-		ownNodeChild(child);
 		let said = '';
 		child.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
 		child.on('error', error => resolve(`${notify}: ${error.message}`));

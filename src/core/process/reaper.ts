@@ -6,21 +6,34 @@
  * spawn addon or by libuv) and, while alive, found by the task their environment names.
  */
 import type {ChildProcess} from 'node:child_process';
+import {subscribe} from 'node:diagnostics_channel';
 import {readFileSync} from 'node:fs';
 import os from 'node:os';
 import {tmAddon} from '../native-addon.js';
 import {isNativeChild} from './native-spawn.js';
 import {tmVariables} from './unrecorded.js';
 
-const nodeChildren = new Set<number>();
+/**
+ * Every child started through node:child_process in this process, tm's or a library's (a test's
+ * browser beside a daemon run in process), until libuv has reaped it: libuv waits for each by its
+ * pid, and a reaper that took one first would leave its owner waiting for an exit forever.
+ */
+const nodeChildren = new Set<ChildProcess>();
+subscribe('child_process', message => {
+	const child = (message as {process: ChildProcess}).process;
+	nodeChildren.add(child);
+	// 'close' also ends a spawn that failed (no 'exit' then); no 'error' listener, which would
+	// keep a library's unhandled error from surfacing.
+	const forget = (): void => {
+		nodeChildren.delete(child);
+	};
 
-/** A child started through node:child_process: libuv waits for it, so the reaper leaves it alone. */
-export function ownNodeChild(child: ChildProcess): void {
-	const {pid} = child;
-	if (pid !== undefined) {
-		nodeChildren.add(pid);
-		child.once('exit', () => nodeChildren.delete(pid));
-	}
+	child.once('exit', forget);
+	child.once('close', forget);
+});
+
+function nodeChildPids(): Set<number | undefined> {
+	return new Set([...nodeChildren].map(child => child.pid));
 }
 
 const errnoNames = new Map<number, string>(Object.entries(os.constants.errno).map(([name, number]) => [number, name]));
@@ -74,7 +87,8 @@ function statOf(pid: number): {state: string} | null {
 
 /** Children tm did not start itself: processes re-parented to it. */
 function adoptedChildren(): number[] {
-	return childrenOfSelf().filter(pid => !isNativeChild(pid) && !nodeChildren.has(pid));
+	const libuvs = nodeChildPids();
+	return childrenOfSelf().filter(pid => !isNativeChild(pid) && !libuvs.has(pid));
 }
 
 /** Reaps every adopted child that has exited; returns how many. */

@@ -19,7 +19,7 @@ import type {Cgroups} from '../cgroups/cgroups.js';
 import {ExitGate, type Streams} from './exit-gate.js';
 import {nativeSpawn, nativeSpawnAsync, signalProcess} from './native-spawn.js';
 import {streamPipe} from './pipe-reader.js';
-import {type Marker, ownNodeChild} from './reaper.js';
+import type {Marker} from './reaper.js';
 import {checkWorkingDir, resolveCommand} from './resolve-command.js';
 import {resolveGroup, resolveUser} from './users.js';
 
@@ -140,7 +140,6 @@ function spawnWithNode(request: SpawnRequest, file: string, ids: {uid?: number; 
 		...ids,
 	});
 	const pid = child.pid ?? null;
-	ownNodeChild(child);
 	child.on('error', error => {
 		if (pid === null) {
 			callbacks.onSpawnError(`cannot spawn ${request.argv[0]}: ${messageOf(error)}`);
