@@ -45,7 +45,7 @@ export class LogFeed extends Versioned {
 
 	/** One line; `counted`: a live line (the tail a follow starts with does not count towards the rate). */
 	push(line: LogLineDoc, counted = true): void {
-		this.ring.push({stream: line.stream, text: line.text});
+		this.ring.push(line);
 		if (counted) {
 			this.#rateCount++;
 			const now = this.clock.now();

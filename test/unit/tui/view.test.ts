@@ -75,7 +75,8 @@ describe('log ring', () => {
 		assert.equal(r.first, 150);
 		assert.equal(r.end, 250);
 		assert.equal(r.at(149), undefined);
-		assert.equal(r.at(150)?.text, 'line 150');
+		assert.deepEqual(r.at(150), {stream: 'stdout', text: 'line 150'});
+		assert.deepEqual(r.at(151), {stream: 'stderr', text: 'line 151'}, 'each line keeps its stream');
 		r.clear();
 		assert.equal(r.size, 0);
 		assert.equal(r.first, 250);
