@@ -1,25 +1,41 @@
 /**
  * The selected task's log lines, kept outside React: a fixed ring addressed by absolute
  * index (the first line ever pushed is 0, indexes only grow), so a scroll position or a
- * search hit survives lines falling off the front. Kept as a text per slot and a byte for its
- * stream, no object per line: at 5,000 lines a second every line outlives the young
- * generation, and each object kept is one more the old one collects.
+ * search hit survives lines falling off the front.
+ *
+ * The texts are kept as UTF-8 in pages of bytes outside the JS heap, and read back as strings
+ * only for the rows on screen (or a search): at 5,000 lines a second every line kept outlives
+ * the young generation, and strings moved into the old one make its collections, which also
+ * walk every task document, come far more often.
  */
 
 export type LogEntry = {stream: 'stdout' | 'stderr'; text: string};
 
+/** Bytes per page; a longer line gets a page of its own. */
+const pageBytes = 256 * 1024;
+
 export class LogRing {
 	readonly capacity: number;
-	readonly #texts: Array<string | undefined>;
-	/** 1 for stderr. */
+	/** Per slot: the page its text is in, where, how long (bytes), and 1 for stderr. */
+	readonly #pageOf: Int32Array;
+	readonly #offsetOf: Int32Array;
+	readonly #lengthOf: Int32Array;
 	readonly #stderr: Uint8Array;
+	/** Pages by number, the oldest first; a page goes once no kept line is in it. */
+	readonly #pages = new Map<number, Buffer>();
+	#page = -1;
+	#fill = 0;
+	/** One emptied page, kept for the next. */
+	#spare: Buffer | null = null;
 	#end = 0;
 	/** Lines before this index were cleared. */
 	#clearedBefore = 0;
 
 	constructor(capacity = 5000) {
 		this.capacity = Math.max(1, capacity);
-		this.#texts = new Array<string | undefined>(this.capacity);
+		this.#pageOf = new Int32Array(this.capacity);
+		this.#offsetOf = new Int32Array(this.capacity);
+		this.#lengthOf = new Int32Array(this.capacity);
 		this.#stderr = new Uint8Array(this.capacity);
 	}
 
@@ -37,12 +53,33 @@ export class LogRing {
 		return this.#end - this.first;
 	}
 
+	/** Bytes of the pages held: bounded by the lines kept, not by the lines ever pushed. */
+	get bytesHeld(): number {
+		let total = 0;
+		for (const page of this.#pages.values()) {
+			total += page.length;
+		}
+
+		return total;
+	}
+
 	/** Keeps the entry's stream and text (not the entry). */
 	push(entry: LogEntry): void {
+		const bytes = Buffer.byteLength(entry.text);
+		let page = this.#pages.get(this.#page);
+		if (page === undefined || this.#fill + bytes > page.length) {
+			page = this.#newPage(bytes);
+		}
+
 		const slot = this.#end % this.capacity;
-		this.#texts[slot] = entry.text;
+		this.#pageOf[slot] = this.#page;
+		this.#offsetOf[slot] = this.#fill;
+		const written = page.write(entry.text, this.#fill);
+		this.#lengthOf[slot] = written;
 		this.#stderr[slot] = entry.stream === 'stderr' ? 1 : 0;
+		this.#fill += written;
 		this.#end++;
+		this.#dropOldPages();
 	}
 
 	/** The line at absolute index `index`, or undefined when it is not kept. */
@@ -53,13 +90,45 @@ export class LogRing {
 
 	/** The text of the line at `index`, or undefined when it is not kept. */
 	textAt(index: number): string | undefined {
-		return index >= this.first && index < this.#end ? this.#texts[index % this.capacity] : undefined;
+		if (index < this.first || index >= this.#end) {
+			return undefined;
+		}
+
+		const slot = index % this.capacity;
+		const offset = this.#offsetOf[slot] ?? 0;
+		return this.#pages.get(this.#pageOf[slot] ?? -1)?.toString('utf8', offset, offset + (this.#lengthOf[slot] ?? 0));
 	}
 
 	/** Forgets every line; indexes keep growing from where they were. */
 	clear(): void {
-		this.#texts.fill(undefined);
+		this.#pages.clear();
+		this.#fill = 0;
 		this.#clearedBefore = this.#end;
+	}
+
+	#newPage(bytes: number): Buffer {
+		const spare = this.#spare;
+		this.#spare = null;
+		const page = spare !== null && bytes <= spare.length ? spare : Buffer.allocUnsafeSlow(Math.max(pageBytes, bytes));
+		this.#page++;
+		this.#fill = 0;
+		this.#pages.set(this.#page, page);
+		return page;
+	}
+
+	/** Pages older than the oldest kept line's go (one is kept aside for reuse). */
+	#dropOldPages(): void {
+		const oldest = this.#pageOf[this.first % this.capacity] ?? this.#page;
+		for (const [number, page] of this.#pages) {
+			if (number >= oldest) {
+				return;
+			}
+
+			this.#pages.delete(number);
+			if (page.length === pageBytes) {
+				this.#spare = page;
+			}
+		}
 	}
 
 	/**

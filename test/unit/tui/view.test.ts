@@ -84,6 +84,27 @@ describe('log ring', () => {
 		assert.equal(r.at(250)?.text, 'again');
 	});
 
+	it('keeps every line exact across its pages (long lines, multi-byte text) and holds pages only for the lines kept', () => {
+		const r = new LogRing(1000);
+		const model: string[] = [];
+		for (let i = 0; i < 20_000; i++) {
+			const text = i % 997 === 0 ? `long ${i} ${'x'.repeat(300_000)}` : `line ${i} é ✓ 😀 ${'y'.repeat(i % 200)}`;
+			r.push({stream: i % 3 === 0 ? 'stderr' : 'stdout', text});
+			model.push(text);
+		}
+
+		for (let i = r.first; i < r.end; i++) {
+			assert.deepEqual(r.at(i), {stream: i % 3 === 0 ? 'stderr' : 'stdout', text: model[i]}, `line ${i}`);
+		}
+
+		assert.equal(r.at(r.first - 1), undefined);
+		assert.ok(r.bytesHeld < 4 * 1024 * 1024, `${r.bytesHeld} bytes held for 1,000 lines`);
+		r.clear();
+		assert.equal(r.bytesHeld, 0);
+		r.push({stream: 'stdout', text: 'after'});
+		assert.deepEqual(r.at(20_000), {stream: 'stdout', text: 'after'});
+	});
+
 	it('finds matches older and newer than a line', () => {
 		const r = ring(250);
 		assert.equal(r.find('LINE 20', 250, -1), 209);
