@@ -2,6 +2,7 @@
  * Framing of the control socket: one JSON value per line ('\n'), with a bound on line length
  * so a peer that never sends a newline cannot make the reader buffer without limit.
  */
+import {StringDecoder} from 'node:string_decoder';
 
 /** The longest line read by default: 1 MiB. */
 export const defaultMaxLineBytes = 1024 * 1024;
@@ -28,8 +29,13 @@ const blank = /^[ \t\r\n]*$/;
  */
 export class LineDecoder {
 	readonly #maxLineBytes: number;
-	/** The pieces of the line being read; their lengths add up to `#length`. */
-	#parts: Buffer[] = [];
+	/**
+	 * The line being read, decoded piece by piece as its bytes come (a rope of strings: a long
+	 * answer is not held as bytes, then as one joined copy of them, then as a string); `#length`
+	 * counts its bytes.
+	 */
+	#text = '';
+	#decoder = new StringDecoder('utf8');
 	#length = 0;
 	/** Inside a line already reported as too long: drop bytes until '\n'. */
 	#discarding = false;
@@ -83,9 +89,14 @@ export class LineDecoder {
 
 	/** Drops the line being read, if any. */
 	reset(): void {
-		this.#parts = [];
-		this.#length = 0;
+		this.#clear();
 		this.#discarding = false;
+	}
+
+	#clear(): void {
+		this.#text = '';
+		this.#decoder = new StringDecoder('utf8');
+		this.#length = 0;
 	}
 
 	/** Adds `chunk[start, end)` to the current line, or reports it too long. */
@@ -95,15 +106,13 @@ export class LineDecoder {
 		}
 
 		if (this.#length + (end - start) > this.#maxLineBytes) {
-			this.#parts = [];
-			this.#length = 0;
+			this.#clear();
 			this.#discarding = true;
 			out.push({ok: false, error: 'too-long'});
 			return;
 		}
 
-		// Copy, so a short tail does not keep a whole 64 KiB chunk alive.
-		this.#parts.push(Buffer.from(chunk.subarray(start, end)));
+		this.#text += this.#decoder.write(chunk.subarray(start, end));
 		this.#length += end - start;
 	}
 
@@ -113,10 +122,9 @@ export class LineDecoder {
 			return;
 		}
 
-		const line = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#length);
-		this.#parts = [];
-		this.#length = 0;
-		parseLine(line.toString('utf8'), out);
+		const line = this.#text + this.#decoder.end();
+		this.#clear();
+		parseLine(line, out);
 	}
 }
 
