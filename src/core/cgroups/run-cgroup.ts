@@ -6,7 +6,7 @@
  */
 import type {Clock} from '../clock.js';
 import {shortSize} from '../liveness.js';
-import {cgroupPids, keyedCounters, populated, readCgroupFile, removeCgroup, writeCgroupFile} from './files.js';
+import {cgroupPids, keyedCounters, readCgroupFile, removeCgroup, writeCgroupFile} from './files.js';
 import {signalProcess} from '../process/native-spawn.js';
 import type {LimitFolder} from './limits.js';
 
@@ -102,7 +102,8 @@ export class TaskCgroup {
 	}
 
 	#remove(attempt: number): void {
-		if (!populated(this.path) && this.#folders.every(dir => removeCgroup(dir))) {
+		// No look at `populated` first: an rmdir of a cgroup still holding a process fails (EBUSY).
+		if (this.#folders.every(dir => removeCgroup(dir))) {
 			this.#settled(this);
 			return;
 		}

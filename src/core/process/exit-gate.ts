@@ -97,7 +97,11 @@ export class ExitGate {
 		const inCgroup = this.#cgroup?.pids() ?? [];
 		const escaped = [...new Set([...adopted, ...inCgroup])].sort((a, b) => a - b);
 		this.#exited = {code, signal, escaped, oom};
-		this.#cgroup?.kill();
+		// An empty cgroup has nothing to kill: its main process is dead, so nothing in it forks.
+		if (inCgroup.length > 0) {
+			this.#cgroup?.kill();
+		}
+
 		if (this.#pid !== null) {
 			signalProcess(-this.#pid, 'SIGKILL');
 		}
