@@ -5,7 +5,7 @@
  * a regression check for the render path; `bench/top.ts` measures the real thing.
  * Run with `npx tsx bench/top-frame.ts`.
  */
-import {EventEmitter} from 'node:events';
+import {FakeStdin, FakeTty} from '../test/helpers/fake-terminal.js';
 
 process.env['NODE_ENV'] = 'production';
 const {render} = await import('ink');
@@ -17,35 +17,6 @@ const {LogFeed} = await import('../src/tui/log-feed.js');
 const {initialState} = await import('../src/tui/state.js');
 const {createTheme} = await import('../src/tui/theme.js');
 const {compileFilter, visibleTasks} = await import('../src/tui/view.js');
-
-class FakeTty extends EventEmitter {
-	isTTY = true;
-	bytes = 0;
-	readonly columns: number;
-	readonly rows: number;
-
-	constructor(columns: number, rows: number) {
-		super();
-		this.columns = columns;
-		this.rows = rows;
-	}
-
-	write(text: string): boolean {
-		this.bytes += Buffer.byteLength(text);
-		return true;
-	}
-}
-
-class FakeStdin extends EventEmitter {
-	isTTY = true;
-	setRawMode(): void {}
-	setEncoding(): void {}
-	ref(): void {}
-	unref(): void {}
-	read(): null {
-		return null;
-	}
-}
 
 const now = Date.now();
 const tasks = Array.from({length: 1000}, (_, i) => ({

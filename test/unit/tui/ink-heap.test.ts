@@ -3,7 +3,6 @@
  * ink-caches.test.ts) a dashboard whose log pane streams for a long time does not grow the heap.
  */
 import assert from 'node:assert/strict';
-import {EventEmitter} from 'node:events';
 import {describe, it} from 'node:test';
 import {setFlagsFromString} from 'node:v8';
 import {runInNewContext} from 'node:vm';
@@ -19,26 +18,7 @@ const {initialState} = await import('../../../src/tui/state.js');
 const {createTheme} = await import('../../../src/tui/theme.js');
 const {compileFilter, visibleTasks} = await import('../../../src/tui/view.js');
 const {liveData, NOW, numbered} = await import('../../helpers/dashboard-fixtures.js');
-
-class FakeTty extends EventEmitter {
-	columns = 80;
-	rows = 24;
-	isTTY = true;
-	write(): boolean {
-		return true;
-	}
-}
-
-class FakeStdin extends EventEmitter {
-	isTTY = true;
-	setRawMode(): void {}
-	setEncoding(): void {}
-	ref(): void {}
-	unref(): void {}
-	read(): null {
-		return null;
-	}
-}
+const {FakeStdin, FakeTty} = await import('../../helpers/fake-terminal.js');
 
 describe('a log pane streaming for a long time', () => {
 	it('does not grow the heap frame after frame', async () => {
