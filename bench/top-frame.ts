@@ -5,18 +5,10 @@
  * a regression check for the render path; `bench/top.ts` measures the real thing.
  * Run with `npx tsx bench/top-frame.ts`.
  */
-import {FakeStdin, FakeTty} from '../test/helpers/fake-terminal.js';
-
-process.env['NODE_ENV'] = 'production';
-const {render} = await import('ink');
-const {createElement} = await import('react');
-const {Dashboard} = await import('../src/tui/components/Dashboard.js');
-const {compileKeymap} = await import('../src/tui/keymap.js');
+// First: it loads React's production build, as `tm top` runs it.
+const {renderDashboard} = await import('../test/helpers/dashboard-render.js');
 const {LiveData} = await import('../src/tui/live.js');
 const {LogFeed} = await import('../src/tui/log-feed.js');
-const {initialState} = await import('../src/tui/state.js');
-const {createTheme} = await import('../src/tui/theme.js');
-const {compileFilter, visibleTasks} = await import('../src/tui/view.js');
 
 const now = Date.now();
 const tasks = Array.from({length: 1000}, (_, i) => ({
@@ -69,19 +61,8 @@ for (const [cols, rows] of [
 	const logs = new LogFeed(0);
 	logs.reset('worker:0');
 	logs.setStatus('following');
-	const view = visibleTasks(data.tasks.values(), compileFilter(''), initialState.sort, now);
-	const props = {cols, rows, ui: initialState, data, logs, view, filterError: null, theme: createTheme({color: true, unicode: true}), keymap: compileKeymap()};
-	const stdout = new FakeTty(cols, rows);
 	const times: number[] = [];
-	const instance = render(createElement(Dashboard, props), {
-		stdout: stdout as unknown as NodeJS.WriteStream,
-		stdin: new FakeStdin() as unknown as NodeJS.ReadStream,
-		stderr: stdout as unknown as NodeJS.WriteStream,
-		patchConsole: false,
-		exitOnCtrlC: false,
-		maxFps: 1000,
-		onRender: ({renderTime}) => times.push(renderTime),
-	});
+	const {stdout, redraw, unmount} = renderDashboard(data, logs, cols, rows, ms => times.push(ms));
 	const start = stdout.bytes;
 	let seq = 0;
 	for (let frame = 0; frame < frames; frame++) {
@@ -91,11 +72,11 @@ for (const [cols, rows] of [
 		}
 
 		data.now = now + frame * 100;
-		instance.rerender(createElement(Dashboard, {...props}));
+		redraw();
 		await new Promise(resolve => setTimeout(resolve, 1));
 	}
 
-	instance.unmount();
+	unmount();
 	data.dispose();
 	logs.dispose();
 	times.sort((a, b) => a - b);

@@ -7,18 +7,10 @@ import {describe, it} from 'node:test';
 import {setFlagsFromString} from 'node:v8';
 import {runInNewContext} from 'node:vm';
 
-// React's development build keeps a performance entry per render; measure what `tm top` runs.
-process.env['NODE_ENV'] = 'production';
-const {render} = await import('ink');
-const {createElement} = await import('react');
-const {Dashboard} = await import('../../../src/tui/components/Dashboard.js');
-const {compileKeymap} = await import('../../../src/tui/keymap.js');
+// First: it loads React's production build, as `tm top` runs it.
+const {renderDashboard} = await import('../../helpers/dashboard-render.js');
 const {LogFeed} = await import('../../../src/tui/log-feed.js');
-const {initialState} = await import('../../../src/tui/state.js');
-const {createTheme} = await import('../../../src/tui/theme.js');
-const {compileFilter, visibleTasks} = await import('../../../src/tui/view.js');
-const {liveData, NOW, numbered} = await import('../../helpers/dashboard-fixtures.js');
-const {FakeStdin, FakeTty} = await import('../../helpers/fake-terminal.js');
+const {liveData, numbered} = await import('../../helpers/dashboard-fixtures.js');
 
 describe('a log pane streaming for a long time', () => {
 	it('does not grow the heap frame after frame', async () => {
@@ -28,17 +20,7 @@ describe('a log pane streaming for a long time', () => {
 		const logs = new LogFeed(0, 500);
 		logs.reset('worker-0000');
 		logs.setStatus('following');
-		const view = visibleTasks(data.tasks.values(), compileFilter(''), initialState.sort, NOW);
-		const props = {cols: 80, rows: 24, ui: initialState, data, logs, view, filterError: null, theme: createTheme({color: true, unicode: true}), keymap: compileKeymap()};
-		const stdout = new FakeTty();
-		const instance = render(createElement(Dashboard, props), {
-			stdout: stdout as unknown as NodeJS.WriteStream,
-			stdin: new FakeStdin() as unknown as NodeJS.ReadStream,
-			stderr: stdout as unknown as NodeJS.WriteStream,
-			patchConsole: false,
-			exitOnCtrlC: false,
-			maxFps: 1000,
-		});
+		const dashboard = renderDashboard(data, logs, 80, 24);
 		let seq = 0;
 		const frames = async (count: number): Promise<void> => {
 			for (let frame = 0; frame < count; frame++) {
@@ -48,7 +30,7 @@ describe('a log pane streaming for a long time', () => {
 				}
 
 				data.now += 1000;
-				instance.rerender(createElement(Dashboard, {...props}));
+				dashboard.redraw();
 				if (frame % 100 === 0) {
 					await new Promise(resolve => setImmediate(resolve));
 				}
@@ -65,7 +47,7 @@ describe('a log pane streaming for a long time', () => {
 			// Ink's own cache kept about 2 KB a frame here: 4 MB for 2,000 frames.
 			assert.ok(grown < 1024 * 1024, `heap grew by ${(grown / 1024).toFixed(0)} KB over 2,000 frames`);
 		} finally {
-			instance.unmount();
+			dashboard.unmount();
 			data.dispose();
 			logs.dispose();
 		}
