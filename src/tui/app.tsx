@@ -16,7 +16,7 @@ import {clearMessage, initialState, selectedIndex, withMessage, type Effect, typ
 import type {Theme} from './theme.js';
 import {useKeys} from './use-keys.js';
 import {useTerminalSize} from './use-terminal-size.js';
-import {compileFilter, visibleTasks} from './view.js';
+import {compileFilter, TaskOrder} from './view.js';
 
 /** What the dashboard needs from the daemon side (a `Session`, or a fake in tests). */
 export type SessionLike = {
@@ -75,7 +75,8 @@ export function App({session, theme, clock = systemClock, keymap: givenKeymap, o
 	// The store is mutable: its tasksVersion says when the tasks changed. The order does not move
 	// with the clock (uptimes all grow alike), so ticks keep it.
 	const {tasksVersion} = data;
-	const view = useMemo(() => visibleTasks(data.tasks.values(), filter, ui.sort, data.now), [tasksVersion, filter, ui.sort, data]);
+	const order = useMemo(() => new TaskOrder(), []);
+	const view = useMemo(() => order.rows(data.tasks, filter, ui.sort, data.now), [order, tasksVersion, filter, ui.sort, data]);
 	const screen = useRef({view, cols, rows});
 	screen.current = {view, cols, rows};
 

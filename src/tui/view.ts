@@ -163,3 +163,61 @@ export function visibleTasks(tasks: Iterable<TaskStatus>, filter: Filter, sort: 
 	});
 	return rows.map(row => row.task);
 }
+
+/**
+ * `visibleTasks` kept between changes: when the only change is documents replaced without a
+ * change that could move a row (the same name, the same sort value, in or out of the filter
+ * alike), the rows keep their order with the new documents in them instead of being sorted
+ * again (with 10,000 tasks a sort is ~6 ms; a task's samples replace its document every few
+ * seconds).
+ */
+export class TaskOrder {
+	#filter: Filter | null = null;
+	#sort: Sort | null = null;
+	/** Every task's document when the rows were last made. */
+	readonly #seen = new Map<string, TaskStatus>();
+	#rows: TaskStatus[] = [];
+
+	rows(tasks: ReadonlyMap<string, TaskStatus>, filter: Filter, sort: Sort, now: number): TaskStatus[] {
+		if (filter === this.#filter && sort === this.#sort && tasks.size === this.#seen.size && this.#onlyReplaced(tasks, filter, sort, now)) {
+			return this.#rows;
+		}
+
+		this.#filter = filter;
+		this.#sort = sort;
+		this.#seen.clear();
+		for (const [id, task] of tasks) {
+			this.#seen.set(id, task);
+		}
+
+		this.#rows = visibleTasks(tasks.values(), filter, sort, now);
+		return this.#rows;
+	}
+
+	/** True when no row can have moved; the rows then hold the new documents. */
+	#onlyReplaced(tasks: ReadonlyMap<string, TaskStatus>, filter: Filter, sort: Sort, now: number): boolean {
+		const replaced: TaskStatus[] = [];
+		for (const [id, task] of tasks) {
+			const last = this.#seen.get(id);
+			if (last === task) {
+				continue;
+			}
+
+			if (last === undefined || last.name !== task.name || filter.test(last) !== filter.test(task) || valueOf(last, sort.key, now) !== valueOf(task, sort.key, now)) {
+				return false;
+			}
+
+			replaced.push(task);
+		}
+
+		if (replaced.length > 0) {
+			for (const task of replaced) {
+				this.#seen.set(task.id, task);
+			}
+
+			this.#rows = this.#rows.map(row => tasks.get(row.id) ?? row);
+		}
+
+		return true;
+	}
+}

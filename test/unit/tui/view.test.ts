@@ -3,7 +3,7 @@ import {describe, it} from 'node:test';
 import {cleanLine, countdown, fit, progressBar, shortBytes, shortDuration, shortPercent} from '../../../src/tui/format.js';
 import {logWindow, LogRing} from '../../../src/tui/log-ring.js';
 import {createTheme, localeIsUtf8, themeOptionsFromEnv} from '../../../src/tui/theme.js';
-import {compileFilter, visibleTasks} from '../../../src/tui/view.js';
+import {compileFilter, TaskOrder, visibleTasks} from '../../../src/tui/view.js';
 import {ago, NOW, task} from '../../helpers/dashboard-fixtures.js';
 
 const tasks = [
@@ -32,6 +32,39 @@ describe('filter and sort', () => {
 		assert.deepEqual(names('', {key: 'cpu', desc: false} as never), ['db', 'web:10', 'api', 'web:2']);
 		assert.deepEqual(names('', {key: 'state', desc: false} as never), ['api', 'web:2', 'web:10', 'db']);
 		assert.deepEqual(names('', {key: 'uptime', desc: true} as never).at(-1), 'db');
+	});
+});
+
+describe('the table order kept between changes', () => {
+	it('is always what a sort from scratch gives, and the same rows when nothing changed', () => {
+		const states = ['running', 'backoff', 'fatal', 'stopped'] as const;
+		let seed = 7;
+		const next = (n: number): number => {
+			seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+			return seed % n;
+		};
+
+		const live = new Map(Array.from({length: 60}, (_, i) => [`t${i}`, task(`t${i}`, {cpu: next(5), state: states[next(4)]})]));
+		const order = new TaskOrder();
+		for (const [key, filterText] of [['name', ''], ['cpu', ''], ['state', 'run'], ['uptime', '!t1']] as const) {
+			const filter = compileFilter(filterText);
+			const sort = {key, desc: key === 'cpu'};
+			let rows = order.rows(live, filter, sort, NOW);
+			assert.equal(order.rows(live, filter, sort, NOW), rows, 'nothing changed: the same rows');
+			for (let round = 0; round < 200; round++) {
+				const id = `t${next(60)}`;
+				const old = live.get(id)!;
+				// Mostly a sample (memory) that moves nothing; sometimes cpu or the state.
+				const change = next(10);
+				live.set(id, {...old, memory: next(1000), ...(change === 0 ? {cpu: next(5)} : {}), ...(change === 1 ? {state: states[next(4)]} : {})});
+				rows = order.rows(live, filter, sort, NOW);
+				assert.deepEqual(
+					rows.map(row => [row.id, row.memory]),
+					visibleTasks(live.values(), filter, sort, NOW).map(row => [row.id, row.memory]),
+					`${key} ${filterText}, round ${round}`,
+				);
+			}
+		}
 	});
 });
 
