@@ -65,10 +65,13 @@ export class LogRing {
 
 	/** Keeps the entry's stream and text (not the entry). */
 	push(entry: LogEntry): void {
-		const bytes = Buffer.byteLength(entry.text);
+		// UTF-8 takes at most 3 bytes per UTF-16 unit: the text is measured only when that much may not fit.
 		let page = this.#pages.get(this.#page);
-		if (page === undefined || this.#fill + bytes > page.length) {
-			page = this.#newPage(bytes);
+		if (page === undefined || this.#fill + entry.text.length * 3 > page.length) {
+			const bytes = Buffer.byteLength(entry.text);
+			if (page === undefined || this.#fill + bytes > page.length) {
+				page = this.#newPage(bytes);
+			}
 		}
 
 		const slot = this.#end % this.capacity;
