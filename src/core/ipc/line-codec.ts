@@ -35,7 +35,7 @@ export class LineDecoder {
 	 * counts its bytes.
 	 */
 	#text = '';
-	#decoder = new StringDecoder('utf8');
+	readonly #decoder = new StringDecoder('utf8');
 	#length = 0;
 	/** Inside a line already reported as too long: drop bytes until '\n'. */
 	#discarding = false;
@@ -93,9 +93,10 @@ export class LineDecoder {
 		this.#discarding = false;
 	}
 
+	/** Forgets the line: `end()` also drops the decoder's partial character. */
 	#clear(): void {
 		this.#text = '';
-		this.#decoder = new StringDecoder('utf8');
+		this.#decoder.end();
 		this.#length = 0;
 	}
 
