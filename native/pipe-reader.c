@@ -6,6 +6,10 @@
  * hundreds of MB (issue 22, W5). onRead(n) gets n > 0 new bytes at the start of `buffer` (used
  * before it returns: the next read overwrites them), 0 at end of file, -errno on a failed read;
  * after 0 or -errno the fd is closed and nothing more comes. closePipe(handle) stops early.
+ * readPipe(fd, buffer, onRead, pauseMs): a read that emptied the pipe but took BUSY_READ_BYTES or
+ * more is a fast writer's, so the pipe is not watched again for pauseMs: the next read takes what
+ * came meanwhile at once. Reading a fast writer's 4 KiB writes as they come cost a wake-up, a
+ * call into JavaScript and a log write per ~30 KiB (W5: 6,900 of each for 200 MB).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -19,9 +23,15 @@
 
 /* Reads per wake-up before other pipes and timers get their turn. */
 #define READS_PER_TURN 8
+/* A read this large that still emptied the pipe: its writer is fast, wait before the next (pauseMs). */
+#define BUSY_READ_BYTES (16 * 1024)
 
 typedef struct {
 	uv_poll_t poll;
+	uv_timer_t pause;
+	uint64_t pause_ms;
+	/* The poll and the timer: freed when both are closed. */
+	int handles;
 	int fd;
 	bool closing;
 	napi_env env;
@@ -34,6 +44,9 @@ typedef struct {
 
 static void on_closed(uv_handle_t *handle) {
 	reader_t *reader = handle->data;
+	if (--reader->handles > 0) {
+		return;
+	}
 	close(reader->fd);
 	napi_delete_reference(reader->env, reader->callback);
 	napi_delete_reference(reader->env, reader->buffer);
@@ -45,7 +58,18 @@ static void stop(reader_t *reader) {
 	if (!reader->closing) {
 		reader->closing = true;
 		uv_poll_stop(&reader->poll);
+		uv_timer_stop(&reader->pause);
 		uv_close((uv_handle_t *)&reader->poll, on_closed);
+		uv_close((uv_handle_t *)&reader->pause, on_closed);
+	}
+}
+
+static void on_poll(uv_poll_t *poll, int status, int events);
+
+static void on_pause_end(uv_timer_t *timer) {
+	reader_t *reader = timer->data;
+	if (!reader->closing) {
+		uv_poll_start(&reader->poll, UV_READABLE, on_poll);
 	}
 }
 
@@ -90,26 +114,35 @@ static void on_poll(uv_poll_t *poll, int status, int events) {
 			return;
 		}
 		if ((size_t)n < reader->capacity) {
+			if ((size_t)n >= BUSY_READ_BYTES && reader->pause_ms > 0 && !reader->closing) {
+				uv_poll_stop(&reader->poll);
+				uv_timer_start(&reader->pause, on_pause_end, reader->pause_ms, 0);
+			}
 			return;
 		}
 	}
 }
 
 static napi_value ReadPipe(napi_env env, napi_callback_info info) {
-	size_t argc = 3;
-	napi_value args[3];
+	size_t argc = 4;
+	napi_value args[4];
 	napi_get_cb_info(env, info, &argc, args, NULL, NULL);
 	int32_t fd = -1;
+	uint32_t pause_ms = 0;
 	void *data = NULL;
 	size_t capacity = 0;
 	napi_valuetype kind = napi_undefined;
 	bool is_buffer = false;
-	if (argc == 3) {
+	if (argc >= 3) {
 		napi_typeof(env, args[2], &kind);
 		napi_is_buffer(env, args[1], &is_buffer);
 	}
 	if (argc < 3 || napi_get_value_int32(env, args[0], &fd) != napi_ok || fd < 0 || !is_buffer || kind != napi_function) {
 		napi_throw_type_error(env, NULL, "readPipe: (fd, buffer, onRead) are required");
+		return NULL;
+	}
+	if (argc == 4 && napi_get_value_uint32(env, args[3], &pause_ms) != napi_ok) {
+		napi_throw_type_error(env, NULL, "readPipe: pauseMs must be a whole number of milliseconds");
 		return NULL;
 	}
 	napi_get_buffer_info(env, args[1], &data, &capacity);
@@ -131,6 +164,10 @@ static napi_value ReadPipe(napi_env env, napi_callback_info info) {
 		napi_throw_error(env, NULL, "readPipe: cannot watch the pipe");
 		return NULL;
 	}
+	uv_timer_init(loop, &reader->pause);
+	reader->pause.data = reader;
+	reader->handles = 2;
+	reader->pause_ms = pause_ms;
 	reader->poll.data = reader;
 	reader->fd = fd;
 	reader->env = env;

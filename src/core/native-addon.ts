@@ -31,8 +31,8 @@ export type TmAddon = {
 	countLines(bytes: Uint8Array): number;
 	/** F_SETPIPE_SZ: the pipe's size now, or -errno (native/bytes.c). */
 	setPipeSize(fd: number, bytes: number): number;
-	/** Reads `fd` on the event loop into `buffer`: onRead(n > 0 bytes), then 0 (end) or -errno, after which the fd is closed (native/pipe-reader.c). */
-	readPipe(fd: number, buffer: Buffer, onRead: (n: number) => void): unknown;
+	/** Reads `fd` on the event loop into `buffer`: onRead(n > 0 bytes), then 0 (end) or -errno, after which the fd is closed; after a read of 16 KiB or more that emptied the pipe, the next waits `pauseMs` (native/pipe-reader.c). */
+	readPipe(fd: number, buffer: Buffer, onRead: (n: number) => void, pauseMs?: number): unknown;
 	/** Stops a `readPipe` early and closes its fd; at most once, never after its end. */
 	closePipe(handle: unknown): void;
 	/** Every `<procRoot>/<pid>/stat`, each followed by a NUL, read in one job on libuv's pool (native/proc-stats.c). */

@@ -21,6 +21,13 @@ export type OutputPipe = {
 /** The most one read takes, and what a pipe seen full is widened to. */
 export const widePipeBytes = 1024 * 1024;
 
+/**
+ * How long a pipe whose writer is fast (a read of 16 KiB or more emptied it) is left to fill
+ * before the next read: at 200 MB/s, 400 KB, within a widened pipe, so the writer does not wait.
+ * A writer of a few lines at a time is read as soon as it writes.
+ */
+export const busyPauseMs = 2;
+
 let shared: Buffer | null = null;
 
 /** A pipe's read end (a descriptor the caller hands over: closed at its end, or by `destroy`). */
@@ -30,8 +37,12 @@ export class PipeReader implements OutputPipe {
 	#done = false;
 	#widened = false;
 
-	constructor(fd: number) {
+	readonly #pauseMs: number;
+
+	/** `pauseMs`: how long a fast writer's pipe is left to fill (tests give a longer one). */
+	constructor(fd: number, pauseMs = busyPauseMs) {
 		this.#fd = fd;
+		this.#pauseMs = pauseMs;
 	}
 
 	read(onData: (chunk: Buffer) => void, onClose: () => void): void {
@@ -51,7 +62,7 @@ export class PipeReader implements OutputPipe {
 			// The end, or a failed read (EIO): the addon has let the pipe go either way.
 			this.#done = true;
 			onClose();
-		});
+		}, this.#pauseMs);
 	}
 
 	destroy(): void {
