@@ -73,15 +73,19 @@ export type Plan = {
 	wait: Array<{id: string; reason: string; cause: 'capacity' | 'dependency' | 'descriptors'}>;
 };
 
-/** How many of the best waiting tasks `planAdmission` may need to look at: those that can start or be served, and the first after them. */
-export function lookahead(holders: Holder[], capacity: number | null, queued: number): number {
+/**
+ * How many of the best waiting tasks `planAdmission` may need to look at: those that can start or
+ * be served, and the first after them. `best`: no waiter's priority is above it (the queue's top),
+ * so holders at or above it cannot be evicted and need no look further down the queue.
+ */
+export function lookahead(holders: Holder[], capacity: number | null, queued: number, best = Number.POSITIVE_INFINITY): number {
 	if (capacity === null) {
 		return queued;
 	}
 
 	const free = Math.max(0, capacity - holders.length);
 	const freeing = holders.filter(h => h.freeing).length;
-	const evictable = holders.filter(h => h.priority !== null && !h.stopping).length;
+	const evictable = holders.filter(h => h.priority !== null && !h.stopping && h.priority < best).length;
 	return Math.min(queued, free + 1 + (evictable > 0 ? freeing + evictable : 0));
 }
 

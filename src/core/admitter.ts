@@ -181,7 +181,7 @@ export class Admitter {
 
 			return this.#ready(candidate, blocked, resources) ? 'take' : 'skip';
 		};
-		const take = count ?? (held === null ? lookahead(holders, capacity, this.#queue.size) : 0);
+		const take = count ?? (held === null ? lookahead(holders, capacity, this.#queue.size, this.#queue.topPriority ?? undefined) : 0);
 		return {held, capacity, resources, holders, waiting: take > 0 ? this.#queue.best(take, judge) : []};
 	}
 

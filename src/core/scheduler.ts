@@ -31,6 +31,11 @@ export class TaskQueue {
 		return this.#members.size;
 	}
 
+	/** No queued task's priority is above this (the heap's top, perhaps a task that left: an upper bound); null when empty. */
+	get topPriority(): number | null {
+		return this.#heap[0]?.priority ?? null;
+	}
+
 	has(id: string): boolean {
 		return this.#members.has(id);
 	}

@@ -231,6 +231,10 @@ describe('planAdmission: who starts, who is evicted, who is told', () => {
 		assert.equal(lookahead([h('x', 1), h('y', 1, 'stopping')], 2, 100), 3);
 		assert.equal(lookahead([h('x', null), h('y', null)], 2, 100), 1);
 		assert.equal(lookahead([h('x', null)], 3, 1), 1);
+		// Nobody waiting above the holders' priority: none can be evicted, so none need a look.
+		assert.equal(lookahead([h('x', 1), h('y', 1, 'stopping')], 2, 100, 1), 1);
+		assert.equal(lookahead([h('x', 1), h('y', 0)], 2, 100, 1), 2);
+		assert.equal(lookahead([h('x', 1), h('y', 0)], 2, 100, 2), 3);
 	});
 
 	it('picks the fewest victims, lowest priorities first among as few; greedy past the search budget', () => {

@@ -17,6 +17,18 @@ describe('the task queue', () => {
 		assert.deepEqual(ids(queue.best(0, () => 'take')), []);
 	});
 
+	it('names a priority no queued task is above: the top, until a task that left surfaces', () => {
+		const queue = new TaskQueue();
+		assert.equal(queue.topPriority, null);
+		queue.add({id: 'a', priority: 1, seq: 0});
+		queue.add({id: 'b', priority: 7, seq: 1});
+		assert.equal(queue.topPriority, 7);
+		queue.delete('b');
+		assert.ok((queue.topPriority ?? 0) >= 1, 'an upper bound while b is still in the heap');
+		assert.deepEqual(ids(queue.best(5, () => 'take')), ['a']);
+		assert.equal(queue.topPriority, 1);
+	});
+
 	it('passes over skipped candidates, forgets dropped ones and deleted ones, and takes a re-added task at its new place', () => {
 		const queue = new TaskQueue();
 		for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
