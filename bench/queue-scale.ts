@@ -20,6 +20,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {RpcClient} from '../src/core/ipc/client.js';
+import {baselines, timed} from './baselines.js';
 import {completions} from './completions.js';
 
 const jobs = Number(process.argv[2] ?? 100_000);
@@ -100,19 +101,6 @@ async function connect(): Promise<RpcClient> {
 }
 
 
-function timed(command: string, args: string[]): number {
-	const start = performance.now();
-	spawnSync(command, args, {stdio: 'ignore'});
-	return performance.now() - start;
-}
-
-/** Runs per second of `count` × /bin/true: a shell loop, and xargs keeping 8 running. */
-function baselines(count: number): {loop: number; xargs: number} {
-	const loop = timed('sh', ['-c', `i=0; while [ $i -lt ${count} ]; do /bin/true; i=$((i+1)); done`]);
-	const xargs = timed('sh', ['-c', `seq ${count} | xargs -P ${slots} -n 1 /bin/true`]);
-	return {loop: (count / loop) * 1000, xargs: (count / xargs) * 1000};
-}
-
 function cli(args: string[]): number {
 	return median([0, 1, 2].map(() => timed(tmArgv[0] ?? '', [...tmArgv.slice(1), '--home', home, ...args])));
 }
@@ -169,7 +157,7 @@ try {
 	}
 
 	// 4. Drain.
-	const before = baselines(base);
+	const before = baselines(base, slots);
 	const observer = await completions(socketPath, drain);
 	const drainCpu = ticks(daemonPid);
 	const drainStart = performance.now();
@@ -178,7 +166,7 @@ try {
 	const drainMs = performance.now() - drainStart;
 	const cpuPerJob = ((ticks(daemonPid) - drainCpu) * 10) / drain;
 	observer.close();
-	const after = baselines(base);
+	const after = baselines(base, slots);
 	const rate = (drain / drainMs) * 1000;
 	const loop = (before.loop + after.loop) / 2;
 	const xargs = (before.xargs + after.xargs) / 2;
