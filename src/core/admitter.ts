@@ -6,7 +6,7 @@
  * for every waiter (`tm queue`), so the order it shows is the order they start in.
  */
 import {lookahead, planAdmission, refusal, type Holder, type Plan, type Waiting} from './admission.js';
-import {noLimit, tooBig} from './capacity.js';
+import {noLimit, tooBig, type Claimed} from './capacity.js';
 import {blockedBy, hasDependencies} from './dependencies.js';
 import type {Cause, ResourceCapacity} from './model.js';
 import {TaskQueue, type Candidate, type Verdict} from './scheduler.js';
@@ -20,6 +20,8 @@ export type AdmitterDeps = {
 	tasks(): Iterable<Supervisor>;
 	/** The tasks holding a slot now. */
 	holders(): Iterable<Supervisor>;
+	/** What they claim together (holders.ts: counted once per change of the holders). */
+	claimed(): Claimed;
 	/** `max_running` as it is now, or null. */
 	capacity(): number | null;
 	/** The memory and CPUs the holders may request together (`taskmaster.capacity`); undefined: no limit. */
@@ -134,6 +136,11 @@ export class Admitter {
 	/** The tasks holding slots now. */
 	holding(): Supervisor[] {
 		return [...this.#deps.holders()];
+	}
+
+	/** The slots and requests the tasks holding slots claim. */
+	claimed(): Claimed {
+		return this.#deps.claimed();
 	}
 
 	/**

@@ -15,6 +15,11 @@ export const noRequests: Requests = Object.freeze({memory: 0, cpu: 0});
 
 export const noLimit: ResourceCapacity = Object.freeze({memory: null, cpu: null});
 
+/** The slots and requests tasks holding slots claim together. */
+export type Claimed = Requests & {slots: number};
+
+export const noClaims: Claimed = Object.freeze({slots: 0, memory: 0, cpu: 0});
+
 /** What the given requests add up to (the claimed part of the capacity). */
 export function claimedBy(items: Iterable<Requests | undefined>): Requests {
 	let memory = 0;
@@ -32,7 +37,7 @@ export function claimedBy(items: Iterable<Requests | undefined>): Requests {
  * The slots and requests the tasks in a slot-holding state (`liveStates`) claim: the daemon's
  * document counts its holders with this, the dashboard the task documents it has.
  */
-export function claimedOf(tasks: Iterable<{state: StateKind; requires?: Requests}>): Requests & {slots: number} {
+export function claimedOf(tasks: Iterable<{state: StateKind; requires?: Requests}>): Claimed {
 	const holding = [...tasks].filter(task => liveStates.has(task.state));
 	return {slots: holding.length, ...claimedBy(holding.map(task => task.requires))};
 }

@@ -4,7 +4,7 @@
  * status document. UIs paint from these; none patches a document or parses a reason.
  */
 import type {QueueEntry} from './admitter.js';
-import {claimedOf} from './capacity.js';
+import type {Claimed} from './capacity.js';
 import type {TaskEventRecord} from './task-event.js';
 import type {CapacityDoc, DiskDoc, EventDoc, HostDoc, LogLineDoc, QueueDoc, StatusDoc, TaskDetail, TaskRecordFields, TaskStatus} from './ipc/methods.js';
 import {watchdogOf} from './liveness.js';
@@ -101,8 +101,8 @@ export function detailDoc(task: Supervisor, daemon: HeartbeatDefaults, numprocs?
 }
 
 /** The slots and resources (`max_running`, `taskmaster.capacity`) and what `holders` claim of them. */
-export function capacityDoc(limits: {slots: number | null; resources: ResourceCapacity | undefined}, holders: readonly Supervisor[]): CapacityDoc {
-	const {slots, memory, cpu} = claimedOf(holders.map(task => ({state: task.record.state.kind, requires: task.spec.requires})));
+export function capacityDoc(limits: {slots: number | null; resources: ResourceCapacity | undefined}, claimed: Claimed): CapacityDoc {
+	const {slots, memory, cpu} = claimed;
 	return {slots: limits.slots, memory: limits.resources?.memory ?? null, cpu: limits.resources?.cpu ?? null, claimed: {slots, memory, cpu}};
 }
 

@@ -11,12 +11,12 @@ import type {Descriptors} from './descriptors.js';
 import {taskDoc} from './documents.js';
 import {TmError} from './errors.js';
 import {EventBus, type Listener} from './event-bus.js';
+import {Holders} from './holders.js';
 import {pidOf} from './machine.js';
 import {type Config, type Millis, type StateKind, type TaskRecord, type TaskSpec} from './model.js';
 import {taskLogPaths} from './paths.js';
 import type {Persist, TaskRow} from './ports.js';
 import type {Cgroups} from './cgroups/cgroups.js';
-import {slotStates} from './scheduler.js';
 import {initialSlots, type Slots} from './slots.js';
 import {Supervisor, type Change, type SupervisorDeps, type TaskInfo} from './supervisor.js';
 import type {RunTimes} from './task-facts.js';
@@ -55,11 +55,11 @@ export class Engine {
 	#config: Config;
 	readonly #deps: EngineDeps;
 	readonly #tasks = new Map<string, Supervisor>();
-	/** Tasks in a state that holds a slot (`slotStates`), kept as they change: the queue never scans every task. */
-	readonly #live = new Map<string, Supervisor>();
+	/** Tasks in a state that holds a slot, kept as they change: the queue never scans every task. */
+	readonly #live = new Holders<Supervisor>();
 	readonly #admitter: Admitter;
 	/** The queue as clients ask about it (`tm queue`, `tm run --no-queue`), and the tasks holding slots. */
-	readonly queue: Pick<Admitter, 'refusal' | 'list' | 'holding' | 'limits'>;
+	readonly queue: Pick<Admitter, 'refusal' | 'list' | 'holding' | 'claimed' | 'limits'>;
 	readonly #bus = new EventBus();
 	readonly #journal: WriteJournal;
 	/** Events of this pass, published once it is written. */
@@ -90,6 +90,7 @@ export class Engine {
 			task: id => this.#tasks.get(id),
 			tasks: () => this.#tasks.values(),
 			holders: () => this.#live.values(),
+			claimed: () => this.#live.claimed(),
 			capacity: () => (deps.slots ? deps.slots.current : initialSlots(this.#config.daemon.maxRunning)),
 			resources: () => this.#config.daemon.capacity,
 			touch: id => this.#journal.touch(id),
@@ -312,7 +313,7 @@ export class Engine {
 	#forget(task: Supervisor): void {
 		task.dispose();
 		this.#tasks.delete(task.id);
-		this.#live.delete(task.id);
+		this.#live.drop(task.id);
 		this.#admitter.drop(task.id);
 	}
 
@@ -340,11 +341,7 @@ export class Engine {
 			return;
 		}
 
-		if (slotStates.has(task.record.state.kind)) {
-			this.#live.set(task.id, task);
-		} else {
-			this.#live.delete(task.id);
-		}
+		this.#live.track(task);
 	}
 
 	#changed({task, before, after}: Change): void {

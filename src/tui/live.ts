@@ -8,10 +8,10 @@
  * The map is changed in place rather than copied: with 1,000 tasks and bursts of events, a copy
  * per event would cost more than the frame it feeds; React reads it by version.
  */
-import {claimedOf} from '../core/capacity.js';
+import {claimedOf, type Claimed} from '../core/capacity.js';
 import type {FeedSink} from '../core/client/seam.js';
 import type {DaemonDoc, EventDoc, HostDoc, StatusDoc, TaskStatus, TasksUpdate} from '../core/ipc/methods.js';
-import type {Requests, StateKind} from '../core/model.js';
+import type {StateKind} from '../core/model.js';
 import {systemClock, type Clock} from './clock.js';
 import {Versioned} from './versioned.js';
 
@@ -23,7 +23,7 @@ export type ConnectionState = {
 	attempts: number;
 };
 
-export type TaskTally = {counts: ReadonlyMap<StateKind, number>; claimed: Requests & {slots: number}};
+export type TaskTally = {counts: ReadonlyMap<StateKind, number>; claimed: Claimed};
 
 export class LiveData extends Versioned {
 	tasks = new Map<string, TaskStatus>();

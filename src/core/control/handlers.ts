@@ -54,7 +54,7 @@ export function controlHandlers({engine, clock, feed, daemon, shutdown, reload, 
 		},
 
 		// The order comes from the admission plan itself (Admitter.list), so it is the order tasks start in.
-		queue: () => queueDoc(engine.queue.list(), capacityDoc(engine.queue.limits(), engine.queue.holding())),
+		queue: () => queueDoc(engine.queue.list(), capacityDoc(engine.queue.limits(), engine.queue.claimed())),
 
 		subscribe(_params, ctx) {
 			// One subscription per connection: subscribing again (after `dropped`) replaces it.

@@ -31,7 +31,7 @@ import type {RecoveryPlan} from '../recovery.js';
 import type {Monitor} from '../monitor.js';
 import {databasePath, logsFolder} from '../paths.js';
 import {Cgroups} from '../cgroups/cgroups.js';
-import {poolSample, slotUse, Slots} from '../slots.js';
+import {poolSample, Slots} from '../slots.js';
 import {becomeSubreaper} from '../process/reaper.js';
 import {nativeSpawnProblem} from '../process/native-spawn.js';
 import {bootId as readBootId} from '../process/proc.js';
@@ -195,6 +195,7 @@ function makeParts(options: DaemonOptions): Parts {
 		cgroups,
 	});
 	const cluster = new ClusterMembership(options.config.daemon.cluster);
+	// Every `status` carries it, even of one task: the holders' claims are counted once per change of them (holders.ts).
 	const about = (): DaemonDoc => ({
 		...(cluster.doc() === undefined ? {} : {cluster: cluster.doc()}),
 		pid: process.pid,
@@ -203,8 +204,8 @@ function makeParts(options: DaemonOptions): Parts {
 		home: options.home,
 		config: options.config.file,
 		disk: diskDoc(disk.problems, database.unsaved),
-		capacity: capacityDoc(engine.queue.limits(), engine.queue.holding()),
-		slots: slots.doc(slotUse(engine.list()).holding),
+		capacity: capacityDoc(engine.queue.limits(), engine.queue.claimed()),
+		slots: slots.doc(engine.queue.claimed().slots),
 		scaled: scaler.scaled(),
 		cgroups: cgroups.mode,
 	});

@@ -6,6 +6,7 @@
  * changes (a full disk, and its end). The last events are kept, so a reader that comes back with
  * the last seq it saw gets what it missed.
  */
+import {noClaims} from '../capacity.js';
 import type {Clock, TimerHandle} from '../clock.js';
 import {capacityDoc, eventDoc, statusDoc, taskDoc} from '../documents.js';
 import type {Engine} from '../engine.js';
@@ -117,7 +118,7 @@ export class Feed {
 				this.#parts.set(task.id, partsOf(task, daemon));
 			}
 
-			this.#limits = limitsOf(capacityDoc(this.#deps.engine.queue.limits(), []));
+			this.#limits = limitsOf(capacityDoc(this.#deps.engine.queue.limits(), noClaims));
 		}
 
 		this.#listeners.add(listener);
@@ -184,7 +185,7 @@ export class Feed {
 			this.#parts.delete(id);
 		}
 
-		const capacity = capacityDoc(engine.queue.limits(), engine.queue.holding());
+		const capacity = capacityDoc(engine.queue.limits(), engine.queue.claimed());
 		const limits = limitsOf(capacity);
 		if (changed.length > 0 || removed.length > 0 || limits !== this.#limits) {
 			this.#limits = limits;

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {requestsOf, requestsShort} from '../../../src/core/cluster/requests.js';
+import {claimedOf, noClaims} from '../../../src/core/capacity.js';
 import type {RunParams} from '../../../src/core/ipc/methods.js';
-import type {Supervisor} from '../../../src/core/supervisor.js';
 
 const gib = 1024 ** 3;
 /** A member's queue: its capacity and the tasks holding slots, each with its requests. */
 function queue(memory: number | null, cpu: number | null, holders: Array<{memory: number; cpu: number}>) {
-	const held = holders.map(requires => ({record: {state: {kind: 'running'}}, spec: {requires}}) as unknown as Supervisor);
-	return {limits: () => ({slots: 8, resources: {memory, cpu}}), holding: () => held};
+	const claimed = claimedOf(holders.map(requires => ({state: 'running', requires})));
+	return {limits: () => ({slots: 8, resources: {memory, cpu}}), claimed: () => claimed};
 }
 
 const job = (memory?: number, cpus?: number): RunParams => ({argv: ['true'], ...(memory === undefined ? {} : {memory}), ...(cpus === undefined ? {} : {cpus})});
@@ -28,6 +28,6 @@ describe('a cluster job\'s requests against a member\'s unclaimed capacity', () 
 
 	it('a job asking for nothing, or a member without a capacity, always fits', () => {
 		assert.equal(requestsShort(job(), queue(0, 0, [{memory: gib, cpu: 1}])), null);
-		assert.equal(requestsShort(job(100 * gib, 64), {limits: () => ({slots: null, resources: undefined}), holding: () => []}), null);
+		assert.equal(requestsShort(job(100 * gib, 64), {limits: () => ({slots: null, resources: undefined}), claimed: () => noClaims}), null);
 	});
 });
