@@ -107,7 +107,8 @@ export class Monitor {
 			this.fullGapMs = Math.min(this.fullGapMs * 2, Math.max(maxIdleGapMs, this.deps.intervalMs));
 		}
 
-		const running = engine.list().filter(task => task.pid !== null && task.run !== null);
+		// Only tasks holding slots have a process: a queue of 100,000 jobs is not walked at every tick.
+		const running = engine.queue.holding().filter(task => task.pid !== null && task.run !== null);
 		const live = everything ? running : running.filter(task => needsSamples(task));
 		const adopted = live.length === 0 ? new Map<string, number[]>() : (this.deps.adopted?.() ?? new Map<string, number[]>());
 		const trees = live.map(task => [task.pid ?? 0, ...(adopted.get(`${task.id}@${task.record.attempt}`) ?? [])]);
@@ -153,7 +154,7 @@ export class Monitor {
 			this.deps.onHost?.(host);
 		}
 
-		for (const task of engine.list()) {
+		for (const task of engine.queue.holding()) {
 			if (task.run === null) {
 				continue;
 			}

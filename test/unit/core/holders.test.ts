@@ -14,7 +14,7 @@ describe('the tasks holding slots', () => {
 		holders.track(a);
 		holders.track(task('q', 'queued', 1000, 8));
 		assert.deepEqual([...holders.values()].map(t => t.id), ['a']);
-		a.record.state.kind = 'exited';
+		a.record.state.kind = 'stopped';
 		holders.track(a);
 		assert.equal(holders.size, 0);
 		assert.deepEqual(holders.claimed(), noClaims);

@@ -40,7 +40,10 @@ function setup(tasks: FakeTask[], watched = () => false) {
 	const clock = new ManualClock(0);
 	const listeners = new Set<() => void>();
 	const engine = {
-		list: () => tasks,
+		list: () => {
+			throw new Error('the monitor walks the tasks holding slots, not every task');
+		},
+		queue: {holding: () => tasks},
 		on(listener: () => void) {
 			listeners.add(listener);
 			return () => listeners.delete(listener);
