@@ -3,14 +3,16 @@
  *  1. eight blockers (`sleep`) take the slots, then JOBS (100,000) `run` calls of `/bin/true`
  *     are sent in chunks of CHUNK (10,000), each chunk all at once: the submit rate per chunk
  *     (does it hold as the queue grows?), then SEQ (2,000) more one at a time on top;
- *  2. daemon RSS (VmRSS, VmHWM) with them all queued;
+ *  2. daemon RSS (VmRSS, VmHWM) with them all queued, and its CPU while they wait (IDLE_S, 30 s,
+ *     after SETTLE_S, 10 s:
+ *     the blockers hold the slots, nothing changes; what the daemon still does is per tick);
  *  3. `tm queue` and `tm tasks --state queued` as a user runs them (the whole command, output to
  *     /dev/null), median of 3, and the bare socket call;
  *  4. the blockers are cancelled and the queue drains through the 8 slots: completed jobs per
  *     second over the first DRAIN jobs (all of them by default: with a smaller DRAIN, a sample
  *     window at the queue's full depth) and daemon CPU per job, against `xargs -P 8` and a shell
  *     loop running BASE (min(DRAIN, 10,000)) `/bin/true` just before and just after the drain.
- * Run: `npx tsx bench/queue-scale.ts [JOBS] [DRAIN] [SEQ]`; env CHUNK, BASE; `TM_BIN=dist/tm` for the
+ * Run: `npx tsx bench/queue-scale.ts [JOBS] [DRAIN] [SEQ]`; env CHUNK, BASE, SETTLE_S, IDLE_S; `TM_BIN=dist/tm` for the
  * executable (else the sources through tsx); `PROF_DIR=/tmp/p` (sources only) writes the
  * daemon's --cpu-prof there (written when it exits).
  */
@@ -143,6 +145,12 @@ try {
 
 	// 2. Memory with everything queued.
 	say(`daemon with ${total} queued: VmRSS ${(statusKiB(daemonPid, 'VmRSS') / 1024).toFixed(0)} MiB, VmHWM ${(statusKiB(daemonPid, 'VmHWM') / 1024).toFixed(0)} MiB`);
+	// After the submits settle (their garbage collected, the WAL checkpointed), as scale.ts does.
+	await new Promise(resolve => setTimeout(resolve, Number(process.env['SETTLE_S'] ?? 10) * 1000));
+	const idleSeconds = Number(process.env['IDLE_S'] ?? 30);
+	const idleBefore = ticks(daemonPid);
+	await new Promise(resolve => setTimeout(resolve, idleSeconds * 1000));
+	say(`daemon CPU with ${total} queued and nothing changing: ${((ticks(daemonPid) - idleBefore) / idleSeconds).toFixed(2)}% of one core over ${idleSeconds} s`);
 
 	// 3. Reading the queue.
 	for (const [what, method, params] of [
