@@ -89,7 +89,9 @@ export class ExitGate {
 		const adopted = this.#marker === null ? [] : escapedFrom(this.#marker);
 		// The kernel's counter, read before anything else is killed: its kill is the cause.
 		const oom = this.#cgroup?.oomReason() ?? null;
-		if (this.#daemonizes && oom === null && adopted.length > 0 && code === 0 && signal === null && this.#handOver(adopted)) {
+		// What it left is found by its environment, or else in its cgroup: a child caught mid-exec,
+		// or one that cleared its environment, shows no TM_* variables, but the cgroup holds it.
+		if (this.#daemonizes && oom === null && code === 0 && signal === null && this.#handOver(adopted.length > 0 ? adopted : (this.#cgroup?.pids() ?? []))) {
 			return;
 		}
 

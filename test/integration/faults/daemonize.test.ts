@@ -9,6 +9,7 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import type {StatusDoc, TaskStatus} from '../../../src/core/ipc/methods.js';
+import {noCgroups} from '../../helpers/cgroups.js';
 import {tm} from '../../helpers/cli.js';
 import {tempDir} from '../../helpers/harness.js';
 import {killAllTm, runTm, type TmProcess} from '../../helpers/tm-process.js';
@@ -108,6 +109,22 @@ describe('a program that forks into the background', () => {
 		assert.equal((await d.cli('stop', 'classic')).code, 0);
 		await waitFor(() => alive(second), value => !value, {what: `the tracked sleep ${second} to be stopped`});
 		assert.equal((await d.task('classic'))?.state, 'stopped');
+		await d.cli('down');
+		await d.process.exited;
+	});
+
+	it('with daemonizes: true, tracks a process left without tm\'s environment: its cgroup holds it', {skip: noCgroups}, async () => {
+		// `env -i`: no TM_* variables to find it by (as for a child caught mid-exec when its parent
+		// exits); the shell exits once the child's environment is the empty one.
+		const d = await daemon(
+			'programs:\n  bare:\n    cmd: "env -i setsid sleep 1010 & p=$!; while grep -qa TM_ /proc/$p/environ; do sleep 0.01; done; echo $p > bare.pid; exit 0"\n    shell: true\n    starttime: 0\n    daemonizes: true\n    backoff: {initial: 100ms}\n',
+		);
+		const pid = await pidIn(path.join(d.dir, 'bare.pid'));
+		const tracked = await waitFor(async () => d.task('bare'), t => t?.state === 'running' && t.cause === 'daemonized', {what: `bare tracking ${pid}`});
+		assert.equal(tracked?.pid, pid);
+		assert.equal(tracked?.restarts ?? 0, 0);
+		assert.equal((await d.cli('stop', 'bare')).code, 0);
+		await waitFor(() => alive(pid), value => !value, {what: `the tracked sleep ${pid} to be stopped`});
 		await d.cli('down');
 		await d.process.exited;
 	});
