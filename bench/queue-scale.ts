@@ -3,9 +3,9 @@
  *  1. eight blockers (`sleep`) take the slots, then JOBS (100,000) `run` calls of `/bin/true`
  *     are sent in chunks of CHUNK (10,000), each chunk all at once: the submit rate per chunk
  *     (does it hold as the queue grows?), then SEQ (2,000) more one at a time on top;
- *  2. daemon RSS (VmRSS, VmHWM) with them all queued, and its CPU while they wait (IDLE_S, 30 s,
- *     after SETTLE_S, 10 s:
- *     the blockers hold the slots, nothing changes; what the daemon still does is per tick);
+ *  2. daemon RSS (VmRSS, VmHWM) with them all queued, and its CPU over IDLE_S (30 s) while they
+ *     wait, after SETTLE_S (10 s): the blockers hold the slots and nothing changes, so what the
+ *     daemon still does is per tick;
  *  3. `tm queue` and `tm tasks --state queued` as a user runs them (the whole command, output to
  *     /dev/null), median of 3, and the bare socket call;
  *  4. the blockers are cancelled and the queue drains through the 8 slots: completed jobs per

@@ -37,10 +37,6 @@ export class Holders<T extends Holder> {
 		return this.#tasks.values();
 	}
 
-	get size(): number {
-		return this.#tasks.size;
-	}
-
 	/** The slots and requests the holders claim (frozen: shared until the holders change). */
 	claimed(): Claimed {
 		this.#claimed ??= Object.freeze(claimedOf([...this.#tasks.values()].map(task => ({state: task.record.state.kind, requires: task.spec.requires}))));

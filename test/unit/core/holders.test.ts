@@ -16,7 +16,7 @@ describe('the tasks holding slots', () => {
 		assert.deepEqual([...holders.values()].map(t => t.id), ['a']);
 		a.record.state.kind = 'stopped';
 		holders.track(a);
-		assert.equal(holders.size, 0);
+		assert.deepEqual([...holders.values()], []);
 		assert.deepEqual(holders.claimed(), noClaims);
 	});
 
